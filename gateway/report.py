@@ -1,0 +1,174 @@
+"""The terminal table: workloads with their pods, and the prompt box under each.
+
+Abnormal rows carry their message (and warnings) on the lines below, wrapped to the
+terminal, because that text is the point: what is broken and why.
+"""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from dataclasses import dataclass
+
+from gateway.status import PodPhase, PodState, Status, WorkloadState
+
+_KIND_ORDER = {"Deployment": 0, "StatefulSet": 1, "DaemonSet": 2, "CronJob": 3, "Job": 4}
+_RED, _YELLOW, _GREEN, _GREY, _BOLD, _RESET = (
+    "\033[31m",
+    "\033[33m",
+    "\033[32m",
+    "\033[90m",
+    "\033[1m",
+    "\033[0m",
+)
+_STATUS_COLOURS = {
+    Status.RUNNING.value: _GREEN,
+    Status.EXECUTION_COMPLETE.value: _GREEN,
+    Status.STARTED.value: _GREEN,
+    Status.WAITING.value: _YELLOW,
+    Status.EXECUTING.value: _YELLOW,
+    Status.DELETING.value: _YELLOW,
+    Status.STOPPED.value: _GREY,
+    Status.NOT_READY.value: _RED,
+    Status.EXCEPTION.value: _RED,
+    PodPhase.SUCCEEDED.value: _GREEN,
+    PodPhase.PENDING.value: _YELLOW,
+    PodPhase.FAILED.value: _RED,
+    PodPhase.UNKNOWN.value: _RED,
+}
+_HEADERS = ("NAMESPACE", "KIND", "NAME", "STATUS", "READY", "REASON")
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    subject: WorkloadState | PodState
+    pods: tuple[PodState, ...]
+
+    @property
+    def namespace(self) -> str:
+        return self.subject.namespace
+
+    @property
+    def name(self) -> str:
+        return self.subject.name
+
+    @property
+    def kind_order(self) -> int:
+        if isinstance(self.subject, WorkloadState):
+            return _KIND_ORDER.get(self.subject.kind, 8)
+        return 9
+
+
+def _ready(subject: WorkloadState | PodState) -> str:
+    if isinstance(subject, PodState):
+        return f"{subject.ready_containers}/{subject.total_containers}"
+    counts = subject.counts
+    if subject.kind == "Job":
+        target = "-" if counts.completions is None else str(counts.completions)
+        return f"{counts.succeeded or 0}/{target}"
+    if subject.kind == "CronJob":
+        return f"{counts.active or 0} active"
+    return f"{counts.ready or 0}/{counts.desired or 0}"
+
+
+def _pod_status(pod: PodState) -> str:
+    if pod.abnormal and pod.phase is PodPhase.RUNNING:
+        return "Running"
+    return pod.phase.value
+
+
+def _cells(row: Row) -> list[list[str]]:
+    subject = row.subject
+    if isinstance(subject, WorkloadState):
+        lines = [
+            [
+                subject.namespace,
+                subject.kind,
+                subject.name,
+                subject.status.value,
+                _ready(subject),
+                subject.reason,
+            ]
+        ]
+    else:
+        lines = [
+            [
+                subject.namespace,
+                "Pod",
+                subject.name,
+                _pod_status(subject),
+                _ready(subject),
+                subject.display_reason,
+            ]
+        ]
+    for index, pod in enumerate(row.pods):
+        branch = "└ " if index == len(row.pods) - 1 else "├ "
+        restarts = f" ({pod.restarts} restarts)" if pod.restarts else ""
+        lines.append(
+            [
+                "",
+                "Pod",
+                branch + pod.name,
+                _pod_status(pod),
+                _ready(pod),
+                pod.display_reason + restarts,
+            ]
+        )
+    return lines
+
+
+def _notes(row: Row) -> list[tuple[str, str]]:
+    """(marker, text) lines shown under a row: the message when abnormal, then warnings."""
+    subject = row.subject
+    notes: list[tuple[str, str]] = []
+    if isinstance(subject, WorkloadState):
+        if subject.status is not Status.RUNNING and subject.message:
+            notes.append(("↳", subject.message))
+        notes.extend(("!", warning) for warning in subject.warnings)
+        for pod in row.pods:
+            if (
+                pod.abnormal
+                and pod.message
+                and pod.message not in subject.message
+                and all(pod.message not in w for w in subject.warnings)
+            ):
+                notes.append(("↳", pod.message))
+    elif subject.message:
+        notes.append(("↳", subject.message))
+    return notes
+
+
+def render_table(rows: list[Row], *, colour: bool) -> str:
+    if not rows:
+        return "No workloads or pods found.\n"
+    grid = [list(_HEADERS)]
+    owners: list[tuple[Row, int]] = []
+    for row in rows:
+        owners.append((row, len(grid)))
+        grid.extend(_cells(row))
+    widths = [max(len(line[i]) for line in grid) for i in range(len(_HEADERS))]
+    width = max(shutil.get_terminal_size((120, 24)).columns, 60)
+    indent = " " * (widths[0] + 2)
+    notes_after = {start: _notes(row) for row, start in owners}
+    out: list[str] = []
+    for index, line in enumerate(grid):
+        text = "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(line)).rstrip()
+        if colour and index == 0:
+            text = _BOLD + text + _RESET
+        elif colour:
+            paint = _STATUS_COLOURS.get(line[3], "")
+            if paint:
+                status_at = sum(widths[:3]) + 6
+                text = (
+                    text[:status_at] + paint + line[3] + _RESET + text[status_at + len(line[3]) :]
+                )
+        out.append(text)
+        for marker, note in notes_after.get(index, ()):
+            wrapped = textwrap.wrap(note, width=max(width - len(indent) - 2, 40)) or [""]
+            for number, part in enumerate(wrapped):
+                prefix = marker if number == 0 else " "
+                piece = f"{indent}{prefix} {part}"
+                if colour and marker == "!":
+                    piece = _YELLOW + piece + _RESET
+                out.append(piece)
+    return "\n".join(out) + "\n"

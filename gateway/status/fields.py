@@ -1,0 +1,105 @@
+"""Reading Kubernetes objects given as plain dicts.
+
+The rules read objects straight from dicts for speed; these helpers cover the few
+spots where a missing or odd value is normal (timestamps, conditions, quantities)
+and the formatting every message shares, so every message looks the same.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+Obj = Mapping[str, Any]
+
+EMPTY: Obj = {}
+
+
+def parse_time(value: object) -> datetime | None:
+    """RFC 3339 as the API server writes it; anything else is no time at all."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=UTC)
+    return parsed
+
+
+def format_time(value: datetime | None) -> str:
+    if value is None:
+        return "an unknown time"
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def newest(*values: datetime | None) -> datetime | None:
+    present = [v for v in values if v is not None]
+    return max(present) if present else None
+
+
+def find_condition(conditions: object, kind: str) -> Obj | None:
+    """The condition of that type, or None; tolerant of a malformed list."""
+    if not isinstance(conditions, list):
+        return None
+    for item in conditions:
+        if isinstance(item, Mapping) and item.get("type") == kind:
+            return item
+    return None
+
+
+def condition_is(conditions: object, kind: str, status: str = "True") -> Obj | None:
+    found = find_condition(conditions, kind)
+    if found is not None and found.get("status") == status:
+        return found
+    return None
+
+
+def condition_time(cond: Obj | None) -> datetime | None:
+    if cond is None:
+        return None
+    return parse_time(cond.get("lastTransitionTime")) or parse_time(cond.get("lastUpdateTime"))
+
+
+def newest_transition(conditions: object) -> datetime | None:
+    if not isinstance(conditions, list):
+        return None
+    times = [condition_time(c) for c in conditions if isinstance(c, Mapping)]
+    return newest(*times)
+
+
+def as_int(value: object, default: int = 0) -> int:
+    """Counters: the API omits zero values, so absence means 0."""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int):
+        return value
+    return default
+
+
+def as_str(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def quote(text: str, limit: int = 300) -> str:
+    """Quote an object's own text, trimmed so one message stays one or two sentences."""
+    flat = " ".join(text.split())
+    if len(flat) > limit:
+        flat = flat[: limit - 1].rstrip() + "…"
+    return flat
+
+
+def sentence(text: str) -> str:
+    """Quoted texts end with or without a full stop; messages join them as sentences."""
+    text = text.strip()
+    if text and text[-1] not in ".!?…":
+        return text + "."
+    return text
+
+
+def name_list(names: list[str], limit: int = 3) -> str:
+    if len(names) <= limit:
+        return ", ".join(names)
+    return ", ".join(names[:limit]) + f" and {len(names) - limit} more"
