@@ -45,7 +45,7 @@ def find_condition(conditions: object, kind: str) -> Obj | None:
     if not isinstance(conditions, list):
         return None
     for item in conditions:
-        if isinstance(item, Mapping) and item.get("type") == kind:
+        if isinstance(item, dict) and item.get("type") == kind:
             return item
     return None
 
@@ -64,10 +64,19 @@ def condition_time(cond: Obj | None) -> datetime | None:
 
 
 def newest_transition(conditions: object) -> datetime | None:
+    """Compares the RFC 3339 texts and parses only the newest: this runs for every pod.
+
+    The API server writes every timestamp in one format, so text order is time order.
+    """
     if not isinstance(conditions, list):
         return None
-    times = [condition_time(c) for c in conditions if isinstance(c, Mapping)]
-    return newest(*times)
+    latest = ""
+    for cond in conditions:
+        if isinstance(cond, dict):
+            when = cond.get("lastTransitionTime") or cond.get("lastUpdateTime")
+            if isinstance(when, str) and when > latest:
+                latest = when
+    return parse_time(latest)
 
 
 def as_int(value: object, default: int = 0) -> int:

@@ -88,9 +88,79 @@ def evaluate_pod(
 ) -> PodState:
     """Never raises: a pod that cannot be read is Unknown with reason InvalidObject."""
     try:
+        healthy = _healthy_running(pod, nodes)
+    except (AttributeError, KeyError, TypeError, ValueError, IndexError):
+        healthy = None
+    if healthy is not None:
+        return healthy
+    try:
         return _evaluate(pod, nodes, now, events, grace)
     except (AttributeError, KeyError, TypeError, ValueError, IndexError) as error:
         return _invalid_pod(pod, describe_malformed(pod, "Pod") or [f"unreadable ({error})"])
+
+
+def _healthy_running(pod: Obj, nodes: Mapping[str, NodeHealth]) -> PodState | None:
+    """The common case in a few dict reads: running, ready, every container up.
+
+    Most pods of a large fleet are like this, and the engine's speed is this
+    function's speed. Anything unusual returns None and takes the full path.
+    """
+    status = pod["status"]
+    meta = pod["metadata"]
+    if (
+        status.get("phase") != "Running"
+        or meta.get("deletionTimestamp") is not None
+        or status.get("reason")
+    ):
+        return None
+    ready = False
+    latest = ""
+    for cond in status.get("conditions") or ():
+        when = cond.get("lastTransitionTime") or ""
+        if when > latest:
+            latest = when
+        if cond["type"] == "Ready":
+            ready = cond.get("status") == "True"
+    if not ready:
+        return None
+    for init in status.get("initContainerStatuses") or ():
+        done = init["state"].get("terminated")
+        if done is None or done.get("exitCode", 0) != 0:
+            return None
+    restarts = 0
+    running = 0
+    for cs in status.get("containerStatuses") or ():
+        if cs.get("ready") is not True or cs["state"].get("running") is None:
+            return None
+        restarts += cs.get("restartCount", 0)
+        running += 1
+    spec = pod["spec"]
+    if running != len(spec["containers"]) or (
+        spec.get("initContainers")
+        and any(c.get("restartPolicy") == "Always" for c in spec["initContainers"])
+    ):
+        return None
+    node = spec.get("nodeName") or ""
+    health = nodes.get(node)
+    if health is not None and not health.ready:
+        return None
+    name = meta["name"]
+    if type(restarts) is not int or type(name) is not str:
+        return None
+    return PodState(
+        meta.get("namespace") or "",
+        name,
+        meta.get("uid") or "",
+        node,
+        PodPhase.RUNNING,
+        "Running",
+        True,
+        running,
+        running,
+        restarts,
+        None,
+        parse_time(latest) or parse_time(status.get("startTime")),
+    )
 
 
 def _invalid_pod(pod: object, problems: list[str]) -> PodState:
