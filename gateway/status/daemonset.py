@@ -6,7 +6,12 @@ from collections.abc import Sequence
 
 from gateway.status.fields import EMPTY, Obj, as_int, as_str
 from gateway.status.model import Counts, Kind
-from gateway.status.replicated import Finding, ReplicatedRules, generation_pending
+from gateway.status.replicated import (
+    Finding,
+    ReplicatedRules,
+    generation_pending,
+    replica_failure,
+)
 
 
 def _counts(obj: Obj) -> Counts:
@@ -26,7 +31,8 @@ def _on_delete(obj: Obj) -> bool:
 
 
 def _failures(obj: Obj, replica_sets: Sequence[Obj]) -> list[Finding]:
-    return []
+    failure = replica_failure((obj.get("status") or EMPTY).get("conditions"))
+    return [failure] if failure is not None else []
 
 
 def _rolling(obj: Obj, counts: Counts) -> Finding | None:
@@ -34,15 +40,15 @@ def _rolling(obj: Obj, counts: Counts) -> Finding | None:
     if pending is not None:
         return pending
     desired = counts.desired or 0
+    if (counts.current or 0) < desired:
+        return Finding(
+            "Scheduling", f"{counts.current} of {desired} eligible nodes run a pod so far."
+        )
     if not _on_delete(obj) and (counts.updated or 0) < desired:
         return Finding(
             "RollingUpdate",
             f"Rolling out: {counts.updated} of {desired} nodes run the updated pod, "
             f"{counts.available} available.",
-        )
-    if (counts.current or 0) < desired:
-        return Finding(
-            "Scheduling", f"{counts.current} of {desired} eligible nodes run a pod so far."
         )
     return None
 

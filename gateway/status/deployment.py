@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from gateway.status.fields import (
     EMPTY,
@@ -15,7 +15,12 @@ from gateway.status.fields import (
     sentence,
 )
 from gateway.status.model import Counts, Kind
-from gateway.status.replicated import Finding, ReplicatedRules, generation_pending
+from gateway.status.replicated import (
+    Finding,
+    ReplicatedRules,
+    generation_pending,
+    replica_failure,
+)
 
 PAUSED_WARNING = (
     "Rollouts are paused (spec.paused is true): changes to the pod template are not "
@@ -40,6 +45,16 @@ def _failures(obj: Obj, replica_sets: Sequence[Obj]) -> list[Finding]:
     found: list[Finding] = []
     spec: Obj = obj.get("spec") or EMPTY
     conditions = (obj.get("status") or EMPTY).get("conditions")
+    failure = replica_failure(conditions)
+    for replica_set in replica_sets:
+        if failure is not None:
+            break
+        if isinstance(replica_set, Mapping):
+            rs_status = replica_set.get("status")
+            if isinstance(rs_status, Mapping):
+                failure = replica_failure(rs_status.get("conditions"))
+    if failure is not None:
+        found.append(failure)
     progressing = condition_is(conditions, "Progressing", "False")
     if progressing is not None and progressing.get("reason") == "ProgressDeadlineExceeded":
         deadline = as_int(spec.get("progressDeadlineSeconds"), 600)
@@ -47,23 +62,6 @@ def _failures(obj: Obj, replica_sets: Sequence[Obj]) -> list[Finding]:
         text = f"The rollout made no progress within progressDeadlineSeconds ({deadline}s)"
         text = f"{text}: {sentence(own)}" if own else f"{text}."
         found.append(Finding("ProgressDeadlineExceeded", text, condition_time(progressing)))
-    failure = condition_is(conditions, "ReplicaFailure")
-    if failure is None:
-        for replica_set in replica_sets:
-            rs_conditions = (replica_set.get("status") or EMPTY).get("conditions")
-            failure = condition_is(rs_conditions, "ReplicaFailure")
-            if failure is not None:
-                break
-    if failure is not None:
-        own = quote(as_str(failure.get("message")), 400) or "no reason given"
-        found.append(
-            Finding(
-                "ReplicaFailure",
-                f"Pods cannot be created ({as_str(failure.get('reason')) or 'FailedCreate'}): "
-                f"{sentence(own)}",
-                condition_time(failure),
-            )
-        )
     return found
 
 

@@ -206,7 +206,9 @@ def _evaluate(
     ready = ready_cond is not None and ready_cond.get("status") == "True"
     node_name: str = spec.get("nodeName") or ""
     deleting = meta.get("deletionTimestamp") is not None
-    facts = _PodFacts(name, meta, spec, status, phase, conditions, node_name, events, now, grace)
+    facts = _PodFacts(
+        name, meta, spec, status, phase, conditions, node_name, events, now, grace, reason
+    )
     problem, recheck = _find_problem(facts, nodes.get(node_name) if node_name else None, ready)
     since = (problem.since if problem else None) or newest(
         newest_transition(conditions), parse_time(status.get("startTime"))
@@ -321,6 +323,7 @@ class _PodFacts:
     events: Sequence[Obj]
     now: datetime
     grace: timedelta
+    display_reason: str
 
 
 def _find_problem(
@@ -340,8 +343,11 @@ def _find_problem(
         if scheduled.get("reason") == "Unschedulable":
             return _unschedulable(facts, scheduled), None
         if scheduled.get("reason") == "SchedulingGated":
-            gates = [g.get("name") for g in facts.spec.get("schedulingGates") or ()]
-            text = f"Pod {facts.name} waits for its scheduling gates to be removed: {gates}."
+            gates = [as_str(g.get("name")) for g in facts.spec.get("schedulingGates") or ()]
+            text = (
+                f"Pod {facts.name} is not scheduled until its scheduling gates are removed: "
+                f"{', '.join(gates) or '(none listed)'}."
+            )
             return PodProblem(PodIssue.STARTING, "SchedulingGated", text), None
     container = _container_error(facts, ready)
     if container is not None:
@@ -398,7 +404,9 @@ def _failed(facts: _PodFacts) -> PodProblem:
         )
     for cs in _all_statuses(status):
         terminated = (cs.get("state") or EMPTY).get("terminated")
-        if terminated is not None and as_int(terminated.get("exitCode")) != 0:
+        if terminated is not None and (
+            as_int(terminated.get("exitCode")) != 0 or as_int(terminated.get("signal")) != 0
+        ):
             label = _termination_label(terminated)
             text = (
                 f"Pod {facts.name} failed: container {cs.get('name')} exited with code "
@@ -553,15 +561,28 @@ def _pending(facts: _PodFacts, scheduled: Obj | None) -> tuple[PodProblem | None
             f"{sentence(quote(event_message(warning)))}"
         )
         return PodProblem(PodIssue.CONTAINER_ERROR, reason, text, started), None
-    text = f"Pod {facts.name} is starting"
+    text = f"Pod {facts.name} is {_starting_step(facts)}"
     if facts.node_name:
         text = f"{text} on node {facts.node_name}"
     if warning is not None:
         text = f"{text}: {sentence(quote(event_message(warning)))}"
     else:
         text = f"{text}."
+    reason = facts.display_reason
+    if not reason.startswith("Init:") and reason != "PodInitializing":
+        reason = "ContainerCreating"
     recheck = deadline if deadline is not None and facts.now < deadline else None
-    return PodProblem(PodIssue.STARTING, "ContainerCreating", text, started), recheck
+    return PodProblem(PodIssue.STARTING, reason, text, started), recheck
+
+
+def _starting_step(facts: _PodFacts) -> str:
+    """Which init container runs, so a pod stuck in ``Init:1/2`` names the one to look at."""
+    step, _, total = facts.display_reason.removeprefix("Init:").partition("/")
+    init_specs = facts.spec.get("initContainers") or ()
+    if facts.display_reason.startswith("Init:") and step.isdigit() and int(step) < len(init_specs):
+        name = as_str(init_specs[int(step)].get("name"))
+        return f"running init container {name} ({int(step) + 1} of {total})"
+    return "starting"
 
 
 def _not_ready(facts: _PodFacts) -> tuple[PodProblem | None, datetime | None]:

@@ -20,9 +20,13 @@ from datetime import datetime
 from gateway.status.fields import (
     EMPTY,
     Obj,
+    as_str,
+    condition_is,
+    condition_time,
     newest,
     newest_transition,
     parse_time,
+    quote,
     sentence,
 )
 from gateway.status.model import Counts, PodIssue, PodState, Status, WorkloadState
@@ -98,7 +102,7 @@ def evaluate_replicated(
     failures = rules.failures(obj, replica_sets)
     if failures:
         first_failure = failures[0]
-        text = first_failure.message
+        text = " ".join(sentence(f.message) for f in failures)
         cause = failing or pods_with(pods, PodIssue.NOT_READY, PodIssue.STARTING)
         if cause:
             text = f"{sentence(text)} Cause: {summarize(cause)}"
@@ -138,6 +142,20 @@ def generation_pending(kind: str, obj: Obj) -> Finding | None:
             f"(last observed: {observed}).",
         )
     return None
+
+
+def replica_failure(conditions: object) -> Finding | None:
+    """A ReplicaFailure condition: the controller cannot create pods (quota, admission)."""
+    failure = condition_is(conditions, "ReplicaFailure")
+    if failure is None:
+        return None
+    own = quote(as_str(failure.get("message")), 400) or "no reason given"
+    return Finding(
+        "ReplicaFailure",
+        f"Pods cannot be created ({as_str(failure.get('reason')) or 'FailedCreate'}): "
+        f"{sentence(own)}",
+        condition_time(failure),
+    )
 
 
 def _with_starting(finding: Finding, pods: Sequence[PodState]) -> Finding:

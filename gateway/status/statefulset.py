@@ -6,7 +6,12 @@ from collections.abc import Sequence
 
 from gateway.status.fields import EMPTY, Obj, as_int, as_str
 from gateway.status.model import Counts, Kind
-from gateway.status.replicated import Finding, ReplicatedRules, generation_pending
+from gateway.status.replicated import (
+    Finding,
+    ReplicatedRules,
+    generation_pending,
+    replica_failure,
+)
 
 
 def _counts(obj: Obj) -> Counts:
@@ -31,7 +36,8 @@ def _strategy(obj: Obj) -> tuple[str, int]:
 
 
 def _failures(obj: Obj, replica_sets: Sequence[Obj]) -> list[Finding]:
-    return []
+    failure = replica_failure((obj.get("status") or EMPTY).get("conditions"))
+    return [failure] if failure is not None else []
 
 
 def _rolling(obj: Obj, counts: Counts) -> Finding | None:
