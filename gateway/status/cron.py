@@ -1,13 +1,17 @@
 """Cron schedules as the CronJob controller reads them, to say when a job will run.
 
 Five fields (minute hour day-of-month month day-of-week) with ``*``, ``?``, ranges,
-steps, lists, month and weekday names, and the ``@hourly``-style macros. Day of
-month and day of week combine like the controller's parser: if either is a bare
-star both must match, otherwise either may.
+steps, lists, month and weekday names, the ``@hourly``-style macros and ``@every``.
+The rules are the controller's parser's (robfig/cron v3), not crontab(5)'s, because
+a schedule the API server accepts must read here as the controller will run it:
+day of week is 0-6 (``7`` is an error), macros are case-sensitive, and day of month
+and day of week combine with AND when either carries a star (``*`` or ``?`` without
+a step), with OR otherwise.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -36,7 +40,7 @@ _BOUNDS: tuple[tuple[int, int, dict[str, int]], ...] = (
     (0, 23, _NO_NAMES),
     (1, 31, _NO_NAMES),
     (1, 12, _MONTHS),
-    (0, 7, _DAYS),
+    (0, 6, _DAYS),
 )
 _SEARCH_LIMIT = timedelta(days=366 * 5)
 
@@ -88,6 +92,48 @@ class Schedule:
         return None
 
 
+@dataclass(frozen=True, slots=True)
+class Every:
+    """``@every 1h30m``: a fixed delay after the previous run (or the creation), in any zone."""
+
+    delay: timedelta
+
+    def next_after(self, after: datetime, zone: str | None = None) -> datetime | None:
+        return after.replace(microsecond=0).astimezone(UTC) + self.delay
+
+
+_DURATION_PART = re.compile(r"(\d+\.?\d*|\.\d+)(ns|us|µs|μs|ms|s|m|h)")
+_UNIT_SECONDS = {
+    "ns": 1e-9,
+    "us": 1e-6,
+    "µs": 1e-6,
+    "μs": 1e-6,
+    "ms": 1e-3,
+    "s": 1.0,
+    "m": 60.0,
+    "h": 3600.0,
+}
+
+
+def _every(text: str) -> Every:
+    """Go's ``time.ParseDuration``, then the library's rounding: whole seconds, at least one."""
+    body = text.lstrip("+-")
+    if body == "0":
+        return Every(timedelta(seconds=1))
+    seconds = 0.0
+    position = 0
+    while position < len(body):
+        found = _DURATION_PART.match(body, position)
+        if found is None:
+            raise ScheduleError(f"invalid duration {text!r} in @every (use units h, m, s)")
+        seconds += float(found.group(1)) * _UNIT_SECONDS[found.group(2)]
+        position = found.end()
+    if not body:
+        raise ScheduleError("@every needs a duration, such as @every 1h30m")
+    whole = int(seconds) if not text.startswith("-") else 0
+    return Every(timedelta(seconds=max(whole, 1)))
+
+
 def _zone(name: str | None) -> ZoneInfo:
     try:
         return ZoneInfo(name or "UTC")
@@ -99,13 +145,16 @@ def check_zone(name: str | None) -> None:
     _zone(name)
 
 
-def parse_schedule(text: str) -> Schedule:
+def parse_schedule(text: str) -> Schedule | Every:
+    if "TZ" in text:
+        raise ScheduleError("time zones belong in spec.timeZone, not in the schedule (TZ=)")
+    if text.startswith("@every "):
+        return _every(text.removeprefix("@every "))
+    if text.startswith("@"):
+        if text not in MACROS:
+            raise ScheduleError(f"unknown macro {text!r}")
+        text = MACROS[text]
     spec = " ".join(text.split())
-    if spec.startswith(("TZ=", "CRON_TZ=")):
-        raise ScheduleError("time zones belong in spec.timeZone, not in the schedule")
-    spec = MACROS.get(spec.lower(), spec)
-    if spec.startswith("@"):
-        raise ScheduleError(f"unknown macro {spec!r}")
     parts = spec.split(" ")
     if len(parts) != 5:
         raise ScheduleError(f"expected 5 fields, found {len(parts)}")
@@ -116,13 +165,12 @@ def parse_schedule(text: str) -> Schedule:
             fields.append(_parse_field(part, low, high, aliases))
         except ValueError as error:
             raise ScheduleError(f"{name} field {part!r}: {error}") from error
-    weekdays = frozenset(0 if day == 7 else day for day in fields[4][0])
     return Schedule(
         minutes=fields[0][0],
         hours=fields[1][0],
         days=fields[2][0],
         months=fields[3][0],
-        weekdays=weekdays,
+        weekdays=fields[4][0],
         any_day=fields[2][1],
         any_weekday=fields[4][1],
     )
@@ -134,6 +182,8 @@ def _parse_field(
     values: set[int] = set()
     star = False
     for item in part.split(","):
+        if not item:
+            continue
         span, _, step_text = item.partition("/")
         step = 1
         if step_text:

@@ -20,6 +20,7 @@ from gateway.status.fields import (
     format_time,
     newest,
     parse_time,
+    plural,
     quote,
     sentence,
 )
@@ -104,7 +105,7 @@ def evaluate_cronjob(obj: Obj, jobs: Sequence[Obj], now: datetime) -> WorkloadSt
         reason = "Active" if counts.active else "Scheduled"
         parts = []
         if counts.active:
-            parts.append(f"{counts.active} Jobs running")
+            parts.append(f"{plural(counts.active, 'Job')} running")
         if counts.last_schedule is not None:
             parts.append(f"last scheduled at {format_time(counts.last_schedule)}")
         if schedule is not None and counts.last_schedule is not None:

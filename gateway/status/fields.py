@@ -108,6 +108,12 @@ def sentence(text: str) -> str:
     return text
 
 
+def plural(count: int | None, word: str) -> str:
+    """``1 pod``, ``3 pods``: messages are read by people, who notice ``1 pods``."""
+    count = count or 0
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
 def name_list(names: list[str], limit: int = 3) -> str:
     if len(names) <= limit:
         return ", ".join(names)

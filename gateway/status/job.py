@@ -21,6 +21,7 @@ from gateway.status.fields import (
     format_time,
     newest_transition,
     parse_time,
+    plural,
     quote,
     sentence,
 )
@@ -138,12 +139,19 @@ def evaluate_job(obj: Obj, pods: Sequence[PodState]) -> WorkloadState:
     if counts.active or started_at is not None:
         out_of = f" of {counts.completions}" if counts.completions is not None else ""
         text = (
-            f"{counts.active} pods running, {counts.succeeded}{out_of} succeeded, "
+            f"{plural(counts.active, 'pod')} running, {counts.succeeded}{out_of} succeeded, "
             f"{counts.failed} failed"
         )
         if started_at is not None:
             text += f"; started at {format_time(started_at)}"
         return verdict(Status.EXECUTING, "Running", text + ".", started_at)
+    if not status:
+        return verdict(
+            Status.WAITING,
+            "NotObserved",
+            "The Job controller has not reported any status for this object yet.",
+            parse_time(meta.get("creationTimestamp")),
+        )
     return verdict(
         Status.WAITING,
         "Created",
@@ -154,7 +162,7 @@ def evaluate_job(obj: Obj, pods: Sequence[PodState]) -> WorkloadState:
 
 def _failure_tally(spec: Obj, counts: Counts) -> str:
     limit = as_int(spec.get("backoffLimit"), 6)
-    return f"{counts.failed} pods failed (backoffLimit {limit})."
+    return f"{plural(counts.failed, 'pod')} failed (backoffLimit {limit})."
 
 
 def _latest(pods: Sequence[PodState]) -> PodState:

@@ -25,6 +25,7 @@ from gateway.status.fields import (
     newest,
     newest_transition,
     parse_time,
+    plural,
     quote,
     sentence,
 )
@@ -499,7 +500,7 @@ def _oom_problem(facts: _PodFacts, cs: Obj, last: Obj | None) -> PodProblem:
     finished = parse_time((last or EMPTY).get("finishedAt"))
     text = (
         f"Container {cs.get('name')} of pod {facts.name} was OOMKilled for exceeding {bound} "
-        f"and has restarted {as_int(cs.get('restartCount'))} times; "
+        f"and has restarted {plural(as_int(cs.get('restartCount')), 'time')}; "
         f"last killed at {format_time(finished)}."
     )
     return PodProblem(PodIssue.CONTAINER_ERROR, "OOMKilled", text, finished)
@@ -517,7 +518,8 @@ def _waiting_problem(
         text = (
             f"The {label} of pod {facts.name} is crash-looping: it exited with code "
             f"{as_int(last.get('exitCode'))} ({_termination_label(last)}) at "
-            f"{format_time(finished)} and has restarted {as_int(cs.get('restartCount'))} times."
+            f"{format_time(finished)} and has restarted "
+            f"{plural(as_int(cs.get('restartCount')), 'time')}."
         )
         output = quote(as_str(last.get("message")), 200)
         if output:

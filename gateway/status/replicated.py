@@ -121,7 +121,9 @@ def evaluate_replicated(
         return verdict(Status.WAITING, _with_starting(finding, pods))
 
     desired = counts.desired or 0
-    text = f"All {desired} replicas are ready." if desired else "Scaled to zero replicas."
+    text = "Scaled to zero replicas."
+    if desired:
+        text = "The replica is ready." if desired == 1 else f"All {desired} replicas are ready."
     return verdict(Status.RUNNING, Finding("Ready" if desired else "ScaledToZero", text))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from gateway.status.fields import Obj, as_str, format_time, name_list, parse_time
+from gateway.status.fields import Obj, as_str, format_time, name_list, parse_time, plural
 from gateway.status.model import PodIssue, PodState
 
 ISSUE_ORDER = {
@@ -65,7 +65,7 @@ def deleting_message(kind: str, meta: Obj, pods: Sequence[PodState]) -> str:
     if finalizers:
         waits.append(f"finalizers {name_list(finalizers)}")
     if live:
-        waits.append(f"{len(live)} pods to terminate ({name_list(live)})")
+        waits.append(f"{plural(len(live), 'pod')} to terminate ({name_list(live)})")
     if waits:
         text += "; waiting for " + " and ".join(waits)
     return text + "."
