@@ -1,0 +1,1 @@
+"""The gateway's HTTP surface: health, readiness, and (later) GraphQL."""

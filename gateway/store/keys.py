@@ -1,0 +1,83 @@
+"""Every Redis key the gateway uses, in one place, so readers and writers agree.
+
+Per-cluster keys share the ``{prefix}:c:{cluster}:`` stem so a cluster can be
+rewritten (or dropped) as a whole with one SCAN pattern.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+_GLOB_SPECIAL = str.maketrans({c: f"\\{c}" for c in "*?[]\\"})
+
+
+@dataclass(frozen=True, slots=True)
+class Keys:
+    prefix: str = "ksg"
+
+    @property
+    def clusters(self) -> str:
+        """HASH cluster name -> cluster record (reachability, sync state, watcher)."""
+        return f"{self.prefix}:clusters"
+
+    @property
+    def cluster_feed(self) -> str:
+        """STREAM of cluster reachability changes."""
+        return f"{self.prefix}:feed:clusters"
+
+    def lease(self, cluster: str) -> str:
+        return f"{self.prefix}:lease:{cluster}"
+
+    def stem(self, cluster: str) -> str:
+        return f"{self.prefix}:c:{cluster}:"
+
+    def cluster_pattern(self, cluster: str) -> str:
+        """SCAN pattern for every cache key of a cluster (feeds excluded by the caller)."""
+        return self.stem(cluster).translate(_GLOB_SPECIAL) + "*"
+
+    def workloads(self, cluster: str) -> str:
+        """HASH workload id -> workload record."""
+        return f"{self.stem(cluster)}w"
+
+    def workload_index(self, cluster: str) -> str:
+        """HASH workload id -> [status, since epoch seconds]: what filtering and ordering read."""
+        return f"{self.stem(cluster)}w:idx"
+
+    def workload_labels(self, cluster: str) -> str:
+        """HASH workload id -> labels, read only when a label selector is given."""
+        return f"{self.stem(cluster)}w:labels"
+
+    def workload_counts(self, cluster: str) -> str:
+        """HASH "namespace|kind|status" -> count, for summaries without a scan."""
+        return f"{self.stem(cluster)}w:counts"
+
+    def pods(self, cluster: str) -> str:
+        """HASH "namespace/name" -> pod record."""
+        return f"{self.stem(cluster)}p"
+
+    def pod_counts(self, cluster: str) -> str:
+        """HASH "namespace|phase" and "namespace|abnormal" -> count."""
+        return f"{self.stem(cluster)}p:counts"
+
+    def nodes(self, cluster: str) -> str:
+        return f"{self.stem(cluster)}n"
+
+    def namespaces(self, cluster: str) -> str:
+        return f"{self.stem(cluster)}ns"
+
+    def events(self, cluster: str, object_id: str) -> str:
+        """LIST of the newest events about one workload or pod, newest first."""
+        return f"{self.stem(cluster)}ev:{object_id}"
+
+    def workload_feed(self, cluster: str) -> str:
+        return f"{self.prefix}:feed:w:{cluster}"
+
+    def pod_feed(self, cluster: str) -> str:
+        return f"{self.prefix}:feed:p:{cluster}"
+
+
+SEPARATOR = "|"
+
+
+def count_field(*parts: str) -> str:
+    return SEPARATOR.join(parts)

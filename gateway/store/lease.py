@@ -1,0 +1,57 @@
+"""Per-cluster leases, so several gateway replicas share one Redis without double work.
+
+A lease is a key set only if absent, with an expiry; its holder renews it well
+before it runs out. When a replica dies its leases expire and another replica
+takes the clusters over within the lease time. Renewal and release check the
+holder atomically (a small Lua script), so a replica never extends a lease it lost.
+"""
+
+from __future__ import annotations
+
+import redis.asyncio as redis
+
+from gateway.store.keys import Keys
+
+_RENEW = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 0
+"""
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+"""
+
+
+class Leases:
+    def __init__(self, client: redis.Redis, keys: Keys, holder: str, seconds: float) -> None:
+        self.client = client
+        self.keys = keys
+        self.holder = holder
+        self.milliseconds = int(seconds * 1000)
+        self._renew = client.register_script(_RENEW)
+        self._release = client.register_script(_RELEASE)
+
+    async def acquire(self, cluster: str) -> bool:
+        taken = await self.client.set(
+            self.keys.lease(cluster), self.holder, nx=True, px=self.milliseconds
+        )
+        return bool(taken)
+
+    async def renew(self, cluster: str) -> bool:
+        renewed = await self._renew(
+            keys=[self.keys.lease(cluster)], args=[self.holder, self.milliseconds]
+        )
+        return bool(renewed)
+
+    async def release(self, cluster: str) -> None:
+        await self._release(keys=[self.keys.lease(cluster)], args=[self.holder])
+
+    async def holder_of(self, cluster: str) -> str | None:
+        value = await self.client.get(self.keys.lease(cluster))
+        if value is None:
+            return None
+        return value.decode() if isinstance(value, bytes) else str(value)

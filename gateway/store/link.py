@@ -1,0 +1,105 @@
+"""The watchers' connection to Redis, surviving Redis going away.
+
+While Redis is down the watchers keep watching and the mirrors stay current; writes
+are dropped and readiness turns false. When Redis answers again ``generation``
+moves on, and each cluster's watcher rewrites its whole state, so the cache equals
+the API servers again whatever happened meanwhile (a restart that lost every key,
+or an outage that kept them).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+
+import redis.asyncio as redis
+from redis.exceptions import BusyLoadingError, ConnectionError, TimeoutError
+
+from gateway.store.changes import Change, FeedEntry
+from gateway.store.keys import Keys
+from gateway.store.writer import StoreWriter
+from gateway.watch.backoff import Backoff
+
+log = logging.getLogger(__name__)
+
+OUTAGE_ERRORS = (ConnectionError, TimeoutError, BusyLoadingError, OSError)
+
+
+class StoreLink:
+    def __init__(self, client: redis.Redis, keys: Keys, feed_length: int = 10_000) -> None:
+        self.client = client
+        self.keys = keys
+        self.writer = StoreWriter(client, keys, feed_length)
+        self.healthy = True
+        self.generation = 0
+        self.write_errors = 0
+        self._recovery: asyncio.Task[None] | None = None
+
+    def _lost(self, action: str, cluster: str, error: BaseException) -> None:
+        self.write_errors += 1
+        if self.healthy:
+            log.error(
+                "redis unavailable; watching continues and the cache is rewritten when it returns",
+                extra={
+                    "cluster": cluster,
+                    "operation": action,
+                    "cause": f"{type(error).__name__}: {error}",
+                },
+            )
+        self.healthy = False
+        if self._recovery is None or self._recovery.done():
+            self._recovery = asyncio.create_task(self._recover(), name="redis-recovery")
+
+    async def apply(self, cluster: str, changes: Sequence[Change]) -> bool:
+        if not self.healthy:
+            return False
+        try:
+            await self.writer.apply(cluster, changes)
+        except OUTAGE_ERRORS as error:
+            self._lost("apply", cluster, error)
+            return False
+        return True
+
+    async def replace(self, cluster: str, changes: Sequence[Change]) -> bool:
+        if not self.healthy:
+            return False
+        try:
+            entries = await self.writer.replace_cluster(cluster, changes)
+        except OUTAGE_ERRORS as error:
+            self._lost("replace", cluster, error)
+            return False
+        log.info(
+            "cluster written in full",
+            extra={"cluster": cluster, "records": len(changes), "feed_entries": entries},
+        )
+        return True
+
+    async def put_cluster(self, name: str, record: bytes, entry: FeedEntry | None) -> bool:
+        if not self.healthy:
+            return False
+        try:
+            await self.writer.put_cluster(name, record, entry)
+        except OUTAGE_ERRORS as error:
+            self._lost("cluster", name, error)
+            return False
+        return True
+
+    async def _recover(self) -> None:
+        backoff = Backoff(base=0.1, cap=2.0)
+        while True:
+            await asyncio.sleep(backoff.next_delay())
+            try:
+                await self.client.ping()
+            except OUTAGE_ERRORS:
+                continue
+            self.healthy = True
+            self.generation += 1
+            log.info(
+                "redis is back; rewriting every cluster", extra={"generation": self.generation}
+            )
+            return
+
+    async def close(self) -> None:
+        if self._recovery is not None:
+            self._recovery.cancel()

@@ -1,0 +1,79 @@
+"""Where clusters come from: kubeconfig contexts (all or chosen) or the pod's service account.
+
+Each cluster gets its own kubernetes_asyncio ApiClient with a connection pool wide
+enough for ten open watches plus list pages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from kubernetes_asyncio import client, config
+
+IN_CLUSTER = "in-cluster"
+POOL_SIZE = 32
+
+
+class ClusterConfigError(ValueError):
+    """A kubeconfig or context that cannot be used; the message names it."""
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterSource:
+    name: str
+    kubeconfig: Path | None = None
+    context: str | None = None
+
+    @property
+    def in_cluster(self) -> bool:
+        return self.kubeconfig is None
+
+
+def from_kubeconfig(path: Path, contexts: Sequence[str] = ()) -> list[ClusterSource]:
+    """One cluster per context; the context name is the cluster's name in the gateway."""
+    if not path.is_file():
+        raise ClusterConfigError(f"kubeconfig {path} does not exist")
+    try:
+        found, _ = config.list_kube_config_contexts(config_file=str(path))
+    except (config.ConfigException, OSError, ValueError) as error:
+        raise ClusterConfigError(f"kubeconfig {path} cannot be read: {error}") from error
+    names = [str(c["name"]) for c in found or ()]
+    if contexts:
+        missing = [c for c in contexts if c not in names]
+        if missing:
+            known = ", ".join(names) or "none"
+            raise ClusterConfigError(
+                f"context(s) {', '.join(missing)} not in {path} (it has: {known})"
+            )
+        names = list(contexts)
+    if not names:
+        raise ClusterConfigError(f"kubeconfig {path} has no contexts")
+    return [ClusterSource(name, path, name) for name in names]
+
+
+def in_cluster(name: str = IN_CLUSTER) -> ClusterSource:
+    return ClusterSource(name)
+
+
+async def api_client(source: ClusterSource) -> client.ApiClient:
+    configuration = client.Configuration()
+    try:
+        if source.in_cluster:
+            config.load_incluster_config(client_configuration=configuration)  # type: ignore[no-untyped-call]
+        else:
+            await config.load_kube_config(
+                config_file=str(source.kubeconfig),
+                context=source.context,
+                client_configuration=configuration,
+                persist_config=False,
+            )
+    except (config.ConfigException, OSError, ValueError) as error:
+        raise ClusterConfigError(f"cluster {source.name}: {error}") from error
+    configuration.connection_pool_maxsize = POOL_SIZE
+    return client.ApiClient(configuration=configuration)
+
+
+def server_of(api: client.ApiClient) -> str:
+    return str(api.configuration.host)

@@ -1,0 +1,221 @@
+"""One list+watch loop for one resource of one cluster, in the manner of client-go's reflector.
+
+List (paged, from one snapshot), hand the whole list over, then watch from the
+list's resourceVersion with bookmarks, keeping the version of every event seen. A
+410 (on the watch, or on a continue token) relists; 429 waits as told; any other
+failure backs off with jitter. Every failure is logged with cluster, resource and
+cause. Bodies are read raw and parsed with orjson: the generated models are far
+too slow for 100,000 pods.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import aiohttp
+import orjson
+
+from gateway.status.fields import Obj
+from gateway.watch.backoff import Backoff
+from gateway.watch.health import ContactTracker
+from gateway.watch.resources import Resource
+
+log = logging.getLogger(__name__)
+
+PAGE_SIZE = 500
+WATCH_SECONDS = 300
+READ_TIMEOUT_SECONDS = 90
+
+
+class Sink(Protocol):
+    def replace(self, kind: str, items: list[Obj]) -> None: ...
+
+    def apply(self, kind: str, event_type: str, obj: Obj) -> None: ...
+
+
+class Expired(Exception):
+    """The requested resourceVersion is older than the server keeps: relist."""
+
+
+class Throttled(Exception):
+    def __init__(self, retry_after: float, message: str) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class ApiFailure(Exception):
+    def __init__(self, status: int, reason: str, message: str) -> None:
+        super().__init__(f"HTTP {status} {reason}: {message}")
+        self.status = status
+
+
+@dataclass(slots=True)
+class ReflectorStats:
+    events: int = 0
+    lists: int = 0
+    relists_after_expiry: int = 0
+    errors: int = 0
+    listed_objects: int = 0
+    last_list_seconds: float = 0.0
+    resource_version: str = ""
+    by_type: dict[str, int] = field(default_factory=dict)
+
+
+ListCall = Callable[..., Awaitable[Any]]
+
+
+def _status_error(status: int, body: bytes, headers: Any) -> Exception:
+    """The exception a non-2xx answer stands for, from its Kubernetes Status object."""
+    try:
+        parsed = orjson.loads(body) if body else {}
+    except orjson.JSONDecodeError:
+        parsed = {}
+    parsed = parsed if isinstance(parsed, dict) else {}
+    reason = str(parsed.get("reason") or "")
+    message = str(parsed.get("message") or body[:200].decode(errors="replace"))
+    if status == 410:
+        return Expired(message)
+    if status == 429:
+        details = parsed.get("details")
+        retry = details.get("retryAfterSeconds") if isinstance(details, dict) else None
+        header = headers.get("Retry-After") if headers is not None else None
+        seconds = float(retry or header or 1)
+        return Throttled(seconds, message)
+    return ApiFailure(status, reason, message)
+
+
+class Reflector:
+    def __init__(
+        self,
+        cluster: str,
+        resource: Resource,
+        list_call: ListCall,
+        sink: Sink,
+        contact: ContactTracker,
+        *,
+        page_size: int = PAGE_SIZE,
+        watch_seconds: int = WATCH_SECONDS,
+    ) -> None:
+        self.cluster = cluster
+        self.resource = resource
+        self.list_call = list_call
+        self.sink = sink
+        self.contact = contact
+        self.page_size = page_size
+        self.watch_seconds = watch_seconds
+        self.synced = asyncio.Event()
+        self.stats = ReflectorStats()
+        self._context = {"cluster": cluster, "resource": resource.plural}
+
+    async def run(self) -> None:
+        backoff = Backoff()
+        while True:
+            try:
+                version = await self.list_all()
+                backoff.reset()
+                while True:
+                    version = await self.watch_from(version)
+            except Expired as error:
+                self.stats.relists_after_expiry += 1
+                log.info("watch expired, relisting", extra={**self._context, "cause": str(error)})
+            except Throttled as error:
+                self.contact.succeeded()
+                log.warning(
+                    "throttled by the API server",
+                    extra={**self._context, "cause": str(error), "retry_after": error.retry_after},
+                )
+                await asyncio.sleep(error.retry_after)
+            except (aiohttp.ClientError, TimeoutError, ApiFailure, OSError, ValueError) as error:
+                self.stats.errors += 1
+                cause = f"{type(error).__name__}: {error}"
+                if not isinstance(error, ApiFailure) or error.status >= 500:
+                    self.contact.failed(cause)
+                delay = backoff.next_delay()
+                log.warning(
+                    "list/watch failed, retrying",
+                    extra={**self._context, "cause": cause, "retry_in": round(delay, 2)},
+                )
+                await asyncio.sleep(delay)
+
+    async def _request(self, **params: Any) -> aiohttp.ClientResponse:
+        response: aiohttp.ClientResponse = await self.list_call(_preload_content=False, **params)
+        if response.status != 200:
+            body = await response.read()
+            response.release()
+            raise _status_error(response.status, body, response.headers)
+        self.contact.succeeded()
+        return response
+
+    async def list_all(self) -> str:
+        """Every page of one snapshot; a continue token that expired mid-way starts over."""
+        started = time.perf_counter()
+        items: list[Obj] = []
+        token = ""
+        version = ""
+        while True:
+            params: dict[str, Any] = {
+                "limit": self.page_size,
+                "_request_timeout": (10, READ_TIMEOUT_SECONDS),
+            }
+            if token:
+                params["_continue"] = token
+            response = await self._request(**params)
+            try:
+                page = orjson.loads(await response.read())
+            finally:
+                response.release()
+            metadata = page.get("metadata") or {}
+            version = str(metadata.get("resourceVersion") or version)
+            kind = self.resource.kind
+            for item in page.get("items") or ():
+                item.setdefault("kind", kind)
+                items.append(item)
+            token = str(metadata.get("continue") or "")
+            if not token:
+                break
+        self.sink.replace(self.resource.kind, items)
+        self.stats.lists += 1
+        self.stats.listed_objects = len(items)
+        self.stats.last_list_seconds = time.perf_counter() - started
+        self.stats.resource_version = version
+        self.synced.set()
+        return version
+
+    async def watch_from(self, version: str) -> str:
+        """Watch until the server ends the stream; returns the newest version seen."""
+        timeout = aiohttp.ClientTimeout(sock_connect=10, sock_read=READ_TIMEOUT_SECONDS)
+        response = await self._request(
+            watch=True,
+            resource_version=version,
+            allow_watch_bookmarks=True,
+            timeout_seconds=self.watch_seconds,
+            _request_timeout=timeout,
+        )
+        kind = self.resource.kind
+        try:
+            async for line in response.content:
+                if not line.strip():
+                    continue
+                event = orjson.loads(line)
+                event_type = event.get("type")
+                obj = event.get("object") or {}
+                self.contact.succeeded()
+                if event_type == "ERROR":
+                    raise _status_error(int(obj.get("code") or 500), orjson.dumps(obj), None)
+                meta = obj.get("metadata") or {}
+                version = str(meta.get("resourceVersion") or version)
+                if event_type == "BOOKMARK":
+                    continue
+                self.stats.events += 1
+                self.stats.by_type[event_type] = self.stats.by_type.get(event_type, 0) + 1
+                obj.setdefault("kind", kind)
+                self.sink.apply(kind, str(event_type), obj)
+        finally:
+            response.release()
+        self.stats.resource_version = version
+        return version
