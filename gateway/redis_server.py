@@ -14,6 +14,7 @@ import os
 import shutil
 import signal
 import socket
+import subprocess
 from pathlib import Path
 
 import redis.asyncio as redis
@@ -57,7 +58,7 @@ class EmbeddedRedis:
         self.state_dir = state_dir
         self.port = port or free_port()
         self.binary = binary or find_server_binary()
-        self._process: asyncio.subprocess.Process | None = None
+        self._process: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
@@ -65,7 +66,7 @@ class EmbeddedRedis:
 
     @property
     def running(self) -> bool:
-        return self._process is not None and self._process.returncode is None
+        return self._process is not None and self._process.poll() is None
 
     async def start(self, ready_within: float = 10.0) -> None:
         self.state_dir.mkdir(parents=True, exist_ok=True)
@@ -86,15 +87,18 @@ class EmbeddedRedis:
             )
             + "\n"
         )
-        self._process = await asyncio.create_subprocess_exec(
-            self.binary,
-            str(config),
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.DEVNULL,
-        )
+        self._launch(config)
         await self._wait_ready(ready_within)
         log.info("embedded redis started", extra={"url": self.url, "binary": self.binary})
+
+    def _launch(self, config: Path) -> None:
+        """A plain child process, not an asyncio one: it outlives the loop that started it."""
+        self._process = subprocess.Popen(
+            [self.binary, str(config)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
 
     async def _wait_ready(self, seconds: float) -> None:
         client = redis.Redis.from_url(self.url, socket_connect_timeout=0.5)
@@ -108,7 +112,7 @@ class EmbeddedRedis:
             await client.aclose()
 
     async def _answers(self, client: redis.Redis) -> bool:
-        if self._process is not None and self._process.returncode is not None:
+        if self._process is not None and self._process.poll() is not None:
             raise RedisServerError(
                 f"{self.binary} exited with code {self._process.returncode}; "
                 f"see {self.state_dir / 'valkey.log'}"
@@ -119,19 +123,23 @@ class EmbeddedRedis:
             return False
 
     async def stop(self) -> None:
+        await asyncio.to_thread(self.stop_blocking)
+
+    def stop_blocking(self) -> None:
+        """Stop from outside any event loop (test session teardown, signal handlers)."""
         process = self._process
-        if process is None or process.returncode is not None:
+        if process is None or process.poll() is not None:
             return
         process.send_signal(signal.SIGTERM)
         try:
-            await asyncio.wait_for(process.wait(), 10)
-        except TimeoutError:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
             process.kill()
-            await process.wait()
+            process.wait()
 
     async def kill(self) -> None:
         """Die without warning, as a crashed or evicted server would (for tests)."""
         process = self._process
-        if process is not None and process.returncode is None:
+        if process is not None and process.poll() is None:
             process.kill()
-            await process.wait()
+            await asyncio.to_thread(process.wait)

@@ -589,10 +589,14 @@ class ClusterMirror:
             elif (key[0], key[1], key[2]) in self.workloads:
                 self._dirty.workloads.add((key[0], key[1], key[2]))
 
-    def _observed(self, entry: PodEntry) -> PodState:
-        state = observe_node(
+    def _on_node(self, entry: PodEntry) -> PodState:
+        return observe_node(
             entry.state, self.nodes[entry.node].health if entry.node in self.nodes else None
         )
+
+    def _observed(self, entry: PodEntry) -> PodState:
+        """The pod as shown: through its node's health, and through the cluster's reachability."""
+        state = self._on_node(entry)
         if self.unreachable is None:
             return state
         text = (
@@ -675,7 +679,7 @@ class ClusterMirror:
         self, key: WorkloadKey, entry: WorkloadEntry, now: datetime
     ) -> tuple[WorkloadState, list[str], list[str]]:
         pod_keys = self._workload_pods(key, entry)
-        states = [self._observed(self.pods[p]) for p in pod_keys]
+        states = [self._on_node(self.pods[p]) for p in pod_keys]
         replica_sets = [
             self.replica_sets[rs].obj
             for rs in sorted(self._replica_sets_by_owner.get(entry.uid, ()))

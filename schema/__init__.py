@@ -1,0 +1,1 @@
+"""The Strawberry GraphQL schema over the store: clusters, namespaces, workloads, pods."""
