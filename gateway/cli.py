@@ -7,14 +7,14 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
-from gateway.commands import explain
+from gateway.commands import explain, serve
 
 
 class Command(Protocol):
     def register(self, commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None: ...
 
 
-COMMANDS: tuple[Command, ...] = (explain,)
+COMMANDS: tuple[Command, ...] = (explain, serve)
 
 
 def build_parser() -> argparse.ArgumentParser:
