@@ -23,6 +23,7 @@ from gateway.status.fields import (
     plural,
     quote,
     sentence,
+    text_of,
 )
 from gateway.status.model import Counts, Kind, Status, WorkloadState
 from gateway.status.verdict import deleting_message
@@ -54,9 +55,9 @@ def evaluate_cronjob(obj: Obj, jobs: Sequence[Obj], now: datetime) -> WorkloadSt
     def verdict(state: Status, reason: str, message: str, since: datetime | None) -> WorkloadState:
         return WorkloadState(
             kind=Kind.CRONJOB.value,
-            namespace=meta.get("namespace") or "",
-            name=meta.get("name") or "",
-            uid=meta.get("uid") or "",
+            namespace=text_of(meta.get("namespace")),
+            name=text_of(meta.get("name")),
+            uid=text_of(meta.get("uid")),
             status=state,
             reason=reason,
             message=message,
@@ -145,16 +146,16 @@ def evaluate_cronjob(obj: Obj, jobs: Sequence[Obj], now: datetime) -> WorkloadSt
 
 
 def _last_finished_job(jobs: Sequence[Obj]) -> Obj | None:
+    """The newest finished Job; Jobs too malformed to date are no evidence and are skipped."""
     finished = []
     for job in jobs:
-        if not isinstance(job, Mapping):
+        status = job.get("status") if isinstance(job, Mapping) else None
+        meta = job.get("metadata") if isinstance(job, Mapping) else None
+        if not isinstance(status, Mapping) or not isinstance(meta, Mapping):
             continue
-        conditions = (job.get("status") or EMPTY).get("conditions")
+        conditions = status.get("conditions")
         if condition_is(conditions, "Complete") or condition_is(conditions, "Failed"):
-            meta = job.get("metadata") or EMPTY
-            start = parse_time((job.get("status") or EMPTY).get("startTime")) or parse_time(
-                meta.get("creationTimestamp")
-            )
+            start = parse_time(status.get("startTime")) or parse_time(meta.get("creationTimestamp"))
             finished.append((start.timestamp() if start else 0.0, as_str(meta.get("name")), job))
     if not finished:
         return None

@@ -79,15 +79,25 @@ def evaluate(
     nodes: Sequence[Obj] = (),
     events: Sequence[Obj] = (),
 ) -> WorkloadState:
-    """One workload from raw objects: its pods, ReplicaSets, Jobs, their Nodes and events."""
-    node_health = index_nodes(nodes)
-    by_pod = index_events(events)
+    """One workload from raw objects: its pods, ReplicaSets, Jobs, their Nodes and events.
+
+    Related objects that are not objects at all are no evidence and are left out, so a
+    stray value in a list never costs the workload its verdict.
+    """
+    node_health = index_nodes(_objects(nodes))
+    by_pod = index_events(_objects(events))
     states = [
-        evaluate_pod(pod, node_health, now, by_pod.get(_pod_key(pod), ()))
-        for pod in pods
-        if isinstance(pod, Mapping)
+        evaluate_pod(pod, node_health, now, by_pod.get(_pod_key(pod), ())) for pod in _objects(pods)
     ]
-    return evaluate_workload(obj, now, pods=states, replica_sets=replica_sets, jobs=jobs)
+    return evaluate_workload(
+        obj, now, pods=states, replica_sets=_objects(replica_sets), jobs=_objects(jobs)
+    )
+
+
+def _objects(items: object) -> list[Obj]:
+    if not isinstance(items, list | tuple):
+        return []
+    return [item for item in items if isinstance(item, Mapping)]
 
 
 def _pod_key(pod: Obj) -> tuple[str, str, str]:

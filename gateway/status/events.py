@@ -33,7 +33,8 @@ def latest_event(
     for event in events:
         if not isinstance(event, Mapping) or event.get("type") != "Warning":
             continue
-        if event.get("reason") not in reasons:
+        reason = event.get("reason")
+        if not isinstance(reason, str) or reason not in reasons:
             continue
         if field_path is not None:
             involved = event.get("involvedObject")

@@ -80,15 +80,29 @@ def newest_transition(conditions: object) -> datetime | None:
 
 
 def as_int(value: object, default: int = 0) -> int:
-    """Counters: the API omits zero values, so absence means 0."""
-    if isinstance(value, bool):
-        return int(value)
-    if isinstance(value, int):
+    """Counters: the API omits zero values, so absence means 0.
+
+    A value of another type raises TypeError instead of reading as 0: the engine then
+    reports the object as invalid, naming the field, rather than trusting a made-up count.
+    """
+    if value is None:
+        return default
+    if type(value) is int:
         return value
-    return default
+    raise TypeError(f"expected an integer, found {type(value).__name__}")
+
+
+def text_of(value: object) -> str:
+    """Names and reasons the verdict carries: absent is empty, another type is an error."""
+    if value is None:
+        return ""
+    if type(value) is str:
+        return value
+    raise TypeError(f"expected a string, found {type(value).__name__}")
 
 
 def as_str(value: object) -> str:
+    """Free text quoted in messages: anything that is not a string is no text."""
     return value if isinstance(value, str) else ""
 
 

@@ -24,6 +24,7 @@ from gateway.status.fields import (
     plural,
     quote,
     sentence,
+    text_of,
 )
 from gateway.status.model import Counts, Kind, PodIssue, PodState, Status, WorkloadState
 from gateway.status.verdict import deleting_message, newest_since, pods_with, summarize
@@ -57,9 +58,9 @@ def evaluate_job(obj: Obj, pods: Sequence[PodState]) -> WorkloadState:
     def verdict(state: Status, reason: str, message: str, since: datetime | None) -> WorkloadState:
         return WorkloadState(
             kind=Kind.JOB.value,
-            namespace=meta.get("namespace") or "",
-            name=meta.get("name") or "",
-            uid=meta.get("uid") or "",
+            namespace=text_of(meta.get("namespace")),
+            name=text_of(meta.get("name")),
+            uid=text_of(meta.get("uid")),
             status=state,
             reason=reason,
             message=message,

@@ -54,6 +54,9 @@ def _containers(prefix: str) -> list[tuple[str, type]]:
         (f"{prefix}[].name", str),
         (f"{prefix}[].image", str),
         (f"{prefix}[].resources", dict),
+        (f"{prefix}[].resources.requests", dict),
+        (f"{prefix}[].resources.limits", dict),
+        (f"{prefix}[].restartPolicy", str),
     ]
 
 
@@ -76,6 +79,7 @@ def _container_statuses(prefix: str) -> list[tuple[str, type]]:
             (f"{prefix}[].{state}.terminated.exitCode", int),
             (f"{prefix}[].{state}.terminated.reason", str),
             (f"{prefix}[].{state}.terminated.message", str),
+            (f"{prefix}[].{state}.terminated.signal", int),
         ]
     return fields
 
@@ -105,6 +109,7 @@ FIELDS_BY_KIND: dict[str, list[tuple[str, type]]] = {
         *_TEMPLATE,
         ("spec.replicas", int),
         ("spec.paused", bool),
+        ("spec.progressDeadlineSeconds", int),
         ("status.replicas", int),
         ("status.updatedReplicas", int),
         ("status.readyReplicas", int),
@@ -174,8 +179,9 @@ def describe_malformed(obj: object, kind: str) -> list[str]:
         return [f"the object is {_type_name(obj)}, expected an object"]
     problems = [f"{path} is missing" for path in REQUIRED if path not in obj]
     for path, expected in FIELDS_BY_KIND.get(kind, _COMMON):
+        element = path.endswith("[]")
         for where, value in _values_at(obj, path):
-            if value is None:
+            if value is None and not element:
                 continue
             if not _is_type(value, expected):
                 problems.append(

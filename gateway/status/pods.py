@@ -28,6 +28,7 @@ from gateway.status.fields import (
     plural,
     quote,
     sentence,
+    text_of,
 )
 from gateway.status.malformed import describe_malformed
 from gateway.status.model import PodIssue, PodPhase, PodProblem, PodState
@@ -124,6 +125,9 @@ def _healthy_running(pod: Obj, nodes: Mapping[str, NodeHealth]) -> PodState | No
             ready = cond.get("status") == "True"
     if not ready:
         return None
+    started = status.get("startTime") or ""
+    if started > latest:
+        latest = started
     for init in status.get("initContainerStatuses") or ():
         done = init["state"].get("terminated")
         if done is None or done.get("exitCode", 0) != 0:
@@ -146,12 +150,20 @@ def _healthy_running(pod: Obj, nodes: Mapping[str, NodeHealth]) -> PodState | No
     if health is not None and not health.ready:
         return None
     name = meta["name"]
-    if type(restarts) is not int or type(name) is not str:
+    namespace = meta.get("namespace") or ""
+    uid = meta.get("uid") or ""
+    if (
+        type(restarts) is not int
+        or type(name) is not str
+        or type(namespace) is not str
+        or type(uid) is not str
+        or type(node) is not str
+    ):
         return None
     return PodState(
-        meta.get("namespace") or "",
+        namespace,
         name,
-        meta.get("uid") or "",
+        uid,
         node,
         PodPhase.RUNNING,
         "Running",
@@ -160,7 +172,7 @@ def _healthy_running(pod: Obj, nodes: Mapping[str, NodeHealth]) -> PodState | No
         running,
         restarts,
         None,
-        parse_time(latest) or parse_time(status.get("startTime")),
+        parse_time(latest),
     )
 
 
@@ -199,13 +211,13 @@ def _evaluate(
         raise TypeError("metadata and spec must be objects")
     if not isinstance(status, Mapping):
         raise TypeError("status must be an object")
-    name: str = meta.get("name") or ""
+    name = text_of(meta.get("name"))
     phase = _PHASES.get(status.get("phase") or "Pending", PodPhase.UNKNOWN)
     reason, ready_n, total, restarts = kubectl_status(meta, spec, status)
     conditions = status.get("conditions") or []
     ready_cond = find_condition(conditions, "Ready")
     ready = ready_cond is not None and ready_cond.get("status") == "True"
-    node_name: str = spec.get("nodeName") or ""
+    node_name = text_of(spec.get("nodeName"))
     deleting = meta.get("deletionTimestamp") is not None
     facts = _PodFacts(
         name, meta, spec, status, phase, conditions, node_name, events, now, grace, reason
@@ -215,9 +227,9 @@ def _evaluate(
         newest_transition(conditions), parse_time(status.get("startTime"))
     )
     return PodState(
-        namespace=meta.get("namespace") or "",
+        namespace=text_of(meta.get("namespace")),
         name=name,
-        uid=meta.get("uid") or "",
+        uid=text_of(meta.get("uid")),
         node=node_name,
         phase=phase,
         display_reason=reason,
@@ -234,8 +246,8 @@ def _evaluate(
 
 def kubectl_status(meta: Obj, spec: Obj, status: Obj) -> tuple[str, int, int, int]:
     """STATUS, ready containers, total containers and restarts, as ``kubectl get pods``."""
-    phase: str = status.get("phase") or ""
-    reason: str = status.get("reason") or phase
+    phase = text_of(status.get("phase"))
+    reason = text_of(status.get("reason")) or phase
     for cond in status.get("conditions") or ():
         if cond.get("type") == "PodScheduled" and cond.get("reason") == "SchedulingGated":
             reason = "SchedulingGated"
@@ -264,7 +276,7 @@ def kubectl_status(meta: Obj, spec: Obj, status: Obj) -> tuple[str, int, int, in
         if terminated is not None:
             reason = "Init:" + _termination_label(terminated)
         elif waiting is not None and waiting.get("reason") not in (None, "", "PodInitializing"):
-            reason = "Init:" + str(waiting.get("reason"))
+            reason = "Init:" + text_of(waiting.get("reason"))
         else:
             reason = f"Init:{index}/{len(init_specs)}"
         initializing = True
@@ -279,7 +291,7 @@ def kubectl_status(meta: Obj, spec: Obj, status: Obj) -> tuple[str, int, int, in
             waiting = state.get("waiting")
             terminated = state.get("terminated")
             if waiting is not None and waiting.get("reason"):
-                reason = waiting["reason"]
+                reason = text_of(waiting["reason"])
             elif terminated is not None:
                 reason = _termination_label(terminated)
             elif cs.get("ready") is True and state.get("running") is not None:
@@ -301,9 +313,9 @@ def _condition_true(conditions: object, kind: str) -> bool:
 
 
 def _termination_label(terminated: Obj) -> str:
-    reason = terminated.get("reason")
+    reason = text_of(terminated.get("reason"))
     if reason:
-        return str(reason)
+        return reason
     signal = as_int(terminated.get("signal"))
     if signal:
         return f"Signal:{signal}"

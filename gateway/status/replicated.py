@@ -28,6 +28,7 @@ from gateway.status.fields import (
     parse_time,
     quote,
     sentence,
+    text_of,
 )
 from gateway.status.model import Counts, PodIssue, PodState, Status, WorkloadState
 from gateway.status.verdict import deleting_message, newest_since, pods_with, summarize
@@ -71,9 +72,9 @@ def evaluate_replicated(
         when = since or finding.since or newest_transition(status.get("conditions"))
         return WorkloadState(
             kind=rules.kind,
-            namespace=meta.get("namespace") or "",
-            name=meta.get("name") or "",
-            uid=meta.get("uid") or "",
+            namespace=text_of(meta.get("namespace")),
+            name=text_of(meta.get("name")),
+            uid=text_of(meta.get("uid")),
             status=state,
             reason=finding.reason,
             message=finding.message,

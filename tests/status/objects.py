@@ -334,7 +334,9 @@ def pod(
         spec["initContainers"] = list(init_containers)
     status: Obj = {
         "phase": phase,
-        "conditions": list(conditions) if conditions is not None else pod_conditions(),
+        "conditions": list(conditions)
+        if conditions is not None
+        else pod_conditions(minutes_ago=max(minutes_ago - 10, 0)),
         "qosClass": "Burstable",
     }
     if node is not None:
