@@ -69,7 +69,7 @@ json_values = st.recursive(
     ),
     max_leaves=12,
 )
-wrong_values = st.one_of(
+wrong_values: st.SearchStrategy[Any] = st.one_of(
     json_scalars,
     st.lists(json_scalars, max_size=3),
     st.dictionaries(st.sampled_from(["type", "status", "name", "x"]), json_scalars, max_size=3),
