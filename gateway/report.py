@@ -71,12 +71,6 @@ def _ready(subject: WorkloadState | PodState) -> str:
     return f"{counts.ready or 0}/{counts.desired or 0}"
 
 
-def _pod_status(pod: PodState) -> str:
-    if pod.abnormal and pod.phase is PodPhase.RUNNING:
-        return "Running"
-    return pod.phase.value
-
-
 def _cells(row: Row) -> list[list[str]]:
     subject = row.subject
     if isinstance(subject, WorkloadState):
@@ -96,7 +90,7 @@ def _cells(row: Row) -> list[list[str]]:
                 subject.namespace,
                 "Pod",
                 subject.name,
-                _pod_status(subject),
+                subject.phase.value,
                 _ready(subject),
                 subject.display_reason,
             ]
@@ -109,7 +103,7 @@ def _cells(row: Row) -> list[list[str]]:
                 "",
                 "Pod",
                 branch + pod.name,
-                _pod_status(pod),
+                pod.phase.value,
                 _ready(pod),
                 pod.display_reason + restarts,
             ]
@@ -122,16 +116,22 @@ def _notes(row: Row) -> list[tuple[str, str]]:
     subject = row.subject
     notes: list[tuple[str, str]] = []
     if isinstance(subject, WorkloadState):
-        if subject.status is not Status.RUNNING and subject.message:
-            notes.append(("↳", subject.message))
-        notes.extend(("!", warning) for warning in subject.warnings)
+        shown = subject.message if subject.status is not Status.RUNNING else ""
+        if shown:
+            notes.append(("↳", shown))
+        notes.extend(("!", warning) for warning in subject.warnings if warning != shown)
+        # The workload's message already names every failing pod and its reason; a pod's
+        # own sentence is added only for a reason nothing above has explained yet.
+        told = [subject.message, *subject.warnings]
+        explained = {subject.reason}
+        explained.update(
+            pod.problem.reason
+            for pod in row.pods
+            if pod.problem is not None and any(pod.message in text for text in told)
+        )
         for pod in row.pods:
-            if (
-                pod.abnormal
-                and pod.message
-                and pod.message not in subject.message
-                and all(pod.message not in w for w in subject.warnings)
-            ):
+            if pod.abnormal and pod.problem is not None and pod.problem.reason not in explained:
+                explained.add(pod.problem.reason)
                 notes.append(("↳", pod.message))
     elif subject.message:
         notes.append(("↳", subject.message))

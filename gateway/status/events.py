@@ -7,6 +7,7 @@ own objects are vaguer than that.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
@@ -24,12 +25,21 @@ def event_time(event: Obj) -> datetime | None:
     )
 
 
+_ECHO = re.compile(r"Error: \w+")
+
+
 def latest_event(
     events: Sequence[Obj], reasons: frozenset[str], field_path: str | None = None
 ) -> Obj | None:
-    """The newest Warning event with one of these reasons (for one container if asked)."""
+    """The newest Warning event with one of these reasons (for one container if asked).
+
+    The kubelet follows each real failure with an echo such as ``Error: ErrImagePull``
+    that says nothing the container state does not; an echo is only returned when no
+    event with a real explanation exists.
+    """
     best: Obj | None = None
     best_time: datetime | None = None
+    echo: Obj | None = None
     for event in events:
         if not isinstance(event, Mapping) or event.get("type") != "Warning":
             continue
@@ -41,10 +51,13 @@ def latest_event(
             path = involved.get("fieldPath") if isinstance(involved, Mapping) else None
             if isinstance(path, str) and path and field_path not in path:
                 continue
+        if _ECHO.fullmatch(event_message(event)):
+            echo = echo or event
+            continue
         when = event_time(event)
         if best is None or (when is not None and (best_time is None or when >= best_time)):
             best, best_time = event, when
-    return best
+    return best if best is not None else echo
 
 
 def event_message(event: Obj | None) -> str:

@@ -86,7 +86,13 @@ def evaluate_job(obj: Obj, pods: Sequence[PodState]) -> WorkloadState:
     if failed is not None:
         reason = as_str(failed.get("reason")) or "Failed"
         own = quote(as_str(failed.get("message"))) or "the Job failed"
-        text = f"{sentence(own)} {_failure_tally(spec, counts)}"
+        if reason == "DeadlineExceeded":
+            limit = as_int(spec.get("activeDeadlineSeconds"))
+            began = format_time(parse_time(status.get("startTime")))
+            text = f"{sentence(own)} It started at {began}"
+            text += f" and may run {limit}s (activeDeadlineSeconds)." if limit else "."
+        else:
+            text = f"{sentence(own)} {_failure_tally(spec, counts)}"
         culprits = pods_with(
             pods, PodIssue.FAILED, PodIssue.CONTAINER_ERROR, PodIssue.UNSCHEDULABLE
         )

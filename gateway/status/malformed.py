@@ -148,6 +148,7 @@ FIELDS_BY_KIND: dict[str, list[tuple[str, type]]] = {
         ("spec.completions", int),
         ("spec.parallelism", int),
         ("spec.backoffLimit", int),
+        ("spec.activeDeadlineSeconds", int),
         ("spec.suspend", bool),
         ("status.active", int),
         ("status.succeeded", int),

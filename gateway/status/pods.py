@@ -71,7 +71,6 @@ IMAGE_REASONS = frozenset(
         "SignatureValidationFailed",
     }
 )
-STARTING_WAITING_REASONS = frozenset({"ContainerCreating", "PodInitializing", ""})
 _IMAGE_EVENTS = frozenset({"Failed", "ErrImageNeverPull", "InspectFailed"})
 _PROBE_EVENTS = frozenset({"Unhealthy"})
 _PENDING_EVENTS = frozenset(
@@ -542,7 +541,8 @@ def _waiting_problem(
             _container_spec(facts.spec, cs.get("name")).get("image")
         )
         pulled = event_message(latest_event(facts.events, _IMAGE_EVENTS, f"{{{cs.get('name')}}}"))
-        detail = quote(pulled) if pulled and "Back-off" in own else own or quote(pulled)
+        # Registry errors put the cause ("not found", "unauthorized") at the very end.
+        detail = quote(pulled, 600) if pulled and "Back-off" in own else own or quote(pulled, 600)
         text = f'The {label} of pod {facts.name} cannot pull image "{image}" ({reason})'
         text = f"{text}: {sentence(detail)}" if detail else f"{text}."
         return PodProblem(PodIssue.CONTAINER_ERROR, reason, text, since)

@@ -9,6 +9,7 @@ Times are minutes before ``NOW`` so every test reads as "this happened N minutes
 from __future__ import annotations
 
 import copy
+import hashlib
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
@@ -18,7 +19,6 @@ Obj = dict[str, Any]
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 IMAGE = "registry.example.com/shop/web:2.4.1"
-DIGEST = "sha256:" + "3f1c" * 16
 
 
 def ts(minutes_ago: float) -> str:
@@ -28,6 +28,16 @@ def ts(minutes_ago: float) -> str:
 
 def uid(*parts: str) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, "/".join(parts)))
+
+
+def image_id(image: str) -> str:
+    """The resolved ``repo@sha256:...`` the kubelet reports, stable per image."""
+    repository = image.partition(":")[0]
+    return f"{repository}@sha256:{hashlib.sha256(image.encode()).hexdigest()}"
+
+
+def container_id(*parts: str) -> str:
+    return "containerd://" + hashlib.sha256("/".join(parts).encode()).hexdigest()
 
 
 def merge(base: Obj, overrides: Mapping[str, Any] | None) -> Obj:
@@ -139,8 +149,8 @@ def running(
     return {
         "name": name,
         "image": image,
-        "imageID": f"{image.split(':', maxsplit=1)[0]}@{DIGEST}",
-        "containerID": f"containerd://{uid(name, 'container')[:32]}",
+        "imageID": image_id(image),
+        "containerID": container_id(name, image, str(started_minutes_ago)),
         "ready": ready,
         "started": True,
         "restartCount": restarts,
@@ -161,7 +171,7 @@ def terminated_state(
         "exitCode": exit_code,
         "startedAt": ts(minutes_ago + 1),
         "finishedAt": ts(minutes_ago),
-        "containerID": f"containerd://{uid(str(exit_code), 'terminated')[:32]}",
+        "containerID": container_id(str(exit_code), str(minutes_ago)),
     }
     if reason is not None:
         state["reason"] = reason
@@ -187,7 +197,7 @@ def waiting(
     found: Obj = {
         "name": name,
         "image": image,
-        "imageID": f"{image.split(':', maxsplit=1)[0]}@{DIGEST}" if last is not None else "",
+        "imageID": image_id(image) if last is not None else "",
         "ready": False,
         "started": False,
         "restartCount": restarts,
@@ -211,7 +221,7 @@ def terminated(
     return {
         "name": name,
         "image": image,
-        "imageID": f"{image.split(':', maxsplit=1)[0]}@{DIGEST}",
+        "imageID": image_id(image),
         "ready": False,
         "started": False,
         "restartCount": restarts,
@@ -290,7 +300,10 @@ def pod(
         owned_by = owner("ReplicaSet", "web-7d9f8b6c5d", namespace)
     spec_containers = list(containers) if containers is not None else [container_spec()]
     if statuses is None:
-        statuses = [running(c["name"]) for c in spec_containers]
+        statuses = [
+            running(c["name"], image=c["image"], started_minutes_ago=minutes_ago - 0.15)
+            for c in spec_containers
+        ]
     meta = metadata(
         "Pod",
         name,
@@ -336,7 +349,7 @@ def pod(
         "phase": phase,
         "conditions": list(conditions)
         if conditions is not None
-        else pod_conditions(minutes_ago=max(minutes_ago - 10, 0)),
+        else pod_conditions(minutes_ago=max(minutes_ago - 0.3, 0)),
         "qosClass": "Burstable",
     }
     if node is not None:
