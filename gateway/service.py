@@ -18,10 +18,14 @@ from typing import Any
 import orjson
 import redis.asyncio as redis
 
+from gateway.podlogs import PodLogs
 from gateway.redis_server import EmbeddedRedis
+from gateway.store.hub import FeedHub
 from gateway.store.keys import Keys
 from gateway.store.lease import Leases
 from gateway.store.link import OUTAGE_ERRORS, StoreLink
+from gateway.store.queries import Queries
+from gateway.store.reader import StoreReader
 from gateway.watch.clusters import ClusterSource
 from gateway.watch.supervisor import Supervisor
 
@@ -39,6 +43,7 @@ class Settings:
     feed_length: int = 10_000
     lease_seconds: float = 15.0
     grace_seconds: float = 30.0
+    max_page: int = 1000
     replica: str = field(default_factory=replica_id)
 
 
@@ -61,7 +66,10 @@ class Gateway:
         self._client: redis.Redis | None = None
         self._link: StoreLink | None = None
         self._supervisor: Supervisor | None = None
-        self._task: asyncio.Task[None] | None = None
+        self._queries: Queries | None = None
+        self._hub: FeedHub | None = None
+        self.logs = PodLogs(settings.sources)
+        self._tasks: list[asyncio.Task[None]] = []
 
     @property
     def client(self) -> redis.Redis:
@@ -81,6 +89,18 @@ class Gateway:
             raise RuntimeError("the gateway is not started")
         return self._supervisor
 
+    @property
+    def queries(self) -> Queries:
+        if self._queries is None:
+            raise RuntimeError("the gateway is not started")
+        return self._queries
+
+    @property
+    def hub(self) -> FeedHub:
+        if self._hub is None:
+            raise RuntimeError("the gateway is not started")
+        return self._hub
+
     async def start(self) -> None:
         if not self.redis_url:
             self.embedded = EmbeddedRedis(self.settings.state_dir / "redis")
@@ -92,12 +112,18 @@ class Gateway:
         self._supervisor = Supervisor(
             self.settings.sources, self._link, leases, grace_seconds=self.settings.grace_seconds
         )
-        self._task = asyncio.create_task(self._supervisor.run(), name="supervisor")
+        self._queries = Queries(StoreReader(self._client, self.keys), self.settings.max_page)
+        self._hub = FeedHub(self._client, self.keys)
+        self._tasks = [
+            asyncio.create_task(self._supervisor.run(), name="supervisor"),
+            asyncio.create_task(self._hub.run(), name="feed-hub"),
+        ]
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.logs.close()
         if self._link is not None:
             await self._link.close()
         if self._client is not None:

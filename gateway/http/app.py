@@ -7,19 +7,39 @@ from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.responses import JSONResponse, RedirectResponse
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
 
+from gateway.http.graphiql import STATIC_DIR
+from gateway.http.graphql import GatewayGraphQL
 from gateway.service import Gateway
+from schema.build import Protection, build_schema
+from schema.context import ApiContext, Limits
+
+DEFAULT_PROTECTION = Protection()
+DEFAULT_LIMITS = Limits()
 
 
-def build_app(gateway: Gateway) -> Starlette:
+def build_app(
+    gateway: Gateway, protection: Protection = DEFAULT_PROTECTION, limits: Limits = DEFAULT_LIMITS
+) -> Starlette:
+    def api_context() -> ApiContext:
+        return ApiContext(
+            queries=gateway.queries, hub=gateway.hub, logs=gateway.logs, limits=limits
+        )
+
+    graphql = GatewayGraphQL(build_schema(protection), api_context)
+
     async def healthz(request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})
 
     async def readyz(request: Request) -> JSONResponse:
         ready, details = await gateway.readiness()
         return JSONResponse({"ready": ready, **details}, status_code=200 if ready else 503)
+
+    async def home(request: Request) -> RedirectResponse:
+        return RedirectResponse("/graphql")
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -30,6 +50,13 @@ def build_app(gateway: Gateway) -> Starlette:
             await gateway.stop()
 
     return Starlette(
-        routes=[Route("/healthz", healthz), Route("/readyz", readyz)],
+        routes=[
+            Route("/", home),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
+            Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
+        ],
         lifespan=lifespan,
     )

@@ -25,6 +25,11 @@ class Keys:
         """STREAM of cluster reachability changes."""
         return f"{self.prefix}:feed:clusters"
 
+    @property
+    def feed_epoch(self) -> str:
+        """A token made when the feeds are first written; a new one means history was lost."""
+        return f"{self.prefix}:feed:epoch"
+
     def lease(self, cluster: str) -> str:
         return f"{self.prefix}:lease:{cluster}"
 

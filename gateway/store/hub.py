@@ -1,0 +1,288 @@
+"""Change feeds fanned out to subscribers: one blocking read per replica, not per subscriber.
+
+The hub reads every cluster's feed streams with one blocking XREAD and offers each
+entry to the subscriptions whose filter admits it. A subscription resuming from a
+cursor first replays the stream from there (XRANGE), then continues live; entries
+the replay and the live queue both hold are delivered once. Each subscription has
+a bounded queue: a consumer that falls behind is told so and dropped, so a stuck
+client never grows the gateway's memory.
+
+Cursors name the feed "epoch" (a token created with the streams) and a stream id
+per cluster. If Redis lost its data since, the epoch differs and the cursor is
+expired, rather than silently skipping what was lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import contextlib
+import logging
+import uuid
+from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+import redis.asyncio as redis
+
+from gateway.store.keys import Keys
+from gateway.store.link import OUTAGE_ERRORS
+
+log = logging.getLogger(__name__)
+
+WORKLOADS, PODS, CLUSTERS = "workloads", "pods", "clusters"
+CLUSTER_FEED = ""
+"""The cluster-reachability feed is one stream for all clusters; it is keyed by ''."""
+
+
+class CursorExpired(Exception):
+    """The feed no longer holds every entry after this cursor."""
+
+
+class SlowConsumer(Exception):
+    """The subscriber did not keep up and its buffer filled."""
+
+
+class InvalidCursor(ValueError):
+    pass
+
+
+@dataclass(slots=True)
+class FeedEvent:
+    stream: str
+    cluster: str
+    entry_id: str
+    fields: dict[str, str]
+    _record: Any = None
+
+    @property
+    def record(self) -> Any:
+        if self._record is None and "record" in self.fields:
+            self._record = orjson.loads(self.fields["record"])
+        return self._record
+
+
+def _id_tuple(entry_id: str) -> tuple[int, int]:
+    millis, _, sequence = entry_id.partition("-")
+    return int(millis), int(sequence or 0)
+
+
+def encode_cursor(epoch: str, positions: Mapping[str, str]) -> str:
+    payload = orjson.dumps({"e": epoch, "p": dict(positions)})
+    return base64.urlsafe_b64encode(payload).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[str, dict[str, str]]:
+    try:
+        payload = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        epoch = str(payload["e"])
+        positions = {str(k): str(v) for k, v in payload["p"].items()}
+        for position in positions.values():
+            _id_tuple(position)
+    except (
+        binascii.Error,
+        orjson.JSONDecodeError,
+        KeyError,
+        TypeError,
+        ValueError,
+        AttributeError,
+    ) as error:
+        raise InvalidCursor(f"malformed cursor {cursor[:40]!r}") from error
+    return epoch, positions
+
+
+@dataclass(eq=False)
+class Subscription:
+    stream: str
+    admits: Callable[[FeedEvent], bool]
+    capacity: int
+    queue: asyncio.Queue[FeedEvent] = field(init=False)
+    delivered: dict[str, str] = field(default_factory=dict)
+    overflowed: bool = False
+
+    def __post_init__(self) -> None:
+        self.queue = asyncio.Queue(self.capacity)
+
+    def offer(self, event: FeedEvent) -> None:
+        if self.overflowed or not self.admits(event):
+            return
+        try:
+            self.queue.put_nowait(event)
+        except asyncio.QueueFull:
+            self.overflowed = True
+
+    def fresh(self, event: FeedEvent) -> bool:
+        """Not delivered yet (replay and live overlap); records the delivery."""
+        last = self.delivered.get(event.cluster)
+        if last is not None and _id_tuple(event.entry_id) <= _id_tuple(last):
+            return False
+        self.delivered[event.cluster] = event.entry_id
+        return True
+
+
+class FeedHub:
+    def __init__(self, client: redis.Redis, keys: Keys, discover_seconds: float = 2.0) -> None:
+        self.client = client
+        self.keys = keys
+        self.discover_seconds = discover_seconds
+        self._subscriptions: dict[str, set[Subscription]] = {
+            WORKLOADS: set(),
+            PODS: set(),
+            CLUSTERS: set(),
+        }
+        self._positions: dict[str, str] = {}
+        self._stream_of: dict[str, tuple[str, str]] = {}
+        self._epoch = ""
+        self.dropped_slow = 0
+        self.delivered = 0
+
+    def stream_key(self, stream: str, cluster: str) -> str:
+        if stream == CLUSTERS:
+            return self.keys.cluster_feed
+        if stream == PODS:
+            return self.keys.pod_feed(cluster)
+        return self.keys.workload_feed(cluster)
+
+    @property
+    def subscriber_count(self) -> int:
+        return sum(len(s) for s in self._subscriptions.values())
+
+    async def epoch(self) -> str:
+        """The token naming this generation of the feeds; created with them if missing."""
+        key = self.keys.feed_epoch
+        await self.client.set(key, uuid.uuid4().hex, nx=True)
+        value = await self.client.get(key)
+        self._epoch = value.decode() if isinstance(value, bytes) else str(value)
+        return self._epoch
+
+    async def clusters(self) -> list[str]:
+        names = await self.client.hkeys(self.keys.clusters)
+        return sorted(n.decode() if isinstance(n, bytes) else str(n) for n in names)
+
+    async def _discover(self, initial: bool) -> None:
+        wanted = [(CLUSTERS, CLUSTER_FEED)]
+        for cluster in await self.clusters():
+            wanted += [(WORKLOADS, cluster), (PODS, cluster)]
+        for stream, cluster in wanted:
+            key = self.stream_key(stream, cluster)
+            if key not in self._positions:
+                self._positions[key] = "$" if initial else "0-0"
+                self._stream_of[key] = (stream, cluster)
+
+    async def run(self) -> None:
+        initial = True
+        while True:
+            try:
+                await self._discover(initial)
+                initial = False
+                await self._read_for(self.discover_seconds)
+            except OUTAGE_ERRORS as error:
+                log.warning(
+                    "feed hub cannot read redis; retrying",
+                    extra={"cause": f"{type(error).__name__}: {error}"},
+                )
+                self._positions = dict.fromkeys(self._positions, "$")
+                await asyncio.sleep(1.0)
+
+    async def _read_for(self, seconds: float) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
+        while loop.time() < deadline:
+            positions: dict[Any, Any] = dict(self._positions)
+            answer: Any = await self.client.xread(positions, count=500, block=1000)
+            for key, entries in answer or ():
+                name = key.decode() if isinstance(key, bytes) else str(key)
+                stream, cluster = self._stream_of[name]
+                for entry_id, fields in entries:
+                    text_id = entry_id.decode() if isinstance(entry_id, bytes) else str(entry_id)
+                    self._positions[name] = text_id
+                    self._dispatch(FeedEvent(stream, cluster, text_id, _decode(fields)))
+
+    def _dispatch(self, event: FeedEvent) -> None:
+        for subscription in list(self._subscriptions[event.stream]):
+            subscription.offer(event)
+
+    async def replay(self, stream: str, cluster: str, after: str) -> list[FeedEvent]:
+        entries: Any = await self.client.xrange(
+            self.stream_key(stream, cluster), min=f"({after}", max="+"
+        )
+        return [
+            FeedEvent(
+                stream,
+                cluster,
+                entry_id.decode() if isinstance(entry_id, bytes) else str(entry_id),
+                _decode(fields),
+            )
+            for entry_id, fields in entries
+        ]
+
+    async def ends(self, stream: str, clusters: list[str]) -> dict[str, str]:
+        """The newest entry id of each cluster's stream ("0-0" when empty)."""
+        found: dict[str, str] = {}
+        for cluster in clusters:
+            last: Any = await self.client.xrevrange(self.stream_key(stream, cluster), count=1)
+            entry_id = last[0][0] if last else b"0-0"
+            found[cluster] = entry_id.decode() if isinstance(entry_id, bytes) else str(entry_id)
+        return found
+
+    async def check_retained(self, stream: str, cluster: str, after: str) -> None:
+        """Raise CursorExpired if an entry after ``after`` was trimmed away."""
+        key = self.stream_key(stream, cluster)
+        try:
+            info = await self.client.xinfo_stream(key)
+        except redis.ResponseError:
+            if after != "0-0":
+                raise CursorExpired(
+                    f"the feed of cluster {cluster or 'clusters'} no longer exists"
+                ) from None
+            return
+        deleted = info.get("max-deleted-entry-id")
+        if deleted is not None:
+            text = deleted.decode() if isinstance(deleted, bytes) else str(deleted)
+            if _id_tuple(after) < _id_tuple(text):
+                raise CursorExpired(
+                    f"the feed of cluster {cluster or 'clusters'} was trimmed past the cursor"
+                )
+            return
+        first = info.get("first-entry")
+        if first and _id_tuple(after) < _id_tuple(
+            first[0].decode() if isinstance(first[0], bytes) else str(first[0])
+        ):
+            length = int(info.get("length") or 0)
+            if length and int(info.get("entries-added") or length) > length:
+                raise CursorExpired(
+                    f"the feed of cluster {cluster or 'clusters'} was trimmed past the cursor"
+                )
+
+    @contextlib.asynccontextmanager
+    async def subscribe(
+        self, stream: str, admits: Callable[[FeedEvent], bool], capacity: int
+    ) -> AsyncIterator[Subscription]:
+        subscription = Subscription(stream, admits, capacity)
+        self._subscriptions[stream].add(subscription)
+        try:
+            yield subscription
+        finally:
+            self._subscriptions[stream].discard(subscription)
+
+    async def follow(self, subscription: Subscription) -> AsyncIterator[FeedEvent]:
+        """Live events for a subscription, each once; SlowConsumer when it fell behind."""
+        while True:
+            if subscription.overflowed and subscription.queue.empty():
+                self.dropped_slow += 1
+                raise SlowConsumer(f"more than {subscription.capacity} changes were waiting")
+            event = await subscription.queue.get()
+            if subscription.fresh(event):
+                self.delivered += 1
+                yield event
+
+
+def _decode(fields: Mapping[Any, Any]) -> dict[str, str]:
+    return {
+        (k.decode() if isinstance(k, bytes) else str(k)): (
+            v.decode() if isinstance(v, bytes) else str(v)
+        )
+        for k, v in fields.items()
+    }

@@ -1,0 +1,119 @@
+"""Reading the cache in batches: one round trip per question, never one per row.
+
+Every method takes many references at once and pipelines the reads, so a page of a
+thousand workloads with their pods costs two or three round trips to Redis.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import orjson
+import redis.asyncio as redis
+
+from gateway.store.keys import SEPARATOR, Keys
+from gateway.store.records import Record
+from gateway.store.selection import IndexEntry
+
+Ref = tuple[str, str]
+"""(cluster, id within the cluster)."""
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def _load(value: Any) -> Any:
+    return orjson.loads(value) if value is not None else None
+
+
+class StoreReader:
+    def __init__(self, client: redis.Redis, keys: Keys) -> None:
+        self.client = client
+        self.keys = keys
+
+    async def clusters(self) -> dict[str, Record]:
+        raw = await self.client.hgetall(self.keys.clusters)
+        return {_text(k): orjson.loads(v) for k, v in sorted(raw.items())}
+
+    async def index(self, clusters: Sequence[str]) -> list[IndexEntry]:
+        async with self.client.pipeline(transaction=False) as pipe:
+            for cluster in clusters:
+                pipe.hgetall(self.keys.workload_index(cluster))
+            answers = await pipe.execute()
+        entries: list[IndexEntry] = []
+        for cluster, raw in zip(clusters, answers, strict=True):
+            for key, value in raw.items():
+                kind, namespace, name = _text(key).split("/", 2)
+                status, reason, since = orjson.loads(value)
+                entries.append(IndexEntry(cluster, kind, namespace, name, status, reason, since))
+        return entries
+
+    async def _hmget(self, key_of: Any, refs: Sequence[Ref]) -> dict[Ref, Any]:
+        by_cluster: dict[str, list[str]] = defaultdict(list)
+        for cluster, item in refs:
+            by_cluster[cluster].append(item)
+        clusters = list(by_cluster)
+        async with self.client.pipeline(transaction=False) as pipe:
+            for cluster in clusters:
+                pipe.hmget(key_of(cluster), by_cluster[cluster])
+            answers = await pipe.execute()
+        found: dict[Ref, Any] = {}
+        for cluster, values in zip(clusters, answers, strict=True):
+            for item, value in zip(by_cluster[cluster], values, strict=True):
+                if value is not None:
+                    found[(cluster, item)] = orjson.loads(value)
+        return found
+
+    async def labels(self, entries: Iterable[IndexEntry]) -> dict[Ref, Any]:
+        return await self._hmget(self.keys.workload_labels, [(e.cluster, e.id) for e in entries])
+
+    async def workloads(self, refs: Sequence[Ref]) -> dict[Ref, Record]:
+        return await self._hmget(self.keys.workloads, refs)
+
+    async def pods(self, refs: Sequence[Ref]) -> dict[Ref, Record]:
+        return await self._hmget(self.keys.pods, refs)
+
+    async def events(self, refs: Sequence[Ref], limit: int) -> dict[Ref, list[Record]]:
+        """Newest first; ``refs`` name objects as "Kind/namespace/name"."""
+        async with self.client.pipeline(transaction=False) as pipe:
+            for cluster, object_id in refs:
+                pipe.lrange(self.keys.events(cluster, object_id), 0, limit - 1)
+            answers = await pipe.execute()
+        return {
+            ref: [orjson.loads(v) for v in values]
+            for ref, values in zip(refs, answers, strict=True)
+        }
+
+    async def all_of(self, key: str) -> list[Record]:
+        raw = await self.client.hgetall(key)
+        return [orjson.loads(v) for _, v in sorted(raw.items())]
+
+    async def nodes(self, cluster: str) -> list[Record]:
+        return await self.all_of(self.keys.nodes(cluster))
+
+    async def namespaces(self, cluster: str) -> list[Record]:
+        return await self.all_of(self.keys.namespaces(cluster))
+
+    async def node(self, cluster: str, name: str) -> Record | None:
+        found: Record | None = _load(await self.client.hget(self.keys.nodes(cluster), name))
+        return found
+
+    async def workload_counts(
+        self, clusters: Sequence[str]
+    ) -> list[tuple[str, str, str, str, int]]:
+        """(cluster, namespace, kind, status, count) for every non-zero count."""
+        async with self.client.pipeline(transaction=False) as pipe:
+            for cluster in clusters:
+                pipe.hgetall(self.keys.workload_counts(cluster))
+            answers = await pipe.execute()
+        rows: list[tuple[str, str, str, str, int]] = []
+        for cluster, raw in zip(clusters, answers, strict=True):
+            for field, value in raw.items():
+                count = int(value)
+                if count > 0:
+                    namespace, kind, status = _text(field).split(SEPARATOR, 2)
+                    rows.append((cluster, namespace, kind, status, count))
+        return rows

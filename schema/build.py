@@ -1,0 +1,88 @@
+"""The schema with its protections: depth, tokens, aliases, error masking, parse caches.
+
+Client errors (bad input, not found, expired cursors, validation) reach clients as
+they are; anything unexpected is masked for them and logged here with its context.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import (
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    SchemaExtension,
+    ValidationCache,
+)
+from strawberry.types import ExecutionContext
+
+from schema.query import Cluster, Query
+from schema.subscription import Subscription
+from schema.types import ClusterNode, CronJob, DaemonSet, Deployment, Job, Pod, StatefulSet
+
+log = logging.getLogger("gateway.graphql")
+
+
+@dataclass(frozen=True, slots=True)
+class Protection:
+    max_depth: int = 12
+    max_tokens: int = 2000
+    max_aliases: int = 30
+
+
+def is_unexpected(error: GraphQLError) -> bool:
+    """Masked: errors raised by our own code by accident, not those meant for the client."""
+    original = error.original_error
+    return original is not None and not isinstance(original, GraphQLError)
+
+
+class GatewaySchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        operation = execution_context.operation_name if execution_context else None
+        for error in errors:
+            if is_unexpected(error):
+                log.error(
+                    "resolver failed",
+                    exc_info=error.original_error,
+                    extra={"operation": operation, "path": error.path, "error": str(error)},
+                )
+            else:
+                code = error.extensions.get("code") if error.extensions else None
+                log.debug(
+                    "client error",
+                    extra={"operation": operation, "code": code, "error": error.message},
+                )
+
+
+def build_schema(
+    protection: Protection = Protection(), extra: tuple[Any, ...] = ()
+) -> strawberry.Schema:
+    extensions: list[type[SchemaExtension] | Any] = [
+        lambda: QueryDepthLimiter(max_depth=protection.max_depth),
+        lambda: MaxTokensLimiter(max_token_count=protection.max_tokens),
+        lambda: MaxAliasesLimiter(max_alias_count=protection.max_aliases),
+        lambda: ParserCache(maxsize=500),
+        lambda: ValidationCache(maxsize=500),
+        *extra,
+        lambda: MaskErrors(
+            should_mask_error=is_unexpected, error_message="Internal error; it has been logged."
+        ),
+    ]
+    return GatewaySchema(
+        query=Query,
+        subscription=Subscription,
+        types=[Deployment, StatefulSet, DaemonSet, Job, CronJob, Pod, ClusterNode, Cluster],
+        extensions=extensions,
+    )
+
+
+__all__ = ["Protection", "build_schema"]

@@ -1,0 +1,213 @@
+"""Cache records to GraphQL objects, in one pass, with whatever the parent prefetched."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+import strawberry
+from strawberry.scalars import JSON
+
+from schema import ids
+from schema.types import (
+    ClusterNode,
+    Container,
+    Counts,
+    CronJob,
+    DaemonSet,
+    Deployment,
+    Event,
+    Job,
+    Namespace,
+    Pod,
+    PodPhase,
+    StatefulSet,
+    Workload,
+    WorkloadKind,
+    WorkloadStatus,
+)
+
+Record = Mapping[str, Any]
+
+STATUS_BY_LABEL = {s.value: s for s in WorkloadStatus}
+KIND_BY_NAME = {k.value: k for k in WorkloadKind}
+PHASE_BY_NAME = {p.value: p for p in PodPhase}
+_TYPES: dict[str, type[Workload]] = {
+    "Deployment": Deployment,
+    "StatefulSet": StatefulSet,
+    "DaemonSet": DaemonSet,
+    "Job": Job,
+    "CronJob": CronJob,
+}
+
+
+def to_time(value: object) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def counts(record: Record) -> Counts:
+    return Counts(
+        desired=record.get("desired"),
+        current=record.get("current"),
+        ready=record.get("ready"),
+        updated=record.get("updated"),
+        available=record.get("available"),
+        active=record.get("active"),
+        succeeded=record.get("succeeded"),
+        failed=record.get("failed"),
+        completions=record.get("completions"),
+        last_schedule=to_time(record.get("lastSchedule")),
+        last_success=to_time(record.get("lastSuccess")),
+    )
+
+
+def event(record: Record) -> Event:
+    return Event(
+        type=record["type"],
+        reason=record["reason"],
+        message=record["message"],
+        count=record["count"],
+        last_seen=to_time(record.get("lastSeen")),
+        object=record["object"],
+        field_path=record.get("fieldPath", ""),
+    )
+
+
+def container(record: Record) -> Container:
+    return Container(
+        name=record["name"],
+        image=record["image"],
+        init=record["init"],
+        ready=record["ready"],
+        restarts=record["restarts"],
+        state=record["state"],
+        reason=record["reason"],
+        message=record["message"],
+        exit_code=record.get("exitCode"),
+        last_termination_reason=record.get("lastReason", ""),
+        last_exit_code=record.get("lastExitCode"),
+        last_finished_at=to_time(record.get("lastFinishedAt")),
+    )
+
+
+def pod(record: Record, events: Sequence[Record] = ()) -> Pod:
+    cluster = record["cluster"]
+    return Pod(
+        id=strawberry.ID(ids.encode("Pod", cluster, f"{record['namespace']}/{record['name']}")),
+        cluster=cluster,
+        namespace=record["namespace"],
+        name=record["name"],
+        owner=record.get("owner"),
+        node=record.get("node"),
+        phase=PHASE_BY_NAME.get(record["phase"], PodPhase.UNKNOWN),
+        display_reason=record["displayReason"],
+        reason=record.get("reason", ""),
+        message=record["message"],
+        abnormal=record["abnormal"],
+        ready=record["ready"],
+        ready_containers=record["readyContainers"],
+        total_containers=record["totalContainers"],
+        restarts=record["restarts"],
+        since=to_time(record.get("since")),
+        created_at=to_time(record.get("created")),
+        ip=record.get("ip"),
+        containers=[container(c) for c in record.get("containers") or ()],
+        events=[event(e) for e in events],
+    )
+
+
+def workload_id(record: Record) -> str:
+    return ids.encode(
+        "Workload", record["cluster"], f"{record['kind']}/{record['namespace']}/{record['name']}"
+    )
+
+
+def workload(
+    record: Record,
+    pods: Sequence[Pod] = (),
+    events: Sequence[Record] = (),
+    jobs: Sequence[Job] = (),
+) -> Workload:
+    kind = record["kind"]
+    status = STATUS_BY_LABEL.get(record["status"], WorkloadStatus.EXCEPTION)
+    common: dict[str, Any] = {
+        "id": workload_id(record),
+        "cluster": record["cluster"],
+        "kind": KIND_BY_NAME[kind],
+        "namespace": record["namespace"],
+        "name": record["name"],
+        "labels": record.get("labels") or {},
+        "status": status,
+        "status_label": status.value,
+        "reason": record["reason"],
+        "message": record["message"],
+        "warnings": record.get("warnings") or [],
+        "abnormal": status in (WorkloadStatus.EXCEPTION, WorkloadStatus.NOT_READY),
+        "since": to_time(record.get("since")),
+        "created_at": to_time(record.get("created")),
+        "counts": counts(record.get("counts") or {}),
+        "images": record.get("images") or [],
+        "pod_names": record.get("pods") or [],
+        "pods": list(pods),
+        "events": [event(e) for e in events],
+    }
+    if kind in ("Deployment", "StatefulSet", "DaemonSet"):
+        common["strategy"] = record.get("strategy")
+    if kind == "Deployment":
+        common["paused"] = bool(record.get("paused"))
+    elif kind == "Job":
+        tally = record.get("counts") or {}
+        common.update(
+            completions=record.get("completions"),
+            parallelism=record.get("parallelism", 1),
+            backoff_limit=record.get("backoffLimit", 6),
+            suspend=bool(record.get("suspend")),
+            active=tally.get("active") or 0,
+            succeeded=tally.get("succeeded") or 0,
+            failed=tally.get("failed") or 0,
+            start_time=to_time(record.get("startTime")),
+            completion_time=to_time(record.get("completionTime")),
+        )
+    elif kind == "CronJob":
+        common.update(
+            schedule=record.get("schedule", ""),
+            time_zone=record.get("timeZone"),
+            suspend=bool(record.get("suspend")),
+            concurrency_policy=record.get("concurrencyPolicy", "Allow"),
+            last_schedule_time=to_time(record.get("lastScheduleTime")),
+            last_successful_time=to_time(record.get("lastSuccessfulTime")),
+            job_names=record.get("jobs") or [],
+            jobs=list(jobs),
+        )
+    return _TYPES[kind](**common)
+
+
+def node(record: Record) -> ClusterNode:
+    return ClusterNode(
+        id=strawberry.ID(ids.encode("ClusterNode", record["cluster"], record["name"])),
+        cluster=record["cluster"],
+        name=record["name"],
+        ready=record["ready"],
+        reason=record["reason"],
+        message=record["message"],
+        since=to_time(record.get("since")),
+        unschedulable=record["unschedulable"],
+        roles=record.get("roles") or [],
+        kubelet_version=record.get("kubeletVersion", ""),
+        labels=JSON(record.get("labels") or {}),
+    )
+
+
+def namespace(record: Record) -> Namespace:
+    return Namespace(
+        cluster=record["cluster"],
+        name=record["name"],
+        phase=record.get("phase", ""),
+        labels=JSON(record.get("labels") or {}),
+    )

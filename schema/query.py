@@ -1,0 +1,268 @@
+"""Query resolvers: thin calls into gateway.store.queries, then one conversion pass."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+
+import strawberry
+from strawberry.types import Info
+
+from gateway.store.queries import Queries, QueryError, Summary
+from gateway.store.records import Record
+from gateway.store.selection import Criteria
+from schema import convert, ids, materialize
+from schema.context import ApiContext
+from schema.errors import GatewayError, not_found
+from schema.inputs import WorkloadFilter, WorkloadOrder, criteria, order
+from schema.lookahead import requested
+from schema.types import (
+    ClusterNode,
+    KindStatusCount,
+    Namespace,
+    Node,
+    PageInfo,
+    Pod,
+    StatusCount,
+    StatusSummary,
+    Workload,
+    WorkloadConnection,
+    WorkloadEdge,
+    WorkloadKind,
+)
+
+
+@contextmanager
+def client_errors() -> Iterator[None]:
+    """Store errors become errors with a code the client can act on."""
+    try:
+        yield
+    except QueryError as error:
+        raise GatewayError(str(error), error.code) from error
+
+
+def context(info: Info) -> ApiContext:
+    found: ApiContext = info.context
+    return found
+
+
+async def connection(
+    info: Info,
+    chosen: Criteria,
+    ordering: WorkloadOrder | None,
+    first: int | None,
+    after: str | None,
+) -> WorkloadConnection:
+    ctx = context(info)
+    size = ctx.limits.default_page if first is None else first
+    with client_errors():
+        page = await ctx.queries.page(chosen, order(ordering), size, after)
+    built = await materialize.workloads(
+        ctx.queries, page.records, requested(info), ctx.limits.events_per_object
+    )
+    return WorkloadConnection(
+        edges=[WorkloadEdge(cursor=c, node=w) for c, w in zip(page.cursors, built, strict=True)],
+        nodes=built,
+        page_info=PageInfo(
+            has_next_page=page.has_next,
+            has_previous_page=page.has_previous,
+            start_cursor=page.cursors[0] if page.cursors else None,
+            end_cursor=page.cursors[-1] if page.cursors else None,
+        ),
+        total_count=page.total,
+    )
+
+
+def summary_type(summary: Summary) -> StatusSummary:
+    return StatusSummary(
+        total=summary.total,
+        abnormal=summary.abnormal,
+        by_status=[
+            StatusCount(status=convert.STATUS_BY_LABEL[s], label=s, count=n)
+            for s, n in sorted(summary.by_status.items())
+            if s in convert.STATUS_BY_LABEL
+        ],
+        by_kind=[
+            KindStatusCount(
+                kind=convert.KIND_BY_NAME[k], status=convert.STATUS_BY_LABEL[s], count=n
+            )
+            for (k, s), n in sorted(summary.by_kind.items())
+            if k in convert.KIND_BY_NAME and s in convert.STATUS_BY_LABEL
+        ],
+    )
+
+
+async def summarize(info: Info, chosen: Criteria) -> StatusSummary:
+    with client_errors():
+        return summary_type(await context(info).queries.summary(chosen))
+
+
+@strawberry.type
+class Cluster(Node):
+    name: str
+    server: str
+    reachable: bool
+    reachability_since: datetime | None
+    last_synced_at: datetime | None
+    last_error: str
+    synced: bool
+    watcher: str | None
+
+    @strawberry.field
+    async def namespaces(self, info: Info) -> list[Namespace]:
+        records = await context(info).queries.reader.namespaces(self.name)
+        return [convert.namespace(r) for r in records]
+
+    @strawberry.field
+    async def nodes(self, info: Info) -> list[ClusterNode]:
+        records = await context(info).queries.reader.nodes(self.name)
+        return [convert.node(r) for r in records]
+
+    @strawberry.field
+    async def workloads(
+        self,
+        info: Info,
+        filter: WorkloadFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        order_by: WorkloadOrder | None = None,
+    ) -> WorkloadConnection:
+        chosen = criteria(filter)
+        if chosen.clusters and self.name not in chosen.clusters:
+            return WorkloadConnection(
+                edges=[],
+                nodes=[],
+                total_count=0,
+                page_info=PageInfo(
+                    has_next_page=False, has_previous_page=False, start_cursor=None, end_cursor=None
+                ),
+            )
+        return await connection(
+            info,
+            dataclasses.replace(chosen, clusters=frozenset({self.name})),
+            order_by,
+            first,
+            after,
+        )
+
+    @strawberry.field
+    async def status_summary(
+        self, info: Info, filter: WorkloadFilter | None = None
+    ) -> StatusSummary:
+        chosen = criteria(filter)
+        if chosen.clusters and self.name not in chosen.clusters:
+            return summary_type(Summary())
+        return await summarize(info, dataclasses.replace(chosen, clusters=frozenset({self.name})))
+
+
+def cluster_type(record: Record) -> Cluster:
+    return Cluster(
+        id=strawberry.ID(ids.encode("Cluster", record["name"])),
+        name=record["name"],
+        server=record.get("server", ""),
+        reachable=bool(record.get("reachable", True)),
+        reachability_since=convert.to_time(record.get("since")),
+        last_synced_at=convert.to_time(record.get("lastSyncedAt")),
+        last_error=record.get("lastError", ""),
+        synced=bool(record.get("synced")),
+        watcher=record.get("watcher"),
+    )
+
+
+async def find_node(info: Info, queries: Queries, global_id: str) -> Node:
+    """Any object by global id; an id this gateway would not issue is simply not found."""
+    target = ids.decode(global_id)
+    with client_errors():
+        if target.type_name == "Cluster":
+            known = await queries.reader.clusters()
+            if target.cluster in known:
+                return cluster_type(known[target.cluster])
+        elif target.type_name == "Workload":
+            kind, namespace, name = _split(target.path, 3, global_id)
+            record = await queries.workload(target.cluster, kind, namespace, name)
+            [built] = await materialize.workloads(
+                queries, [record], requested(info), context(info).limits.events_per_object
+            )
+            return built
+        elif target.type_name == "Pod":
+            namespace, name = _split(target.path, 2, global_id)
+            return await _pod_with_events(info, await queries.pod(target.cluster, namespace, name))
+        elif target.type_name == "ClusterNode":
+            found = await queries.reader.node(target.cluster, target.path)
+            if found is not None:
+                return convert.node(found)
+    raise not_found(f"no object has id {global_id[:60]!r}")
+
+
+def _split(path: str, parts: int, global_id: str) -> list[str]:
+    pieces = path.split("/", parts - 1)
+    if len(pieces) != parts or not all(pieces):
+        raise not_found(f"no object has id {global_id[:60]!r}")
+    return pieces
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="Every cluster the gateway knows, with its reachability.")
+    async def clusters(self, info: Info) -> list[Cluster]:
+        return [cluster_type(r) for r in (await context(info).queries.reader.clusters()).values()]
+
+    @strawberry.field
+    async def cluster(self, info: Info, name: str) -> Cluster:
+        known = await context(info).queries.reader.clusters()
+        if name not in known:
+            raise not_found(f"unknown cluster {name!r} (known: {', '.join(known) or 'none'})")
+        return cluster_type(known[name])
+
+    @strawberry.field(description="Workloads across clusters, filtered and paged on the server.")
+    async def workloads(
+        self,
+        info: Info,
+        filter: WorkloadFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        order_by: WorkloadOrder | None = None,
+    ) -> WorkloadConnection:
+        return await connection(info, criteria(filter), order_by, first, after)
+
+    @strawberry.field
+    async def workload(
+        self, info: Info, cluster: str, namespace: str, kind: WorkloadKind, name: str
+    ) -> Workload:
+        ctx = context(info)
+        with client_errors():
+            record = await ctx.queries.workload(cluster, kind.value, namespace, name)
+        [built] = await materialize.workloads(
+            ctx.queries, [record], requested(info), ctx.limits.events_per_object
+        )
+        return built
+
+    @strawberry.field
+    async def pod(self, info: Info, cluster: str, namespace: str, name: str) -> Pod:
+        ctx = context(info)
+        with client_errors():
+            record = await ctx.queries.pod(cluster, namespace, name)
+        return await _pod_with_events(info, record)
+
+    @strawberry.field(
+        description="Counts per status (and per kind and status) for dashboard tiles."
+    )
+    async def status_summary(
+        self, info: Info, filter: WorkloadFilter | None = None
+    ) -> StatusSummary:
+        return await summarize(info, criteria(filter))
+
+    @strawberry.field(description="Any object by its global id.")
+    async def node(self, info: Info, id: strawberry.ID) -> Node:
+        return await find_node(info, context(info).queries, str(id))
+
+
+async def _pod_with_events(info: Info, record: Record) -> Pod:
+    ctx = context(info)
+    events: list[Record] = []
+    if "events" in requested(info):
+        ref = (record["cluster"], f"Pod/{record['namespace']}/{record['name']}")
+        events = (await ctx.queries.events_of([ref], ctx.limits.events_per_object)).get(ref, [])
+    return convert.pod(record, events)

@@ -1,0 +1,314 @@
+"""Subscriptions: status changes pushed as they happen, resumable from a cursor.
+
+Each change carries a cursor; passing it back as ``since`` replays what the feed
+still holds after it, then continues live, so a client that reconnects misses
+nothing. A cursor older than the feed keeps is refused with CURSOR_EXPIRED, and
+``snapshot: true`` first sends the current state of everything the filter admits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Callable
+from datetime import datetime
+
+import strawberry
+from strawberry.types import Info
+
+from gateway.store.hub import (
+    CLUSTER_FEED,
+    CLUSTERS,
+    PODS,
+    WORKLOADS,
+    CursorExpired,
+    FeedEvent,
+    FeedHub,
+    InvalidCursor,
+    SlowConsumer,
+    decode_cursor,
+    encode_cursor,
+)
+from gateway.store.hub import (
+    Subscription as HubSubscription,
+)
+from gateway.store.queries import QueryError
+from gateway.store.selection import Criteria, IndexEntry, Order
+from schema import convert
+from schema.context import ApiContext
+from schema.errors import CURSOR_EXPIRED, SLOW_CONSUMER, GatewayError, bad_input
+from schema.inputs import PodFilter, WorkloadFilter, criteria
+from schema.query import client_errors, context
+from schema.types import (
+    ChangeType,
+    ClusterReachabilityChange,
+    PodStatusChange,
+    WorkloadStatusChange,
+)
+
+
+def _admits_workload(chosen: Criteria) -> Callable[[FeedEvent], bool]:
+    def admits(event: FeedEvent) -> bool:
+        if chosen.clusters and event.cluster not in chosen.clusters:
+            return False
+        kind, namespace, name = event.fields["id"].split("/", 2)
+        statuses = {event.fields.get("oldStatus", ""), event.fields.get("newStatus", "")} - {""}
+        probes = [IndexEntry(event.cluster, kind, namespace, name, s, "", 0.0) for s in statuses]
+        if not any(chosen.admits(p) for p in probes):
+            return False
+        if chosen.needs_labels and chosen.selector is not None:
+            record = event.record or {}
+            return chosen.selector.matches(record.get("labels"))
+        return True
+
+    return admits
+
+
+def _time(value: str) -> datetime | None:
+    return convert.to_time(value)
+
+
+def workload_change(event: FeedEvent, cursor: str) -> WorkloadStatusChange:
+    fields = event.fields
+    kind, namespace, name = fields["id"].split("/", 2)
+    record = event.record
+    workload = None
+    if fields["type"] != "deleted" and record is not None:
+        workload = convert.workload(record)
+    return WorkloadStatusChange(
+        type=ChangeType(fields["type"]),
+        cursor=cursor,
+        cluster=event.cluster,
+        kind=convert.KIND_BY_NAME[kind],
+        namespace=namespace,
+        name=name,
+        workload_id=strawberry.ID(
+            convert.workload_id(
+                {"cluster": event.cluster, "kind": kind, "namespace": namespace, "name": name}
+            )
+        ),
+        old_status=convert.STATUS_BY_LABEL.get(fields.get("oldStatus", "")),
+        new_status=convert.STATUS_BY_LABEL.get(fields.get("newStatus", "")),
+        old_reason=fields.get("oldReason", ""),
+        reason=fields.get("reason", ""),
+        message=fields.get("message", ""),
+        resource_version=fields.get("resourceVersion", ""),
+        time=_time(fields.get("time", "")),
+        workload=workload,
+    )
+
+
+async def _scope(ctx: ApiContext, chosen: Criteria) -> list[str]:
+    with client_errors():
+        return await ctx.queries.clusters_for(chosen)
+
+
+async def _start(
+    hub: FeedHub,
+    subscription: HubSubscription,
+    *,
+    stream: str,
+    clusters: list[str],
+    since: str | None,
+    epoch: str,
+) -> AsyncGenerator[FeedEvent, None]:
+    """Set the subscription's starting positions; replay from ``since`` when given."""
+    ends = await hub.ends(stream, clusters)
+    if since is None:
+        subscription.delivered.update(ends)
+        return
+    try:
+        cursor_epoch, positions = decode_cursor(since)
+    except InvalidCursor as error:
+        raise bad_input(f"invalid since cursor: {error}") from error
+    if cursor_epoch != epoch:
+        raise GatewayError(
+            "the cursor comes from a feed that no longer exists (the cache was reset); "
+            "resubscribe with snapshot: true",
+            CURSOR_EXPIRED,
+        )
+    for cluster in clusters:
+        if cluster not in positions:
+            subscription.delivered[cluster] = ends[cluster]
+            continue
+        try:
+            await hub.check_retained(stream, cluster, positions[cluster])
+        except CursorExpired as error:
+            raise GatewayError(
+                f"{error}; resubscribe with snapshot: true", CURSOR_EXPIRED
+            ) from error
+        subscription.delivered[cluster] = positions[cluster]
+        for event in await hub.replay(stream, cluster, positions[cluster]):
+            if subscription.fresh(event) and subscription.admits(event):
+                yield event
+
+
+async def _live(hub: FeedHub, subscription: HubSubscription) -> AsyncGenerator[FeedEvent, None]:
+    try:
+        async for event in hub.follow(subscription):
+            yield event
+    except SlowConsumer as error:
+        raise GatewayError(
+            f"subscription dropped: {error}; resume with the last cursor", SLOW_CONSUMER
+        ) from error
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription(description="Every status change of the workloads the filter admits.")
+    async def workload_status_changed(
+        self,
+        info: Info,
+        filter: WorkloadFilter | None = None,
+        since: str | None = None,
+        snapshot: bool = False,
+    ) -> AsyncGenerator[WorkloadStatusChange, None]:
+        ctx = context(info)
+        if since is not None and snapshot:
+            raise bad_input(
+                "use either since (resume) or snapshot (start from the current state), not both"
+            )
+        chosen = criteria(filter)
+        clusters = await _scope(ctx, chosen)
+        hub = ctx.hub
+        epoch = await hub.epoch()
+        async with hub.subscribe(
+            WORKLOADS, _admits_workload(chosen), ctx.limits.subscription_buffer
+        ) as sub:
+            async for event in _start(
+                hub, sub, stream=WORKLOADS, clusters=clusters, since=since, epoch=epoch
+            ):
+                yield workload_change(event, encode_cursor(epoch, sub.delivered))
+            if snapshot:
+                async for change in _snapshot(ctx, chosen, encode_cursor(epoch, sub.delivered)):
+                    yield change
+            async for event in _live(hub, sub):
+                yield workload_change(event, encode_cursor(epoch, sub.delivered))
+
+    @strawberry.subscription(
+        description="Every phase or STATUS change of the pods the filter admits."
+    )
+    async def pod_status_changed(
+        self, info: Info, filter: PodFilter | None = None, since: str | None = None
+    ) -> AsyncGenerator[PodStatusChange, None]:
+        ctx = context(info)
+        given = filter or PodFilter()
+        chosen = Criteria(clusters=frozenset(given.clusters or ()))
+        clusters = await _scope(ctx, chosen)
+        hub = ctx.hub
+        epoch = await hub.epoch()
+        async with hub.subscribe(PODS, _admits_pod(given), ctx.limits.subscription_buffer) as sub:
+            async for event in _start(
+                hub, sub, stream=PODS, clusters=clusters, since=since, epoch=epoch
+            ):
+                yield pod_change(event, encode_cursor(epoch, sub.delivered))
+            async for event in _live(hub, sub):
+                yield pod_change(event, encode_cursor(epoch, sub.delivered))
+
+    @strawberry.subscription(
+        description="A cluster's API server becoming unreachable, or reachable again."
+    )
+    async def cluster_reachability_changed(
+        self, info: Info, since: str | None = None
+    ) -> AsyncGenerator[ClusterReachabilityChange, None]:
+        ctx = context(info)
+        hub = ctx.hub
+        epoch = await hub.epoch()
+        async with hub.subscribe(CLUSTERS, lambda _: True, ctx.limits.subscription_buffer) as sub:
+            async for event in _start(
+                hub, sub, stream=CLUSTERS, clusters=[CLUSTER_FEED], since=since, epoch=epoch
+            ):
+                yield reachability_change(event, encode_cursor(epoch, sub.delivered))
+            async for event in _live(hub, sub):
+                yield reachability_change(event, encode_cursor(epoch, sub.delivered))
+
+
+async def _snapshot(
+    ctx: ApiContext, chosen: Criteria, cursor: str
+) -> AsyncGenerator[WorkloadStatusChange, None]:
+    try:
+        entries = await ctx.queries.selected(chosen, Order())
+    except QueryError as error:
+        raise GatewayError(str(error), error.code) from error
+    if len(entries) > ctx.limits.snapshot_max:
+        raise bad_input(
+            f"the snapshot would hold {len(entries)} workloads "
+            f"(at most {ctx.limits.snapshot_max}); narrow the filter"
+        )
+    for start in range(0, len(entries), 500):
+        part = entries[start : start + 500]
+        records = await ctx.queries.reader.workloads([(e.cluster, e.id) for e in part])
+        for entry in part:
+            record = records.get((entry.cluster, entry.id))
+            if record is None:
+                continue
+            workload = convert.workload(record)
+            yield WorkloadStatusChange(
+                type=ChangeType.SNAPSHOT,
+                cursor=cursor,
+                cluster=entry.cluster,
+                kind=convert.KIND_BY_NAME[entry.kind],
+                namespace=entry.namespace,
+                name=entry.name,
+                workload_id=strawberry.ID(workload.id),
+                old_status=None,
+                new_status=workload.status,
+                old_reason="",
+                reason=workload.reason,
+                message=workload.message,
+                resource_version=str(record.get("resourceVersion") or ""),
+                time=workload.since,
+                workload=workload,
+            )
+
+
+def _admits_pod(given: PodFilter) -> Callable[[FeedEvent], bool]:
+    phases = {p.value for p in given.phases or ()}
+    clusters = set(given.clusters or ())
+    namespaces = set(given.namespaces or ())
+
+    def admits(event: FeedEvent) -> bool:
+        if clusters and event.cluster not in clusters:
+            return False
+        namespace = event.fields["id"].split("/", 1)[0]
+        if namespaces and namespace not in namespaces:
+            return False
+        moved = {event.fields.get("oldPhase", ""), event.fields.get("newPhase", "")} - {""}
+        if phases and not moved & phases:
+            return False
+        record = event.record or {}
+        if given.abnormal is not None and bool(record.get("abnormal")) != given.abnormal:
+            return False
+        return not given.workload or record.get("owner") == given.workload
+
+    return admits
+
+
+def pod_change(event: FeedEvent, cursor: str) -> PodStatusChange:
+    fields = event.fields
+    namespace, name = fields["id"].split("/", 1)
+    record = event.record
+    return PodStatusChange(
+        type=ChangeType(fields["type"]),
+        cursor=cursor,
+        cluster=event.cluster,
+        namespace=namespace,
+        name=name,
+        old_phase=convert.PHASE_BY_NAME.get(fields.get("oldPhase", "")),
+        new_phase=convert.PHASE_BY_NAME.get(fields.get("newPhase", "")),
+        old_reason=fields.get("oldReason", ""),
+        reason=fields.get("reason", ""),
+        message=fields.get("message", ""),
+        time=_time(fields.get("time", "")),
+        pod=convert.pod(record) if record is not None and fields["type"] != "deleted" else None,
+    )
+
+
+def reachability_change(event: FeedEvent, cursor: str) -> ClusterReachabilityChange:
+    fields = event.fields
+    return ClusterReachabilityChange(
+        cursor=cursor,
+        cluster=fields.get("cluster", ""),
+        reachable=fields.get("reachable") == "true",
+        since=_time(fields.get("since", "")),
+        error=fields.get("error", ""),
+        time=_time(fields.get("time", "")),
+    )

@@ -1,0 +1,83 @@
+"""Running the real gateway app on a real port, and filling its cache through the real writer."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+
+import orjson
+import redis.asyncio as redis
+import uvicorn
+
+from gateway.http.app import build_app
+from gateway.redis_server import free_port
+from gateway.service import Gateway, Settings
+from gateway.store.keys import Keys
+from gateway.store.writer import StoreWriter
+from gateway.watch.clusters import ClusterSource
+from gateway.watch.mirror import ClusterMirror
+from schema.build import Protection
+from schema.context import Limits
+
+
+@dataclass(frozen=True, slots=True)
+class RunningGateway:
+    url: str
+    gateway: Gateway
+
+    @property
+    def graphql(self) -> str:
+        return f"{self.url}/graphql"
+
+    @property
+    def websocket(self) -> str:
+        return self.graphql.replace("http://", "ws://", 1)
+
+
+@contextlib.asynccontextmanager
+async def running_gateway(
+    redis_url: str,
+    sources: Sequence[ClusterSource] = (),
+    *,
+    prefix: str = "ksg",
+    protection: Protection = Protection(),
+    limits: Limits = Limits(),
+    grace_seconds: float = 30.0,
+) -> AsyncIterator[RunningGateway]:
+    gateway = Gateway(
+        Settings(sources=sources, redis_url=redis_url, key_prefix=prefix, grace_seconds=grace_seconds, lease_seconds=3)
+    )
+    port = free_port()
+    config = uvicorn.Config(
+        build_app(gateway, protection, limits),
+        host="127.0.0.1",
+        port=port,
+        log_config=None,
+        ws="websockets",
+        lifespan="on",
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.01)
+    try:
+        yield RunningGateway(f"http://127.0.0.1:{port}", gateway)
+    finally:
+        server.should_exit = True
+        await task
+
+
+async def publish(client: redis.Redis, mirror: ClusterMirror, *, prefix: str = "ksg") -> None:
+    """Write a mirror's cluster as the watcher would: records, then the cluster record."""
+    keys = Keys(prefix)
+    await StoreWriter(client, keys).replace_cluster(mirror.cluster, mirror.snapshot())
+    record = {"name": mirror.cluster, "server": "https://example", "reachable": True, "synced": True}
+    await client.hset(keys.clusters, mirror.cluster, orjson.dumps(record))
+
+
+async def flush(client: redis.Redis, mirror: ClusterMirror, *, prefix: str = "ksg") -> None:
+    await StoreWriter(client, Keys(prefix)).apply(mirror.cluster, mirror.flush())
