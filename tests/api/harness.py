@@ -47,7 +47,13 @@ async def running_gateway(
     grace_seconds: float = 30.0,
 ) -> AsyncIterator[RunningGateway]:
     gateway = Gateway(
-        Settings(sources=sources, redis_url=redis_url, key_prefix=prefix, grace_seconds=grace_seconds, lease_seconds=3)
+        Settings(
+            sources=sources,
+            redis_url=redis_url,
+            key_prefix=prefix,
+            grace_seconds=grace_seconds,
+            lease_seconds=3,
+        )
     )
     port = free_port()
     config = uvicorn.Config(
@@ -75,7 +81,12 @@ async def publish(client: redis.Redis, mirror: ClusterMirror, *, prefix: str = "
     """Write a mirror's cluster as the watcher would: records, then the cluster record."""
     keys = Keys(prefix)
     await StoreWriter(client, keys).replace_cluster(mirror.cluster, mirror.snapshot())
-    record = {"name": mirror.cluster, "server": "https://example", "reachable": True, "synced": True}
+    record = {
+        "name": mirror.cluster,
+        "server": "https://example",
+        "reachable": True,
+        "synced": True,
+    }
     await client.hset(keys.clusters, mirror.cluster, orjson.dumps(record))
 
 

@@ -40,6 +40,10 @@ async def test_workloads_with_pods_and_counts(redis_server: EmbeddedRedis, fille
     edges = body["data"]["workloads"]["edges"]
     assert [e["node"]["name"] for e in edges] == ["api", "web"]
     web = edges[1]["node"]
-    assert (web["status"], web["statusLabel"], web["reason"]) == ("NOT_READY", "Not Ready", "CrashLoopBackOff")
+    assert (web["status"], web["statusLabel"], web["reason"]) == (
+        "NOT_READY",
+        "Not Ready",
+        "CrashLoopBackOff",
+    )
     assert [p["displayReason"] for p in web["pods"]] == ["Running", "CrashLoopBackOff", "Running"]
     assert web["counts"] == {"desired": 3, "ready": 3}

@@ -1,0 +1,124 @@
+"""Subscriptions over real WebSockets: live changes, resume from a cursor, snapshots, expiry."""
+
+from __future__ import annotations
+
+import asyncio
+
+import redis.asyncio as redis
+
+from gateway.redis_server import EmbeddedRedis
+from tests.api.harness import flush, publish, running_gateway
+from tests.api.wsclient import transport_ws
+from tests.status import objects as o
+from tests.store.test_mirror import fleet_mirror, web_pod
+
+CHANGES = """subscription ($since: String, $snapshot: Boolean, $filter: WorkloadFilter) {
+  workloadStatusChanged(since: $since, snapshot: $snapshot, filter: $filter) {
+    type cursor cluster kind namespace name oldStatus newStatus reason message
+    workload { statusLabel counts { ready } }
+  }
+}"""
+
+
+async def settle() -> None:
+    """Give the hub's blocking read a moment to register a new subscriber's stream position."""
+    await asyncio.sleep(0.2)
+
+
+async def test_live_change_then_resume_from_cursor(
+    redis_server: EmbeddedRedis, redis_client: redis.Redis
+) -> None:
+    mirror = fleet_mirror()
+    await publish(redis_client, mirror)
+    async with running_gateway(redis_server.url) as gw:
+        async with transport_ws(gw.websocket) as ws:
+            operation = await ws.subscribe(CHANGES)
+            await settle()
+            mirror.apply("Pod", "MODIFIED", web_pod(1, statuses=[o.crash_loop("web")]))
+            await flush(redis_client, mirror)
+            change = (await ws.next_payload(operation))["data"]["workloadStatusChanged"]
+            assert (change["type"], change["oldStatus"], change["newStatus"]) == (
+                "CHANGED",
+                "RUNNING",
+                "NOT_READY",
+            )
+            assert change["reason"] == "CrashLoopBackOff"
+            assert "web-7d9f8b6c5d-p1" in change["message"]
+            assert change["workload"]["statusLabel"] == "Not Ready"
+            cursor = change["cursor"]
+
+        mirror.apply("Pod", "MODIFIED", web_pod(1))
+        await flush(redis_client, mirror)
+        mirror.apply("Node", "MODIFIED", o.node("worker-3", ready="False"))
+        await flush(redis_client, mirror)
+
+        async with transport_ws(gw.websocket) as ws:
+            operation = await ws.subscribe(CHANGES, {"since": cursor})
+            first = (await ws.next_payload(operation))["data"]["workloadStatusChanged"]
+            second = (await ws.next_payload(operation))["data"]["workloadStatusChanged"]
+    assert (first["oldStatus"], first["newStatus"]) == ("NOT_READY", "RUNNING")
+    assert (second["oldStatus"], second["newStatus"]) == ("RUNNING", "EXCEPTION")
+    assert second["reason"] == "NodeNotReady"
+
+
+async def test_snapshot_first_then_live(
+    redis_server: EmbeddedRedis, redis_client: redis.Redis
+) -> None:
+    mirror = fleet_mirror()
+    mirror.replace("Deployment", [o.deployment(), o.deployment("api", replicas=2, ready=1)])
+    await publish(redis_client, mirror)
+    async with running_gateway(redis_server.url) as gw, transport_ws(gw.websocket) as ws:
+        operation = await ws.subscribe(CHANGES, {"snapshot": True})
+        snapshot = [
+            (await ws.next_payload(operation))["data"]["workloadStatusChanged"] for _ in range(2)
+        ]
+        assert [(c["type"], c["name"], c["newStatus"]) for c in snapshot] == [
+            ("SNAPSHOT", "api", "WAITING"),
+            ("SNAPSHOT", "web", "RUNNING"),
+        ]
+        await settle()
+        mirror.replace("Deployment", [o.deployment()])
+        await flush(redis_client, mirror)
+        deleted = (await ws.next_payload(operation))["data"]["workloadStatusChanged"]
+    assert (deleted["type"], deleted["name"], deleted["oldStatus"]) == ("DELETED", "api", "WAITING")
+    assert deleted["workload"] is None
+
+
+async def test_filter_admits_only_matching_workloads(
+    redis_server: EmbeddedRedis, redis_client: redis.Redis
+) -> None:
+    mirror = fleet_mirror()
+    await publish(redis_client, mirror)
+    async with running_gateway(redis_server.url) as gw, transport_ws(gw.websocket) as ws:
+        operation = await ws.subscribe(CHANGES, {"filter": {"namespaces": ["other"]}})
+        watched = await ws.subscribe(CHANGES, {"filter": {"abnormal": True}})
+        await settle()
+        mirror.apply("Pod", "MODIFIED", web_pod(0, statuses=[o.crash_loop("web")]))
+        await flush(redis_client, mirror)
+        change = (await ws.next_payload(watched))["data"]["workloadStatusChanged"]
+        assert change["newStatus"] == "NOT_READY"
+        await ws.send({"id": operation, "type": "complete"})
+
+
+async def test_expired_cursor_is_refused_with_a_code(
+    redis_server: EmbeddedRedis, redis_client: redis.Redis
+) -> None:
+    mirror = fleet_mirror()
+    await publish(redis_client, mirror)
+    async with running_gateway(redis_server.url) as gw:
+        async with transport_ws(gw.websocket) as ws:
+            operation = await ws.subscribe(CHANGES)
+            await settle()
+            mirror.apply("Pod", "MODIFIED", web_pod(0, statuses=[o.crash_loop("web")]))
+            await flush(redis_client, mirror)
+            cursor = (await ws.next_payload(operation))["data"]["workloadStatusChanged"]["cursor"]
+        await redis_client.delete("ksg:feed:epoch")
+        async with transport_ws(gw.websocket) as ws:
+            operation = await ws.subscribe(CHANGES, {"since": cursor})
+            refused = await ws.receive()
+            ended = await ws.receive()
+    assert (refused["type"], refused["id"]) == ("next", operation), refused
+    [error] = refused["payload"]["errors"]
+    assert error["extensions"]["code"] == "CURSOR_EXPIRED"
+    assert "snapshot" in error["message"]
+    assert (ended["type"], ended["id"]) == ("complete", operation)
