@@ -18,8 +18,23 @@ import yaml
 
 SUFFIXES = (".yaml", ".yml", ".json")
 
-_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BASE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 """libyaml's loader when PyYAML was built with it: several times faster on large lists."""
+
+
+class _Loader(_BASE_LOADER):  # type: ignore[misc]
+    """Safe loading, but timestamps stay strings.
+
+    The API server's timestamps are RFC 3339 strings and the engine reads them as such;
+    a hand-written ``creationTimestamp: 2026-11-25T06:00:00Z`` (unquoted) would otherwise
+    become a datetime object and silently lose its meaning.
+    """
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in _BASE_LOADER.yaml_implicit_resolvers.items()
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,11 +97,16 @@ def load_text(text: str, source: str, loaded: Loaded, *, as_json: bool = False) 
             return
     for first_line, chunk in _split_documents(text):
         try:
-            documents = [(first_line, yaml.load(chunk, Loader=_LOADER))]
+            documents = [(first_line, yaml.load(chunk, Loader=_Loader))]
         except yaml.YAMLError as error:
             mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
             line = first_line + mark.line if mark is not None else first_line
             problem = getattr(error, "problem", None) or str(error)
+            context = getattr(error, "context", None)
+            started = getattr(error, "context_mark", None)
+            if context and started is not None and mark is not None and started.line != mark.line:
+                # The parser notices an unclosed bracket lines later; say where it opened.
+                problem = f"{problem} ({context} that starts at line {first_line + started.line})"
             loaded.errors.append(LoadError(source, line, f"invalid YAML: {problem}"))
             continue
         _add_documents(documents, source, loaded)

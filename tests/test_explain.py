@@ -1,0 +1,237 @@
+"""``explain`` end to end: table and JSON output, lists, broken files, ``--now``."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from gateway.cli import main
+from gateway.status import STATUSES_BY_KIND, PodPhase
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples"
+NOW = "2026-11-25T06:00:00Z"
+KEYS = {"kind", "namespace", "name", "status", "reason", "message", "warnings"}
+LABELS = {s.value for statuses in STATUSES_BY_KIND.values() for s in statuses}
+
+DEPLOYMENT = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {name}
+  namespace: demo
+  uid: 9b0c7a52-3f7e-4c1e-9a55-0d3c6b1e2f40
+  generation: 1
+  creationTimestamp: "2026-11-25T05:00:00Z"
+spec:
+  replicas: 1
+  selector:
+    matchLabels:
+      app: {name}
+  template:
+    metadata:
+      labels:
+        app: {name}
+    spec:
+      containers:
+      - name: app
+        image: registry.example.com/demo/app:1.0.0
+status:
+  observedGeneration: 1
+  replicas: 1
+  updatedReplicas: 1
+  readyReplicas: 1
+  availableReplicas: 1
+"""
+
+
+class Run:
+    def __init__(self, code: int, out: str, err: str) -> None:
+        self.code, self.out, self.err = code, out, err
+
+    def lines(self) -> list[dict[str, Any]]:
+        return [json.loads(line) for line in self.out.splitlines()]
+
+
+@pytest.fixture
+def explain(capsys: pytest.CaptureFixture[str]) -> Any:
+    def run(*args: str | Path) -> Run:
+        code = main(["explain", *(str(a) for a in args)])
+        captured = capsys.readouterr()
+        return Run(code, captured.out, captured.err)
+
+    return run
+
+
+def test_table_on_the_examples_shows_the_whole_vocabulary(explain: Any) -> None:
+    result = explain("--now", NOW, EXAMPLES)
+    assert result.code == 0
+    assert result.err == ""
+    header = result.out.splitlines()[0].split()
+    assert header == ["NAMESPACE", "KIND", "NAME", "STATUS", "READY", "REASON"]
+    for label in LABELS | {p.value for p in PodPhase}:
+        assert f" {label} " in result.out, label
+    assert "\033[" not in result.out
+    assert "0/3 nodes are available: 3 Insufficient memory." in " ".join(result.out.split())
+    assert "Init:CrashLoopBackOff" in result.out
+
+
+def test_json_lines_on_the_examples(explain: Any) -> None:
+    result = explain("--output", "json", "--now", NOW, EXAMPLES)
+    assert result.code == 0
+    lines = result.lines()
+    assert all(set(line) == KEYS for line in lines)
+    workloads = [line for line in lines if line["kind"] != "Pod"]
+    assert {line["status"] for line in workloads} == LABELS
+    assert {line["status"] for line in lines if line["kind"] == "Pod"} == {
+        p.value for p in PodPhase
+    }
+    assert all(isinstance(line["warnings"], list) for line in lines)
+    by_name = {(line["kind"], line["name"]): line for line in lines}
+    ledger = by_name[("Deployment", "ledger")]
+    assert (ledger["status"], ledger["reason"], ledger["namespace"]) == (
+        "Not Ready",
+        "ImagePullBackOff",
+        "payments",
+    )
+    assert "ledger:3.2.0: not found" in ledger["message"]
+    assert by_name[("Job", "nightly-report-29404050")]["status"] == "Execution Complete"
+    assert by_name[("Pod", "gpu-benchmark")]["reason"] == "SchedulingGated"
+    assert by_name[("Deployment", "pricing")]["warnings"]
+
+
+def test_kubectl_list_and_typed_list(explain: Any, tmp_path: Path) -> None:
+    listing = {
+        "apiVersion": "v1",
+        "kind": "List",
+        "metadata": {"resourceVersion": ""},
+        "items": [yaml.safe_load(DEPLOYMENT.format(name="web"))],
+    }
+    (tmp_path / "list.json").write_text(json.dumps(listing))
+    pods = {
+        "kind": "PodList",
+        "apiVersion": "v1",
+        "metadata": {"resourceVersion": "1"},
+        "items": [
+            {
+                "metadata": {"name": "loose", "namespace": "demo"},
+                "spec": {"containers": [{"name": "app", "image": "app:1"}]},
+                "status": {"phase": "Succeeded"},
+            }
+        ],
+    }
+    (tmp_path / "pods.json").write_text(json.dumps(pods))
+    result = explain("-o", "json", "--now", NOW, tmp_path)
+    assert result.code == 0
+    assert [(line["kind"], line["name"], line["status"]) for line in result.lines()] == [
+        ("Deployment", "web", "Running"),
+        ("Pod", "loose", "Succeeded"),
+    ]
+
+
+def test_broken_files_are_reported_and_the_rest_still_processed(
+    explain: Any, tmp_path: Path
+) -> None:
+    (tmp_path / "a-good.yaml").write_text(DEPLOYMENT.format(name="good"))
+    (tmp_path / "b-broken.yaml").write_text("kind: Deployment\nmetadata:\n  name: [oops\n")
+    (tmp_path / "c-bad.json").write_text('{"kind": "Pod",\n "metadata": }\n')
+    (tmp_path / "d-multi.yaml").write_text(
+        DEPLOYMENT.format(name="first")
+        + "---\nkind: Deployment\nmetadata:\n\tname: tabbed\n---\n"
+        + DEPLOYMENT.format(name="last")
+    )
+    result = explain("-o", "json", "--now", NOW, tmp_path)
+    assert result.code == 1
+    assert [line["name"] for line in result.lines()] == ["first", "good", "last"]
+    errors = result.err.splitlines()
+    assert errors[0].startswith(f"error: {tmp_path / 'b-broken.yaml'}:4: invalid YAML")
+    assert errors[1].startswith(f"error: {tmp_path / 'c-bad.json'}:2: invalid JSON")
+    assert errors[2].startswith(f"error: {tmp_path / 'd-multi.yaml'}:31: invalid YAML")
+    assert len(errors) == 3
+
+
+def test_missing_path_is_an_error(explain: Any, tmp_path: Path) -> None:
+    (tmp_path / "ok.yaml").write_text(DEPLOYMENT.format(name="ok"))
+    result = explain(tmp_path / "ok.yaml", tmp_path / "missing.yaml")
+    assert result.code == 1
+    assert "missing.yaml: no such file or directory" in result.err
+    assert " ok " in result.out
+
+
+def test_manifests_without_status_are_waiting(explain: Any, tmp_path: Path) -> None:
+    manifest = DEPLOYMENT.format(name="fresh").split("status:")[0]
+    job = (
+        "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: once\n  namespace: demo\n"
+        "spec:\n  template:\n    spec:\n      restartPolicy: Never\n"
+        "      containers:\n      - name: once\n        image: busybox\n"
+    )
+    (tmp_path / "app.yaml").write_text(manifest + "---\n" + job)
+    result = explain("-o", "json", "--now", NOW, tmp_path)
+    assert [(line["name"], line["status"], line["reason"]) for line in result.lines()] == [
+        ("fresh", "Waiting", "NotObserved"),
+        ("once", "Waiting", "NotObserved"),
+    ]
+
+
+def test_now_decides_what_the_clock_decides(explain: Any, tmp_path: Path) -> None:
+    cronjob = (
+        "apiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: nightly\n  namespace: demo\n"
+        '  creationTimestamp: "2026-11-24T12:00:00Z"\nspec:\n  schedule: "0 3 * * *"\n'
+        "  jobTemplate: {}\nstatus: {}\n"
+    )
+    (tmp_path / "cron.yaml").write_text(cronjob)
+    before = explain("-o", "json", "--now", "2026-11-25T01:00:00Z", tmp_path).lines()[0]
+    after = explain("-o", "json", "--now", "2026-11-25T05:00:00+01:00", tmp_path).lines()[0]
+    assert before["status"] == after["status"] == "Waiting"
+    assert "2026-11-25T03:00:00Z" in before["message"]
+    assert before["warnings"] == []
+    assert "has not happened" in after["warnings"][0]
+
+
+def test_invalid_now_is_refused(explain: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["explain", "--now", "yesterday", str(EXAMPLES)])
+    assert exited.value.code == 2
+    assert "not an RFC 3339 time: 'yesterday'" in capsys.readouterr().err
+
+
+def test_colour_when_asked(explain: Any) -> None:
+    coloured = explain("--color", "always", "--now", NOW, EXAMPLES / "03-payments-broken.yaml")
+    assert "\033[31mNot Ready\033[0m" in coloured.out
+    plain = explain("--color", "never", "--now", NOW, EXAMPLES / "03-payments-broken.yaml")
+    assert "\033[" not in plain.out
+
+
+def test_other_kinds_are_noted_and_skipped(explain: Any, tmp_path: Path) -> None:
+    (tmp_path / "svc.yaml").write_text(
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n---\n"
+        + DEPLOYMENT.format(name="web")
+    )
+    result = explain(tmp_path)
+    assert result.code == 0
+    assert "note: skipped objects that are not workloads or pods: 1 Service" in result.err
+
+
+def test_nothing_to_show(explain: Any, tmp_path: Path) -> None:
+    (tmp_path / "empty.yaml").write_text("---\n")
+    assert explain(tmp_path).out == "No workloads or pods found.\n"
+
+
+def test_as_a_subprocess() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "gateway", "explain", "--output", "json", "--now", NOW, "examples/"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = [json.loads(line) for line in done.stdout.splitlines()]
+    assert {line["status"] for line in lines if line["kind"] != "Pod"} == LABELS
