@@ -11,7 +11,7 @@ import orjson
 import redis.asyncio as redis
 import uvicorn
 
-from gateway.http.app import build_app
+from gateway.http.app import DEFAULT_LIMITS, DEFAULT_PROTECTION, build_app
 from gateway.redis_server import free_port
 from gateway.service import Gateway, Settings
 from gateway.store.keys import Keys
@@ -42,8 +42,8 @@ async def running_gateway(
     sources: Sequence[ClusterSource] = (),
     *,
     prefix: str = "ksg",
-    protection: Protection = Protection(),
-    limits: Limits = Limits(),
+    protection: Protection = DEFAULT_PROTECTION,
+    limits: Limits = DEFAULT_LIMITS,
     grace_seconds: float = 30.0,
 ) -> AsyncIterator[RunningGateway]:
     gateway = Gateway(

@@ -33,8 +33,9 @@ async def test_workloads_with_pods_and_counts(redis_server: EmbeddedRedis, fille
     async with running_gateway(redis_server.url) as gw:
         body = await ask(
             gw.graphql,
-            """{ workloads(first: 10) { totalCount edges { cursor node { kind name status statusLabel reason
-                 message counts { desired ready } pods { name displayReason restarts } } } } }""",
+            """{ workloads(first: 10) { totalCount edges { cursor node {
+                 kind name status statusLabel reason message counts { desired ready }
+                 pods { name displayReason restarts } } } } }""",
         )
     assert "errors" not in body, body
     edges = body["data"]["workloads"]["edges"]

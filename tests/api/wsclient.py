@@ -19,8 +19,8 @@ class TransportWs:
     async def send(self, message: dict[str, Any]) -> None:
         await self.socket.send(json.dumps(message))
 
-    async def receive(self, timeout: float = 10) -> dict[str, Any]:
-        raw = await asyncio.wait_for(self.socket.recv(), timeout)
+    async def receive(self, seconds: float = 10) -> dict[str, Any]:
+        raw = await asyncio.wait_for(self.socket.recv(), seconds)
         message: dict[str, Any] = json.loads(raw)
         return message
 
@@ -36,10 +36,10 @@ class TransportWs:
         )
         return operation
 
-    async def next_payload(self, operation: str, timeout: float = 10) -> dict[str, Any]:
+    async def next_payload(self, operation: str, seconds: float = 10) -> dict[str, Any]:
         """The next ``next`` payload of this operation; errors and completion raise."""
         while True:
-            message = await self.receive(timeout)
+            message = await self.receive(seconds)
             if message.get("type") == "ping":
                 await self.send({"type": "pong"})
                 continue
