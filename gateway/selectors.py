@@ -102,7 +102,28 @@ def _split(text: str) -> list[str]:
     return parts
 
 
+_MAX_NAME = 63
+_MAX_PREFIX = 253
+
+
+def _checked(requirement: Requirement, part: str) -> Requirement:
+    """Lengths the API server enforces, which the patterns above cannot express."""
+    prefix, _, name = requirement.key.rpartition("/")
+    if len(name) > _MAX_NAME or len(prefix) > _MAX_PREFIX:
+        raise SelectorError(f"key {requirement.key!r} is too long in {part.strip()!r}")
+    for value in requirement.values:
+        if len(value) > _MAX_NAME:
+            raise SelectorError(
+                f"value {value[:20]!r}... is longer than {_MAX_NAME} characters in {part.strip()!r}"
+            )
+    return requirement
+
+
 def _parse_requirement(part: str) -> Requirement:
+    return _checked(_parse_requirement_syntax(part), part)
+
+
+def _parse_requirement_syntax(part: str) -> Requirement:
     if not part.strip():
         raise SelectorError("empty requirement (two commas in a row, or a trailing comma)")
     found = _SET.match(part)
@@ -164,6 +185,10 @@ def _expression(expression: object) -> Requirement | None:
     key = expression.get("key")
     values = expression.get("values") or []
     if operator is None or not isinstance(key, str) or not isinstance(values, list):
+        return None
+    # The API server rejects these; reading them any other way would adopt the wrong pods.
+    needs_values = operator in (Operator.IN, Operator.NOT_IN)
+    if needs_values != bool(values):
         return None
     return Requirement(key, operator, frozenset(str(v) for v in values))
 
