@@ -88,7 +88,12 @@ class Schedule:
             if local.minute not in self.minutes:
                 local += timedelta(minutes=1)
                 continue
-            return local.replace(tzinfo=tz).astimezone(UTC)
+            found = local.replace(tzinfo=tz).astimezone(UTC)
+            if found.astimezone(tz).replace(tzinfo=None) != local:
+                # A wall time inside a spring-forward gap never happens; the controller skips it.
+                local += timedelta(minutes=1)
+                continue
+            return found
         return None
 
 

@@ -114,6 +114,20 @@ def test_time_zone() -> None:
     assert _runs("0 3 * * *", 1, after=summer, zone="Europe/Berlin") == ["2026-07-01 01:00 Wed"]
 
 
+def test_a_run_inside_the_spring_forward_gap_is_skipped() -> None:
+    before = datetime(2026, 3, 7, 17, 0, tzinfo=UTC)  # 12:00 in New York, the day before
+    assert _runs("30 2 * * *", 2, after=before, zone="America/New_York") == [
+        "2026-03-09 06:30 Mon",
+        "2026-03-10 06:30 Tue",
+    ]
+    assert _runs(
+        "30 * * * *", 2, after=datetime(2026, 3, 8, 6, 0, tzinfo=UTC), zone="America/New_York"
+    ) == [
+        "2026-03-08 06:30 Sun",
+        "2026-03-08 07:30 Sun",
+    ]
+
+
 def test_results_are_utc() -> None:
     found = parse_schedule("0 3 * * *").next_after(START, "Asia/Tokyo")
     assert found is not None
