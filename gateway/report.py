@@ -71,43 +71,39 @@ def _ready(subject: WorkloadState | PodState) -> str:
     return f"{counts.ready or 0}/{counts.desired or 0}"
 
 
-def _cells(row: Row) -> list[list[str]]:
+def _pod_cells(pod: PodState, name: str, namespace: str) -> tuple[list[str], str]:
+    """A pod's line and its colour: red when it has a problem, whatever its phase says.
+
+    A crash-looping pod's phase is Running; painting it green would contradict its reason.
+    """
+    restarts = f" ({pod.restarts} restarts)" if pod.restarts else ""
+    paint = _RED if pod.abnormal else _STATUS_COLOURS.get(pod.phase.value, "")
+    cells = [namespace, "Pod", name, pod.phase.value, _ready(pod), pod.display_reason + restarts]
+    return cells, paint
+
+
+def _cells(row: Row) -> list[tuple[list[str], str]]:
     subject = row.subject
     if isinstance(subject, WorkloadState):
+        status = subject.status.value
         lines = [
-            [
-                subject.namespace,
-                subject.kind,
-                subject.name,
-                subject.status.value,
-                _ready(subject),
-                subject.reason,
-            ]
+            (
+                [
+                    subject.namespace,
+                    subject.kind,
+                    subject.name,
+                    status,
+                    _ready(subject),
+                    subject.reason,
+                ],
+                _STATUS_COLOURS.get(status, ""),
+            )
         ]
     else:
-        lines = [
-            [
-                subject.namespace,
-                "Pod",
-                subject.name,
-                subject.phase.value,
-                _ready(subject),
-                subject.display_reason,
-            ]
-        ]
+        lines = [_pod_cells(subject, subject.name, subject.namespace)]
     for index, pod in enumerate(row.pods):
         branch = "└ " if index == len(row.pods) - 1 else "├ "
-        restarts = f" ({pod.restarts} restarts)" if pod.restarts else ""
-        lines.append(
-            [
-                "",
-                "Pod",
-                branch + pod.name,
-                pod.phase.value,
-                _ready(pod),
-                pod.display_reason + restarts,
-            ]
-        )
+        lines.append(_pod_cells(pod, branch + pod.name, ""))
     return lines
 
 
@@ -142,26 +138,26 @@ def render_table(rows: list[Row], *, colour: bool) -> str:
     if not rows:
         return "No workloads or pods found.\n"
     grid = [list(_HEADERS)]
+    paints = [""]
     owners: list[tuple[Row, int]] = []
     for row in rows:
         owners.append((row, len(grid)))
-        grid.extend(_cells(row))
+        for cells, paint in _cells(row):
+            grid.append(cells)
+            paints.append(paint)
     widths = [max(len(line[i]) for line in grid) for i in range(len(_HEADERS))]
     width = max(shutil.get_terminal_size((120, 24)).columns, 60)
     indent = " " * (widths[0] + 2)
     notes_after = {start: _notes(row) for row, start in owners}
     out: list[str] = []
+    status_at = sum(widths[:3]) + 6
     for index, line in enumerate(grid):
         text = "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(line)).rstrip()
         if colour and index == 0:
             text = _BOLD + text + _RESET
-        elif colour:
-            paint = _STATUS_COLOURS.get(line[3], "")
-            if paint:
-                status_at = sum(widths[:3]) + 6
-                text = (
-                    text[:status_at] + paint + line[3] + _RESET + text[status_at + len(line[3]) :]
-                )
+        elif colour and paints[index]:
+            end = status_at + len(line[3])
+            text = text[:status_at] + paints[index] + line[3] + _RESET + text[end:]
         out.append(text)
         for marker, note in notes_after.get(index, ()):
             wrapped = textwrap.wrap(note, width=max(width - len(indent) - 2, 40)) or [""]
