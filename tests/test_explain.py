@@ -204,9 +204,13 @@ def test_invalid_now_is_refused(explain: Any, capsys: pytest.CaptureFixture[str]
 def test_colour_when_asked(explain: Any) -> None:
     coloured = explain("--color", "always", "--now", NOW, EXAMPLES / "03-payments-broken.yaml")
     assert "\033[31mNot Ready\033[0m" in coloured.out
-    crashing = next(line for line in coloured.out.splitlines() if "zt6vx " in line)
+    crashing = next(
+        line for line in coloured.out.splitlines() if "└ payments-api-6f5e4d3c2b-zt6vx" in line
+    )
     assert "\033[31mRunning\033[0m" in crashing
-    healthy = next(line for line in coloured.out.splitlines() if "8d2kq " in line)
+    healthy = next(
+        line for line in coloured.out.splitlines() if "├ payments-api-6f5e4d3c2b-8d2kq" in line
+    )
     assert "\033[32mRunning\033[0m" in healthy
     plain = explain("--color", "never", "--now", NOW, EXAMPLES / "03-payments-broken.yaml")
     assert "\033[" not in plain.out
