@@ -11,8 +11,6 @@ from gateway.store.queries import Queries
 
 @dataclass(frozen=True, slots=True)
 class Limits:
-    max_page: int = 1000
-    default_page: int = 100
     events_per_object: int = 20
     subscription_buffer: int = 1000
     snapshot_max: int = 20_000

@@ -56,9 +56,8 @@ async def connection(
     after: str | None,
 ) -> WorkloadConnection:
     ctx = context(info)
-    size = ctx.limits.default_page if first is None else first
     with client_errors():
-        page = await ctx.queries.page(chosen, order(ordering), size, after)
+        page = await ctx.queries.page(chosen, order(ordering), first, after)
     built = await materialize.workloads(
         ctx.queries, page.records, requested(info), ctx.limits.events_per_object
     )

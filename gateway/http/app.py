@@ -13,6 +13,7 @@ from starlette.staticfiles import StaticFiles
 
 from gateway.http.graphiql import STATIC_DIR
 from gateway.http.graphql import GatewayGraphQL
+from gateway.http.guard import GraphQLGuard, PersistedQueries
 from gateway.service import Gateway
 from schema.build import Protection, build_schema
 from schema.context import ApiContext, Limits
@@ -21,8 +22,14 @@ DEFAULT_PROTECTION = Protection()
 DEFAULT_LIMITS = Limits()
 
 
+MAX_BODY_BYTES = 1 << 20
+
+
 def build_app(
-    gateway: Gateway, protection: Protection = DEFAULT_PROTECTION, limits: Limits = DEFAULT_LIMITS
+    gateway: Gateway,
+    protection: Protection = DEFAULT_PROTECTION,
+    limits: Limits = DEFAULT_LIMITS,
+    max_body_bytes: int = MAX_BODY_BYTES,
 ) -> Starlette:
     def api_context() -> ApiContext:
         return ApiContext(
@@ -30,6 +37,9 @@ def build_app(
         )
 
     graphql = GatewayGraphQL(build_schema(protection), api_context)
+    guarded = GraphQLGuard(
+        graphql, PersistedQueries(lambda: gateway.client, gateway.keys), max_body_bytes
+    )
 
     async def healthz(request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})
@@ -54,7 +64,7 @@ def build_app(
             Route("/", home),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
-            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/graphql", guarded, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         ],

@@ -55,9 +55,10 @@ class Summary:
 
 
 class Queries:
-    def __init__(self, reader: StoreReader, max_page: int = 1000) -> None:
+    def __init__(self, reader: StoreReader, max_page: int = 1000, default_page: int = 100) -> None:
         self.reader = reader
         self.max_page = max_page
+        self.default_page = min(default_page, max_page)
 
     async def clusters_for(self, criteria: Criteria) -> list[str]:
         """The clusters a filter names (all when it names none); unknown names are an error."""
@@ -81,8 +82,11 @@ class Queries:
         return chosen
 
     async def page(
-        self, criteria: Criteria, order: Order, first: int, after: str | None
+        self, criteria: Criteria, order: Order, first: int | None, after: str | None
     ) -> RecordPage:
+        """``first`` None means the default page size."""
+        if first is None:
+            first = self.default_page
         if first < 0 or first > self.max_page:
             raise QueryError(
                 f"first must be between 0 and {self.max_page}, got {first}", "BAD_USER_INPUT"

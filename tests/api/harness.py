@@ -45,6 +45,7 @@ async def running_gateway(
     protection: Protection = DEFAULT_PROTECTION,
     limits: Limits = DEFAULT_LIMITS,
     grace_seconds: float = 30.0,
+    max_page: int = 1000,
 ) -> AsyncIterator[RunningGateway]:
     gateway = Gateway(
         Settings(
@@ -53,6 +54,7 @@ async def running_gateway(
             key_prefix=prefix,
             grace_seconds=grace_seconds,
             lease_seconds=3,
+            max_page=max_page,
         )
     )
     port = free_port()

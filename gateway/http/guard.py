@@ -1,0 +1,175 @@
+"""In front of the GraphQL endpoint for plain HTTP: body size, JSON sanity, persisted queries.
+
+Bodies over the limit are refused (413) before they are read in full; bodies that
+are not JSON get a GraphQL-shaped 400 instead of a stack trace; Automatic Persisted
+Queries (Apollo's protocol: ``extensions.persistedQuery.sha256Hash``) let frontends
+send a hash instead of the whole query, the query text kept in Redis.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+import redis.asyncio as redis
+
+from gateway.store.keys import Keys
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+App = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+APQ_TTL_SECONDS = 7 * 24 * 3600
+
+
+class Refusal(Exception):
+    def __init__(self, status: int, message: str, code: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+
+
+class PersistedQueries:
+    def __init__(self, client: Callable[[], redis.Redis], keys: Keys) -> None:
+        self.client = client
+        self.keys = keys
+
+    async def resolve(self, request: dict[str, Any]) -> dict[str, Any]:
+        """The request with its query filled in (or stored); Refusal when the hash is unknown."""
+        extensions = request.get("extensions")
+        persisted = extensions.get("persistedQuery") if isinstance(extensions, dict) else None
+        if not isinstance(persisted, dict):
+            return request
+        digest = persisted.get("sha256Hash")
+        if persisted.get("version") != 1 or not isinstance(digest, str):
+            raise Refusal(
+                400,
+                "unsupported persistedQuery (version 1 with sha256Hash expected)",
+                "BAD_REQUEST",
+            )
+        key = f"{self.keys.prefix}:apq:{digest}"
+        query = request.get("query")
+        if isinstance(query, str):
+            if hashlib.sha256(query.encode()).hexdigest() != digest:
+                raise Refusal(400, "provided sha does not match query", "BAD_REQUEST")
+            await self.client().set(key, query, ex=APQ_TTL_SECONDS)
+            return request
+        stored = await self.client().get(key)
+        if stored is None:
+            raise Refusal(200, "PersistedQueryNotFound", "PERSISTED_QUERY_NOT_FOUND")
+        return {**request, "query": stored.decode() if isinstance(stored, bytes) else str(stored)}
+
+
+class GraphQLGuard:
+    def __init__(self, app: App, persisted: PersistedQueries, max_body_bytes: int) -> None:
+        self.app = app
+        self.persisted = persisted
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        try:
+            if scope["method"] == "POST":
+                body = await self._read_body(scope, receive)
+                body = await self._rewrite_body(body, _content_type(scope))
+                receive = _replay(body, receive)
+            elif scope["method"] == "GET":
+                scope = await self._rewrite_query_string(scope)
+        except Refusal as refusal:
+            await _refuse(send, refusal)
+            return
+        await self.app(scope, receive, send)
+
+    async def _read_body(self, scope: Scope, receive: Receive) -> bytes:
+        declared = dict(scope.get("headers") or ()).get(b"content-length")
+        too_big = Refusal(
+            413, f"request body over {self.max_body_bytes} bytes", "PAYLOAD_TOO_LARGE"
+        )
+        if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
+            raise too_big
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                break
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_body_bytes:
+                raise too_big
+            chunks.append(chunk)
+            if not message.get("more_body"):
+                break
+        return b"".join(chunks)
+
+    async def _rewrite_body(self, body: bytes, content_type: str) -> bytes:
+        if "json" not in content_type:
+            return body
+        try:
+            parsed = json.loads(body)
+        except (json.JSONDecodeError, UnicodeDecodeError) as error:
+            raise Refusal(400, f"request body is not valid JSON: {error}", "BAD_REQUEST") from error
+        if isinstance(parsed, dict):
+            return json.dumps(await self.persisted.resolve(parsed)).encode()
+        if isinstance(parsed, list) and all(isinstance(item, dict) for item in parsed):
+            return json.dumps([await self.persisted.resolve(item) for item in parsed]).encode()
+        raise Refusal(400, "request body must be a JSON object (or a list of them)", "BAD_REQUEST")
+
+    async def _rewrite_query_string(self, scope: Scope) -> Scope:
+        params = dict(parse_qsl(scope.get("query_string", b"").decode(), keep_blank_values=True))
+        if "extensions" not in params:
+            return scope
+        try:
+            extensions = json.loads(params["extensions"])
+        except json.JSONDecodeError as error:
+            raise Refusal(
+                400, f"the extensions parameter is not valid JSON: {error}", "BAD_REQUEST"
+            ) from error
+        request = await self.persisted.resolve(
+            {"query": params.get("query"), "extensions": extensions}
+        )
+        params["query"] = request["query"]
+        return {**scope, "query_string": urlencode(params).encode()}
+
+
+def _content_type(scope: Scope) -> str:
+    value = dict(scope.get("headers") or ()).get(b"content-type", b"")
+    return str(value.decode("latin-1").lower())
+
+
+def _replay(body: bytes, original: Receive) -> Receive:
+    """The body as one message, then the real channel (streams watch it for disconnects)."""
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if sent:
+            return await original()
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return receive
+
+
+async def _refuse(send: Send, refusal: Refusal) -> None:
+    body = json.dumps(
+        {"errors": [{"message": str(refusal), "extensions": {"code": refusal.code}}]}
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": refusal.status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
