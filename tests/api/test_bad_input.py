@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
@@ -145,7 +146,7 @@ async def test_automatic_persisted_queries(gw: RunningGateway) -> None:
     assert registered.json()["data"]["clusters"] == [{"name": "sim-1"}]
     by_hash = await post(gw, {"extensions": persisted})
     assert by_hash.json()["data"]["clusters"] == [{"name": "sim-1"}]
-    extensions = '{"persistedQuery":{"version":1,"sha256Hash":"%s"}}' % digest
+    extensions = json.dumps(persisted)
     async with httpx.AsyncClient(timeout=10) as http:
         by_get = await http.get(
             gw.graphql, params={"extensions": extensions}, headers={"accept": "application/json"}
