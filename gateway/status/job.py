@@ -146,7 +146,8 @@ def evaluate_job(obj: Obj, pods: Sequence[PodState]) -> WorkloadState:
     if counts.active or started_at is not None:
         out_of = f" of {counts.completions}" if counts.completions is not None else ""
         text = (
-            f"{plural(counts.active, 'pod')} running, {counts.succeeded}{out_of} succeeded, "
+            f"{plural(counts.active, 'pod')} active ({counts.ready} ready), "
+            f"{counts.succeeded}{out_of} succeeded, "
             f"{counts.failed} failed"
         )
         if started_at is not None:

@@ -179,7 +179,7 @@ JOB_CASES: list[tuple[str, Obj, list[Obj], tuple[Status, str], list[str]]] = [
         job(active=2, ready=2, succeeded=1, completions=3, parallelism=2),
         [_job_pod("x7k2p"), _job_pod("z9m3q")],
         (Status.EXECUTING, "Running"),
-        ["2 pods running", "1 of 3 succeeded", ts(10)],
+        ["2 pods active (2 ready)", "1 of 3 succeeded", ts(10)],
     ),
     (
         "started but no pod yet",
@@ -258,7 +258,7 @@ def test_job_without_completions_or_parallelism_needs_one() -> None:
 def test_work_queue_job_has_no_completion_target() -> None:
     state = _eval(job(completions=None, parallelism=3, active=3))
     assert state.counts.completions is None
-    assert "3 pods running, 0 succeeded" in state.message
+    assert "3 pods active (0 ready), 0 succeeded" in state.message
 
 
 def test_job_since_is_the_failure_time() -> None:
