@@ -97,7 +97,13 @@ def evaluate_pod(
     try:
         return _evaluate(pod, nodes, now, events, grace)
     except (AttributeError, KeyError, TypeError, ValueError, IndexError) as error:
-        return _invalid_pod(pod, describe_malformed(pod, "Pod") or [f"unreadable ({error})"])
+        problems = describe_malformed(pod, "Pod")
+        if problems:
+            return _invalid_pod(pod, problems, "InvalidObject")
+        # Nothing malformed was found, so this is an engine bug: say so rather than blame the pod.
+        return _invalid_pod(
+            pod, [f"could not be evaluated ({type(error).__name__}: {error})"], "EvaluationError"
+        )
 
 
 def _healthy_running(pod: Obj, nodes: Mapping[str, NodeHealth]) -> PodState | None:
@@ -175,7 +181,7 @@ def _healthy_running(pod: Obj, nodes: Mapping[str, NodeHealth]) -> PodState | No
     )
 
 
-def _invalid_pod(pod: object, problems: list[str]) -> PodState:
+def _invalid_pod(pod: object, problems: list[str], reason: str) -> PodState:
     meta = pod.get("metadata") if isinstance(pod, Mapping) else None
     meta = meta if isinstance(meta, Mapping) else EMPTY
     name = as_str(meta.get("name"))
@@ -186,12 +192,12 @@ def _invalid_pod(pod: object, problems: list[str]) -> PodState:
         uid=as_str(meta.get("uid")),
         node="",
         phase=PodPhase.UNKNOWN,
-        display_reason="InvalidObject",
+        display_reason=reason,
         ready=False,
         ready_containers=0,
         total_containers=0,
         restarts=0,
-        problem=PodProblem(PodIssue.UNOBSERVABLE, "InvalidObject", text),
+        problem=PodProblem(PodIssue.UNOBSERVABLE, reason, text),
         since=None,
     )
 
