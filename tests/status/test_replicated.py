@@ -196,7 +196,7 @@ DEPLOYMENT_CASES: list[tuple[str, Obj, list[Obj], Status, str, list[str]]] = [
         ],
         Status.NOT_READY,
         "OOMKilled",
-        ["memory limit of 256Mi", "container web".capitalize()],
+        ["memory limit of 256Mi", "Container web", "web-7d9f8b6c5d-ax9z0"],
     ),
     (
         "unschedulable",
