@@ -1,0 +1,221 @@
+"""The resource types the simulated API server serves, as discovery describes them.
+
+One table drives discovery, URL routing, list kinds, field selectors and which
+subresources exist, so what is advertised is exactly what answers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ALL_VERBS = ("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")
+COMMON_FIELDS = frozenset({"metadata.name", "metadata.namespace"})
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceType:
+    plural: str
+    singular: str
+    kind: str
+    group: str
+    version: str
+    namespaced: bool
+    short_names: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    verbs: tuple[str, ...] = ALL_VERBS
+    has_status: bool = True
+    has_scale: bool = False
+    has_generation: bool = False
+    fields: frozenset[str] = COMMON_FIELDS
+
+    @property
+    def api_version(self) -> str:
+        return f"{self.group}/{self.version}" if self.group else self.version
+
+    @property
+    def list_kind(self) -> str:
+        return f"{self.kind}List"
+
+    @property
+    def qualified(self) -> str:
+        """``deployments.apps``: how the API server names a resource in error messages."""
+        return f"{self.plural}.{self.group}" if self.group else self.plural
+
+    @property
+    def qualified_kind(self) -> str:
+        """``Deployment.apps``: the name 422 Invalid messages start with."""
+        return f"{self.kind}.{self.group}" if self.group else self.kind
+
+
+_WORKLOAD = ("all",)
+
+NAMESPACES = ResourceType(
+    "namespaces",
+    "namespace",
+    "Namespace",
+    "",
+    "v1",
+    namespaced=False,
+    short_names=("ns",),
+    verbs=("create", "delete", "get", "list", "patch", "update", "watch"),
+    fields=COMMON_FIELDS | {"status.phase"},
+)
+NODES = ResourceType(
+    "nodes",
+    "node",
+    "Node",
+    "",
+    "v1",
+    namespaced=False,
+    short_names=("no",),
+    fields=COMMON_FIELDS | {"spec.unschedulable"},
+)
+PODS = ResourceType(
+    "pods",
+    "pod",
+    "Pod",
+    "",
+    "v1",
+    namespaced=True,
+    short_names=("po",),
+    categories=_WORKLOAD,
+    fields=COMMON_FIELDS
+    | {
+        "spec.nodeName",
+        "spec.restartPolicy",
+        "spec.schedulerName",
+        "spec.serviceAccountName",
+        "status.phase",
+        "status.podIP",
+        "status.nominatedNodeName",
+    },
+)
+EVENTS = ResourceType(
+    "events",
+    "event",
+    "Event",
+    "",
+    "v1",
+    namespaced=True,
+    short_names=("ev",),
+    has_status=False,
+    fields=COMMON_FIELDS
+    | {
+        "involvedObject.kind",
+        "involvedObject.namespace",
+        "involvedObject.name",
+        "involvedObject.uid",
+        "involvedObject.apiVersion",
+        "involvedObject.resourceVersion",
+        "involvedObject.fieldPath",
+        "reason",
+        "reportingComponent",
+        "source",
+        "type",
+    },
+)
+DEPLOYMENTS = ResourceType(
+    "deployments",
+    "deployment",
+    "Deployment",
+    "apps",
+    "v1",
+    namespaced=True,
+    short_names=("deploy",),
+    categories=_WORKLOAD,
+    has_scale=True,
+    has_generation=True,
+)
+REPLICASETS = ResourceType(
+    "replicasets",
+    "replicaset",
+    "ReplicaSet",
+    "apps",
+    "v1",
+    namespaced=True,
+    short_names=("rs",),
+    categories=_WORKLOAD,
+    has_scale=True,
+    has_generation=True,
+    fields=COMMON_FIELDS | {"status.replicas"},
+)
+STATEFULSETS = ResourceType(
+    "statefulsets",
+    "statefulset",
+    "StatefulSet",
+    "apps",
+    "v1",
+    namespaced=True,
+    short_names=("sts",),
+    categories=_WORKLOAD,
+    has_scale=True,
+    has_generation=True,
+)
+DAEMONSETS = ResourceType(
+    "daemonsets",
+    "daemonset",
+    "DaemonSet",
+    "apps",
+    "v1",
+    namespaced=True,
+    short_names=("ds",),
+    categories=_WORKLOAD,
+    has_generation=True,
+)
+JOBS = ResourceType(
+    "jobs",
+    "job",
+    "Job",
+    "batch",
+    "v1",
+    namespaced=True,
+    categories=_WORKLOAD,
+    has_generation=True,
+    fields=COMMON_FIELDS | {"status.successful"},
+)
+CRONJOBS = ResourceType(
+    "cronjobs",
+    "cronjob",
+    "CronJob",
+    "batch",
+    "v1",
+    namespaced=True,
+    short_names=("cj",),
+    categories=_WORKLOAD,
+    has_generation=True,
+)
+
+RESOURCES: tuple[ResourceType, ...] = (
+    NAMESPACES,
+    NODES,
+    PODS,
+    EVENTS,
+    DEPLOYMENTS,
+    REPLICASETS,
+    STATEFULSETS,
+    DAEMONSETS,
+    JOBS,
+    CRONJOBS,
+)
+GROUP_VERSIONS: tuple[tuple[str, str], ...] = (("", "v1"), ("apps", "v1"), ("batch", "v1"))
+
+_BY_PATH = {(r.group, r.version, r.plural): r for r in RESOURCES}
+_BY_KIND = {(r.api_version, r.kind): r for r in RESOURCES}
+_BY_KIND_ONLY = {r.kind: r for r in RESOURCES}
+
+
+def by_path(group: str, version: str, plural: str) -> ResourceType | None:
+    return _BY_PATH.get((group, version, plural))
+
+
+def by_kind(api_version: str, kind: str) -> ResourceType | None:
+    return _BY_KIND.get((api_version, kind))
+
+
+def by_kind_name(kind: str) -> ResourceType | None:
+    """The resource for a bare kind (``Deployment``), for the Python API's convenience."""
+    return _BY_KIND_ONLY.get(kind)
+
+
+def in_group_version(group: str, version: str) -> tuple[ResourceType, ...]:
+    return tuple(r for r in RESOURCES if r.group == group and r.version == version)
