@@ -80,16 +80,23 @@ def _cronjob(namespace: str, name: str, schedule: str, **spec: Any) -> dict[str,
     )
 
 
+EDGE_TOLERATION = {"key": EDGE_LABEL, "operator": "Equal", "value": "edge", "effect": "NoSchedule"}
+
+
 def _edge(template: dict[str, Any], toleration: int = 30) -> dict[str, Any]:
+    """Pinned to the edge node, evicted 30s after it becomes unreachable."""
     template["spec"]["nodeSelector"] = {EDGE_LABEL: "edge"}
     template["spec"]["tolerations"] = [
-        {
-            "key": f"node.kubernetes.io/{key}",
-            "operator": "Exists",
-            "effect": "NoExecute",
-            "tolerationSeconds": toleration,
-        }
-        for key in ("not-ready", "unreachable")
+        dict(EDGE_TOLERATION),
+        *(
+            {
+                "key": f"node.kubernetes.io/{key}",
+                "operator": "Exists",
+                "effect": "NoExecute",
+                "tolerationSeconds": toleration,
+            }
+            for key in ("not-ready", "unreachable")
+        ),
     ]
     return template
 
@@ -192,7 +199,9 @@ def demo_objects() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
             "DaemonSet",
             "monitoring",
             "node-exporter",
-            _pod_template("node-exporter", "prom/node-exporter:v1.8.2"),
+            _pod_template(
+                "node-exporter", "prom/node-exporter:v1.8.2", tolerations=[dict(EDGE_TOLERATION)]
+            ),
         ),
         _replicated(
             "DaemonSet",
@@ -351,7 +360,11 @@ class DemoDriver:
 
 
 def install_demo(cluster: SimulatedCluster) -> None:
-    cluster.add_node(f"{cluster.name}-edge-1", labels={EDGE_LABEL: "edge"})
+    cluster.add_node(
+        f"{cluster.name}-edge-1",
+        labels={EDGE_LABEL: "edge"},
+        taints=[{"key": EDGE_LABEL, "value": "edge", "effect": "NoSchedule"}],
+    )
     steady, held = demo_objects()
     for obj in steady + held:
         cluster.create(copy.deepcopy(obj))

@@ -90,6 +90,8 @@ def make_node(
     if taints:
         spec["taints"] = taints
     return {
+        "kind": "Node",
+        "apiVersion": "v1",
         "metadata": {
             "name": name,
             "uid": uid,
