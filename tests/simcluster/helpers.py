@@ -1,0 +1,166 @@
+"""What the simulated cluster tests share: kubectl as a subprocess, reading objects
+back over HTTP, and the status engine's verdict on what was read."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from gateway.ownership import group, identity
+from gateway.simcluster.cluster import SimulatedCluster
+from gateway.status import PodState, WorkloadState, evaluate, evaluate_pod, index_nodes
+from gateway.status.events import index_events
+
+LIST_PATHS = {
+    "Deployment": "/apis/apps/v1/deployments",
+    "ReplicaSet": "/apis/apps/v1/replicasets",
+    "StatefulSet": "/apis/apps/v1/statefulsets",
+    "DaemonSet": "/apis/apps/v1/daemonsets",
+    "Job": "/apis/batch/v1/jobs",
+    "CronJob": "/apis/batch/v1/cronjobs",
+    "Pod": "/api/v1/pods",
+    "Node": "/api/v1/nodes",
+    "Event": "/api/v1/events",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Ran:
+    code: int
+    out: str
+    err: str
+
+
+class Kubectl:
+    """kubectl against the fleet's kubeconfig, with a private discovery cache."""
+
+    def __init__(self, binary: str, kubeconfig: Path, cache: Path) -> None:
+        self.binary = binary
+        self.base = ["--kubeconfig", str(kubeconfig), "--cache-dir", str(cache)]
+
+    async def run(self, *args: str, stdin: str | None = None, within: float = 30) -> Ran:
+        process = await asyncio.create_subprocess_exec(
+            self.binary,
+            *self.base,
+            *args,
+            stdin=asyncio.subprocess.PIPE if stdin is not None else asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        out, err = await asyncio.wait_for(
+            process.communicate(stdin.encode() if stdin is not None else None), within
+        )
+        return Ran(process.returncode or 0, out.decode(), err.decode())
+
+    async def ok(self, *args: str, stdin: str | None = None) -> str:
+        ran = await self.run(*args, stdin=stdin)
+        assert ran.code == 0, f"kubectl {' '.join(args)} failed: {ran.err}"
+        return ran.out
+
+    async def start(self, *args: str) -> asyncio.subprocess.Process:
+        return await asyncio.create_subprocess_exec(
+            self.binary,
+            *self.base,
+            *args,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+
+
+async def get_json(session: aiohttp.ClientSession, path: str) -> Any:
+    async with session.get(path) as response:
+        assert response.status == 200, await response.text()
+        return await response.json()
+
+
+async def read_back(session: aiohttp.ClientSession) -> list[dict[str, Any]]:
+    """Every object of the kinds the status engine reads, listed over HTTP."""
+    objects: list[dict[str, Any]] = []
+    for kind, path in LIST_PATHS.items():
+        listed = await get_json(session, path)
+        for item in listed["items"]:
+            assert item["kind"] == kind
+            objects.append(item)
+    return objects
+
+
+async def workload_state(
+    session: aiohttp.ClientSession, kind: str, namespace: str, name: str, now: datetime
+) -> WorkloadState | None:
+    """The status engine's verdict on one workload, from objects read over HTTP."""
+    objects = await read_back(session)
+    fleet = group(objects)
+    for workload in fleet.workloads:
+        if identity(workload.obj) == (kind, namespace, name):
+            return evaluate(
+                workload.obj,
+                now,
+                pods=workload.pods,
+                replica_sets=workload.replica_sets,
+                jobs=workload.jobs,
+                nodes=fleet.nodes,
+                events=fleet.events,
+            )
+    return None
+
+
+async def pod_state(
+    session: aiohttp.ClientSession, namespace: str, name: str, now: datetime
+) -> PodState | None:
+    pods = await get_json(session, f"/api/v1/namespaces/{namespace}/pods")
+    nodes = await get_json(session, "/api/v1/nodes")
+    events = await get_json(session, f"/api/v1/namespaces/{namespace}/events")
+    by_pod = index_events(events["items"])
+    for pod in pods["items"]:
+        if pod["metadata"]["name"] == name:
+            key = ("Pod", namespace, name)
+            return evaluate_pod(pod, index_nodes(nodes["items"]), now, by_pod.get(key, ()))
+    return None
+
+
+async def wait_for_status(
+    cluster: SimulatedCluster,
+    session: aiohttp.ClientSession,
+    kind: str,
+    name: str,
+    status: str,
+    *,
+    namespace: str = "default",
+    within: float = 20.0,
+) -> WorkloadState:
+    """Poll over HTTP until the engine says ``status``; the last verdict is in the error."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    last: WorkloadState | None = None
+    while loop.time() < deadline:
+        last = await workload_state(session, kind, namespace, name, cluster.clock.now())
+        if last is not None and last.status.value == status:
+            return last
+        await asyncio.sleep(0.05)
+    detail = f"{last.status.value}: {last.reason}: {last.message}" if last else "not found"
+    raise AssertionError(f"{kind} {namespace}/{name} never became {status}; last {detail}")
+
+
+def lines(text: str) -> list[dict[str, Any]]:
+    """The JSON documents of a stream of concatenated, pretty-printed objects (kubectl -w)."""
+    decoder = json.JSONDecoder()
+    found: list[dict[str, Any]] = []
+    index = 0
+    while index < len(text):
+        while index < len(text) and text[index].isspace():
+            index += 1
+        if index >= len(text):
+            break
+        try:
+            obj, index = decoder.raw_decode(text, index)
+        except json.JSONDecodeError:
+            break
+        found.append(obj)
+    return found
