@@ -81,6 +81,7 @@ async def serve(gateway: Gateway, host: str, port: int) -> int:
         ws="websockets",
         ws_ping_interval=20,
         ws_ping_timeout=20,
+        timeout_graceful_shutdown=5,
     )
     await uvicorn.Server(config).serve()
     return 0

@@ -65,6 +65,7 @@ async def running_gateway(
         log_config=None,
         ws="websockets",
         lifespan="on",
+        timeout_graceful_shutdown=2,
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
