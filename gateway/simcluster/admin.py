@@ -77,8 +77,10 @@ def add_routes(app: web.Application, cluster: SimulatedCluster) -> None:
         seconds = _number(request.query, "seconds")
         if not 0 < seconds <= 3600:
             raise errors.bad_request("seconds must be between 0 and 3600")
-        await faults.go_unreachable(seconds)
-        return json_response({"unreachableForSeconds": seconds})
+        await faults.go_unreachable(seconds, spare=request.transport)
+        response = json_response({"unreachableForSeconds": seconds})
+        response.force_close()
+        return response
 
     async def clear(request: web.Request) -> web.StreamResponse:
         await faults.clear()

@@ -9,7 +9,6 @@ hour ahead to the next CronJob run without sleeping.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import heapq
 import itertools
 import logging
@@ -114,9 +113,15 @@ class Timers:
         return self._heap[0][0] - now if self._heap else None
 
     async def run(self) -> None:
+        loop = asyncio.get_running_loop()
         while True:
             self._wake.clear()
             wait = self.run_due()
-            timeout = None if wait is None else self.clock.real_seconds(wait)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout)
+            alarm = None
+            if wait is not None:
+                alarm = loop.call_later(self.clock.real_seconds(wait), self._wake.set)
+            try:
+                await self._wake.wait()
+            finally:
+                if alarm is not None:
+                    alarm.cancel()

@@ -56,12 +56,18 @@ class Faults:
     def unreachable(self) -> bool:
         return self._unreachable
 
-    async def go_unreachable(self, seconds: float | None = None) -> None:
-        """Refuse connections (and cut open ones) until ``come_back``, or for ``seconds``."""
+    async def go_unreachable(
+        self, seconds: float | None = None, *, spare: asyncio.BaseTransport | None = None
+    ) -> None:
+        """Refuse connections (and cut open ones) until ``come_back``, or for ``seconds``.
+
+        ``spare`` is the connection of an admin request asking for this: it is
+        answered, then closed.
+        """
         self._cancel_return()
         self._unreachable = True
         self._watches.drop(reset=True)
-        await self._server.stop_listening()
+        await self._server.stop_listening(spare)
         if seconds is not None:
             loop = asyncio.get_running_loop()
             self._return = loop.call_later(seconds, lambda: loop.create_task(self.come_back()))

@@ -7,6 +7,7 @@ aborted; coming back binds the same port again.
 
 from __future__ import annotations
 
+import asyncio
 import socket
 
 from aiohttp import web
@@ -53,16 +54,17 @@ class ClusterServer:
         await site.start()
         self._site = site
 
-    async def stop_listening(self) -> None:
-        """Refuse new connections and cut the open ones."""
+    async def stop_listening(self, spare: asyncio.BaseTransport | None = None) -> None:
+        """Refuse new connections and cut the open ones (but ``spare``, which is answering)."""
         if self._site is not None:
             await self._site.stop()
             self._site = None
         server = self._runner.server if self._runner is not None else None
         if server is not None:
             for connection in server.connections:
-                if connection.transport is not None:
-                    connection.transport.abort()
+                transport = connection.transport
+                if transport is not None and transport is not spare:
+                    transport.abort()
 
     async def close(self) -> None:
         if self._runner is not None:

@@ -289,5 +289,8 @@ async def _stream_live(
             continue
         wake_at = min(deadline, next_bookmark) if options.bookmarks else deadline
         subscription.wake.clear()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(subscription.wake.wait(), max(wake_at - loop.time(), 0.0))
+        alarm = loop.call_at(wake_at, subscription.wake.set)
+        try:
+            await subscription.wake.wait()
+        finally:
+            alarm.cancel()

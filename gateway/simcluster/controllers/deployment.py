@@ -27,8 +27,8 @@ from gateway.simcluster.events import NORMAL
 from gateway.simcluster.names import template_hash
 from gateway.simcluster.podtemplates import owner_reference, template_without
 from gateway.simcluster.registry import DeleteOptions
-from gateway.simcluster.resources import DEPLOYMENTS, REPLICASETS
-from gateway.simcluster.store import Change, StoredObject
+from gateway.simcluster.resources import DEPLOYMENTS, PODS, REPLICASETS
+from gateway.simcluster.store import DELETED, Change, StoredObject
 
 HASH_LABEL = "pod-template-hash"
 REVISION = "deployment.kubernetes.io/revision"
@@ -74,12 +74,19 @@ def surge_and_unavailable(spec: dict[str, Any], desired: int) -> tuple[int, int]
 
 class DeploymentController(Controller):
     name = "deployment-controller"
-    watches = (DEPLOYMENTS, REPLICASETS)
+    watches = (DEPLOYMENTS, REPLICASETS, PODS)
 
     def keys_for(self, change: Change) -> Iterable[str]:
         obj = change.obj
         if obj.resource is DEPLOYMENTS:
             return (obj.key,)
+        if obj.resource is PODS:
+            if change.type != DELETED:
+                return ()
+            replica_set = owner_of(self.store, obj, REPLICASETS)
+            if replica_set is None:
+                return ()
+            obj = replica_set
         owner = owner_of(self.store, obj, DEPLOYMENTS)
         return (owner.key,) if owner is not None else ()
 
