@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -17,7 +15,7 @@ from gateway.simcluster.cluster import SimulatedCluster
 from gateway.simcluster.fleet import SimulatedFleet
 from gateway.simcluster.watch import WatchSettings
 
-from .helpers import Kubectl
+from .helpers import Kubectl, kubectl_binary
 
 TIME_SCALE = 40.0
 """Simulated seconds per real second: a pod starts in about 50 ms."""
@@ -70,9 +68,6 @@ async def http(cluster: SimulatedCluster) -> AsyncIterator[aiohttp.ClientSession
 
 @pytest.fixture
 def kubectl(fleet: SimulatedFleet, tmp_path: Path) -> Kubectl:
-    binary = os.environ.get("KUBECTL") or shutil.which("kubectl")
-    if binary is None:
-        pytest.fail("kubectl is not installed: run scripts/ensure-system-deps")
     cache = tmp_path / "kubectl-cache"
     cache.mkdir()
-    return Kubectl(binary, fleet.kubeconfig, cache)
+    return Kubectl(kubectl_binary(), fleet.kubeconfig, cache)

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import shutil
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import aiohttp
+import pytest
 
 from gateway.ownership import group, identity
 from gateway.simcluster.cluster import SimulatedCluster
@@ -28,6 +31,14 @@ LIST_PATHS = {
     "Node": "/api/v1/nodes",
     "Event": "/api/v1/events",
 }
+
+
+def kubectl_binary() -> str:
+    """$KUBECTL, else kubectl on PATH (scripts/ensure-system-deps installs one)."""
+    found = os.environ.get("KUBECTL") or shutil.which("kubectl")
+    if found is None:
+        pytest.fail("kubectl is not installed: run scripts/ensure-system-deps")
+    return found
 
 
 @dataclass(frozen=True, slots=True)

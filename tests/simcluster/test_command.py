@@ -1,0 +1,100 @@
+"""``python -m gateway simcluster`` as a process: serves, loads manifests, stops cleanly."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import socket
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from .helpers import Kubectl, kubectl_binary
+from .objects import workload
+
+
+async def _start(*args: str) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "gateway",
+        "simcluster",
+        *args,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+
+
+async def _banner(process: asyncio.subprocess.Process) -> list[str]:
+    assert process.stdout is not None
+    found: list[str] = []
+    while not found or not found[-1].startswith("try:"):
+        line = await asyncio.wait_for(process.stdout.readline(), 30)
+        assert line, (await process.stderr.read()).decode() if process.stderr else "no output"
+        found.append(line.decode().strip())
+    return found
+
+
+@pytest.mark.parametrize("sign", [signal.SIGTERM, signal.SIGINT])
+async def test_serves_clusters_and_stops_on_signals(tmp_path: Path, sign: signal.Signals) -> None:
+    manifests = tmp_path / "manifests"
+    manifests.mkdir()
+    (manifests / "web.yaml").write_text(yaml.safe_dump(workload("Deployment", "web", replicas=2)))
+    kubeconfig = tmp_path / "kubeconfig"
+    process = await _start(
+        "--clusters", "2", "--kubeconfig", str(kubeconfig), "--manifests", str(manifests)
+    )
+    try:
+        banner = await _banner(process)
+        assert banner[0] == f"kubeconfig: {kubeconfig}"
+        assert banner[1].startswith("sim-1: http://127.0.0.1:")
+        assert banner[2].startswith("sim-2: http://127.0.0.1:")
+        contexts = yaml.safe_load(kubeconfig.read_text())["contexts"]
+        assert [c["name"] for c in contexts] == ["sim-1", "sim-2"]
+        kubectl = Kubectl(kubectl_binary(), kubeconfig, tmp_path / "cache")
+        for context in ("sim-1", "sim-2"):
+            listed = await kubectl.ok("--context", context, "get", "deployments")
+            assert listed.splitlines()[1].split()[0] == "web"
+    finally:
+        process.send_signal(sign)
+        out, err = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 0, err.decode()
+    assert out.decode().strip().endswith("stopped")
+    assert b"Traceback" not in err
+
+
+async def test_fixed_ports_follow_each_other(tmp_path: Path) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        first = probe.getsockname()[1]
+    process = await _start(
+        "--port", str(first), "--clusters", "2", "--kubeconfig", str(tmp_path / "k")
+    )
+    try:
+        banner = await _banner(process)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(process.communicate(), 30)
+    assert banner[1] == f"sim-1: http://127.0.0.1:{first}"
+    assert banner[2] == f"sim-2: http://127.0.0.1:{first + 1}"
+
+
+async def test_a_busy_port_is_an_error(tmp_path: Path) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        busy = probe.getsockname()[1]
+        probe.listen()
+        process = await _start("--port", str(busy), "--kubeconfig", str(tmp_path / "k"))
+        _, err = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 1
+    assert "cannot serve the simulated clusters" in err.decode()
+    assert b"Traceback" not in err
+
+
+async def test_bad_arguments_are_refused(tmp_path: Path) -> None:
+    process = await _start("--scenario", "chaos", "--kubeconfig", str(tmp_path / "k"))
+    _, err = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 2
+    assert "unknown scenario 'chaos'" in err.decode()
