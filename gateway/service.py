@@ -48,12 +48,20 @@ class Settings:
 
 
 def connect(url: str) -> redis.Redis:
+    """A client without ``socket_timeout`` (redis-py's default is 5 s): callers set deadlines.
+
+    With a socket timeout, redis-py writes through ``asyncio.wait_for``, which on
+    Python 3.11 swallows a task's cancellation when the write finishes at the same
+    moment; a cancelled subscription then lives on forever. Callers wrap their Redis
+    calls in ``asyncio.timeout`` (which cancels correctly), and TCP keepalive plus
+    health checks find dead connections.
+    """
     return redis.Redis.from_url(
         url,
+        socket_timeout=None,
         socket_connect_timeout=2,
-        socket_timeout=10,
+        socket_keepalive=True,
         health_check_interval=10,
-        retry_on_timeout=False,
     )
 
 

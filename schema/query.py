@@ -10,7 +10,8 @@ from datetime import datetime
 import strawberry
 from strawberry.types import Info
 
-from gateway.store.queries import Queries, QueryError, Summary
+from gateway.store.errors import QueryError
+from gateway.store.queries import Queries, Summary
 from gateway.store.records import Record
 from gateway.store.selection import Criteria
 from schema import convert, ids, materialize

@@ -30,7 +30,6 @@ from gateway.store.hub import (
 from gateway.store.hub import (
     Subscription as HubSubscription,
 )
-from gateway.store.queries import QueryError
 from gateway.store.selection import Criteria, IndexEntry, Order
 from schema import convert
 from schema.context import ApiContext
@@ -94,11 +93,6 @@ def workload_change(event: FeedEvent, cursor: str) -> WorkloadStatusChange:
         time=_time(fields.get("time", "")),
         workload=workload,
     )
-
-
-async def _scope(ctx: ApiContext, chosen: Criteria) -> list[str]:
-    with client_errors():
-        return await ctx.queries.clusters_for(chosen)
 
 
 async def _start(
@@ -167,21 +161,22 @@ class Subscription:
                 "use either since (resume) or snapshot (start from the current state), not both"
             )
         chosen = criteria(filter)
-        clusters = await _scope(ctx, chosen)
         hub = ctx.hub
-        epoch = await hub.epoch()
-        async with hub.subscribe(
-            WORKLOADS, _admits_workload(chosen), ctx.limits.subscription_buffer
-        ) as sub:
-            async for event in _start(
-                hub, sub, stream=WORKLOADS, clusters=clusters, since=since, epoch=epoch
-            ):
-                yield workload_change(event, encode_cursor(epoch, sub.delivered))
-            if snapshot:
-                async for change in _snapshot(ctx, chosen, encode_cursor(epoch, sub.delivered)):
-                    yield change
-            async for event in _live(hub, sub):
-                yield workload_change(event, encode_cursor(epoch, sub.delivered))
+        with client_errors():
+            clusters = await ctx.queries.clusters_for(chosen)
+            epoch = await hub.epoch()
+            capacity = ctx.limits.subscription_buffer
+            async with hub.subscribe(WORKLOADS, _admits_workload(chosen), capacity) as sub:
+                async for event in _start(
+                    hub, sub, stream=WORKLOADS, clusters=clusters, since=since, epoch=epoch
+                ):
+                    yield workload_change(event, encode_cursor(epoch, sub.delivered))
+                if snapshot:
+                    cursor = encode_cursor(epoch, sub.delivered)
+                    async for change in _snapshot(ctx, chosen, cursor):
+                        yield change
+                async for event in _live(hub, sub):
+                    yield workload_change(event, encode_cursor(epoch, sub.delivered))
 
     @strawberry.subscription(
         description="Every phase or STATUS change of the pods the filter admits."
@@ -191,17 +186,20 @@ class Subscription:
     ) -> AsyncGenerator[PodStatusChange, None]:
         ctx = context(info)
         given = filter or PodFilter()
-        chosen = Criteria(clusters=frozenset(given.clusters or ()))
-        clusters = await _scope(ctx, chosen)
         hub = ctx.hub
-        epoch = await hub.epoch()
-        async with hub.subscribe(PODS, _admits_pod(given), ctx.limits.subscription_buffer) as sub:
-            async for event in _start(
-                hub, sub, stream=PODS, clusters=clusters, since=since, epoch=epoch
-            ):
-                yield pod_change(event, encode_cursor(epoch, sub.delivered))
-            async for event in _live(hub, sub):
-                yield pod_change(event, encode_cursor(epoch, sub.delivered))
+        with client_errors():
+            clusters = await ctx.queries.clusters_for(
+                Criteria(clusters=frozenset(given.clusters or ()))
+            )
+            epoch = await hub.epoch()
+            capacity = ctx.limits.subscription_buffer
+            async with hub.subscribe(PODS, _admits_pod(given), capacity) as sub:
+                async for event in _start(
+                    hub, sub, stream=PODS, clusters=clusters, since=since, epoch=epoch
+                ):
+                    yield pod_change(event, encode_cursor(epoch, sub.delivered))
+                async for event in _live(hub, sub):
+                    yield pod_change(event, encode_cursor(epoch, sub.delivered))
 
     @strawberry.subscription(
         description="A cluster's API server becoming unreachable, or reachable again."
@@ -211,23 +209,22 @@ class Subscription:
     ) -> AsyncGenerator[ClusterReachabilityChange, None]:
         ctx = context(info)
         hub = ctx.hub
-        epoch = await hub.epoch()
-        async with hub.subscribe(CLUSTERS, lambda _: True, ctx.limits.subscription_buffer) as sub:
-            async for event in _start(
-                hub, sub, stream=CLUSTERS, clusters=[CLUSTER_FEED], since=since, epoch=epoch
-            ):
-                yield reachability_change(event, encode_cursor(epoch, sub.delivered))
-            async for event in _live(hub, sub):
-                yield reachability_change(event, encode_cursor(epoch, sub.delivered))
+        with client_errors():
+            epoch = await hub.epoch()
+            capacity = ctx.limits.subscription_buffer
+            async with hub.subscribe(CLUSTERS, lambda _: True, capacity) as sub:
+                async for event in _start(
+                    hub, sub, stream=CLUSTERS, clusters=[CLUSTER_FEED], since=since, epoch=epoch
+                ):
+                    yield reachability_change(event, encode_cursor(epoch, sub.delivered))
+                async for event in _live(hub, sub):
+                    yield reachability_change(event, encode_cursor(epoch, sub.delivered))
 
 
 async def _snapshot(
     ctx: ApiContext, chosen: Criteria, cursor: str
 ) -> AsyncGenerator[WorkloadStatusChange, None]:
-    try:
-        entries = await ctx.queries.selected(chosen, Order())
-    except QueryError as error:
-        raise GatewayError(str(error), error.code) from error
+    entries = await ctx.queries.selected(chosen, Order())
     if len(entries) > ctx.limits.snapshot_max:
         raise bad_input(
             f"the snapshot would hold {len(entries)} workloads "

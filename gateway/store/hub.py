@@ -27,6 +27,7 @@ from typing import Any
 import orjson
 import redis.asyncio as redis
 
+from gateway.store.errors import READ_SECONDS, bounded
 from gateway.store.keys import Keys
 from gateway.store.link import OUTAGE_ERRORS
 
@@ -149,6 +150,7 @@ class FeedHub:
     def subscriber_count(self) -> int:
         return sum(len(s) for s in self._subscriptions.values())
 
+    @bounded
     async def epoch(self) -> str:
         """The token naming this generation of the feeds; created with them if missing."""
         key = self.keys.feed_epoch
@@ -191,7 +193,8 @@ class FeedHub:
         deadline = loop.time() + seconds
         while loop.time() < deadline:
             positions: dict[Any, Any] = dict(self._positions)
-            answer: Any = await self.client.xread(positions, count=500, block=1000)
+            async with asyncio.timeout(READ_SECONDS + 1):
+                answer: Any = await self.client.xread(positions, count=500, block=1000)
             for key, entries in answer or ():
                 name = key.decode() if isinstance(key, bytes) else str(key)
                 stream, cluster = self._stream_of[name]
@@ -204,6 +207,7 @@ class FeedHub:
         for subscription in list(self._subscriptions[event.stream]):
             subscription.offer(event)
 
+    @bounded
     async def replay(self, stream: str, cluster: str, after: str) -> list[FeedEvent]:
         entries: Any = await self.client.xrange(
             self.stream_key(stream, cluster), min=f"({after}", max="+"
@@ -218,6 +222,7 @@ class FeedHub:
             for entry_id, fields in entries
         ]
 
+    @bounded
     async def ends(self, stream: str, clusters: list[str]) -> dict[str, str]:
         """The newest entry id of each cluster's stream ("0-0" when empty)."""
         found: dict[str, str] = {}
@@ -227,6 +232,7 @@ class FeedHub:
             found[cluster] = entry_id.decode() if isinstance(entry_id, bytes) else str(entry_id)
         return found
 
+    @bounded
     async def check_retained(self, stream: str, cluster: str, after: str) -> None:
         """Raise CursorExpired if an entry after ``after`` was trimmed away."""
         key = self.stream_key(stream, cluster)

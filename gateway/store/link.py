@@ -14,7 +14,9 @@ import logging
 from collections.abc import Sequence
 
 import redis.asyncio as redis
-from redis.exceptions import BusyLoadingError, ConnectionError, TimeoutError
+from redis.exceptions import BusyLoadingError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from gateway.store.changes import Change, FeedEntry
 from gateway.store.keys import Keys
@@ -23,7 +25,11 @@ from gateway.watch.backoff import Backoff
 
 log = logging.getLogger(__name__)
 
-OUTAGE_ERRORS = (ConnectionError, TimeoutError, BusyLoadingError, OSError)
+OUTAGE_ERRORS = (RedisConnectionError, RedisTimeoutError, BusyLoadingError, OSError, TimeoutError)
+"""Redis is away: refused, reset, loading, or silent past our deadline (``asyncio.timeout``)."""
+
+WRITE_SECONDS = 15.0
+"""A batch or a whole cluster that takes longer means Redis is stuck: treat it as an outage."""
 
 
 class StoreLink:
@@ -55,7 +61,8 @@ class StoreLink:
         if not self.healthy:
             return False
         try:
-            await self.writer.apply(cluster, changes)
+            async with asyncio.timeout(WRITE_SECONDS):
+                await self.writer.apply(cluster, changes)
         except OUTAGE_ERRORS as error:
             self._lost("apply", cluster, error)
             return False
@@ -65,7 +72,8 @@ class StoreLink:
         if not self.healthy:
             return False
         try:
-            entries = await self.writer.replace_cluster(cluster, changes)
+            async with asyncio.timeout(WRITE_SECONDS * 4):
+                entries = await self.writer.replace_cluster(cluster, changes)
         except OUTAGE_ERRORS as error:
             self._lost("replace", cluster, error)
             return False
@@ -79,7 +87,8 @@ class StoreLink:
         if not self.healthy:
             return False
         try:
-            await self.writer.put_cluster(name, record, entry)
+            async with asyncio.timeout(WRITE_SECONDS):
+                await self.writer.put_cluster(name, record, entry)
         except OUTAGE_ERRORS as error:
             self._lost("cluster", name, error)
             return False
@@ -90,7 +99,8 @@ class StoreLink:
         while True:
             await asyncio.sleep(backoff.next_delay())
             try:
-                await self.client.ping()
+                async with asyncio.timeout(2.0):
+                    await self.client.ping()
             except OUTAGE_ERRORS:
                 continue
             self.healthy = True

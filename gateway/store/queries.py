@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from gateway.store.errors import QueryError
 from gateway.store.reader import Ref, StoreReader
 from gateway.store.records import Record
 from gateway.store.selection import (
@@ -22,12 +23,6 @@ from gateway.store.selection import (
     window,
     with_labels,
 )
-
-
-class QueryError(Exception):
-    def __init__(self, message: str, code: str) -> None:
-        super().__init__(message)
-        self.code = code
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ from typing import Any
 import orjson
 import redis.asyncio as redis
 
+from gateway.store.errors import bounded
 from gateway.store.keys import SEPARATOR, Keys
 from gateway.store.records import Record
 from gateway.store.selection import IndexEntry
@@ -34,10 +35,12 @@ class StoreReader:
         self.client = client
         self.keys = keys
 
+    @bounded
     async def clusters(self) -> dict[str, Record]:
         raw = await self.client.hgetall(self.keys.clusters)
         return {_text(k): orjson.loads(v) for k, v in sorted(raw.items())}
 
+    @bounded
     async def index(self, clusters: Sequence[str]) -> list[IndexEntry]:
         async with self.client.pipeline(transaction=False) as pipe:
             for cluster in clusters:
@@ -67,15 +70,19 @@ class StoreReader:
                     found[(cluster, item)] = orjson.loads(value)
         return found
 
+    @bounded
     async def labels(self, entries: Iterable[IndexEntry]) -> dict[Ref, Any]:
         return await self._hmget(self.keys.workload_labels, [(e.cluster, e.id) for e in entries])
 
+    @bounded
     async def workloads(self, refs: Sequence[Ref]) -> dict[Ref, Record]:
         return await self._hmget(self.keys.workloads, refs)
 
+    @bounded
     async def pods(self, refs: Sequence[Ref]) -> dict[Ref, Record]:
         return await self._hmget(self.keys.pods, refs)
 
+    @bounded
     async def events(self, refs: Sequence[Ref], limit: int) -> dict[Ref, list[Record]]:
         """Newest first; ``refs`` name objects as "Kind/namespace/name"."""
         async with self.client.pipeline(transaction=False) as pipe:
@@ -87,20 +94,25 @@ class StoreReader:
             for ref, values in zip(refs, answers, strict=True)
         }
 
+    @bounded
     async def all_of(self, key: str) -> list[Record]:
         raw = await self.client.hgetall(key)
         return [orjson.loads(v) for _, v in sorted(raw.items())]
 
+    @bounded
     async def nodes(self, cluster: str) -> list[Record]:
         return await self.all_of(self.keys.nodes(cluster))
 
+    @bounded
     async def namespaces(self, cluster: str) -> list[Record]:
         return await self.all_of(self.keys.namespaces(cluster))
 
+    @bounded
     async def node(self, cluster: str, name: str) -> Record | None:
         found: Record | None = _load(await self.client.hget(self.keys.nodes(cluster), name))
         return found
 
+    @bounded
     async def workload_counts(
         self, clusters: Sequence[str]
     ) -> list[tuple[str, str, str, str, int]]:
