@@ -78,6 +78,17 @@ def json_response(body: Any, status: int = 200) -> web.Response:
     return web.Response(body=data, status=status, content_type="application/json")
 
 
+def list_body(head: dict[str, str], meta: dict[str, Any], items: list[bytes]) -> bytes:
+    """A list object around items already serialised, copied once into one buffer."""
+    parts = [dump({**head, "metadata": meta})[:-1], b',"items":[']
+    for index, item in enumerate(items):
+        if index:
+            parts.append(b",")
+        parts.append(item)
+    parts.append(b"]}")
+    return b"".join(parts)
+
+
 def status_response(error: errors.ApiError) -> web.Response:
     response = json_response(error.status(), error.code)
     if error.retry_after is not None:
@@ -305,15 +316,8 @@ async def _get(request: web.Request, context: ApiContext, target: Target) -> web
             include_object=query.get("includeObject", "Metadata"),
         )
         return json_response(body)
-    head = dump(
-        {
-            "kind": target.resource.list_kind,
-            "apiVersion": target.resource.api_version,
-            "metadata": meta,
-        }
-    )
-    data = head[:-1] + b',"items":[' + b",".join(o.data for o in result.items) + b"]}"
-    return json_response(data)
+    head = {"kind": target.resource.list_kind, "apiVersion": target.resource.api_version}
+    return json_response(list_body(head, meta, [o.data for o in result.items]))
 
 
 async def read_body(request: web.Request, *, patching: bool = False) -> Any:
@@ -467,11 +471,6 @@ async def _delete(request: web.Request, context: ApiContext, target: Target) -> 
     for stored in found.items:
         result = context.registry.delete(target.resource, stored.namespace, stored.name, options)
         deleted.append(result.data if isinstance(result, StoredObject) else stored.data)
-    head = dump(
-        {
-            "kind": target.resource.list_kind,
-            "apiVersion": target.resource.api_version,
-            "metadata": {"resourceVersion": str(context.store.resource_version)},
-        }
-    )
-    return json_response(head[:-1] + b',"items":[' + b",".join(deleted) + b"]}")
+    head = {"kind": target.resource.list_kind, "apiVersion": target.resource.api_version}
+    meta = {"resourceVersion": str(context.store.resource_version)}
+    return json_response(list_body(head, meta, deleted))

@@ -8,6 +8,7 @@ stopped reporting: unreachable).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import ipaddress
 from enum import StrEnum
@@ -49,9 +50,13 @@ def host_ip(index: int) -> str:
     return str(ipaddress.IPv4Address("172.18.0.2") + index)
 
 
+@functools.lru_cache(maxsize=4096)
+def _network(cidr: str) -> ipaddress.IPv4Network:
+    return ipaddress.IPv4Network(cidr, strict=False)
+
+
 def pod_ip(cidr: str, number: int) -> str:
-    network = ipaddress.IPv4Network(cidr, strict=False)
-    return str(network.network_address + 2 + number % 250)
+    return str(_network(cidr).network_address + 2 + number % 250)
 
 
 def make_node(

@@ -194,9 +194,10 @@ def running_pod_status(
     """A pod that started at ``started_at`` and has been Running and Ready since."""
     spec = pod.get("spec") or {}
     uid = str((pod.get("metadata") or {}).get("uid") or "")
-    conditions: list[dict[str, Any]] = []
-    for kind in CONDITION_ORDER:
-        set_condition(conditions, kind, "True", started_at)
+    conditions = [
+        {"type": kind, "status": "True", "lastProbeTime": None, "lastTransitionTime": started_at}
+        for kind in CONDITION_ORDER
+    ]
     status: dict[str, Any] = {"conditions": conditions}
     status["containerStatuses"] = [
         running(c, uid, started_at, ready=True) for c in spec.get("containers") or ()

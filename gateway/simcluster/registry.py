@@ -123,15 +123,20 @@ class Registry:
         self, resource: ResourceType, namespace: str | None, options: ListOptions
     ) -> ListResult:
         snapshot, start = self._list_source(resource, namespace, options)
-        items: list[StoredObject] = []
         index = bisect.bisect_left(snapshot.keys, start) if start else 0
         limit = options.limit
         total = len(snapshot.objects)
-        while index < total and (not limit or len(items) < limit):
-            obj = snapshot.objects[index]
-            index += 1
-            if options.matches(obj):
-                items.append(obj)
+        if not options.filtered:
+            end = min(index + limit, total) if limit else total
+            items = snapshot.objects[index:end]
+            index = end
+        else:
+            items = []
+            while index < total and (not limit or len(items) < limit):
+                obj = snapshot.objects[index]
+                index += 1
+                if options.matches(obj):
+                    items.append(obj)
         token = ""
         remaining: int | None = None
         if limit and index < total:
