@@ -24,11 +24,6 @@ def format_time(seconds: float) -> str:
     return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def format_micro_time(seconds: float) -> str:
-    """RFC 3339 with microseconds, as ``eventTime`` and lease times are written."""
-    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
 def parse_time(text: object) -> float | None:
     if not isinstance(text, str) or not text:
         return None

@@ -18,7 +18,6 @@ from gateway.simcluster import errors
 MERGE_PATCH = "application/merge-patch+json"
 JSON_PATCH = "application/json-patch+json"
 STRATEGIC_MERGE_PATCH = "application/strategic-merge-patch+json"
-APPLY_PATCH = "application/apply-patch+yaml"
 
 MERGE_KEYS = {
     "containers": "name",

@@ -317,9 +317,6 @@ class Store:
     def count(self, resource: ResourceType, namespace: str | None = None) -> int:
         return len(self._table(resource).items(namespace))
 
-    def namespaces_with(self, resource: ResourceType) -> list[str]:
-        return list(self._table(resource).namespaces)
-
     def dependents(self, owner_uid: str) -> list[StoredObject]:
         found = []
         for resource, key in self._dependents.get(owner_uid, ()):

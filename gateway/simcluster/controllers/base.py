@@ -77,9 +77,6 @@ class Controller:
     def enqueue_at(self, key: str, when: float) -> None:
         self.context.timers.call_at(when, lambda: self.enqueue(key))
 
-    def enqueue_after(self, key: str, seconds: float) -> None:
-        self.context.timers.call_later(seconds, lambda: self.enqueue(key))
-
     def event(self, obj: StoredObject, kind: str, reason: str, message: str, **where: Any) -> None:
         self.context.events.record(obj, kind, reason, message, self.name, **where)
 
