@@ -124,6 +124,24 @@ def pod_status(obj: dict[str, Any]) -> dict[str, Any]:
     return {"phase": "Pending", "qosClass": _qos(spec or {})}
 
 
+INITIAL_STATUS: dict[str, dict[str, int]] = {
+    "replicasets": {"replicas": 0},
+    "statefulsets": {"replicas": 0, "availableReplicas": 0},
+    "daemonsets": {
+        "currentNumberScheduled": 0,
+        "numberMisscheduled": 0,
+        "desiredNumberScheduled": 0,
+        "numberReady": 0,
+    },
+}
+"""What a new object's status holds before its controller writes one: the fields
+clients require (kubernetes_asyncio refuses a DaemonSetStatus without its counters)."""
+
+
+def initial_status(resource: ResourceType) -> dict[str, int]:
+    return dict(INITIAL_STATUS.get(resource.plural, {}))
+
+
 def _deployment(spec: dict[str, Any]) -> None:
     spec.setdefault("replicas", 1)
     spec.setdefault("revisionHistoryLimit", 10)

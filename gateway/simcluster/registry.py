@@ -18,7 +18,7 @@ from typing import Any
 from gateway.selectors import format_selector, selector_from_spec
 from gateway.simcluster import errors
 from gateway.simcluster.clock import SimClock, format_time
-from gateway.simcluster.defaults import apply_defaults, pod_status
+from gateway.simcluster.defaults import apply_defaults, initial_status, pod_status
 from gateway.simcluster.names import new_uid, random_suffix
 from gateway.simcluster.patch import apply_patch
 from gateway.simcluster.query import EXACT, ContinueToken, ListOptions, parse_resource_version
@@ -198,7 +198,7 @@ class Registry:
         if resource is PODS:
             obj["status"] = pod_status(obj)
         elif resource.has_status and resource is not NAMESPACES and resource.plural != "nodes":
-            obj["status"] = {}
+            obj["status"] = initial_status(resource)
         validate(resource, obj)
         name = meta["name"]
         if self.store.get(resource, namespace, name) is not None:

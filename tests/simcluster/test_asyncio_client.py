@@ -245,3 +245,17 @@ async def test_unreachable_cluster_refuses_then_comes_back(
         await core.list_namespaced_pod("default")
     await cluster.faults.come_back()
     assert (await core.list_namespaced_pod("default")).items == []
+
+
+async def test_created_objects_deserialise_before_their_controllers_ran(
+    api: client.ApiClient,
+) -> None:
+    apps = client.AppsV1Api(api)
+    body = workload("DaemonSet", "agent")
+    created = await apps.create_namespaced_daemon_set("default", body)
+    assert created.status.desired_number_scheduled == 0
+    stateful = await apps.create_namespaced_stateful_set("default", workload("StatefulSet", "db"))
+    assert stateful.status.replicas == 0
+    replica_set = workload("ReplicaSet", "bare", replicas=1)
+    made = await apps.create_namespaced_replica_set("default", replica_set)
+    assert made.status.replicas == 0

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+from kubernetes_asyncio import client, config
 
 from gateway.ownership import group
 from gateway.simcluster.fleet import SimulatedFleet
@@ -52,6 +53,36 @@ async def test_demo_shows_every_status_within_a_minute(tmp_path: Path) -> None:
         assert seen[kind.value] == {s.value for s in statuses}, kind
     assert phases == set(PodPhase)
     assert generation >= 2, "the demo rolled a Deployment out again"
+
+
+async def test_demo_objects_deserialise_strictly(tmp_path: Path) -> None:
+    """kubernetes_asyncio refuses objects missing required fields; none is, at any time."""
+    async with SimulatedFleet(time_scale=120, scenario="demo", kubeconfig=tmp_path / "k") as fleet:
+        configuration = client.Configuration()
+        await config.load_kube_config(
+            config_file=str(fleet.kubeconfig), client_configuration=configuration
+        )
+        async with client.ApiClient(configuration) as api:
+            core, apps, batch = client.CoreV1Api(api), client.AppsV1Api(api), client.BatchV1Api(api)
+            lists = (
+                core.list_pod_for_all_namespaces,
+                core.list_node,
+                core.list_namespace,
+                core.list_event_for_all_namespaces,
+                apps.list_deployment_for_all_namespaces,
+                apps.list_replica_set_for_all_namespaces,
+                apps.list_stateful_set_for_all_namespaces,
+                apps.list_daemon_set_for_all_namespaces,
+                batch.list_job_for_all_namespaces,
+                batch.list_cron_job_for_all_namespaces,
+            )
+            cluster = fleet[0]
+            start = cluster.clock.time()
+            kinds = set()
+            while cluster.clock.time() - start < 130:
+                for listing in lists:
+                    kinds |= {type(item).__name__ for item in (await listing()).items}
+    assert len(kinds) == len(lists)
 
 
 async def test_scale_scenario_is_running_and_settled(tmp_path: Path) -> None:
