@@ -50,6 +50,18 @@ def add_common(parser: argparse.ArgumentParser) -> None:
         "--log-level", default="info", choices=("debug", "info", "warning", "error")
     )
     parser.add_argument("--log-format", default="auto", choices=("auto", "json", "text"))
+    parser.add_argument(
+        "--lease-seconds",
+        type=float,
+        default=15.0,
+        help="how long a cluster's lease lasts; a dead replica's clusters move after it",
+    )
+    parser.add_argument(
+        "--grace-seconds",
+        type=float,
+        default=30.0,
+        help="how long an API server may fail before its workloads turn Exception",
+    )
 
 
 def sources_from(args: argparse.Namespace) -> list[ClusterSource]:
@@ -68,7 +80,13 @@ def run(args: argparse.Namespace) -> int:
     except ClusterConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    settings = Settings(sources=sources, redis_url=args.redis_url, state_dir=args.state_dir)
+    settings = Settings(
+        sources=sources,
+        redis_url=args.redis_url,
+        state_dir=args.state_dir,
+        lease_seconds=args.lease_seconds,
+        grace_seconds=args.grace_seconds,
+    )
     return asyncio.run(serve(Gateway(settings), args.host, args.port))
 
 

@@ -111,16 +111,18 @@ class Reflector:
         self.synced = asyncio.Event()
         self.stats = ReflectorStats()
         self._context = {"cluster": cluster, "resource": resource.plural}
+        self._backoff = Backoff()
 
     async def run(self) -> None:
-        backoff = Backoff()
+        """Watch from the last version seen; list again only when that version has expired."""
+        version: str | None = None
         while True:
             try:
-                version = await self.list_all()
-                backoff.reset()
-                while True:
-                    version = await self.watch_from(version)
+                if version is None:
+                    version = await self.list_all()
+                version = await self.watch_from(version)
             except Expired as error:
+                version = None
                 self.stats.relists_after_expiry += 1
                 log.info("watch expired, relisting", extra={**self._context, "cause": str(error)})
             except Throttled as error:
@@ -135,7 +137,7 @@ class Reflector:
                 cause = f"{type(error).__name__}: {error}"
                 if not isinstance(error, ApiFailure) or error.status >= 500:
                     self.contact.failed(cause)
-                delay = backoff.next_delay()
+                delay = self._backoff.next_delay()
                 log.warning(
                     "list/watch failed, retrying",
                     extra={**self._context, "cause": cause, "retry_in": round(delay, 2)},
@@ -149,6 +151,7 @@ class Reflector:
             response.release()
             raise _status_error(response.status, body, response.headers)
         self.contact.succeeded()
+        self._backoff.reset()
         return response
 
     async def list_all(self) -> str:

@@ -2,37 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-import orjson
 import redis.asyncio as redis
 
 from gateway.store.keys import Keys
 from gateway.store.writer import StoreWriter
 from gateway.watch.mirror import ClusterMirror
+from tests.redis_io import hash_of, load, stream_of
 from tests.status import objects as o
 from tests.store.test_mirror import WEB, fleet_mirror, web_pod
 
 KEYS = Keys("test")
 
 
-def text(value: object) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
-
-
-def load(value: object) -> Any:
-    assert isinstance(value, bytes | str), f"expected a stored value, found {value!r}"
-    return orjson.loads(value)
-
-
 async def read_feed(client: redis.Redis, cluster: str = "sim-1") -> list[dict[str, str]]:
-    entries = await client.xrange(KEYS.workload_feed(cluster))
-    return [{text(k): text(v) for k, v in (fields or {}).items()} for _, fields in entries or ()]
+    return await stream_of(client, KEYS.workload_feed(cluster))
 
 
 async def hash_counts(client: redis.Redis, key: str) -> dict[str, int]:
-    raw: dict[Any, Any] = await client.hgetall(key)
-    return {text(k): int(v) for k, v in raw.items() if int(v)}
+    return {k: int(v) for k, v in (await hash_of(client, key)).items() if int(v)}
 
 
 async def counts(client: redis.Redis, cluster: str = "sim-1") -> dict[str, int]:
@@ -67,7 +54,7 @@ async def test_full_write_then_changes_keep_indexes_and_counts_exact(
         ("added", "", "Running"),
         ("changed", "Running", "Not Ready"),
     ]
-    assert orjson.loads(entries[-1]["record"])["reason"] == "CrashLoopBackOff"
+    assert load(entries[-1]["record"])["reason"] == "CrashLoopBackOff"
 
 
 async def test_rewrite_reports_what_changed_while_nobody_wrote(redis_client: redis.Redis) -> None:
