@@ -50,7 +50,6 @@ _PATCH_TYPES = frozenset({patch.MERGE_PATCH, patch.JSON_PATCH, patch.STRATEGIC_M
 class ApiContext:
     """What the handlers of one cluster work on."""
 
-    name: str
     store: Store
     registry: Registry
     clock: SimClock

@@ -115,7 +115,6 @@ class SimulatedCluster:
 
     async def start(self) -> None:
         context = ApiContext(
-            name=self.name,
             store=self.store,
             registry=self.registry,
             clock=self.clock,

@@ -251,8 +251,8 @@ async def test_unreachable_cluster_refuses_then_comes_back(
 async def test_created_objects_deserialise_before_their_controllers_ran(
     api: client.ApiClient,
 ) -> None:
+    # Any: the bodies are plain manifests, which the client sends as they are.
     apps: Any = client.AppsV1Api(api)
-    """Any: the bodies are plain manifests, which the client sends as they are."""
     body = workload("DaemonSet", "agent")
     created = await apps.create_namespaced_daemon_set("default", body)
     assert created.status.desired_number_scheduled == 0

@@ -65,7 +65,8 @@ class JobController(Controller):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._last_failure: dict[str, float] = {}
+        self._last_failure: dict[str, tuple[str, float]] = {}
+        """When each Job (by key, with its uid) last saw a pod fail, for the back-off."""
 
     def keys_for(self, change: Change) -> Iterable[str]:
         obj = change.obj
@@ -88,6 +89,7 @@ class JobController(Controller):
         namespace, _, name = key.partition("/")
         stored = self.store.get(JOBS, namespace, name)
         if stored is None:
+            self._last_failure.pop(key, None)
             return
         job = stored.load()
         spec = job.get("spec") or {}
@@ -147,7 +149,7 @@ class JobController(Controller):
                         completed.add(int(index))
             elif phase == "Failed" or pod.deleting:
                 status["failed"] = int(status.get("failed") or 0) + 1
-                self._last_failure[stored.uid] = now
+                self._last_failure[stored.key] = (stored.uid, now)
             else:
                 continue
             self._release(pod)
@@ -239,7 +241,8 @@ class JobController(Controller):
             return active[:wanted]
         if len(active) < wanted:
             delay = min(10.0 * 2 ** (failed - 1), MAX_BACKOFF) if failed else 0.0
-            ready_at = self._last_failure.get(stored.uid, 0.0) + delay
+            uid, failed_at = self._last_failure.get(stored.key, (stored.uid, 0.0))
+            ready_at = (failed_at if uid == stored.uid else 0.0) + delay
             if now < ready_at:
                 self.enqueue_at(stored.key, ready_at)
                 return active

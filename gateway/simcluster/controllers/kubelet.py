@@ -59,7 +59,8 @@ class Kubelet(Controller):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._pull_due: dict[tuple[str, str], tuple[int, float]] = {}
+        self._pull_due: dict[tuple[str, str, str], tuple[int, float]] = {}
+        """Image pull attempts and when the next is due, by pod key, pod uid and container."""
         self._ips: dict[str, int] = {}
 
     def keys_for(self, change: Change) -> Iterable[str]:
@@ -77,6 +78,7 @@ class Kubelet(Controller):
         namespace, _, name = key.partition("/")
         stored = self.store.get(PODS, namespace, name)
         if stored is None:
+            self._forget(key)
             return
         node_name = stored.fields["spec.nodeName"]
         node = self.store.get(NODES, "", node_name) if node_name else None
@@ -101,6 +103,10 @@ class Kubelet(Controller):
             self.enqueue_at(key, now + behavior.start_seconds)
             return
         self._advance(stored, pod, node_obj, behavior, now)
+
+    def _forget(self, key: str) -> None:
+        for entry in [e for e in self._pull_due if e[0] == key]:
+            del self._pull_due[entry]
 
     def _create_sandbox(
         self, stored: StoredObject, pod: dict[str, Any], node: dict[str, Any], now: float
@@ -248,11 +254,11 @@ class Kubelet(Controller):
                 return _Step(current, due, [])
             return self._start(stored, container, behavior, restarts=restarts, now=now, first=True)
         if reason == "ErrImagePull":
-            attempts, due = self._pull_due.get((stored.uid, name), (1, now))
+            attempts, due = self._pull_due.get((stored.key, stored.uid, name), (1, now))
             if now < due:
                 return _Step(current, due, [])
             retry = now + backoff(attempts)
-            self._pull_due[(stored.uid, name)] = (attempts, retry)
+            self._pull_due[(stored.key, stored.uid, name)] = (attempts, retry)
             message = f'Back-off pulling image "{image}"'
             return _Step(
                 waiting(container, "ImagePullBackOff", message),
@@ -260,10 +266,10 @@ class Kubelet(Controller):
                 [(NORMAL, "BackOff", message), (WARNING, "Failed", "Error: ImagePullBackOff")],
             )
         if reason == "ImagePullBackOff":
-            attempts, due = self._pull_due.get((stored.uid, name), (1, now))
+            attempts, due = self._pull_due.get((stored.key, stored.uid, name), (1, now))
             if now < due:
                 return _Step(current, due, [])
-            self._pull_due[(stored.uid, name)] = (attempts + 1, now + PULL_FAILED_FOR)
+            self._pull_due[(stored.key, stored.uid, name)] = (attempts + 1, now + PULL_FAILED_FOR)
             return self._pull_failed(container, now, attempts + 1)
         if reason == "CrashLoopBackOff":
             last = (current.get("lastState") or {}).get("terminated") or {}
@@ -312,7 +318,7 @@ class Kubelet(Controller):
         name = str(container.get("name"))
         image = str(container.get("image") or "")
         if behavior.behavior is Behavior.IMAGE_PULL_ERROR:
-            self._pull_due[(stored.uid, name)] = (1, now + PULL_FAILED_FOR)
+            self._pull_due[(stored.key, stored.uid, name)] = (1, now + PULL_FAILED_FOR)
             step = self._pull_failed(container, now, 1)
             step.events.pop(0)
             return step
@@ -461,7 +467,7 @@ class Kubelet(Controller):
             if _condition(conditions, kind):
                 set_condition(conditions, kind, "False", stamp, reason="PodCompleted")
         meta["deletionGracePeriodSeconds"] = 0
-        self._pull_due = {k: v for k, v in self._pull_due.items() if k[0] != stored.uid}
+        self._forget(stored.key)
         self.registry.write(PODS, pod)
 
     @staticmethod
