@@ -55,7 +55,7 @@ class EmbeddedRedis:
     """One server process; start() and stop() may be called again to restart it on the same port."""
 
     def __init__(self, state_dir: Path, port: int = 0, binary: str | None = None) -> None:
-        self.state_dir = state_dir
+        self.state_dir = state_dir.resolve()
         self.port = port or free_port()
         self.binary = binary or find_server_binary()
         self._process: subprocess.Popen[bytes] | None = None
@@ -92,12 +92,14 @@ class EmbeddedRedis:
         log.info("embedded redis started", extra={"url": self.url, "binary": self.binary})
 
     def _launch(self, config: Path) -> None:
-        """A plain child process, not an asyncio one: it outlives the loop that started it."""
+        """A plain child in its own session: it outlives the loop that started it, and a
+        Ctrl-C at the terminal stops the gateway, which then stops it, in that order."""
         self._process = subprocess.Popen(
             [self.binary, str(config)],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            start_new_session=True,
         )
 
     async def _wait_ready(self, seconds: float) -> None:

@@ -96,7 +96,7 @@ async def serve(gateway: Gateway, host: str, port: int) -> int:
         host=host,
         port=port,
         log_config=None,
-        ws="websockets",
+        ws="websockets-sansio",
         ws_ping_interval=20,
         ws_ping_timeout=20,
         timeout_graceful_shutdown=5,

@@ -63,7 +63,7 @@ async def running_gateway(
         host="127.0.0.1",
         port=port,
         log_config=None,
-        ws="websockets",
+        ws="websockets-sansio",
         lifespan="on",
         timeout_graceful_shutdown=2,
     )
