@@ -47,6 +47,7 @@ async def test_demo_runs_everything_in_one_process_and_stops_on_interrupt(tmp_pa
     )
     try:
         data = await until(lambda: ask(port), within=60, every=0.5)
+        assert data is not None
         assert [c["name"] for c in data["clusters"]] == ["sim-1", "sim-2"]
         assert data["statusSummary"]["total"] > 10
         assert data["statusSummary"]["abnormal"] > 0
