@@ -1,8 +1,9 @@
 """Several simulated clusters in one process, on one simulated clock.
 
 ``async with SimulatedFleet(clusters=2, time_scale=50) as fleet:`` starts ``sim-1``
-and ``sim-2`` on their own loopback ports, writes a kubeconfig with a context for
-each, optionally loads manifests and a scenario, and stops everything on exit.
+and ``sim-2`` on their own loopback ports, optionally loads manifests and a
+scenario, then writes a kubeconfig with a context for each (so a kubeconfig that
+exists means the fleet is ready), and stops everything on exit.
 """
 
 from __future__ import annotations
@@ -86,15 +87,15 @@ class SimulatedFleet:
             for cluster in started:
                 await cluster.stop()
             raise
-        if self._kubeconfig is None:
-            self._temporary = tempfile.TemporaryDirectory(prefix="simcluster-")
-            self._kubeconfig = Path(self._temporary.name) / "kubeconfig"
-        write_kubeconfig(self._kubeconfig, [(c.name, c.url) for c in self.clusters])
         for cluster in self.clusters:
             if self._manifests:
                 self.problems.extend(cluster.load_manifests(self._manifests))
             if self._scenario:
                 run_scenario(cluster, self._scenario)
+        if self._kubeconfig is None:
+            self._temporary = tempfile.TemporaryDirectory(prefix="simcluster-")
+            self._kubeconfig = Path(self._temporary.name) / "kubeconfig"
+        write_kubeconfig(self._kubeconfig, [(c.name, c.url) for c in self.clusters])
 
     async def stop(self) -> None:
         for cluster in self.clusters:

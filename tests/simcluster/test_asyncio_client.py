@@ -261,3 +261,16 @@ async def test_created_objects_deserialise_before_their_controllers_ran(
     replica_set = workload("ReplicaSet", "bare", replicas=1)
     made = await apps.create_namespaced_replica_set("default", replica_set)
     assert made.status.replicas == 0
+
+
+async def test_a_throttled_watch_raises_the_status(
+    cluster: SimulatedCluster, api: client.ApiClient
+) -> None:
+    core = client.CoreV1Api(api)
+    cluster.faults.fail_next(1, code=429, retry_after=2)
+    with pytest.raises(ApiException) as raised:
+        async with watch.Watch() as stream:
+            async for _ in stream.stream(core.list_namespaced_pod, "default", timeout_seconds=5):
+                pass
+    assert raised.value.status == 429
+    assert "TooManyRequests" in str(raised.value.reason)
