@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -255,3 +256,13 @@ async def test_oversized_bodies_get_a_status(http: aiohttp.ClientSession) -> Non
     huge = b'{"metadata": {"name": "x", "annotations": {"a": "' + b"x" * (4 << 20) + b'"}}}'
     async with http.post(PODS, data=huge, headers={"Content-Type": "application/json"}) as sent:
         await status_of(sent, 413, "RequestEntityTooLarge")
+
+
+async def test_garbage_on_the_wire_is_answered_and_closed(cluster: SimulatedCluster) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", cluster.port)
+    writer.write(b"NOT HTTP AT ALL\r\n\r\n")
+    await writer.drain()
+    answer = await asyncio.wait_for(reader.read(), 10)
+    writer.close()
+    assert answer.startswith(b"HTTP/1.")
+    assert b" 400 " in answer.split(b"\r\n", 1)[0]
