@@ -623,8 +623,13 @@ def _not_ready(facts: _PodFacts) -> tuple[PodProblem | None, datetime | None]:
             text = f"Pod {facts.name} started at {format_time(latest_start)} and is not ready yet"
             text = f"{text}: {sentence(quote(probe))}" if probe else f"{text}."
             return PodProblem(PodIssue.STARTING, "Starting", text, latest_start), deadline
-    unready = [cs.get("name") for cs in statuses if cs.get("ready") is not True]
-    why = quote(as_str(ready_cond.get("message"))) or f"containers not ready: {unready}"
+    unready = [str(cs.get("name")) for cs in statuses if cs.get("ready") is not True]
+    why = quote(as_str(ready_cond.get("message")))
+    if not why and unready:
+        why = f"containers not ready: {', '.join(unready)}"
+    elif not why:
+        cause = as_str(ready_cond.get("reason")) or "no reason given"
+        why = f"its Ready condition is False ({cause}) although every container reports ready"
     text = f"Pod {facts.name} is running but not ready ({why})"
     text = f"{text}; {sentence(quote(probe))}" if probe else f"{text}."
     reason = as_str(ready_cond.get("reason")) or "ContainersNotReady"

@@ -280,12 +280,23 @@ class ClusterMirror:
             self._uid_workload.pop(previous.uid, None)
         if uid:
             self._uid_workload[uid] = key
+        if previous is None or previous.uid != uid:
+            self._dirty_owned_pods(uid)
         if kind == "Job":
             owner = _controller_uid(obj)
             if owner:
                 self._jobs_by_owner.setdefault(owner, set()).add(key)
                 self._dirty_uid(owner)
         self._dirty.workloads.add(key)
+
+    def _dirty_owned_pods(self, uid: str) -> None:
+        """Pods that arrived before this owner name it now (their records carry the owner)."""
+        owned = set(self._pods_by_owner.get(uid, ()))
+        for replica_set in self._replica_sets_by_owner.get(uid, ()):
+            entry = self.replica_sets.get(replica_set)
+            if entry is not None:
+                owned |= self._pods_by_owner.get(entry.uid, set())
+        self._dirty.pods.update(owned)
 
     def _upsert_replica_set(self, namespace: str, name: str, obj: Obj) -> None:
         key = (namespace, name)

@@ -692,3 +692,13 @@ def test_initializing_pod_says_which_init_container_runs() -> None:
     assert problem.issue is PodIssue.STARTING
     assert problem.reason == "Init:1/2"
     assert "seed" in problem.message
+
+
+def test_not_ready_without_a_message_while_every_container_is_ready_says_so() -> None:
+    conditions = [c for c in pod_conditions() if c["type"] not in ("Ready", "ContainersReady")]
+    conditions.append(condition("Ready", "False", 3, "NodeNotReady"))
+    state = evaluate_pod(pod("web-1", conditions=conditions), {}, NOW)
+    assert state.problem is not None
+    assert state.problem.reason == "NodeNotReady"
+    assert "containers not ready: []" not in state.message
+    assert "Ready condition is False (NodeNotReady)" in state.message

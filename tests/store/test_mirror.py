@@ -169,3 +169,15 @@ def test_a_starting_pod_is_rejudged_when_its_grace_period_ends() -> None:
     clock[0] = due + timedelta(seconds=1)
     record = workloads(mirror.flush())[WEB]
     assert record["status"] == "Not Ready"
+
+
+def test_pods_listed_before_their_owners_name_them_once_the_owners_arrive() -> None:
+    mirror = ClusterMirror("sim-1", lambda: o.NOW)
+    mirror.replace("Node", [o.node("worker-1"), o.node("worker-2"), o.node("worker-3")])
+    mirror.replace("Pod", [web_pod(0)])
+    mirror.snapshot()
+    mirror.apply("ReplicaSet", "ADDED", o.replica_set())
+    mirror.flush()
+    mirror.apply("Deployment", "ADDED", o.deployment())
+    pods = [orjson.loads(c.record) for c in mirror.flush() if isinstance(c, PodUpsert)]
+    assert [p["owner"] for p in pods] == [WEB]

@@ -11,6 +11,7 @@ import orjson
 import pytest_asyncio
 import redis.asyncio as redis
 
+from gateway.consistency import Report, check
 from gateway.redis_server import EmbeddedRedis
 from gateway.service import Gateway, Settings
 from gateway.simcluster.fleet import SimulatedFleet
@@ -73,6 +74,27 @@ async def until(check: Callable[[], Awaitable[T]], within: float = 15.0, every: 
         if loop.time() > deadline:
             raise AssertionError(f"condition not met within {within}s (last value: {value!r})")
         await asyncio.sleep(every)
+
+
+async def assert_consistent(
+    gateway: Gateway, cluster: str = "sim-1", within: float = 20.0
+) -> Report:
+    """Wait until the cache equals the cluster; fail with the differences if it never does."""
+    source = next(s for s in gateway.settings.sources if s.name == cluster)
+    last: list[Report] = []
+
+    async def settled() -> Report | None:
+        report = await check(source, gateway.client, gateway.keys)
+        last[:] = [report]
+        return report if report.consistent else None
+
+    try:
+        found = await until(settled, within=within, every=0.2)
+    except AssertionError:
+        differences = "\n".join(last[0].differences[:20]) if last else "no report"
+        raise AssertionError(f"the cache never matched {cluster}:\n{differences}") from None
+    assert found is not None
+    return found
 
 
 async def cached(

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gateway.consistency import Report, check
 from gateway.redis_server import EmbeddedRedis
 from gateway.service import Gateway
 from gateway.simcluster.fleet import SimulatedFleet
-from gateway.watch.clusters import ClusterSource
 from tests.simcluster.objects import behaviour, workload
-from tests.watch.conftest import ready, settings_for, until
+from tests.watch.conftest import assert_consistent, ready, settings_for, until
 
 
 async def test_cache_equals_the_cluster_again_after_redis_dies(
@@ -23,10 +21,9 @@ async def test_cache_equals_the_cluster_again_after_redis_dies(
     cluster.create(workload("Deployment", "old", replicas=1))
     gateway = Gateway(settings_for(fleet, server.url))
     await gateway.start()
-    source = gateway.settings.sources[0]
     try:
         await until(lambda: ready(gateway), within=30)
-        await until(lambda: _consistent(gateway, source), within=20)
+        await assert_consistent(gateway)
 
         await server.kill()
         cluster.create(
@@ -38,16 +35,11 @@ async def test_cache_equals_the_cluster_again_after_redis_dies(
 
         await server.start()
         await until(lambda: ready(gateway), within=30)
-        report = await until(lambda: _consistent(gateway, source), within=30)
-        assert report is not None and report.compared > 5
+        report = await assert_consistent(gateway, within=30)
+        assert report.compared > 5
     finally:
         await gateway.stop()
         await server.stop()
-
-
-async def _consistent(gateway: Gateway, source: ClusterSource) -> Report | None:
-    report = await check(source, gateway.client, gateway.keys)
-    return report if report.consistent else None
 
 
 async def _not(value: bool) -> bool:

@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import redis.asyncio as redis
 
-from gateway.consistency import check
 from gateway.redis_server import EmbeddedRedis
 from gateway.service import Gateway
 from gateway.simcluster.fleet import SimulatedFleet
 from gateway.store.keys import Keys
 from tests.redis_io import hash_of, stream_of
 from tests.simcluster.objects import behaviour, cronjob, job, workload
-from tests.watch.conftest import cached, feed_entries, settings_for, status_of, until
-
-
-async def consistent(gateway: Gateway, cluster: str = "sim-1") -> bool:
-    source = next(s for s in gateway.settings.sources if s.name == cluster)
-    report = await check(source, gateway.client, gateway.keys)
-    return report.consistent
+from tests.watch.conftest import (
+    assert_consistent,
+    cached,
+    feed_entries,
+    settings_for,
+    status_of,
+    until,
+)
 
 
 async def test_first_sync_mirrors_the_cluster(
@@ -31,7 +31,7 @@ async def test_first_sync_mirrors_the_cluster(
     await gateway.start()
     try:
         await until(status_of(redis_client, "sim-1", "Deployment", "default", "web"), within=20)
-        await until(lambda: consistent(gateway), within=20)
+        await assert_consistent(gateway)
         record = await redis_client.hget(Keys().clusters, "sim-1")
         assert record is not None and b'"synced":true' in record
     finally:
@@ -89,7 +89,7 @@ async def test_every_kind_of_change_reaches_the_cache(
     ]
     assert entries[0]["type"] == "added"
     assert entries[-1]["type"] == "deleted"
-    await until(lambda: consistent(gateway), within=20)
+    await assert_consistent(gateway)
 
 
 async def _is(client: redis.Redis, kind: str, name: str, expected: tuple[str, str]) -> bool:
@@ -133,7 +133,7 @@ async def test_relist_after_410_removes_what_was_deleted_while_away(
     assert sum(r.stats.relists_after_expiry for r in watcher.reflectors) >= 1
     deleted = [e["id"] for e in await feed_entries(redis_client, "sim-1") if e["type"] == "deleted"]
     assert {"Deployment/default/drop-1", "Deployment/default/drop-2"} <= set(deleted)
-    await until(lambda: consistent(gateway), within=20)
+    await assert_consistent(gateway)
 
 
 async def test_unreachable_cluster_turns_exception_and_recovers(
@@ -157,7 +157,7 @@ async def test_unreachable_cluster_turns_exception_and_recovers(
     assert await until(
         lambda: _is(redis_client, "Deployment", "web", ("Running", "Ready")), within=30
     )
-    await until(lambda: consistent(gateway), within=20)
+    await assert_consistent(gateway)
 
 
 async def test_throttling_and_server_errors_are_retried(
@@ -176,4 +176,4 @@ async def test_throttling_and_server_errors_are_retried(
     assert await until(
         status_of(redis_client, "sim-1", "Deployment", "default", "after-500"), within=30
     )
-    await until(lambda: consistent(gateway), within=20)
+    await assert_consistent(gateway)
