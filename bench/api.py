@@ -1,0 +1,481 @@
+"""How fast the GraphQL API answers and pushes, against bare baselines measured in the same run.
+
+``python bench/api.py`` starts an embedded Valkey, the simulated cluster
+(``scale:1000``: 1,000 workloads, 10,000 pods) and the gateway watching it, each
+in its own process, waits until ``/readyz`` says the gateway has synced, then
+measures:
+
+(a) the GraphQL query for 1,000 workloads (status, reason, message, counts) over
+    HTTP with keep-alive, against a bare Starlette endpoint answering the same
+    fields as JSON from the same Redis records (target: within 2x);
+(b) the same question without the gateway: kubernetes_asyncio lists everything the
+    status rules read from the API server and the status engine runs client-side
+    (target: the gateway at least 5x faster);
+(c) change-to-subscriber latency over graphql-transport-ws for a status change
+    written through the real store writer, against a raw Redis PUBLISH ->
+    SUBSCRIBE round trip (target: p99 within 2x + 5 ms), plus, for information,
+    from a change in the simulated cluster through the watcher;
+(d) one change delivered to 1,000 concurrent WebSocket subscribers, against one
+    Redis PUBLISH to 1,000 raw SUBSCRIBE connections.
+
+Baseline and gateway samples are interleaved, so machine noise hits both alike.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import argparse
+import asyncio
+import contextlib
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import orjson
+from kubernetes_asyncio import client
+
+from bench.direct import judge, list_cluster
+from bench.measure import Row, Spread, ms, table, verdict
+from bench.services import Endpoint, bare_endpoint, gateway, simulated_fleet, wait_until_ready
+from bench.subscribers import (
+    Arrivals,
+    GraphQLSubscriber,
+    close_all,
+    failures,
+    open_graphql,
+    open_redis,
+)
+from bench.transitions import NAMESPACE, StatusFlipper
+from gateway.redis_server import EmbeddedRedis
+from gateway.service import connect
+from gateway.store.keys import Keys
+from gateway.watch.clusters import api_client, from_kubeconfig
+
+SUBSCRIPTION = """subscription ($filter: WorkloadFilter) {
+  workloadStatusChanged(filter: $filter) {
+    type cursor cluster kind namespace name oldStatus newStatus reason message
+    workload { statusLabel counts { desired ready available } }
+  }
+}"""
+KEYS = Keys("ksg")
+
+
+def query_for(first: int) -> bytes:
+    query = (
+        f"{{ workloads(first: {first}) {{ edges {{ node {{ name namespace kind status reason "
+        f"message counts {{ desired ready available }} }} }} }} }}"
+    )
+    return orjson.dumps({"query": query})
+
+
+def answers_by_workload(nodes: Sequence[dict[str, Any]]) -> dict[tuple[str, str, str], Any]:
+    return {(n["namespace"], n["kind"], n["name"]): n for n in nodes}
+
+
+def nodes_of(body: bytes) -> list[dict[str, Any]]:
+    answer = orjson.loads(body)
+    if answer.get("errors"):
+        raise RuntimeError(f"the query failed: {answer['errors']}")
+    return [edge["node"] for edge in answer["data"]["workloads"]["edges"]]
+
+
+def disagreement(mine: Sequence[dict[str, Any]], theirs: Sequence[dict[str, Any]]) -> str:
+    """'' when both answers hold the same workloads with the same fields, else how they differ."""
+    left, right = answers_by_workload(mine), answers_by_workload(theirs)
+    missing = len(set(left) ^ set(right))
+    differing = sum(1 for key in set(left) & set(right) if left[key] != right[key])
+    if not missing and not differing:
+        return ""
+    sample = next((key for key in set(left) & set(right) if left[key] != right[key]), None)
+    detail = f"; e.g. {left[sample]} vs {right[sample]}" if sample else ""
+    return f"{missing} workloads in only one answer, {differing} with other fields{detail}"
+
+
+async def timed_request(send: Callable[[], Any]) -> tuple[float, bytes]:
+    started = time.perf_counter()
+    response: httpx.Response = await send()
+    elapsed = time.perf_counter() - started
+    response.raise_for_status()
+    return elapsed, response.content
+
+
+async def query_benchmark(
+    gw: Endpoint, bare: Endpoint, workloads: int, rounds: int
+) -> tuple[list[Row], Spread, list[dict[str, Any]]]:
+    body = query_for(workloads)
+    headers = {"content-type": "application/json"}
+    async with httpx.AsyncClient(timeout=60) as http:
+
+        def ask_gateway() -> Any:
+            return http.post(f"{gw.url}/graphql", content=body, headers=headers)
+
+        def ask_bare() -> Any:
+            return http.get(f"{bare.url}/workloads", params={"first": str(workloads)})
+
+        _, answer = await timed_request(ask_gateway)
+        _, bare_answer = await timed_request(ask_bare)
+        gateway_nodes = nodes_of(answer)
+        differs = disagreement(gateway_nodes, nodes_of(bare_answer))
+        for _ in range(5):
+            await timed_request(ask_gateway)
+            await timed_request(ask_bare)
+        gateway_times: list[float] = []
+        bare_times: list[float] = []
+        for index in range(rounds):
+            pair = [(ask_gateway, gateway_times), (ask_bare, bare_times)]
+            for send, times in pair if index % 2 else reversed(pair):
+                elapsed, _ = await timed_request(send)
+                times.append(elapsed)
+    ours, base = Spread.of(gateway_times), Spread.of(bare_times)
+    print(
+        f"(a) {len(gateway_nodes)} workloads, {len(answer):,} bytes (bare endpoint "
+        f"{len(bare_answer):,} bytes); answers {'agree' if not differs else 'DIFFER: ' + differs}; "
+        f"{rounds} requests each"
+    )
+    rows = [
+        Row(
+            f"(a) query {len(gateway_nodes):,} workloads over HTTP, median",
+            ms(base.p50),
+            ms(ours.p50),
+            f"{ours.p50 / base.p50:.2f}x",
+            "<= 2x",
+            verdict(ours.p50 <= 2 * base.p50),
+        ),
+        Row("    p95", ms(base.p95), ms(ours.p95), f"{ours.p95 / base.p95:.2f}x"),
+    ]
+    return rows, ours, gateway_nodes
+
+
+async def direct_benchmark(
+    kubeconfig: Path, rounds: int, ours: Spread, gateway_nodes: list[dict[str, Any]]
+) -> list[Row]:
+    source = from_kubeconfig(kubeconfig)[0]
+    api = await api_client(source)
+    try:
+        await list_cluster(api)
+        list_times, judge_times, totals = [], [], []
+        answers: list[dict[str, Any]] = []
+        listed = 0
+        for _ in range(rounds):
+            started = time.perf_counter()
+            objects = await list_cluster(api)
+            listed_at = time.perf_counter()
+            answers = judge(objects, datetime.now(UTC))
+            finished = time.perf_counter()
+            listed = len(objects)
+            list_times.append(listed_at - started)
+            judge_times.append(finished - listed_at)
+            totals.append(finished - started)
+    finally:
+        await api.close()
+    differs = disagreement(answers, gateway_nodes)
+    direct = Spread.of(totals)
+    print(
+        f"(b) without the gateway: {listed:,} objects listed in "
+        f"{ms(Spread.of(list_times).p50)}, judged in {ms(Spread.of(judge_times).p50)} (medians "
+        f"of {rounds}); answers {'agree with the gateway' if not differs else 'DIFFER: ' + differs}"
+    )
+    speedup = direct.p50 / ours.p50
+    return [
+        Row(
+            f"(b) same question via kubernetes_asyncio ({listed:,} objects), median",
+            ms(direct.p50),
+            ms(ours.p50),
+            f"{speedup:.1f}x faster",
+            ">= 5x faster",
+            verdict(speedup >= 5),
+        )
+    ]
+
+
+@contextlib.asynccontextmanager
+async def redis_pubsub_round_trip(url: str) -> AsyncIterator[Callable[[bytes], Any]]:
+    """The baseline of (c): redis-py PUBLISH on one connection, SUBSCRIBE on another."""
+    publisher, listener = connect(url), connect(url)
+    pubsub = listener.pubsub()
+    await pubsub.subscribe("bench:latency")
+    arrived: asyncio.Queue[float] = asyncio.Queue()
+
+    async def listen() -> None:
+        async for message in pubsub.listen():
+            if message["type"] == "message":
+                arrived.put_nowait(time.perf_counter())
+
+    reader = asyncio.create_task(listen())
+
+    async def round_trip(payload: bytes) -> float:
+        started = time.perf_counter()
+        await publisher.publish("bench:latency", payload)
+        return await asyncio.wait_for(arrived.get(), 10) - started
+
+    try:
+        yield round_trip
+    finally:
+        reader.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await reader
+        await pubsub.aclose()  # type: ignore[no-untyped-call]
+        await publisher.aclose()
+        await listener.aclose()
+
+
+async def until_all_subscribed(
+    subscribers: Sequence[GraphQLSubscriber], flipper: StatusFlipper, within: float = 120
+) -> int:
+    """Flip until every subscriber received a flip: the server registers a subscription
+    some time after the client sent it, and nothing in the protocol says when."""
+    deadline = time.perf_counter() + within
+    waiting = list(subscribers)
+    probes = 0
+    while waiting:
+        probes += 1
+        token = f"[probe {probes}]"
+        arrivals = Arrivals(token.encode(), len(waiting))
+        for subscriber in waiting:
+            subscriber.watch(arrivals)
+        await flipper.write(flipper.changes(token))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(arrivals.done.wait(), 1.0)
+        waiting = [s for s in waiting if s.watching is not None]
+        problems = failures(subscribers)
+        if problems:
+            raise RuntimeError(f"{len(problems)} subscribers failed, e.g. {problems[0]}")
+        if time.perf_counter() > deadline:
+            raise RuntimeError(f"{len(waiting)} subscribers never received a change")
+    await asyncio.sleep(0.5)
+    return probes
+
+
+async def latency_benchmark(
+    gw: Endpoint, redis_url: str, flipper: StatusFlipper, changes: int
+) -> list[Row]:
+    websocket = gw.url.replace("http://", "ws://", 1) + "/graphql"
+    filter_ = {"filter": {"namespaces": [NAMESPACE]}}
+    subscribers = await open_graphql(websocket, SUBSCRIPTION, filter_, 1)
+    subscriber = subscribers[0]
+    await until_all_subscribed(subscribers, flipper)
+    payload = orjson.dumps(flipper.record)
+    gateway_times: list[float] = []
+    redis_times: list[float] = []
+    try:
+        async with redis_pubsub_round_trip(redis_url) as round_trip:
+            for _ in range(20):
+                await round_trip(payload)
+            for index in range(changes):
+                token = f"[change {index}]"
+                writes = flipper.changes(token)
+                arrivals = Arrivals(token.encode(), 1)
+                subscriber.watch(arrivals)
+                started = time.perf_counter()
+                await flipper.write(writes)
+                await asyncio.wait_for(arrivals.done.wait(), 10)
+                gateway_times.append(arrivals.times[0] - started)
+                redis_times.append(await round_trip(payload))
+                await asyncio.sleep(0.005)
+    finally:
+        close_all(subscribers)
+    ours, base = Spread.of(gateway_times), Spread.of(redis_times)
+    allowed = 2 * base.p99 + 0.005
+    print(
+        f"(c) {changes} status changes through StoreWriter -> stream -> hub -> subscription -> "
+        f"WebSocket; max {ms(ours.worst)} (Redis pub/sub max {ms(base.worst)}); "
+        f"p99 allowed: 2 x {ms(base.p99)} + 5 ms = {ms(allowed)}"
+    )
+    return [
+        Row(
+            "(c) change -> subscriber, p50",
+            ms(base.p50),
+            ms(ours.p50),
+            f"{ours.p50 / base.p50:.1f}x",
+        ),
+        Row(
+            "    p99",
+            ms(base.p99),
+            ms(ours.p99),
+            f"{ours.p99 / base.p99:.1f}x",
+            "<= 2x + 5 ms",
+            verdict(ours.p99 <= allowed),
+        ),
+    ]
+
+
+async def fanout_benchmark(
+    gw: Endpoint, redis_url: str, flipper: StatusFlipper, count: int, rounds: int
+) -> list[Row]:
+    websocket = gw.url.replace("http://", "ws://", 1) + "/graphql"
+    filter_ = {"filter": {"namespaces": [NAMESPACE]}}
+    started = time.perf_counter()
+    subscribers = await open_graphql(websocket, SUBSCRIPTION, filter_, count)
+    connected = time.perf_counter() - started
+    probes = await until_all_subscribed(subscribers, flipper)
+    print(
+        f"(d) {count} WebSocket subscriptions opened in {connected:.1f}s, all live after "
+        f"{probes} probe change(s)"
+    )
+    host, port = redis_url.removeprefix("redis://").split("/")[0].split(":")
+    listeners = await open_redis(host, int(port), "bench:fanout", count)
+    publisher = connect(redis_url)
+    payload = orjson.dumps(flipper.record)
+    gateway_all: list[float] = []
+    redis_all: list[float] = []
+    gateway_last: list[float] = []
+    redis_last: list[float] = []
+    try:
+        for index in range(rounds):
+            token = f"[fan-out {index}]"
+            writes = flipper.changes(token)
+            arrivals = Arrivals(token.encode(), count)
+            for subscriber in subscribers:
+                subscriber.watch(arrivals)
+            began = time.perf_counter()
+            await flipper.write(writes)
+            await asyncio.wait_for(arrivals.done.wait(), 60)
+            latencies = [at - began for at in arrivals.times]
+            gateway_all += latencies
+            gateway_last.append(max(latencies))
+
+            echo = Arrivals(token.encode(), count)
+            for listener in listeners:
+                listener.watch(echo)
+            began = time.perf_counter()
+            await publisher.publish("bench:fanout", payload + token.encode())
+            await asyncio.wait_for(echo.done.wait(), 60)
+            latencies = [at - began for at in echo.times]
+            redis_all += latencies
+            redis_last.append(max(latencies))
+            print(
+                f"    round {index + 1}: gateway p99 {ms(Spread.of(gateway_all[-count:]).p99)}, "
+                f"last {ms(gateway_last[-1])}; Redis p99 {ms(Spread.of(latencies).p99)}, "
+                f"last {ms(redis_last[-1])}"
+            )
+            await asyncio.sleep(0.2)
+    finally:
+        close_all(subscribers)
+        close_all(listeners)
+        await publisher.aclose()
+    ours, base = Spread.of(gateway_all), Spread.of(redis_all)
+    return [
+        Row(
+            f"(d) one change -> {count:,} subscribers, p50",
+            ms(base.p50),
+            ms(ours.p50),
+            f"{ours.p50 / base.p50:.1f}x",
+        ),
+        Row("    p99", ms(base.p99), ms(ours.p99), f"{ours.p99 / base.p99:.1f}x"),
+        Row(
+            "    last delivered (fan-out done), median of rounds",
+            ms(Spread.of(redis_last).p50),
+            ms(Spread.of(gateway_last).p50),
+            f"{Spread.of(gateway_last).p50 / Spread.of(redis_last).p50:.1f}x",
+        ),
+    ]
+
+
+async def end_to_end(gw: Endpoint, kubeconfig: Path, samples: int) -> list[Row]:
+    """From a scale patch at the simulated API server, through the watcher, to a subscriber."""
+    websocket = gw.url.replace("http://", "ws://", 1) + "/graphql"
+    namespace = "scale-001"
+    filter_ = {"filter": {"namespaces": [namespace]}}
+    subscribers = await open_graphql(websocket, SUBSCRIPTION, filter_, 1)
+    subscriber = subscribers[0]
+    await asyncio.sleep(1.0)
+    names = [f"app-{index:05d}" for index in range(1, 101) if index % 10][:samples]
+    api = await api_client(from_kubeconfig(kubeconfig)[0])
+    apps = client.AppsV1Api(api)
+    times: list[float] = []
+    try:
+        for name in names:
+            arrivals = Arrivals(f'"name":"{name}"'.encode(), 1)
+            subscriber.watch(arrivals)
+            started = time.perf_counter()
+            await apps.patch_namespaced_deployment(
+                name,
+                namespace,
+                {"spec": {"replicas": 11}},
+            )
+            await asyncio.wait_for(arrivals.done.wait(), 20)
+            times.append(arrivals.times[0] - started)
+            await asyncio.sleep(0.05)
+    finally:
+        close_all(subscribers)
+        await api.close()
+    spread = Spread.of(times)
+    return [
+        Row(
+            f"(c) info: scale at the API server -> subscriber, p50 / p99 of {len(times)}",
+            "",
+            f"{ms(spread.p50)} / {ms(spread.p99)}",
+        )
+    ]
+
+
+async def run(options: argparse.Namespace, logs: Path) -> list[Row]:
+    valkey = EmbeddedRedis(logs / "valkey")
+    await valkey.start()
+    rows: list[Row] = []
+    try:
+        async with simulated_fleet(options.workloads, logs) as (fleet, kubeconfig):
+            print(f"simulated cluster scale:{options.workloads} up (pid {fleet.pid})")
+            async with gateway(kubeconfig, valkey.url, logs) as gw:
+                synced = await wait_until_ready(gw.process, f"{gw.url}/readyz", within=600)
+                print(f"gateway ready after {synced:.1f}s (pid {gw.process.pid}, {gw.url})")
+                async with bare_endpoint(valkey.url, logs) as bare:
+                    found, ours, nodes = await query_benchmark(
+                        gw, bare, options.workloads, options.queries
+                    )
+                    rows += found
+                rows += await direct_benchmark(kubeconfig, options.direct_rounds, ours, nodes)
+                store = connect(valkey.url)
+                try:
+                    flipper = StatusFlipper(store, KEYS, "sim-1")
+                    await flipper.create()
+                    rows += await latency_benchmark(gw, valkey.url, flipper, options.changes)
+                    rows += await fanout_benchmark(
+                        gw, valkey.url, flipper, options.subscribers, options.fanout_rounds
+                    )
+                finally:
+                    await store.aclose()
+                rows += await end_to_end(gw, kubeconfig, options.end_to_end)
+    finally:
+        await valkey.stop()
+    return rows
+
+
+def machine() -> str:
+    load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
+    return f"{os.cpu_count()} CPUs, load average {load}"
+
+
+async def main(options: argparse.Namespace) -> None:
+    print(f"machine: {machine()}")
+    logs = Path(tempfile.mkdtemp(prefix="bench-api-"))
+    try:
+        rows = await run(options, logs)
+    except BaseException:
+        print(f"failed; the services' logs are in {logs}", file=sys.stderr)
+        raise
+    print()
+    print(table(rows))
+    print(f"\nmachine after the run: {machine()}")
+    shutil.rmtree(logs, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--workloads", type=int, default=1000, help="scale:N fleet and page size")
+    parser.add_argument("--queries", type=int, default=100, help="requests per side in (a)")
+    parser.add_argument("--direct-rounds", type=int, default=5, help="direct answers in (b)")
+    parser.add_argument("--changes", type=int, default=300, help="status changes timed in (c)")
+    parser.add_argument("--subscribers", type=int, default=1000, help="subscribers in (d)")
+    parser.add_argument("--fanout-rounds", type=int, default=5, help="changes fanned out in (d)")
+    parser.add_argument("--end-to-end", type=int, default=30, help="cluster changes timed in (c)")
+    asyncio.run(main(parser.parse_args()))

@@ -1,0 +1,149 @@
+"""The parts the API benchmark measures, each in its own process as in production.
+
+The simulated API server, the gateway and the bare baseline endpoint run as child
+processes started through their ordinary commands, so the benchmark's clients
+never share an event loop (or the GIL) with the servers they time, and the gateway
+gets a core of its own as it would in a deployment. Their output goes to log files
+in the run's directory, named when something fails.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import sys
+import time
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from gateway.redis_server import free_port
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class ServiceError(RuntimeError):
+    """A child process died or did not become ready in time."""
+
+
+@dataclass(frozen=True, slots=True)
+class Child:
+    name: str
+    process: asyncio.subprocess.Process
+    log: Path
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def check(self) -> None:
+        code = self.process.returncode
+        if code is not None:
+            raise ServiceError(f"{self.name} exited with code {code}; see {self.log}")
+
+
+@contextlib.asynccontextmanager
+async def child(name: str, arguments: Sequence[str], logs: Path) -> AsyncIterator[Child]:
+    """``python arguments...`` from the repository root; stopped with SIGTERM on exit."""
+    log = logs / f"{name}.log"
+    output = await asyncio.to_thread(log.open, "wb")
+    try:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            *arguments,
+            cwd=ROOT,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=output,
+            stderr=asyncio.subprocess.STDOUT,
+            start_new_session=True,
+        )
+    finally:
+        output.close()
+    try:
+        yield Child(name, process, log)
+    finally:
+        await _stop(process)
+
+
+async def _stop(process: asyncio.subprocess.Process) -> None:
+    if process.returncode is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        await asyncio.wait_for(process.wait(), 15)
+    except TimeoutError:
+        process.kill()
+        await process.wait()
+
+
+async def wait_for_file(owner: Child, path: Path, within: float) -> float:
+    """Seconds until ``path`` exists (the fleet writes its kubeconfig once it is loaded)."""
+    started = time.perf_counter()
+    while not await asyncio.to_thread(path.exists):
+        owner.check()
+        if time.perf_counter() - started > within:
+            raise ServiceError(f"{owner.name} did not write {path} within {within:.0f}s")
+        await asyncio.sleep(0.05)
+    return time.perf_counter() - started
+
+
+async def wait_until_ready(owner: Child, url: str, within: float) -> float:
+    """Seconds until ``url`` answers 200 (``/readyz``: every cluster synced, Redis answers)."""
+    started = time.perf_counter()
+    async with httpx.AsyncClient(timeout=5) as http:
+        while True:
+            owner.check()
+            with contextlib.suppress(httpx.TransportError):
+                if (await http.get(url)).status_code == 200:
+                    return time.perf_counter() - started
+            if time.perf_counter() - started > within:
+                raise ServiceError(f"{owner.name} was not ready at {url} within {within:.0f}s")
+            await asyncio.sleep(0.05)
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    process: Child
+    url: str
+
+
+@contextlib.asynccontextmanager
+async def simulated_fleet(workloads: int, logs: Path) -> AsyncIterator[tuple[Child, Path]]:
+    """``gateway simcluster --scenario scale:N``: one cluster, about ten pods per workload."""
+    kubeconfig = logs / "kubeconfig"
+    arguments = ["-m", "gateway", "simcluster", f"--scenario=scale:{workloads}"]
+    async with child("simcluster", [*arguments, f"--kubeconfig={kubeconfig}"], logs) as fleet:
+        await wait_for_file(fleet, kubeconfig, within=300)
+        yield fleet, kubeconfig
+
+
+@contextlib.asynccontextmanager
+async def gateway(kubeconfig: Path, redis_url: str, logs: Path) -> AsyncIterator[Endpoint]:
+    """``gateway serve``: the real app under uvicorn, watching the fleet, on a free port."""
+    port = free_port()
+    arguments = [
+        "-m",
+        "gateway",
+        "serve",
+        f"--kubeconfig={kubeconfig}",
+        f"--redis-url={redis_url}",
+        f"--port={port}",
+        f"--state-dir={logs / 'gateway-state'}",
+        "--log-level=warning",
+    ]
+    async with child("gateway", arguments, logs) as process:
+        yield Endpoint(process, f"http://127.0.0.1:{port}")
+
+
+@contextlib.asynccontextmanager
+async def bare_endpoint(redis_url: str, logs: Path) -> AsyncIterator[Endpoint]:
+    """The baseline: ``bench/bare_endpoint.py`` under the same uvicorn, on a free port."""
+    port = free_port()
+    arguments = ["-m", "bench.bare_endpoint", f"--redis-url={redis_url}", f"--port={port}"]
+    async with child("bare-endpoint", arguments, logs) as process:
+        url = f"http://127.0.0.1:{port}"
+        await wait_until_ready(process, f"{url}/healthz", within=60)
+        yield Endpoint(process, url)
