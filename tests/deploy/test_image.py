@@ -1,0 +1,170 @@
+"""The Dockerfile's own build steps, replayed in a fresh virtual environment, yield a gateway
+that starts, carries its assets and passes the image's HEALTHCHECK.
+
+No container engine runs here, so the image is replayed (tests/deploy/imagebuild.py):
+the same context, the same pip commands, the same paths under a scratch root.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+from gateway.redis_server import free_port
+from tests.deploy.imagebuild import ReplayedImage, context_files, replay
+
+ASSET_REFERENCE = re.compile(r'(?:src|href)="([^"]+)"')
+
+
+@pytest.fixture(scope="module")
+def image(tmp_path_factory: pytest.TempPathFactory) -> ReplayedImage:
+    return replay(tmp_path_factory.mktemp("replay"))
+
+
+def until(condition: Callable[[], bool], seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {seconds:.0f} s: {what}")
+        time.sleep(0.2)
+
+
+def resolve(image: ReplayedImage, program: str) -> str:
+    """A program as the image's PATH finds it; it must come from the image, not this machine."""
+    found = shutil.which(program, path=image.env["PATH"])
+    assert found is not None, f"{program} is not on the image's PATH"
+    assert Path(found).is_relative_to(image.root), f"{program} resolves outside the image"
+    return found
+
+
+@contextmanager
+def started(argv: list[str], env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
+    with log.open("wb") as out:
+        process = subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def installed_package_dir(image: ReplayedImage, package: str) -> Path:
+    done = subprocess.run(
+        [resolve(image, "python"), "-c", f"import {package}; print({package}.__file__)"],
+        env=image.env,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=image.root,
+    )
+    return Path(done.stdout.strip()).parent
+
+
+def test_entrypoint_is_the_installed_gateway(image: ReplayedImage) -> None:
+    entrypoint = image.exec_form("ENTRYPOINT")
+    done = subprocess.run(
+        [resolve(image, entrypoint[0]), *entrypoint[1:], "--help"],
+        env=image.env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "serve" in done.stdout
+    assert "explain" in done.stdout
+
+
+def test_every_packaged_file_of_the_sources_is_installed(image: ReplayedImage) -> None:
+    """GraphiQL's vendored files (and any later board assets) reach the image only as
+    package data of the wheel; a file left out of pyproject's package-data fails here."""
+    for package in ("gateway", "schema"):
+        installed = installed_package_dir(image, package)
+        data = [
+            f.removeprefix(f"{package}/")
+            for f in context_files()
+            if f.startswith(f"{package}/") and not f.endswith(".py")
+        ]
+        assert data or package == "schema", "the gateway ships no package data at all"
+        missing = [f for f in data if not (installed / f).is_file()]
+        assert not missing, f"not installed from the wheel: {missing}"
+    static = installed_package_dir(image, "gateway") / "http" / "static"
+    assert any(static.rglob("graphiql*.min.js")), "GraphiQL's script is not installed"
+
+
+def test_bundled_redis_binary_is_on_the_image_path(image: ReplayedImage) -> None:
+    done = subprocess.run(
+        [resolve(image, "valkey-server"), "--version"],
+        env=image.env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("Valkey server v=")
+
+
+def test_image_command_serves_offline_assets_and_passes_its_healthcheck(
+    image: ReplayedImage, tmp_path: Path
+) -> None:
+    port = free_port()
+    exposed = image.runtime.last("EXPOSE").value[0]
+    check_form = image.exec_form("HEALTHCHECK")
+    assert check_form[0] == "CMD"
+    healthcheck = [
+        resolve(image, check_form[1]),
+        *(a.replace(f":{exposed}/", f":{port}/") for a in check_form[2:]),
+    ]
+    entrypoint = image.exec_form("ENTRYPOINT")
+    command = [
+        f"--port={port}" if a.startswith("--port=") else image.relocate_argument(a)
+        for a in image.exec_form("CMD")
+    ]
+
+    def healthy() -> bool:
+        probe = subprocess.run(healthcheck, env=image.env, capture_output=True, check=False)
+        return probe.returncode == 0
+
+    assert not healthy(), "the HEALTHCHECK passes with no gateway running"
+    kubeconfig = tmp_path / "kubeconfig"
+    simcluster = [resolve(image, entrypoint[0]), "simcluster", "--kubeconfig", str(kubeconfig)]
+    with started(simcluster, image.env, tmp_path / "simcluster.log"):
+        until(kubeconfig.is_file, 30, "the simulated cluster writes its kubeconfig")
+        gateway = [
+            resolve(image, entrypoint[0]),
+            *entrypoint[1:],
+            *command,
+            f"--kubeconfig={kubeconfig}",
+        ]
+        with started(gateway, image.env, tmp_path / "gateway.log") as process:
+            until(
+                lambda: healthy() or process.poll() is not None,
+                60,
+                "the HEALTHCHECK passes",
+            )
+            log = (tmp_path / "gateway.log").read_text()
+            assert process.poll() is None, f"the gateway exited:\n{log}"
+            with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as http:
+                until(lambda: http.get("/readyz").status_code == 200, 60, "/readyz says ready")
+                page = http.get("/graphql", headers={"Accept": "text/html"})
+                assert page.status_code == 200
+                assets = [
+                    a for a in ASSET_REFERENCE.findall(page.text) if not a.startswith("data:")
+                ]
+                assert assets, "the GraphiQL page references no assets"
+                assert all(a.startswith("/static/") for a in assets), assets
+                for asset in assets:
+                    response = http.get(asset)
+                    assert response.status_code == 200, asset
+                    assert response.content, asset
