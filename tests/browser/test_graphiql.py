@@ -1,0 +1,183 @@
+"""GraphiQL in a real headless Chromium that may only reach this machine.
+
+The gateway watches a simulated cluster; the browser loads ``/graphql``, runs a query,
+reads the schema docs and watches a subscription deliver a change made in the cluster.
+Every request to another host is refused by the harness and recorded, so "works
+air-gapped" is checked twice: nothing tried to leave, and everything still worked.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+from collections.abc import AsyncIterator
+from html.parser import HTMLParser
+from pathlib import Path
+
+import httpx
+import pytest_asyncio
+import redis.asyncio as redis
+
+from gateway.redis_server import EmbeddedRedis
+from gateway.simcluster.fleet import SimulatedFleet
+from gateway.simcluster.watch import WatchSettings
+from gateway.watch.clusters import from_kubeconfig
+from tests.api.harness import RunningGateway, running_gateway
+from tests.browser.page import Page
+from tests.simcluster.objects import behaviour, workload
+from tests.watch.conftest import ready, until
+
+EDITOR = ".graphiql-query-editor .CodeMirror"
+RUN = ".graphiql-execute-button"
+RESULT = ".result-window"
+DOCS_BUTTON = 'button[aria-label="Show Documentation Explorer"]'
+DOCS = ".graphiql-doc-explorer"
+
+SUMMARY = "{ clusters { name reachable } statusSummary { total } }"
+CHANGES = "subscription { workloadStatusChanged { name newStatus reason } }"
+EXTERNAL_REFERENCE = re.compile(
+    r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//|url\(\s*["']?https?:"""
+)
+
+
+@pytest_asyncio.fixture
+async def served(
+    tmp_path: Path, redis_server: EmbeddedRedis, redis_client: redis.Redis
+) -> AsyncIterator[tuple[SimulatedFleet, RunningGateway]]:
+    """The gateway watching a one-cluster fleet with one healthy Deployment, synced.
+
+    ``redis_client`` is asked for so the shared server starts empty.
+    """
+    async with SimulatedFleet(
+        time_scale=40.0,
+        kubeconfig=tmp_path / "kubeconfig",
+        watch_settings=WatchSettings(bookmark_interval=0.5),
+    ) as fleet:
+        fleet["sim-1"].create(workload("Deployment", "web", replicas=2))
+        sources = from_kubeconfig(fleet.kubeconfig)
+        async with running_gateway(redis_server.url, sources=sources) as gw:
+            await until(lambda: ready(gw.gateway), within=30)
+            yield fleet, gw
+
+
+async def open_graphiql(page: Page, gw: RunningGateway) -> None:
+    await page.open(gw.graphql)
+    await page.wait_for_selector(EDITOR)
+
+
+async def enter_query(page: Page, query: str) -> None:
+    """Type a query and wait until GraphiQL has parsed it.
+
+    GraphiQL parses the editor 100 ms after the last keystroke and decides from that
+    parse whether an operation is a subscription (WebSocket) or not (HTTP POST); a run
+    clicked sooner sends the previous text's verdict. Strawberry's page writes the
+    parsed query into the address bar, which is the sign a person would see.
+    """
+    await page.type_into(EDITOR, query)
+    await page.wait_for(f"new URLSearchParams(location.search).get('q') === {json.dumps(query)}")
+
+
+def assert_stayed_local(page: Page) -> None:
+    assert page.network.outside() == []
+    assert page.network.failed == []
+    assert page.console_errors == []
+
+
+async def test_graphiql_loads_from_the_gateway_and_runs_a_query(
+    served: tuple[SimulatedFleet, RunningGateway], browser_page: Page
+) -> None:
+    _, gw = served
+    await open_graphiql(browser_page, gw)
+    assert any("/static/vendor/graphiql@" in url for url in browser_page.network.attempted)
+
+    await enter_query(browser_page, SUMMARY)
+    await browser_page.click(RUN)
+    result = await browser_page.wait_for_text(RESULT, '"total"')
+
+    assert '"name": "sim-1"' in result
+    assert '"reachable": true' in result
+    assert '"total": 1' in result
+    assert_stayed_local(browser_page)
+
+
+async def test_docs_explorer_shows_the_schema(
+    served: tuple[SimulatedFleet, RunningGateway], browser_page: Page
+) -> None:
+    _, gw = served
+    await open_graphiql(browser_page, gw)
+
+    await browser_page.click(DOCS_BUTTON)
+    docs = await browser_page.wait_for_text(DOCS, "All Schema Types")
+    assert "Query" in docs
+    assert "Subscription" in docs
+    assert "Workload" in docs
+
+    await browser_page.click_text(DOCS, "Workload")
+    workload_docs = await browser_page.wait_for_text(DOCS, "statusLabel")
+    assert "The manual's words" in workload_docs, "fields come with their descriptions"
+    assert "Implementations" in workload_docs
+    assert "StatefulSet" in workload_docs.split("Implementations", 1)[1]
+    assert_stayed_local(browser_page)
+
+
+async def test_subscription_shows_a_change_made_in_the_cluster(
+    served: tuple[SimulatedFleet, RunningGateway], browser_page: Page
+) -> None:
+    fleet, gw = served
+    await open_graphiql(browser_page, gw)
+    await enter_query(browser_page, CHANGES)
+    await browser_page.click(RUN)
+
+    async def subscribed() -> bool:
+        return gw.gateway.hub.subscriber_count == 1
+
+    await until(subscribed, within=15)
+    assert any(url.startswith("ws://127.0.0.1") for url in browser_page.network.attempted)
+
+    crashing = workload("Deployment", "crashy", behaviour(behavior="crash-loop"), replicas=1)
+    fleet["sim-1"].create(crashing)
+    result = await browser_page.wait_for_text(RESULT, "CrashLoopBackOff", within=30)
+
+    assert '"name": "crashy"' in result
+    assert '"newStatus": "NOT_READY"' in result
+    assert_stayed_local(browser_page)
+
+
+class AssetTags(HTMLParser):
+    """The files a page loads: (URL, integrity) of each script src and link href."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.assets: list[tuple[str, str]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = {name: value or "" for name, value in attrs}
+        url = found.get("src") if tag == "script" else found.get("href")
+        if tag in ("script", "link") and url and not url.startswith("data:"):
+            self.assets.append((url, found.get("integrity", "")))
+
+
+def sha384(data: bytes) -> str:
+    return "sha384-" + base64.b64encode(hashlib.sha384(data).digest()).decode()
+
+
+async def test_page_loads_only_vendored_assets_that_match_their_integrity(
+    redis_server: EmbeddedRedis,
+) -> None:
+    async with running_gateway(redis_server.url) as gw, httpx.AsyncClient() as http:
+        page = await http.get(gw.graphql, headers={"Accept": "text/html"})
+        assert page.status_code == 200
+        assert EXTERNAL_REFERENCE.search(page.text) is None
+        tags = AssetTags()
+        tags.feed(page.text)
+        for url, integrity in tags.assets:
+            assert url.startswith("/static/vendor/"), url
+            assert integrity.startswith("sha384-"), f"{url} has no integrity hash"
+            served_file = await http.get(gw.url + url)
+            assert served_file.status_code == 200, url
+            assert sha384(served_file.content) == integrity, url
+    scripts = " ".join(url for url, _ in tags.assets)
+    for package in ("/react@", "/react-dom@", "/graphiql@", "/js-cookie@"):
+        assert package in scripts
