@@ -1,0 +1,133 @@
+"""``notify``: the chatops bot, from the gateway's change feeds to a chat's incoming webhook."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
+from gateway import logs
+from gateway.notify.bot import run_notifier
+from gateway.notify.config import (
+    ConfigError,
+    NotifierConfig,
+    default_state_file,
+    gateway_url,
+    webhook_url,
+)
+from gateway.notify.feed import FatalFeedError
+from gateway.notify.filters import FilterError, parse_filter
+from gateway.notify.formats import FORMATS
+from gateway.notify.model import Severity
+
+WEBHOOK_ENV = "KSG_NOTIFY_WEBHOOK"
+TOKEN_ENV = "KSG_GATEWAY_TOKEN"
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "notify",
+        help="post abnormal statuses and recoveries to a chat's incoming webhook",
+        description=(
+            "Follow the gateway's change feeds and post each transition into Exception or "
+            "Not Ready, each recovery and each unreachable cluster to an incoming webhook. "
+            "Bursts are grouped, the channel is rate-limited, failed posts are retried, and "
+            "the bot resumes where it left off (state file) without posting anything twice."
+        ),
+    )
+    parser.add_argument(
+        "--gateway", required=True, help="the gateway: host:port, http(s):// or ws(s)://"
+    )
+    parser.add_argument(
+        "--webhook", default=None, help=f"incoming webhook URL (default: ${WEBHOOK_ENV})"
+    )
+    parser.add_argument("--format", default="slack", choices=tuple(FORMATS))
+    parser.add_argument(
+        "--filter",
+        default=None,
+        metavar="JSON",
+        help='WorkloadFilter fields as JSON, e.g. \'{"namespaces": ["shop"]}\'',
+    )
+    parser.add_argument(
+        "--min-severity",
+        default="not-ready",
+        choices=("warning", "not-ready", "exception"),
+        help="warning adds pods in trouble while their workload is still fine",
+    )
+    parser.add_argument(
+        "--token", default=None, help=f"bearer token for the gateway (default: ${TOKEN_ENV})"
+    )
+    parser.add_argument("--token-file", type=Path, default=None, help="read the token from a file")
+    parser.add_argument(
+        "--state-file",
+        type=Path,
+        default=None,
+        help="cursor, posted ids and open incidents (default: .state/notify-<hash>.json)",
+    )
+    parser.add_argument("--window", type=float, default=5.0, help="seconds a burst is gathered")
+    parser.add_argument(
+        "--digest-after", type=int, default=5, help="more notices than this at once: one digest"
+    )
+    parser.add_argument("--rate-per-minute", type=float, default=30.0)
+    parser.add_argument("--burst", type=int, default=5)
+    parser.add_argument(
+        "--retry-cap", type=float, default=60.0, help="longest wait between retries"
+    )
+    parser.add_argument(
+        "--log-level", default="info", choices=("debug", "info", "warning", "error")
+    )
+    parser.add_argument("--log-format", default="auto", choices=("auto", "json", "text"))
+    parser.set_defaults(run=run)
+
+
+def config_from(args: argparse.Namespace) -> NotifierConfig:
+    webhook = args.webhook or os.environ.get(WEBHOOK_ENV)
+    if not webhook:
+        raise ConfigError(f"give --webhook or set ${WEBHOOK_ENV}")
+    token = args.token or os.environ.get(TOKEN_ENV)
+    if args.token_file is not None:
+        token = args.token_file.read_text().strip()
+    channel_filter = parse_filter(args.filter)
+    return NotifierConfig(
+        gateway=gateway_url(args.gateway),
+        webhook=webhook_url(webhook),
+        state_file=args.state_file or default_state_file(webhook, args.format, channel_filter),
+        format=args.format,
+        filter=channel_filter,
+        min_severity=Severity.parse(args.min_severity),
+        token=token or None,
+        window=args.window,
+        digest_after=args.digest_after,
+        per_minute=args.rate_per_minute,
+        burst=args.burst,
+        retry_cap=args.retry_cap,
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    logs.configure(args.log_level, args.log_format)
+    try:
+        config = config_from(args)
+    except (ConfigError, FilterError, OSError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    return asyncio.run(_until_signalled(config))
+
+
+async def _until_signalled(config: NotifierConfig) -> int:
+    """SIGTERM and SIGINT stop the bot cleanly (state saved); exit code 0."""
+    task = asyncio.create_task(run_notifier(config))
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, task.cancel)
+    try:
+        await task
+    except asyncio.CancelledError:
+        return 0
+    except FatalFeedError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    return 0

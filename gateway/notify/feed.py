@@ -1,0 +1,241 @@
+"""The gateway's three change feeds, followed for as long as the bot runs.
+
+One WebSocket carries the workload, pod and cluster subscriptions. After any
+disconnect, server-side error or gateway restart, each subscription resumes from the
+last cursor it received, so nothing is missed and nothing is received twice. When
+the gateway no longer holds the history after a cursor (CURSOR_EXPIRED), the
+workload feed starts over with a snapshot of what is abnormal now, which the bot
+posts as one summary rather than as a flood of old changes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from websockets.exceptions import InvalidHandshake, WebSocketException
+
+from gateway.notify import documents, parse
+from gateway.notify.filters import ChannelFilter
+from gateway.notify.model import CLUSTERS, PODS, WORKLOADS, Transition, WorkloadTransition
+from gateway.notify.transport import GraphQLSocket, ProtocolError, ServerMessage, graphql_socket
+from gateway.watch.backoff import Backoff
+
+log = logging.getLogger(__name__)
+
+FIELDS = {
+    WORKLOADS: "workloadStatusChanged",
+    PODS: "podStatusChanged",
+    CLUSTERS: "clusterReachabilityChanged",
+}
+CURSOR_EXPIRED = "CURSOR_EXPIRED"
+BAD_USER_INPUT = "BAD_USER_INPUT"
+
+
+@dataclass(frozen=True, slots=True)
+class Received:
+    stream: str
+    cursor: str
+    transition: Transition
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotTaken:
+    """What is abnormal now, when the bot starts afresh or after a hole in the history."""
+
+    cursor: str | None
+    abnormal: tuple[WorkloadTransition, ...]
+    gap: bool
+    error: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Restarted:
+    """A feed lost its history and continues from now; earlier positions mean nothing."""
+
+    stream: str
+
+
+FeedItem = Received | SnapshotTaken | Restarted
+
+
+class FatalFeedError(Exception):
+    """The gateway refuses what the bot asks (a bad filter, an unknown field): stop."""
+
+
+@dataclass(slots=True)
+class _Snapshot:
+    gap: bool
+    items: list[WorkloadTransition] = field(default_factory=list)
+    cursor: str | None = None
+
+
+class GatewayFeed:
+    def __init__(
+        self,
+        url: str,
+        channel_filter: ChannelFilter,
+        cursors: dict[str, str | None],
+        *,
+        token: str | None = None,
+        snapshot_first: bool,
+        gap: bool = False,
+        snapshot_quiet: float = 1.0,
+        reconnect: Backoff | None = None,
+        resubscribe: Backoff | None = None,
+    ) -> None:
+        self.url = url
+        self.filter = channel_filter
+        self.since = dict(cursors)
+        self.token = token
+        self._snapshot: _Snapshot | None = _Snapshot(gap=gap) if snapshot_first else None
+        self.snapshot_quiet = snapshot_quiet
+        self.reconnect = reconnect or Backoff(base=0.5, cap=30.0)
+        self.resubscribe = resubscribe or Backoff(base=0.5, cap=10.0)
+        self.connections = 0
+        self.connected = asyncio.Event()
+
+    async def run(self, deliver: Callable[[FeedItem], Awaitable[None]]) -> None:
+        """Follow the feeds until cancelled; FatalFeedError when the gateway refuses the bot."""
+        while True:
+            cause = ""
+            try:
+                async with graphql_socket(self.url, self.token) as socket:
+                    self.connections += 1
+                    log.info(
+                        "connected to the gateway",
+                        extra={"gateway": self.url, "connection": self.connections},
+                    )
+                    operations = {await self._subscribe(socket, s): s for s in FIELDS}
+                    self.connected.set()
+                    self.reconnect.reset()
+                    await self._pump(socket, operations, deliver)
+            except (OSError, TimeoutError, WebSocketException, ProtocolError) as error:
+                cause = f"{type(error).__name__}: {error}"
+                if isinstance(error, InvalidHandshake):
+                    cause = f"handshake refused: {error}"
+            finally:
+                self.connected.clear()
+            delay = self.reconnect.next_delay()
+            log.warning(
+                "gateway connection lost; reconnecting",
+                extra={"gateway": self.url, "cause": cause, "retry_in": round(delay, 2)},
+            )
+            await asyncio.sleep(delay)
+
+    async def _subscribe(self, socket: GraphQLSocket, stream: str) -> str:
+        since = self.since.get(stream)
+        if stream == WORKLOADS:
+            snapshot = self._snapshot is not None
+            variables = documents.workload_variables(
+                self.filter.workload_filter(), None if snapshot else since, snapshot
+            )
+            return await socket.subscribe(documents.WORKLOAD_CHANGES, variables)
+        if stream == PODS:
+            variables = documents.pod_variables(self.filter.pod_filter(), since)
+            return await socket.subscribe(documents.POD_CHANGES, variables)
+        return await socket.subscribe(documents.CLUSTER_CHANGES, documents.cluster_variables(since))
+
+    async def _pump(
+        self,
+        socket: GraphQLSocket,
+        operations: dict[str, str],
+        deliver: Callable[[FeedItem], Awaitable[None]],
+    ) -> None:
+        loop = asyncio.get_running_loop()
+        quiet_until = loop.time() + self.snapshot_quiet
+        while True:
+            message: ServerMessage | None = None
+            if self._snapshot is None:
+                message = await socket.receive()
+            else:
+                try:
+                    async with asyncio.timeout(max(quiet_until - loop.time(), 0)):
+                        message = await socket.receive()
+                except TimeoutError:
+                    await self._finish_snapshot(deliver)
+                    continue
+            stream = operations.get(message.operation)
+            if stream is None:
+                continue
+            if message.type == "error":
+                raise FatalFeedError(
+                    f"the gateway refused the {stream} subscription: {message.payload}"
+                )
+            if message.type == "complete":
+                del operations[message.operation]
+                log.info(
+                    "the gateway ended a subscription; resubscribing", extra={"stream": stream}
+                )
+                operations[await self._subscribe(socket, stream)] = stream
+                continue
+            payload: dict[str, Any] = message.payload or {}
+            if payload.get("errors"):
+                del operations[message.operation]
+                await self._on_errors(stream, payload["errors"], deliver)
+                operations[await self._subscribe(socket, stream)] = stream
+                quiet_until = loop.time() + self.snapshot_quiet
+                continue
+            change: dict[str, Any] = (payload.get("data") or {})[FIELDS[stream]]
+            if self._snapshot is not None and stream == WORKLOADS:
+                if parse.is_snapshot(change):
+                    self._snapshot.items.append(parse.workload(change))
+                    self._snapshot.cursor = change["cursor"]
+                    quiet_until = loop.time() + self.snapshot_quiet
+                    continue
+                await self._finish_snapshot(deliver)
+            self.resubscribe.reset()
+            await deliver(Received(stream, change["cursor"], _transition(stream, change)))
+            self.since[stream] = change["cursor"]
+
+    async def _finish_snapshot(self, deliver: Callable[[FeedItem], Awaitable[None]]) -> None:
+        taken = self._snapshot
+        if taken is None:
+            return
+        self._snapshot = None
+        if taken.cursor is not None:
+            self.since[WORKLOADS] = taken.cursor
+        await deliver(SnapshotTaken(taken.cursor, tuple(taken.items), taken.gap))
+
+    async def _on_errors(
+        self,
+        stream: str,
+        errors: list[dict[str, Any]],
+        deliver: Callable[[FeedItem], Awaitable[None]],
+    ) -> None:
+        first = errors[0] if errors else {}
+        code = (first.get("extensions") or {}).get("code", "")
+        text = str(first.get("message", first))
+        context = {"stream": stream, "code": code, "cause": text}
+        if code == CURSOR_EXPIRED:
+            log.warning("the gateway no longer holds the history after the cursor", extra=context)
+            self.since[stream] = None
+            await deliver(Restarted(stream))
+            if stream == WORKLOADS:
+                self._snapshot = _Snapshot(gap=True)
+            return
+        if code == BAD_USER_INPUT:
+            if stream == WORKLOADS and self._snapshot is not None:
+                log.error("the gateway refused the snapshot; following changes only", extra=context)
+                gap = self._snapshot.gap
+                self._snapshot = None
+                await deliver(SnapshotTaken(None, (), gap, text))
+                return
+            raise FatalFeedError(f"the gateway refused the {stream} subscription: {text}")
+        delay = self.resubscribe.next_delay()
+        log.warning(
+            "subscription failed; resuming from the last cursor",
+            extra={**context, "retry_in": round(delay, 2)},
+        )
+        await asyncio.sleep(delay)
+
+
+def _transition(stream: str, change: dict[str, Any]) -> Transition:
+    if stream == WORKLOADS:
+        return parse.workload(change)
+    if stream == PODS:
+        return parse.pod(change)
+    return parse.reachability(change)

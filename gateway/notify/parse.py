@@ -1,0 +1,105 @@
+"""Subscription payloads turned into transitions, in the manual's words ("Not Ready")."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from gateway.notify.model import (
+    PodTransition,
+    ReachabilityTransition,
+    WorkloadTransition,
+    transition_id,
+)
+from schema.types import PodPhase, WorkloadKind, WorkloadStatus
+
+
+def _time(value: Any) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def _status(name: Any) -> str | None:
+    return WorkloadStatus[name].value if isinstance(name, str) else None
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) else None
+
+
+def workload(change: dict[str, Any]) -> WorkloadTransition:
+    kind = WorkloadKind[change["kind"]].value
+    old, new = _status(change.get("oldStatus")), _status(change.get("newStatus"))
+    details = change.get("workload") or {}
+    counts = details.get("counts") or {}
+    return WorkloadTransition(
+        id=transition_id(
+            "w",
+            change["cluster"],
+            kind,
+            change["namespace"],
+            change["name"],
+            change["type"],
+            old,
+            new,
+            change.get("reason", ""),
+            change.get("time"),
+        ),
+        cluster=change["cluster"],
+        kind=kind,
+        namespace=change["namespace"],
+        name=change["name"],
+        old_status=old,
+        new_status=None if change["type"] == "DELETED" else new,
+        old_reason=change.get("oldReason") or "",
+        reason=change.get("reason") or "",
+        message=change.get("message") or "",
+        time=_time(change.get("time")),
+        deleted=change["type"] == "DELETED",
+        ready=_int(counts.get("ready")),
+        desired=_int(counts.get("desired")),
+        warnings=tuple(details.get("warnings") or ()),
+    )
+
+
+def is_snapshot(change: dict[str, Any]) -> bool:
+    return change.get("type") == "SNAPSHOT"
+
+
+def pod(change: dict[str, Any]) -> PodTransition:
+    phase = change.get("newPhase")
+    details = change.get("pod") or {}
+    return PodTransition(
+        id=transition_id(
+            "p",
+            change["cluster"],
+            change["namespace"],
+            change["name"],
+            change["type"],
+            phase,
+            change.get("reason", ""),
+            change.get("time"),
+        ),
+        cluster=change["cluster"],
+        namespace=change["namespace"],
+        name=change["name"],
+        phase=PodPhase[phase].value if isinstance(phase, str) else None,
+        reason=change.get("reason") or "",
+        message=change.get("message") or "",
+        time=_time(change.get("time")),
+        owner=details.get("owner") or None,
+    )
+
+
+def reachability(change: dict[str, Any]) -> ReachabilityTransition:
+    return ReachabilityTransition(
+        id=transition_id(
+            "c", change["cluster"], change["reachable"], change.get("since"), change.get("time")
+        ),
+        cluster=change["cluster"],
+        reachable=bool(change["reachable"]),
+        since=_time(change.get("since")),
+        error=change.get("error") or "",
+        time=_time(change.get("time")),
+    )
