@@ -49,6 +49,7 @@ def add_routes(app: web.Application, cluster: SimulatedCluster) -> None:
                 "timeScale": cluster.clock.time_scale,
                 "objects": counts,
                 "faults": faults.describe(),
+                "followedLogs": len(cluster.log_streams.open),
             }
         )
 

@@ -21,6 +21,7 @@ from aiohttp import web
 from gateway.simcluster import discovery, errors, openapi, patch, tables
 from gateway.simcluster.clock import SimClock
 from gateway.simcluster.faults import Faults
+from gateway.simcluster.podlog import LogContext, LogStreams, serve_log
 from gateway.simcluster.query import flag, parse_list_options, parse_resource_version
 from gateway.simcluster.registry import (
     BACKGROUND,
@@ -57,6 +58,7 @@ class ApiContext:
     faults: Faults
     settings: WatchSettings
     address: Callable[[], str]
+    logs: LogStreams
 
 
 CONTEXT = web.AppKey("simcluster", ApiContext)
@@ -144,6 +146,13 @@ async def handle(request: web.Request) -> web.StreamResponse:
     if found is not None:
         return json_response(found)
     target = resolve(parts)
+    if target.subresource == "log":
+        if request.method != "GET":
+            raise errors.method_not_allowed()
+        logs = LogContext(
+            context.store, context.registry, context.clock, context.logs, context.settings
+        )
+        return await serve_log(request, logs, target.namespace or "", target.name)
     handlers = {
         "GET": _get,
         "POST": _post,
@@ -229,6 +238,8 @@ def resolve(parts: list[str]) -> Target:
         allowed.add("status")
     if resource.has_scale:
         allowed.add("scale")
+    if resource.has_log:
+        allowed.add("log")
     if subresource not in allowed or (watch_path and subresource):
         raise errors.no_such_path()
     return Target(resource, namespace, name, subresource, watch_path)

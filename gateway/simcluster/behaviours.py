@@ -21,6 +21,7 @@ START_SECONDS = PREFIX + "start-seconds"
 READY_AFTER = PREFIX + "ready-after-seconds"
 TERMINATE_SECONDS = PREFIX + "terminate-seconds"
 CONTAINER = PREFIX + "container"
+LOG_FORMAT = PREFIX + "log-format"
 
 
 class Behavior(StrEnum):
@@ -98,3 +99,20 @@ def pod_behavior(annotations: object, restart_policy: str) -> PodBehavior:
         terminate_seconds=1.0 if terminate is None else terminate,
         container=found.get(CONTAINER),
     )
+
+
+def for_container(
+    behavior: PodBehavior, name: str, first: str | None, restart_policy: str
+) -> PodBehavior:
+    """What one container of a pod does: the annotated container (else the first) behaves
+    as annotated; the others run like the default, so one broken sidecar is the only story."""
+    target = behavior.container or first
+    if name == target or behavior.behavior is Behavior.RUN:
+        return behavior
+    return pod_behavior({}, restart_policy)
+
+
+def json_logs(annotations: object) -> bool:
+    """Whether the pod's containers log JSON objects rather than logfmt lines."""
+    found: Mapping[str, str] = annotations if isinstance(annotations, Mapping) else {}
+    return str(found.get(LOG_FORMAT, "")).strip().lower() == "json"

@@ -33,6 +33,7 @@ from gateway.simcluster.controllers.statefulset import StatefulSetController
 from gateway.simcluster.events import EventRecorder
 from gateway.simcluster.faults import Faults
 from gateway.simcluster.nodes import NodeState, make_node, set_node_state
+from gateway.simcluster.podlog import LogStreams
 from gateway.simcluster.registry import DeleteOptions, Registry
 from gateway.simcluster.resources import NAMESPACES, NODES, ResourceType, by_kind, by_kind_name
 from gateway.simcluster.server import ClusterServer
@@ -96,6 +97,7 @@ class SimulatedCluster:
             ],
         )
         self.watches = Watches()
+        self.log_streams = LogStreams()
         self.watch_settings = watch_settings or WatchSettings()
         self.server = ClusterServer(host, port)
         self.faults = Faults(self.store, self.watches, self.server)
@@ -122,6 +124,7 @@ class SimulatedCluster:
             faults=self.faults,
             settings=self.watch_settings,
             address=lambda: self.server.address,
+            logs=self.log_streams,
         )
         await self.server.start(build_app(context, lambda app: admin.add_routes(app, self)))
         self.controllers.enqueue_all()
@@ -132,6 +135,7 @@ class SimulatedCluster:
 
     async def stop(self) -> None:
         self.watches.drop()
+        self.log_streams.close_all()
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:

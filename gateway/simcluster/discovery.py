@@ -73,6 +73,16 @@ def resource_list(group_name: str, version: str) -> dict[str, Any] | None:
     resources: list[dict[str, Any]] = []
     for resource in in_group_version(group_name, version):
         resources.append(_entry(resource))
+        if resource.has_log:
+            resources.append(
+                {
+                    "name": f"{resource.plural}/log",
+                    "singularName": "",
+                    "namespaced": resource.namespaced,
+                    "kind": resource.kind,
+                    "verbs": ["get"],
+                }
+            )
         if resource.has_status:
             resources.append(
                 {

@@ -36,8 +36,9 @@ class ApiError(Exception):
             "metadata": {},
             "status": "Failure",
             "message": self.message,
-            "reason": self.reason,
         }
+        if self.reason:
+            body["reason"] = self.reason
         if self.details is not None:
             body["details"] = self.details
         body["code"] = self.code
@@ -136,18 +137,29 @@ def _go_value(value: object) -> str:
     return str(value)
 
 
-def invalid(resource: ResourceType, name: str, errors: list[FieldError]) -> ApiError:
+def _invalid(
+    qualified_kind: str, name: str, details: dict[str, Any], errors: list[FieldError]
+) -> ApiError:
     parts = [f"{e.field}: {e.text()}" for e in errors]
     summary = parts[0] if len(parts) == 1 else "[" + ", ".join(parts) + "]"
     return ApiError(
         422,
         "Invalid",
-        f'{resource.qualified_kind} "{name}" is invalid: {summary}',
+        f'{qualified_kind} "{name}" is invalid: {summary}',
         {
-            **_details(resource, name, resource.kind),
+            **details,
             "causes": [{"reason": e.reason, "message": e.text(), "field": e.field} for e in errors],
         },
     )
+
+
+def invalid(resource: ResourceType, name: str, errors: list[FieldError]) -> ApiError:
+    return _invalid(resource.qualified_kind, name, _details(resource, name, resource.kind), errors)
+
+
+def invalid_options(kind: str, name: str, errors: list[FieldError]) -> ApiError:
+    """A 422 about a core options kind (``PodLogOptions``) given for the object ``name``."""
+    return _invalid(kind, name, {"name": name, "kind": kind}, errors)
 
 
 def bad_request(message: str) -> ApiError:
@@ -227,6 +239,12 @@ def too_many_requests(retry_after: int) -> ApiError:
         {"retryAfterSeconds": retry_after},
         retry_after=retry_after,
     )
+
+
+def unknown(code: int, message: str) -> ApiError:
+    """An error the API server did not turn into a Status itself (a kubelet out of reach):
+    the code and message only, no reason."""
+    return ApiError(code, "", message)
 
 
 def internal(message: str) -> ApiError:

@@ -42,3 +42,11 @@ def template_hash(template: Any, collision_count: int = 0) -> str:
     if collision_count:
         canonical += str(collision_count).encode()
     return safe_encode(str(_fnv32a(canonical)))
+
+
+def owner_name(pod_name: str) -> str:
+    """The workload a generated pod name comes from (``web`` for ``web-7d9f6b5c8d-x2k4q``)."""
+    parts = pod_name.split("-")
+    if len(parts) >= 3 and len(parts[-1]) == 5:
+        return "-".join(parts[:-2]) or pod_name
+    return pod_name

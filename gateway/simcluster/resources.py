@@ -25,6 +25,7 @@ class ResourceType:
     verbs: tuple[str, ...] = ALL_VERBS
     has_status: bool = True
     has_scale: bool = False
+    has_log: bool = False
     has_generation: bool = False
     fields: frozenset[str] = COMMON_FIELDS
 
@@ -79,6 +80,7 @@ PODS = ResourceType(
     namespaced=True,
     short_names=("po",),
     categories=_WORKLOAD,
+    has_log=True,
     fields=COMMON_FIELDS
     | {
         "spec.nodeName",

@@ -47,6 +47,8 @@ class WatchSettings:
     """Real seconds a watch without timeoutSeconds lasts, before jitter (30-60 min)."""
     inbox_limit: int = 100_000
     """Undelivered events after which a watcher is too slow and its watch is closed."""
+    log_follow_limit: float = 3600.0
+    """Real seconds a followed pod log (``follow=true``) streams at most."""
 
 
 class WatchStream:

@@ -15,10 +15,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from gateway.simcluster.behaviours import Behavior, PodBehavior, pod_behavior
+from gateway.simcluster.behaviours import Behavior, PodBehavior, for_container, pod_behavior
 from gateway.simcluster.clock import format_time, parse_time
 from gateway.simcluster.controllers.base import Controller
 from gateway.simcluster.events import NORMAL, WARNING
+from gateway.simcluster.names import owner_name
 from gateway.simcluster.nodes import NodeState, node_state, pod_ip
 from gateway.simcluster.podstatus import (
     addresses,
@@ -162,7 +163,7 @@ class Kubelet(Controller):
         spec = pod.get("spec") or {}
         status = pod["status"]
         containers = spec.get("containers") or []
-        target = behavior.container or (containers[0].get("name") if containers else None)
+        first = str(containers[0].get("name")) if containers else None
         started = parse_time(status.get("startTime")) or now
         policy = str(spec.get("restartPolicy") or "Always")
         by_name = {cs.get("name"): cs for cs in status.get("containerStatuses") or ()}
@@ -171,7 +172,7 @@ class Kubelet(Controller):
         events: list[tuple[str, str, str, str]] = []
         for container in containers:
             name = str(container.get("name"))
-            own = behavior if name == target else _plain(behavior, policy)
+            own = for_container(behavior, name, first, policy)
             current = by_name.get(name) or waiting(container, "ContainerCreating")
             step = self._container_step(
                 stored, container, current, own, policy=policy, pod_started=started, now=now
@@ -323,7 +324,7 @@ class Kubelet(Controller):
             step.events.pop(0)
             return step
         if behavior.behavior is Behavior.CONFIG_ERROR:
-            missing = f'configmap "{_owner_name(stored)}-config" not found'
+            missing = f'configmap "{owner_name(stored.name)}-config" not found'
             return _Step(
                 waiting(container, "CreateContainerConfigError", missing),
                 None,
@@ -499,11 +500,6 @@ class Kubelet(Controller):
         return pod_ip(cidr, number)
 
 
-def _plain(behavior: PodBehavior, policy: str) -> PodBehavior:
-    """The other containers of a pod: they start and run like the default."""
-    return pod_behavior({}, policy) if behavior.behavior is not Behavior.RUN else behavior
-
-
 def _next_due(behavior: PodBehavior, started: float, ready: bool) -> float | None:
     dues = []
     if not ready and behavior.ready_after is not None:
@@ -554,11 +550,3 @@ def _host_ip(node: dict[str, Any]) -> str:
         if address.get("type") == "InternalIP":
             return str(address.get("address"))
     return "172.18.0.2"
-
-
-def _owner_name(stored: StoredObject) -> str:
-    """The workload name a pod's config would be named after (``web`` for ``web-7d9f-x2k4q``)."""
-    parts = stored.name.split("-")
-    if len(parts) >= 3 and len(parts[-1]) == 5:
-        return "-".join(parts[:-2]) or stored.name
-    return stored.name

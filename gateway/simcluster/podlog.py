@@ -1,0 +1,205 @@
+"""``GET /api/v1/namespaces/NS/pods/NAME/log``: container logs, as text/plain.
+
+The request goes the way it goes on a real cluster: options validated (400, 422),
+the pod read (404), the container chosen (400 with the choices), no node yet
+(204, empty), the node's kubelet out of reach (500), the kubelet choosing the run
+(400 saying why there is none); then the lines of that run, computed from the
+clock as they are written out, in chunks, so a long log costs no memory.
+
+With ``follow`` the response stays open and each line is written when the
+simulated clock reaches it, until the run ends (its last words are written
+first), the pod or its node goes, the client leaves (aiohttp cancels the handler),
+``limitBytes`` is spent, the cluster stops or ``log_follow_limit`` passes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+from gateway.simcluster import errors
+from gateway.simcluster.clock import SimClock
+from gateway.simcluster.containerlogs import ContainerLog
+from gateway.simcluster.logoptions import parse_log_options
+from gateway.simcluster.logscripts import NS
+from gateway.simcluster.logsource import choose_container, same_run, select_run, writer_for
+from gateway.simcluster.nodes import NodeState, node_state
+from gateway.simcluster.registry import Registry
+from gateway.simcluster.resources import NODES, PODS
+from gateway.simcluster.store import Store
+from gateway.simcluster.watch import WatchSettings
+
+CHUNK = 64 * 1024
+POLL = 0.25
+"""Real seconds between looks at a followed pod's status: a run that ended, a pod or
+node that went, or a clock that jumped is noticed within this."""
+_HEADERS = {"Content-Type": "text/plain", "Cache-Control": "no-cache, private"}
+
+
+class LogStreams:
+    """The followed logs of one cluster: counted for the admin API, ended when it stops."""
+
+    def __init__(self) -> None:
+        self.open: set[asyncio.Event] = set()
+
+    def close_all(self) -> int:
+        streams = list(self.open)
+        for closed in streams:
+            closed.set()
+        return len(streams)
+
+
+@dataclass(frozen=True, slots=True)
+class LogContext:
+    store: Store
+    registry: Registry
+    clock: SimClock
+    streams: LogStreams
+    settings: WatchSettings
+
+    def now(self) -> int:
+        return round(self.clock.time() * NS)
+
+
+async def serve_log(
+    request: web.Request, context: LogContext, namespace: str, name: str
+) -> web.StreamResponse:
+    options = parse_log_options(request.query, name)
+    pod = context.registry.get(PODS, namespace, name).load()
+    container = choose_container(pod, options.container)
+    node_name = str((pod.get("spec") or {}).get("nodeName") or "")
+    if not node_name:
+        return web.Response(status=204)
+    _dial_kubelet(context, pod, node_name, container)
+    run = select_run(pod, container, previous=options.previous)
+    log = ContainerLog(writer_for(pod, container), run)
+    now = context.now()
+    count = log.count(now)
+    start = log.first(count)
+    if options.tail_lines is not None:
+        start = max(start, count - options.tail_lines)
+    since = options.since(now)
+    if since is not None:
+        start = log.index_at(since, start, count)
+    response = web.StreamResponse(status=200, headers=_HEADERS)
+    response.enable_chunked_encoding()
+    await response.prepare(request)
+    try:
+        budget = await _write(
+            response,
+            log,
+            range(start, count),
+            timestamps=options.timestamps,
+            budget=options.limit_bytes,
+        )
+        if options.follow and run.running and budget != 0:
+            await _follow(
+                response,
+                context,
+                log,
+                position=count,
+                timestamps=options.timestamps,
+                budget=budget,
+                key=(namespace, name),
+            )
+        await response.write_eof()
+    except ConnectionError:
+        pass
+    return response
+
+
+def _dial_kubelet(context: LogContext, pod: dict[str, Any], node: str, container: str) -> None:
+    """The API server dials the node's kubelet: a missing node is a 404, a silent one a 500."""
+    stored = context.store.get(NODES, "", node)
+    if stored is None:
+        raise errors.not_found(NODES, node)
+    if node_state(stored.load()) is NodeState.UNREACHABLE:
+        meta = pod["metadata"]
+        address = f"{(pod.get('status') or {}).get('hostIP') or node}:10250"
+        raise errors.unknown(
+            500,
+            f'Get "https://{address}/containerLogs/{meta.get("namespace")}/{meta["name"]}/'
+            f'{container}": dial tcp {address}: connect: no route to host',
+        )
+
+
+async def _write(
+    response: web.StreamResponse,
+    log: ContainerLog,
+    lines: range,
+    *,
+    timestamps: bool,
+    budget: int | None,
+) -> int | None:
+    """Write lines [start, end), at most ``budget`` bytes (cutting a line as the kubelet
+    does); returns what is left of the budget."""
+    chunk: list[bytes] = []
+    size = 0
+    for index in lines:
+        data = log.render(index, timestamps)
+        if budget is not None:
+            if len(data) >= budget:
+                chunk.append(data[:budget])
+                budget = 0
+                break
+            budget -= len(data)
+        chunk.append(data)
+        size += len(data)
+        if size >= CHUNK:
+            await response.write(b"".join(chunk))
+            chunk, size = [], 0
+    if chunk:
+        await response.write(b"".join(chunk))
+    return budget
+
+
+async def _follow(
+    response: web.StreamResponse,
+    context: LogContext,
+    log: ContainerLog,
+    *,
+    position: int,
+    timestamps: bool,
+    budget: int | None,
+    key: tuple[str, str],
+) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + context.settings.log_follow_limit
+    closed = asyncio.Event()
+    context.streams.open.add(closed)
+    container = log.writer.name
+    try:
+        while budget != 0 and not closed.is_set() and loop.time() < deadline:
+            stored = context.store.get(PODS, *key)
+            if stored is None:
+                return
+            pod = stored.load()
+            node = context.store.get(NODES, "", str(pod["spec"].get("nodeName") or ""))
+            if node is None or node_state(node.load()) is NodeState.UNREACHABLE:
+                return
+            run = same_run(pod, container, log.run.container_id)
+            if run is None:
+                return
+            if not run.running:
+                ended = ContainerLog(log.writer, run)
+                lines = range(min(position, ended.end_index), ended.count(0))
+                await _write(response, ended, lines, timestamps=timestamps, budget=budget)
+                return
+            count = log.count(context.now())
+            if count > position:
+                lines = range(position, count)
+                budget = await _write(response, log, lines, timestamps=timestamps, budget=budget)
+                position = count
+            wait = min(POLL, max(deadline - loop.time(), 0.0))
+            next_at = log.time_of(position)
+            if next_at is not None:
+                wait = min(wait, context.clock.real_seconds((next_at - context.now()) / NS))
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(wait):
+                    await closed.wait()
+    finally:
+        context.streams.open.discard(closed)
