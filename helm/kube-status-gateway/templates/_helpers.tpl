@@ -1,0 +1,105 @@
+{{/* Names and labels. */}}
+{{- define "ksg.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "ksg.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "ksg.redisName" -}}
+{{- printf "%s-redis" (include "ksg.fullname" . | trunc 57 | trimSuffix "-") }}
+{{- end }}
+
+{{- define "ksg.labels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: kube-status-gateway
+{{- end }}
+
+{{- define "ksg.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "ksg.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: gateway
+{{- end }}
+
+{{- define "ksg.redisSelectorLabels" -}}
+app.kubernetes.io/name: {{ include "ksg.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: redis
+{{- end }}
+
+{{- define "ksg.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "ksg.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{/* The gateway image: repository, then @digest or :tag (default: appVersion). */}}
+{{- define "ksg.image" -}}
+{{- if .Values.image.digest }}
+{{- printf "%s@%s" .Values.image.repository .Values.image.digest }}
+{{- else }}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
+{{- end }}
+{{- end }}
+
+{{- define "ksg.redisImage" -}}
+{{- $bundled := .Values.redis.bundled.image }}
+{{- if $bundled.repository }}
+{{- printf "%s:%s" $bundled.repository (required "redis.bundled.image.tag is required with redis.bundled.image.repository" $bundled.tag) }}
+{{- else }}
+{{- include "ksg.image" . }}
+{{- end }}
+{{- end }}
+
+{{/* Where things live in the gateway container. */}}
+{{- define "ksg.port" -}}8080{{- end }}
+{{- define "ksg.stateDir" -}}/var/lib/kube-status-gateway{{- end }}
+{{- define "ksg.configDir" -}}/etc/kube-status-gateway/config{{- end }}
+{{- define "ksg.kubeconfigDir" -}}/etc/kube-status-gateway/kubeconfig{{- end }}
+{{- define "ksg.kubeconfigPath" -}}{{ include "ksg.kubeconfigDir" . }}/config{{- end }}
+
+{{/* In-cluster mode: no kubeconfig given, the pod's service account is the credential. */}}
+{{- define "ksg.inCluster" -}}
+{{- if not (or .Values.clusters.kubeconfig.existingSecret .Values.clusters.kubeconfig.content) }}true{{ end }}
+{{- end }}
+
+{{- define "ksg.kubeconfigSecret" -}}
+{{- default (printf "%s-kubeconfig" (include "ksg.fullname" .)) .Values.clusters.kubeconfig.existingSecret }}
+{{- end }}
+
+{{- define "ksg.redisSecret" -}}
+{{- default (printf "%s-redis-url" (include "ksg.fullname" .)) .Values.redis.external.existingSecret }}
+{{- end }}
+
+{{/* Combinations the schema cannot express, refused with a message that says what to do. */}}
+{{- define "ksg.validate" -}}
+{{- if and (gt (int .Values.replicaCount) 1) (eq .Values.redis.mode "embedded") }}
+{{- fail (printf "replicaCount=%d needs a shared Redis: the embedded Valkey is private to each pod, so replicas could not share the clusters' leases. Set redis.mode=bundled, or redis.mode=external with redis.external.url (or redis.external.existingSecret), or keep replicaCount=1." (int .Values.replicaCount)) }}
+{{- end }}
+{{- if and (eq .Values.redis.mode "external") (not (or .Values.redis.external.url .Values.redis.external.existingSecret)) }}
+{{- fail "redis.mode=external needs redis.external.url or redis.external.existingSecret" }}
+{{- end }}
+{{- if and .Values.redis.external.url .Values.redis.external.existingSecret }}
+{{- fail "set redis.external.url or redis.external.existingSecret, not both" }}
+{{- end }}
+{{- if and .Values.clusters.kubeconfig.existingSecret .Values.clusters.kubeconfig.content }}
+{{- fail "set clusters.kubeconfig.existingSecret or clusters.kubeconfig.content, not both" }}
+{{- end }}
+{{- if and .Values.clusters.contexts (include "ksg.inCluster" .) }}
+{{- fail "clusters.contexts selects contexts of a kubeconfig: set clusters.kubeconfig.existingSecret or clusters.kubeconfig.content too" }}
+{{- end }}
+{{- end }}

@@ -1,0 +1,80 @@
+"""Sets of chart values the tests render: the default install and the choices the README
+documents (Redis modes, replicas, remote clusters, ingress, resources)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+REDIS_URL = "rediss://:s3cret@redis.example.org:6380/0"
+REMOTE_KUBECONFIG = """\
+apiVersion: v1
+kind: Config
+clusters:
+  - name: prod-eu
+    cluster: {server: "https://prod-eu.example.org:6443"}
+  - name: prod-us
+    cluster: {server: "https://prod-us.example.org:6443"}
+users:
+  - name: gateway
+    user: {token: not-a-real-token}
+contexts:
+  - name: prod-eu
+    context: {cluster: prod-eu, user: gateway}
+  - name: prod-us
+    context: {cluster: prod-us, user: gateway}
+current-context: prod-eu
+"""
+
+EXTERNAL_REDIS: dict[str, Any] = {
+    "replicaCount": 3,
+    "redis": {"mode": "external", "external": {"url": REDIS_URL}},
+}
+EXTERNAL_REDIS_SECRET: dict[str, Any] = {
+    "replicaCount": 2,
+    "redis": {
+        "mode": "external",
+        "external": {"existingSecret": "gateway-redis", "existingSecretKey": "redis-url"},
+    },
+}
+BUNDLED_REDIS: dict[str, Any] = {"replicaCount": 3, "redis": {"mode": "bundled"}}
+INGRESS: dict[str, Any] = {
+    "ingress": {
+        "enabled": True,
+        "className": "nginx",
+        "annotations": {"nginx.ingress.kubernetes.io/proxy-read-timeout": "3600"},
+        "hosts": [{"host": "status.example.org", "paths": [{"path": "/", "pathType": "Prefix"}]}],
+        "tls": [{"hosts": ["status.example.org"], "secretName": "status-tls"}],
+    }
+}
+KUBECONFIG_CONTENT: dict[str, Any] = {
+    "clusters": {
+        "kubeconfig": {"content": REMOTE_KUBECONFIG},
+        "contexts": ["prod-eu", "prod-us"],
+    }
+}
+KUBECONFIG_SECRET: dict[str, Any] = {
+    "clusters": {"kubeconfig": {"existingSecret": "gateway-kubeconfig", "key": "kubeconfig"}}
+}
+RESOURCES_AND_SCHEDULING: dict[str, Any] = {
+    "image": {"repository": "registry.example.org/ksg", "digest": "sha256:" + "ab" * 32},
+    "resources": {
+        "requests": {"cpu": "500m", "memory": "1Gi"},
+        "limits": {"cpu": "2", "memory": "4Gi"},
+    },
+    "gateway": {"logLevel": "debug", "leaseSeconds": 20},
+    "nodeSelector": {"kubernetes.io/os": "linux"},
+    "tolerations": [{"key": "dedicated", "operator": "Equal", "value": "ops"}],
+    "podDisruptionBudget": {"maxUnavailable": "50%"},
+    "service": {"type": "LoadBalancer", "port": 8080},
+}
+
+VALUE_SETS: dict[str, dict[str, Any]] = {
+    "default": {},
+    "external-redis": EXTERNAL_REDIS,
+    "external-redis-secret": EXTERNAL_REDIS_SECRET,
+    "bundled-redis": BUNDLED_REDIS,
+    "ingress": INGRESS,
+    "kubeconfig-content": KUBECONFIG_CONTENT,
+    "kubeconfig-secret": KUBECONFIG_SECRET,
+    "resources-and-scheduling": RESOURCES_AND_SCHEDULING,
+}
