@@ -7,19 +7,26 @@ from datetime import timedelta
 from typing import Any
 
 import orjson
+from cross_web import AsyncHTTPRequestAdapter
+from graphql import GraphQLError, OperationDefinitionNode, parse
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLRequestData
 from strawberry.schema import BaseSchema
 from strawberry.subscriptions import (
     GRAPHQL_SSE_PROTOCOL,
     GRAPHQL_TRANSPORT_WS_PROTOCOL,
     GRAPHQL_WS_PROTOCOL,
 )
+from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
+from typing_extensions import override
 
 from gateway.http.graphiql import offline_graphiql_html
 from schema.context import ApiContext
+from schema.errors import GatewayError
 
 
 class GatewayGraphQL(GraphQL[ApiContext, None]):
@@ -62,5 +69,54 @@ class GatewayGraphQL(GraphQL[ApiContext, None]):
     async def render_graphql_ide(self, request: Request) -> Response:
         return HTMLResponse(self._ide)
 
+    @override
+    async def execute_single(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        sub_response: Response,
+        context: ApiContext,
+        root_value: None,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        """A subscription sent as a plain request gets a readable error, not an internal one.
+
+        Strawberry admits subscriptions on POST for the streaming transports; without
+        one (no event-stream or multipart Accept) the operation cannot be delivered.
+        """
+        if _operation_type(request_data) is OperationType.SUBSCRIPTION:
+            return ExecutionResult(
+                data=None,
+                errors=[
+                    GatewayError(
+                        "subscriptions need a WebSocket (graphql-transport-ws or graphql-ws) "
+                        "or Server-Sent Events (Accept: text/event-stream)",
+                        "BAD_REQUEST",
+                    )
+                ],
+            )
+        return await super().execute_single(
+            request, request_adapter, sub_response, context, root_value, request_data
+        )
+
     def encode_json(self, data: Any) -> str:
         return orjson.dumps(data).decode()
+
+
+def _operation_type(request_data: GraphQLRequestData) -> OperationType | None:
+    if not request_data.query:
+        return None
+    try:
+        document = parse(request_data.query)
+    except GraphQLError:
+        return None
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    chosen = [
+        o
+        for o in operations
+        if request_data.operation_name is None
+        or (o.name is not None and o.name.value == request_data.operation_name)
+    ]
+    if len(chosen) != 1:
+        return None
+    return OperationType(chosen[0].operation.value)

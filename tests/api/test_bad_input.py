@@ -154,3 +154,10 @@ async def test_automatic_persisted_queries(gw: RunningGateway) -> None:
     assert by_get.json()["data"]["clusters"] == [{"name": "sim-1"}]
     mismatch = await post(gw, {"query": "{ clusters { server } }", "extensions": persisted})
     assert mismatch.status_code == 400
+
+
+async def test_a_subscription_over_plain_http_is_told_where_to_go(gw: RunningGateway) -> None:
+    answer = await post(gw, {"query": "subscription { workloadStatusChanged { name } }"})
+    [error] = answer.json()["errors"]
+    assert error["extensions"]["code"] == "BAD_REQUEST"
+    assert "WebSocket" in error["message"] and "text/event-stream" in error["message"]
