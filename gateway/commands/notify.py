@@ -108,12 +108,12 @@ def config_from(args: argparse.Namespace) -> NotifierConfig:
 
 
 def run(args: argparse.Namespace) -> int:
-    logs.configure(args.log_level, args.log_format)
     try:
         config = config_from(args)
     except (ConfigError, FilterError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    logs.configure(args.log_level, args.log_format)
     return asyncio.run(_until_signalled(config))
 
 

@@ -1,15 +1,16 @@
 """The notifier: the gateway's feeds in, grouped and rate-limited notices out.
 
-``run_notifier`` is the entry point both the command and the tests use. The bot
-keeps, per feed, the cursor up to which everything is posted or deliberately
-dropped (``progress``), saves it with the posted transition ids and open incidents
-(``state``), and resumes from there after a restart.
+``run_notifier`` is the entry point both the command and the tests use. Every
+transition received is journaled as pending with its feed's cursor (``state``),
+judged with the others of its grouping window (``triage``), and leaves the journal
+when its notice is posted or when it is dropped as not worth a post.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Iterable
 
 import aiohttp
 
@@ -17,9 +18,8 @@ from gateway.notify.channel import Channel
 from gateway.notify.config import NotifierConfig
 from gateway.notify.feed import FeedItem, GatewayFeed, Received, Restarted, SnapshotTaken
 from gateway.notify.formats import FORMATS
-from gateway.notify.model import STREAMS, WORKLOADS, PodTransition, ReachabilityTransition
-from gateway.notify.notices import Accounting, Notice
-from gateway.notify.progress import StreamProgress
+from gateway.notify.model import STREAMS, WORKLOADS
+from gateway.notify.notices import Notice, NoticeKind
 from gateway.notify.ratelimit import TokenBucket
 from gateway.notify.state import StateFile
 from gateway.notify.triage import Batch, Triage
@@ -29,7 +29,7 @@ from gateway.watch.backoff import Backoff
 log = logging.getLogger(__name__)
 
 SAVE_EVERY = 1.0
-"""Seconds between saves of progress that did not come from a post (dropped events)."""
+"""Seconds between saves of what changed without a post (received or dropped transitions)."""
 
 
 class Notifier:
@@ -38,7 +38,6 @@ class Notifier:
         self.state_file = StateFile(config.state_file)
         self.state = self.state_file.load()
         cursors = self.state.cursors
-        self.progress = {s: StreamProgress(cursors.get(s)) for s in STREAMS}
         self.triage = Triage(
             self.state,
             config.filter,
@@ -56,10 +55,27 @@ class Notifier:
             snapshot_quiet=config.snapshot_quiet,
             reconnect=Backoff(base=config.reconnect_base, cap=config.reconnect_cap),
         )
+        self._latest: dict[str, str] = dict(cursors)
+        self._summary_waiting = False
+        """A summary is queued: the workload cursor is not saved past its snapshot until
+        it is posted, so a restart takes the snapshot (and posts the summary) again."""
         self._batch = Batch()
         self._batch_open = asyncio.Event()
+        for _, transition in self.state.pending.values():
+            self._batch.add(transition)
+        if self.state.pending:
+            self._batch_open.set()
         self._dirty = False
         self.channel: Channel | None = None
+
+    @property
+    def idle(self) -> bool:
+        """Everything received is posted or dropped, and nothing waits to be judged or sent."""
+        return (
+            not self._batch_open.is_set()
+            and not self.state.pending
+            and not (self.channel is not None and self.channel.waiting)
+        )
 
     async def run(self) -> None:
         """Until cancelled; raises FatalFeedError when the gateway refuses the subscriptions."""
@@ -72,6 +88,7 @@ class Notifier:
                 "min_severity": self.config.min_severity.label,
                 "state_file": str(self.config.state_file),
                 "resuming": not self.state.fresh,
+                "pending": len(self.state.pending),
             },
         )
         async with aiohttp.ClientSession() as session:
@@ -103,6 +120,7 @@ class Notifier:
                 for task in tasks:
                     task.cancel()
                 await asyncio.gather(*tasks, return_exceptions=True)
+                await self.channel.finish(self.config.post_timeout)
                 await self._save()
                 log.info("notifier stopped", extra={"state_file": str(self.config.state_file)})
 
@@ -110,36 +128,37 @@ class Notifier:
 
     async def _receive(self, item: FeedItem) -> None:
         if isinstance(item, Received):
-            progress = self.progress[item.stream]
-            seq = progress.received(item.cursor)
+            first = item.stream not in self._latest
+            self._advance(item.stream, item.cursor)
             change = item.transition
-            if change.id in self.state.posted:
-                log.info("transition already posted; skipped", extra={"transition": change.id})
-                self._settle([(item.stream, seq)])
+            if change.id in self.state.posted or change.id in self.state.pending:
+                log.info("transition already handled; skipped", extra={"transition": change.id})
                 return
-            if isinstance(change, PodTransition):
-                self._batch.pods.append((change, seq))
-            elif isinstance(change, ReachabilityTransition):
-                self._batch.clusters.append((change, seq))
-            else:
-                self._batch.workloads[change.key].append((change, seq))
+            self.state.pending[change.id] = (item.stream, change)
+            self._batch.add(change)
             self._batch_open.set()
+            if first:
+                await self._save()
         elif isinstance(item, SnapshotTaken):
-            accounting = Accounting()
-            if item.cursor is not None:
-                accounting.progress.append(
-                    (WORKLOADS, self.progress[WORKLOADS].received(item.cursor))
-                )
-            notice = self.triage.summary(item.abnormal, item.gap, item.error, accounting)
+            notice = self.triage.summary(item.abnormal, item.gap, item.error)
             if notice is None:
-                self._settle(accounting.progress)
+                if item.cursor is not None:
+                    self._advance(WORKLOADS, item.cursor)
             else:
+                self._summary_waiting = True
+                if item.cursor is not None:
+                    self._latest[WORKLOADS] = item.cursor
                 self._send(notice)
-            self._dirty = True
         elif isinstance(item, Restarted):
-            self.progress[item.stream].restart(None)
+            self._latest.pop(item.stream, None)
             self.state.cursors.pop(item.stream, None)
             self._dirty = True
+
+    def _advance(self, stream: str, cursor: str) -> None:
+        self._latest[stream] = cursor
+        if not (stream == WORKLOADS and self._summary_waiting):
+            self.state.cursors[stream] = cursor
+        self._dirty = True
 
     async def _judge_batches(self) -> None:
         while True:
@@ -152,23 +171,20 @@ class Notifier:
                 "burst judged",
                 extra={"transitions": len(batch), "notices": len(verdict.notices)},
             )
-            self._settle(verdict.settled)
+            self._forget(verdict.dropped)
             for notice in verdict.notices:
                 self._send(notice)
             self._dirty = True
 
     def _send(self, notice: Notice) -> None:
-        assert self.channel is not None
+        assert self.channel is not None, "the channel exists while the feed runs"
         self.channel.put(notice)
 
     # ---- bookkeeping ---------------------------------------------------------------
 
-    def _settle(self, events: list[tuple[str, int]] | tuple[tuple[str, int], ...]) -> None:
-        for stream, seq in events:
-            progress = self.progress[stream]
-            if progress.done(seq) and progress.durable is not None:
-                self.state.cursors[stream] = progress.durable
-                self._dirty = True
+    def _forget(self, ids: Iterable[str]) -> None:
+        for done in ids:
+            self.state.pending.pop(done, None)
 
     async def _before_post(self, notice: Notice) -> None:
         self.state.inflight = list(notice.ids)
@@ -176,13 +192,19 @@ class Notifier:
 
     async def _after_post(self, notice: Notice) -> None:
         self.state.remember_posted(list(notice.ids))
+        self._forget(notice.ids)
         self.state.inflight = []
-        self._settle(notice.progress)
+        for key, incident in notice.incidents:
+            self.state.set_incident(key, incident)
+        if NoticeKind.SUMMARY in {notice.kind, *(p.kind for p in notice.parts)}:
+            self._summary_waiting = False
+            if WORKLOADS in self._latest:
+                self.state.cursors[WORKLOADS] = self._latest[WORKLOADS]
         await self._save()
 
     async def _after_rejected(self, notice: Notice) -> None:
+        self._forget(notice.ids)
         self.state.inflight = []
-        self._settle(notice.progress)
         await self._save()
 
     async def _save(self) -> None:

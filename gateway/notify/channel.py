@@ -40,6 +40,7 @@ class Channel:
         self.after_post = after_post
         self.on_rejected = on_rejected
         self._queue: asyncio.Queue[Notice] = asyncio.Queue()
+        self._current: asyncio.Task[None] | None = None
         self.posted = 0
         self.digests = 0
 
@@ -77,6 +78,23 @@ class Channel:
             await self._post(notices.digest(pending, "rate limited"))
 
     async def _post(self, notice: Notice) -> None:
+        """Deliver in a task of its own, so stopping the channel does not cut a post short."""
+        self._current = asyncio.create_task(self._deliver(notice))
+        await asyncio.shield(self._current)
+
+    async def finish(self, seconds: float) -> None:
+        """Let a post under way complete (and be recorded) for up to ``seconds``."""
+        current = self._current
+        if current is None or current.done():
+            return
+        try:
+            async with asyncio.timeout(seconds):
+                await asyncio.shield(current)
+        except TimeoutError:
+            current.cancel()
+            await asyncio.gather(current, return_exceptions=True)
+
+    async def _deliver(self, notice: Notice) -> None:
         context = {
             "notice": notice.kind.value,
             "severity": notice.severity.label,

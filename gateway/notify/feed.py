@@ -98,6 +98,11 @@ class GatewayFeed:
         self.connections = 0
         self.connected = asyncio.Event()
 
+    @property
+    def snapshot_pending(self) -> bool:
+        """A snapshot is asked for and not complete yet: live changes are not followed yet."""
+        return self._snapshot is not None
+
     async def run(self, deliver: Callable[[FeedItem], Awaitable[None]]) -> None:
         """Follow the feeds until cancelled; FatalFeedError when the gateway refuses the bot."""
         while True:

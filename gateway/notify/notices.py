@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -23,6 +23,7 @@ from gateway.notify.model import (
     WorkloadTransition,
     status_severity,
 )
+from gateway.notify.state import Incident
 
 MESSAGE_LIMIT = 1500
 LINE_LIMIT = 300
@@ -54,8 +55,8 @@ class Notice:
     """The transitions behind the notice, structured, for the generic JSON format."""
     ids: tuple[str, ...] = ()
     """Transition ids: recorded as posted once the webhook accepts the notice."""
-    progress: tuple[tuple[str, int], ...] = ()
-    """(stream, sequence) of every feed event the notice accounts for."""
+    incidents: tuple[tuple[str, Incident | None], ...] = ()
+    """What the channel knows once the notice is accepted (None: the incident is over)."""
     resent: bool = False
     """Some of it may have been posted before a crash (see ``state``)."""
     recovered: bool = False
@@ -64,14 +65,6 @@ class Notice:
 
     def marked_resent(self) -> Notice:
         return replace(self, resent=True)
-
-
-@dataclass(slots=True)
-class Accounting:
-    """The bookkeeping a notice carries: ids to record and feed events it completes."""
-
-    ids: list[str] = field(default_factory=list)
-    progress: list[tuple[str, int]] = field(default_factory=list)
 
 
 def clip(text: str, limit: int) -> str:
@@ -152,8 +145,11 @@ def _cluster_item(t: ReachabilityTransition) -> dict[str, Any]:
     }
 
 
-def pod_lines(pods: Sequence[PodTransition]) -> tuple[str, ...]:
-    """Pods grouped by what is wrong with them: 30 crash-looping pods are one line."""
+def pod_lines(pods: Sequence[PodTransition], said: str = "") -> tuple[str, ...]:
+    """Pods grouped by what is wrong with them: 30 crash-looping pods are one line.
+
+    Each line quotes one pod's message, unless it is ``said`` already (the workload's).
+    """
     latest: dict[str, PodTransition] = {}
     for pod in pods:
         latest[pod.name] = pod
@@ -166,7 +162,7 @@ def pod_lines(pods: Sequence[PodTransition]) -> tuple[str, ...]:
         shown = ", ".join(names[:NAMES_PER_LINE])
         more = f" and {len(names) - NAMES_PER_LINE} more" if len(names) > NAMES_PER_LINE else ""
         count = f"{len(names)} pod" + ("s" if len(names) > 1 else "")
-        sample = clip(group[0].message, 160)
+        sample = "" if group[0].message == said else clip(group[0].message, 160)
         lines.append(
             clip(
                 f"{reason} ({count}): {shown}{more}" + (f" — {sample}" if sample else ""),
@@ -183,7 +179,7 @@ def _affected(pods: Sequence[PodTransition]) -> int:
 def problem(
     transitions: Sequence[WorkloadTransition],
     pods: Sequence[PodTransition],
-    accounting: Accounting,
+    ids: Sequence[str],
 ) -> Notice:
     first, last = transitions[0], transitions[-1]
     name = workload_name(last.key)
@@ -199,7 +195,9 @@ def problem(
         facts.append(("Ready", f"{last.ready}/{last.desired}"))
     if pods:
         facts.append(("Pods affected", str(_affected(pods))))
-    lines = pod_lines(pods) + tuple(clip(f"Warning: {w}", LINE_LIMIT) for w in last.warnings)
+    lines = pod_lines(pods, last.message) + tuple(
+        clip(f"Warning: {w}", LINE_LIMIT) for w in last.warnings
+    )
     return Notice(
         kind=NoticeKind.PROBLEM,
         severity=status_severity(last.new_status),
@@ -210,8 +208,7 @@ def problem(
         message=clip(last.message, MESSAGE_LIMIT),
         lines=lines[:MAX_LINES],
         items=tuple(_item(t) for t in transitions) + tuple(_pod_item(p) for p in pods),
-        ids=tuple(accounting.ids),
-        progress=tuple(accounting.progress),
+        ids=tuple(ids),
     )
 
 
@@ -219,7 +216,7 @@ def recovery(
     transitions: Sequence[WorkloadTransition],
     began: datetime | None,
     problem_reason: str,
-    accounting: Accounting,
+    ids: Sequence[str],
 ) -> Notice:
     first, last = transitions[0], transitions[-1]
     name = workload_name(last.key)
@@ -251,13 +248,12 @@ def recovery(
         facts=tuple(facts),
         message=clip(last.message, MESSAGE_LIMIT),
         items=tuple(_item(t) for t in transitions),
-        ids=tuple(accounting.ids),
-        progress=tuple(accounting.progress),
+        ids=tuple(ids),
         recovered=True,
     )
 
 
-def cluster_down(change: ReachabilityTransition, workloads: int, accounting: Accounting) -> Notice:
+def cluster_down(change: ReachabilityTransition, workloads: int, ids: Sequence[str]) -> Notice:
     facts = [("Cluster", change.cluster)]
     if change.since:
         facts.append(("Unreachable since", change.since.isoformat(timespec="seconds")))
@@ -275,13 +271,12 @@ def cluster_down(change: ReachabilityTransition, workloads: int, accounting: Acc
             "they are not posted one by one.",
         ),
         items=(_cluster_item(change),),
-        ids=tuple(accounting.ids),
-        progress=tuple(accounting.progress),
+        ids=tuple(ids),
     )
 
 
 def cluster_up(
-    change: ReachabilityTransition, began: datetime | None, accounting: Accounting
+    change: ReachabilityTransition, began: datetime | None, ids: Sequence[str]
 ) -> Notice:
     lasted = duration(began, change.time)
     after = f" after {lasted}" if lasted else ""
@@ -295,8 +290,7 @@ def cluster_up(
         one_line=f"cluster {change.cluster}: reachable again{after}",
         facts=tuple(facts),
         items=(_cluster_item(change),),
-        ids=tuple(accounting.ids),
-        progress=tuple(accounting.progress),
+        ids=tuple(ids),
         recovered=True,
     )
 
@@ -306,7 +300,7 @@ def pod_warning(
     cluster: str,
     namespace: str,
     pods: Sequence[PodTransition],
-    accounting: Accounting,
+    ids: Sequence[str],
 ) -> Notice:
     where = workload_name(owner) if owner else f"namespace {namespace} in {cluster}"
     count = _affected(pods)
@@ -323,8 +317,7 @@ def pod_warning(
         facts=tuple(facts),
         lines=pod_lines(pods)[:MAX_LINES],
         items=tuple(_pod_item(p) for p in pods),
-        ids=tuple(accounting.ids),
-        progress=tuple(accounting.progress),
+        ids=tuple(ids),
     )
 
 
@@ -333,7 +326,7 @@ def summary(
     *,
     gap: bool,
     error: str,
-    accounting: Accounting,
+    ids: Sequence[str],
 ) -> Notice:
     """The state of things when the bot starts afresh or finds a hole in the history."""
     ranked = sorted(
@@ -373,8 +366,7 @@ def summary(
         message=message.strip(),
         lines=tuple(lines),
         items=tuple(_item(t) for t in ranked),
-        ids=tuple(accounting.ids),
-        progress=tuple(accounting.progress),
+        ids=tuple(ids),
         recovered=not ranked and not error,
     )
 
@@ -405,7 +397,7 @@ def digest(notices: Sequence[Notice], why: str) -> Notice:
         lines=tuple(lines),
         items=tuple(item for n in notices for item in n.items),
         ids=tuple(i for n in notices for i in n.ids),
-        progress=tuple(p for n in notices for p in n.progress),
+        incidents=tuple(i for n in notices for i in n.incidents),
         resent=any(n.resent for n in notices),
         recovered=problems == 0,
         parts=tuple(notices),

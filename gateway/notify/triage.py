@@ -6,30 +6,32 @@ abnormal pods listed in it); a problem that comes and goes within the window is 
 posted; a workload still in the status the channel was last told about is not posted
 again; workloads turned Exception by an unreachable cluster are told once, in the
 cluster's notice. Many notices at once become one digest.
+
+Triage works on its own copy of the incidents, which already counts every notice it
+has queued as told; the state's incidents take a notice's changes only once the
+webhook accepts it (see ``state``).
 """
 
 from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from gateway.notify import notices
 from gateway.notify.filters import ChannelFilter
 from gateway.notify.model import (
-    CLUSTERS,
-    PODS,
-    WORKLOADS,
     PodTransition,
     ReachabilityTransition,
     Severity,
+    Transition,
     WorkloadKey,
     WorkloadTransition,
     is_abnormal,
     key_text,
     status_severity,
 )
-from gateway.notify.notices import Accounting, Notice
+from gateway.notify.notices import Notice
 from gateway.notify.state import Incident, NotifierState
 
 log = logging.getLogger(__name__)
@@ -48,11 +50,19 @@ def cluster_incident_key(cluster: str) -> str:
 
 @dataclass(slots=True)
 class Batch:
-    workloads: dict[WorkloadKey, list[tuple[WorkloadTransition, int]]] = field(
+    workloads: dict[WorkloadKey, list[WorkloadTransition]] = field(
         default_factory=lambda: defaultdict(list)
     )
-    pods: list[tuple[PodTransition, int]] = field(default_factory=list)
-    clusters: list[tuple[ReachabilityTransition, int]] = field(default_factory=list)
+    pods: list[PodTransition] = field(default_factory=list)
+    clusters: list[ReachabilityTransition] = field(default_factory=list)
+
+    def add(self, transition: Transition) -> None:
+        if isinstance(transition, WorkloadTransition):
+            self.workloads[transition.key].append(transition)
+        elif isinstance(transition, PodTransition):
+            self.pods.append(transition)
+        else:
+            self.clusters.append(transition)
 
     def __len__(self) -> int:
         return sum(len(v) for v in self.workloads.values()) + len(self.pods) + len(self.clusters)
@@ -61,8 +71,8 @@ class Batch:
 @dataclass(slots=True)
 class Verdict:
     notices: list[Notice]
-    settled: list[tuple[str, int]]
-    """Feed events handled without a post (absorbed, below the severity, flaps)."""
+    dropped: list[str]
+    """Ids of transitions handled without a post (absorbed, below the severity, flaps)."""
 
 
 class Triage:
@@ -80,12 +90,13 @@ class Triage:
         self.min_severity = min_severity
         self.digest_after = digest_after
         self.resent = resent
+        self.incidents = {k: replace(v) for k, v in state.incidents.items()}
 
     def judge(self, batch: Batch) -> Verdict:
         verdict = Verdict([], [])
-        pods_by_owner: dict[WorkloadKey | None, list[tuple[PodTransition, int]]] = defaultdict(list)
-        for pod, seq in batch.pods:
-            pods_by_owner[pod.owner_key].append((pod, seq))
+        pods_by_owner: dict[WorkloadKey | None, list[PodTransition]] = defaultdict(list)
+        for pod in batch.pods:
+            pods_by_owner[pod.owner_key].append(pod)
         self._clusters(batch, verdict)
         for key, changes in batch.workloads.items():
             self._workload(key, changes, pods_by_owner.pop(key, []), verdict)
@@ -98,54 +109,70 @@ class Triage:
         verdict.notices = found
         return verdict
 
+    # ---- incidents -----------------------------------------------------------------
+
+    def _told(self, key: str, notice: Notice) -> Notice:
+        """The notice, carrying the incident as the channel will know it once it is posted."""
+        incident = self.incidents.get(key)
+        return replace(notice, incidents=((key, replace(incident) if incident else None),))
+
+    def _quietly(self, key: str) -> None:
+        """Facts changed without a post: the state learns them, not a new announcement."""
+        working = self.incidents.get(key)
+        saved = self.state.incidents.get(key)
+        if working is None:
+            if saved is not None and saved.announced is None:
+                self.state.set_incident(key, None)
+            return
+        self.state.set_incident(key, replace(working, announced=saved.announced if saved else None))
+
+    def _open(self, key: str, incident: Incident) -> None:
+        self.incidents.pop(key, None)
+        self.incidents[key] = incident
+
     # ---- clusters ------------------------------------------------------------------
 
     def _clusters(self, batch: Batch, verdict: Verdict) -> None:
-        by_cluster: dict[str, list[tuple[ReachabilityTransition, int]]] = defaultdict(list)
-        for change, seq in batch.clusters:
-            by_cluster[change.cluster].append((change, seq))
-        for cluster, entries in by_cluster.items():
-            accounting = Accounting(
-                [c.id for c, _ in entries], [(CLUSTERS, seq) for _, seq in entries]
-            )
-            last = entries[-1][0]
+        by_cluster: dict[str, list[ReachabilityTransition]] = defaultdict(list)
+        for change in batch.clusters:
+            by_cluster[change.cluster].append(change)
+        for cluster, changes in by_cluster.items():
+            ids = [c.id for c in changes]
+            last = changes[-1]
             key = cluster_incident_key(cluster)
-            incident = self.state.incidents.get(key)
+            incident = self.incidents.get(key)
             if not self.filter.admits_cluster(cluster):
-                verdict.settled.extend(accounting.progress)
+                verdict.dropped.extend(ids)
             elif not last.reachable:
                 if incident is not None and incident.announced == UNREACHABLE:
-                    verdict.settled.extend(accounting.progress)
+                    verdict.dropped.extend(ids)
                     continue
                 since = last.since or last.time
-                self.state.open_incident(
-                    key,
-                    Incident(
-                        UNREACHABLE, "", last.error, since.isoformat() if since else "", UNREACHABLE
-                    ),
-                )
+                began = since.isoformat() if since else ""
+                self._open(key, Incident(UNREACHABLE, "", last.error, began, UNREACHABLE))
                 workloads = [
                     k
                     for k, ts in batch.workloads.items()
-                    if k[0] == cluster and ts[-1][0].reason == CLUSTER_UNREACHABLE
+                    if k[0] == cluster and ts[-1].reason == CLUSTER_UNREACHABLE
                 ]
-                verdict.notices.append(notices.cluster_down(last, len(workloads), accounting))
+                verdict.notices.append(
+                    self._told(key, notices.cluster_down(last, len(workloads), ids))
+                )
             else:
-                self.state.incidents.pop(key, None)
-                went_down = any(not c.reachable for c, _ in entries)
+                self.incidents.pop(key, None)
+                went_down = any(not c.reachable for c in changes)
                 if (incident is not None and incident.announced) or (
                     incident is None and not went_down
                 ):
-                    began = notices.parse_time(incident.since) if incident else None
-                    verdict.notices.append(notices.cluster_up(last, began, accounting))
+                    began_at = notices.parse_time(incident.since) if incident else None
+                    verdict.notices.append(self._told(key, notices.cluster_up(last, began_at, ids)))
                 else:
-                    log.info(
-                        "cluster flapped within the window; not posted", extra={"cluster": cluster}
-                    )
-                    verdict.settled.extend(accounting.progress)
+                    log.info("cluster flapped within the window", extra={"cluster": cluster})
+                    self._quietly(key)
+                    verdict.dropped.extend(ids)
 
-    def _cluster_announced_down(self, cluster: str) -> bool:
-        incident = self.state.incidents.get(cluster_incident_key(cluster))
+    def _cluster_down(self, cluster: str) -> bool:
+        incident = self.incidents.get(cluster_incident_key(cluster))
         return incident is not None and incident.announced == UNREACHABLE
 
     # ---- workloads -----------------------------------------------------------------
@@ -153,45 +180,43 @@ class Triage:
     def _workload(
         self,
         key: WorkloadKey,
-        entries: list[tuple[WorkloadTransition, int]],
-        pods: list[tuple[PodTransition, int]],
+        transitions: list[WorkloadTransition],
+        pods: list[PodTransition],
         verdict: Verdict,
     ) -> None:
-        transitions = [t for t, _ in entries]
-        accounting = Accounting(
-            [t.id for t in transitions] + [p.id for p, _ in pods],
-            [(WORKLOADS, seq) for _, seq in entries] + [(PODS, seq) for _, seq in pods],
-        )
+        ids = [t.id for t in transitions] + [p.id for p in pods]
         first, last = transitions[0], transitions[-1]
         incident_key = workload_incident_key(key)
-        incident = self.state.incidents.get(incident_key)
+        incident = self.incidents.get(incident_key)
         context = {"workload": key_text(key), "status": last.new_status, "reason": last.reason}
         status = last.new_status
         if status is not None and is_abnormal(status):
-            since = incident.since if incident else _iso(first)
             announced = incident.announced if incident else None
             quiet = (
-                (last.reason == CLUSTER_UNREACHABLE and self._cluster_announced_down(key[0]))
+                (last.reason == CLUSTER_UNREACHABLE and self._cluster_down(key[0]))
                 or announced == status
                 or not self._worth_telling(status, announced)
             )
-            self.state.open_incident(
+            self._open(
                 incident_key,
                 Incident(
                     status,
                     last.reason,
                     notices.clip(last.message, 500),
-                    since,
+                    incident.since if incident else _iso(first),
                     announced if quiet else status,
                 ),
             )
             if quiet:
                 log.debug("transition not posted", extra=context)
-                verdict.settled.extend(accounting.progress)
+                self._quietly(incident_key)
+                verdict.dropped.extend(ids)
                 return
-            verdict.notices.append(notices.problem(transitions, [p for p, _ in pods], accounting))
+            verdict.notices.append(
+                self._told(incident_key, notices.problem(transitions, pods, ids))
+            )
             return
-        self.state.incidents.pop(incident_key, None)
+        self.incidents.pop(incident_key, None)
         announced_before = incident is not None and incident.announced is not None
         unknown_before = (
             incident is None
@@ -202,10 +227,12 @@ class Triage:
         if announced_before or unknown_before:
             began = notices.parse_time(incident.since) if incident else None
             reason = incident.reason if incident else first.old_reason
-            verdict.notices.append(notices.recovery(transitions, began, reason, accounting))
+            notice = notices.recovery(transitions, began, reason, ids)
+            verdict.notices.append(self._told(incident_key, notice))
             return
         log.debug("recovery of an unannounced problem not posted", extra=context)
-        verdict.settled.extend(accounting.progress)
+        self._quietly(incident_key)
+        verdict.dropped.extend(ids)
 
     def _worth_telling(self, status: str, announced: str | None) -> bool:
         """At or above the minimum severity, or news about something the channel was told."""
@@ -215,65 +242,59 @@ class Triage:
 
     # ---- pods whose workload did not change ----------------------------------------
 
-    def _pods(
-        self,
-        owner: WorkloadKey | None,
-        entries: list[tuple[PodTransition, int]],
-        verdict: Verdict,
-    ) -> None:
-        accounting = Accounting([p.id for p, _ in entries], [(PODS, seq) for _, seq in entries])
-        pods = [p for p, _ in entries]
-        known = owner is not None and workload_incident_key(owner) in self.state.incidents
+    def _pods(self, owner: WorkloadKey | None, pods: list[PodTransition], verdict: Verdict) -> None:
+        known = owner is not None and workload_incident_key(owner) in self.incidents
         admitted = self.min_severity <= Severity.WARNING and not self.filter.label_selector
         if owner is not None:
             admitted = admitted and self.filter.admits_owner(owner[1], owner[3])
-        if known or not admitted or self._cluster_announced_down(pods[0].cluster):
-            verdict.settled.extend(accounting.progress)
+        if known or not admitted or self._cluster_down(pods[0].cluster):
+            verdict.dropped.extend(p.id for p in pods)
             return
-        if owner is None:
-            by_namespace: dict[tuple[str, str], list[tuple[PodTransition, int]]] = defaultdict(list)
-            for pod, seq in entries:
-                by_namespace[(pod.cluster, pod.namespace)].append((pod, seq))
-            for (cluster, namespace), group in by_namespace.items():
-                part = Accounting([p.id for p, _ in group], [(PODS, s) for _, s in group])
-                verdict.notices.append(
-                    notices.pod_warning(None, cluster, namespace, [p for p, _ in group], part)
-                )
+        if owner is not None:
+            ids = [p.id for p in pods]
+            verdict.notices.append(notices.pod_warning(owner, owner[0], owner[2], pods, ids))
             return
-        verdict.notices.append(notices.pod_warning(owner, owner[0], owner[2], pods, accounting))
+        by_namespace: dict[tuple[str, str], list[PodTransition]] = defaultdict(list)
+        for pod in pods:
+            by_namespace[(pod.cluster, pod.namespace)].append(pod)
+        for (cluster, namespace), group in by_namespace.items():
+            ids = [p.id for p in group]
+            verdict.notices.append(notices.pod_warning(None, cluster, namespace, group, ids))
 
     # ---- summaries -----------------------------------------------------------------
 
     def summary(
-        self,
-        abnormal: tuple[WorkloadTransition, ...],
-        gap: bool,
-        error: str,
-        accounting: Accounting,
+        self, abnormal: tuple[WorkloadTransition, ...], gap: bool, error: str
     ) -> Notice | None:
-        """Replace what the bot believes is abnormal with the snapshot; a notice if worth one."""
-        for key in [k for k in self.state.incidents if k.startswith("w:")]:
-            del self.state.incidents[key]
+        """What is abnormal now replaces what the bot believed; a notice if worth one."""
+        replaced: dict[str, Incident | None] = dict.fromkeys(
+            k for k in (*self.incidents, *self.state.incidents) if k.startswith("w:")
+        )
         shown = []
         for item in abnormal:
             if item.new_status is None:
                 continue
             told = status_severity(item.new_status) >= self.min_severity
-            self.state.open_incident(
-                workload_incident_key(item.key),
-                Incident(
-                    item.new_status,
-                    item.reason,
-                    notices.clip(item.message, 500),
-                    _iso(item),
-                    item.new_status if told else None,
-                ),
+            replaced[workload_incident_key(item.key)] = Incident(
+                item.new_status,
+                item.reason,
+                notices.clip(item.message, 500),
+                _iso(item),
+                item.new_status if told else None,
             )
             if told:
                 shown.append(item)
+        for key, incident in replaced.items():
+            self.incidents.pop(key, None)
+            if incident is not None:
+                self.incidents[key] = incident
+        updates = tuple((k, replace(v) if v else None) for k, v in replaced.items())
         if not (gap or shown or error):
+            for key, incident in updates:
+                self.state.set_incident(key, incident)
             return None
-        return notices.summary(shown, gap=gap, error=error, accounting=accounting)
+        notice = notices.summary(shown, gap=gap, error=error, ids=())
+        return replace(notice, incidents=updates)
 
 
 _CLUSTER_KINDS = (notices.NoticeKind.CLUSTER_DOWN, notices.NoticeKind.CLUSTER_UP)
