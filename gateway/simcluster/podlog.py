@@ -23,20 +23,23 @@ from aiohttp import web
 
 from gateway.simcluster import errors
 from gateway.simcluster.clock import SimClock
-from gateway.simcluster.containerlogs import ContainerLog
+from gateway.simcluster.containerlogs import ContainerLog, Run
 from gateway.simcluster.logoptions import parse_log_options
 from gateway.simcluster.logscripts import NS
 from gateway.simcluster.logsource import choose_container, same_run, select_run, writer_for
 from gateway.simcluster.nodes import NodeState, node_state
 from gateway.simcluster.registry import Registry
 from gateway.simcluster.resources import NODES, PODS
-from gateway.simcluster.store import Store
+from gateway.simcluster.store import Store, Subscription, object_key
 from gateway.simcluster.watch import WatchSettings
 
 CHUNK = 64 * 1024
 POLL = 0.25
-"""Real seconds between looks at a followed pod's status: a run that ended, a pod or
-node that went, or a clock that jumped is noticed within this."""
+"""Real seconds between looks at a followed pod when nothing wakes the follower: a
+clock that jumped or a node that went silent is noticed within this."""
+INBOX = 10_000
+"""Pod changes a follower may have unread (its namespace's); past that it reads the
+store instead, which can only miss a run's last words if the pod is gone too."""
 _HEADERS = {"Content-Type": "text/plain", "Cache-Control": "no-cache, private"}
 
 
@@ -44,12 +47,12 @@ class LogStreams:
     """The followed logs of one cluster: counted for the admin API, ended when it stops."""
 
     def __init__(self) -> None:
-        self.open: set[asyncio.Event] = set()
+        self.open: set[Subscription] = set()
 
     def close_all(self) -> int:
         streams = list(self.open)
-        for closed in streams:
-            closed.set()
+        for subscription in streams:
+            subscription.stop("closed")
         return len(streams)
 
 
@@ -167,21 +170,20 @@ async def _follow(
     budget: int | None,
     key: tuple[str, str],
 ) -> None:
+    """Write the run's lines as the clock reaches them, then its last words when it ends.
+
+    The follower reads its namespace's pod changes (so a pod deleted right after its
+    container stopped still has the stopped status read) and the store; it wakes on a
+    change, when the next line is due, or every POLL.
+    """
     loop = asyncio.get_running_loop()
     deadline = loop.time() + context.settings.log_follow_limit
-    closed = asyncio.Event()
-    context.streams.open.add(closed)
-    container = log.writer.name
+    subscription = context.store.subscribe(PODS, key[0], INBOX)
+    context.streams.open.add(subscription)
     try:
-        while budget != 0 and not closed.is_set() and loop.time() < deadline:
-            stored = context.store.get(PODS, *key)
-            if stored is None:
-                return
-            pod = stored.load()
-            node = context.store.get(NODES, "", str(pod["spec"].get("nodeName") or ""))
-            if node is None or node_state(node.load()) is NodeState.UNREACHABLE:
-                return
-            run = same_run(pod, container, log.run.container_id)
+        while budget != 0 and not subscription.stop_reason and loop.time() < deadline:
+            subscription.wake.clear()
+            run = _latest(context, subscription, key, log)
             if run is None:
                 return
             if not run.running:
@@ -200,6 +202,30 @@ async def _follow(
                 wait = min(wait, context.clock.real_seconds((next_at - context.now()) / NS))
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(wait):
-                    await closed.wait()
+                    await subscription.wake.wait()
     finally:
-        context.streams.open.discard(closed)
+        context.streams.open.discard(subscription)
+        context.store.unsubscribe(subscription)
+
+
+def _latest(
+    context: LogContext, subscription: Subscription, key: tuple[str, str], log: ContainerLog
+) -> Run | None:
+    """The followed run as last written, or None once it cannot go on: replaced, its pod
+    gone, or its node out of reach."""
+    container, container_id = log.writer.name, log.run.container_id
+    wanted = object_key(*key)
+    queue = subscription.queue
+    while queue:
+        change = queue.popleft()
+        if change.obj.key == wanted:
+            run = same_run(change.obj.load(), container, container_id)
+            if run is None or not run.running:
+                return run
+    stored = context.store.get(PODS, *key)
+    if stored is None:
+        return None
+    node = context.store.get(NODES, "", stored.fields["spec.nodeName"])
+    if node is None or node_state(node.load()) is NodeState.UNREACHABLE:
+        return None
+    return same_run(stored.load(), container, container_id)

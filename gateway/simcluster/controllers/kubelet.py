@@ -467,9 +467,12 @@ class Kubelet(Controller):
         for kind in ("Ready", "ContainersReady"):
             if _condition(conditions, kind):
                 set_condition(conditions, kind, "False", stamp, reason="PodCompleted")
-        meta["deletionGracePeriodSeconds"] = 0
         self._forget(stored.key)
-        self.registry.write(PODS, pod)
+        # The stopped containers are reported before the pod is let go, as a kubelet's
+        # status manager does, so watchers and log followers read how they ended.
+        gone = self.registry.write(PODS, pod).load()
+        gone["metadata"]["deletionGracePeriodSeconds"] = 0
+        self.registry.write(PODS, gone)
 
     @staticmethod
     def _stopped(
