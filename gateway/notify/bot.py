@@ -120,7 +120,8 @@ class Notifier:
                 for task in tasks:
                     task.cancel()
                 await asyncio.gather(*tasks, return_exceptions=True)
-                await self.channel.finish(self.config.post_timeout)
+                if not await self.channel.finish(self.config.post_timeout):
+                    self.state.inflight = []
                 await self._save()
                 log.info("notifier stopped", extra={"state_file": str(self.config.state_file)})
 

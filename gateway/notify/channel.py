@@ -82,17 +82,24 @@ class Channel:
         self._current = asyncio.create_task(self._deliver(notice))
         await asyncio.shield(self._current)
 
-    async def finish(self, seconds: float) -> None:
-        """Let a post under way complete (and be recorded) for up to ``seconds``."""
+    async def finish(self, seconds: float) -> bool:
+        """Let a post under way complete (and be recorded) for up to ``seconds``.
+
+        True when it had to be cut while a request was on the wire: only then may the
+        chat have a post the state does not record.
+        """
         current = self._current
         if current is None or current.done():
-            return
+            return False
         try:
             async with asyncio.timeout(seconds):
                 await asyncio.shield(current)
         except TimeoutError:
+            on_the_wire = self.poster.on_the_wire
             current.cancel()
             await asyncio.gather(current, return_exceptions=True)
+            return on_the_wire
+        return False
 
     async def _deliver(self, notice: Notice) -> None:
         context = {

@@ -72,6 +72,8 @@ class WebhookPoster:
         self.backoff = backoff or Backoff(base=1.0, cap=60.0)
         self.timeout = aiohttp.ClientTimeout(total=timeout)
         self.where = redacted(url)
+        self.on_the_wire = False
+        """A request is under way: if it is cut now, the chat may or may not have the post."""
 
     async def post(self, payload: dict[str, Any], context: dict[str, Any]) -> int:
         """Post until accepted; returns the number of attempts. PostRejected if refused."""
@@ -82,6 +84,7 @@ class WebhookPoster:
             attempt += 1
             started = time.monotonic()
             status, answer, wait = 0, "", None
+            self.on_the_wire = True
             try:
                 async with self.session.post(
                     self.url,
@@ -94,6 +97,8 @@ class WebhookPoster:
                     wait = retry_after(response.headers.get("Retry-After"))
             except (aiohttp.ClientError, TimeoutError) as error:
                 answer = f"{type(error).__name__}: {error}"
+            finally:
+                self.on_the_wire = False
             elapsed = round((time.monotonic() - started) * 1000, 1)
             details = {
                 **context,

@@ -37,6 +37,7 @@ def quick_config(gateway: str, webhook: str, state_file: Path, **overrides: Any)
         "reconnect_cap": 0.4,
         "per_minute": 6000.0,
         "burst": 100,
+        "post_timeout": 1.0,
     }
     values.update(overrides)
     return NotifierConfig(**values)

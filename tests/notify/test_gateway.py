@@ -11,6 +11,7 @@ from typing import Any
 import orjson
 import redis.asyncio as redis
 
+from gateway.notify.model import PodTransition, WorkloadTransition
 from gateway.redis_server import EmbeddedRedis
 from gateway.store.feed import now_text
 from gateway.store.keys import Keys
@@ -146,7 +147,7 @@ async def test_a_throttled_channel_gets_a_digest(
             gw.websocket,
             receiver.url,
             tmp_path / "state.json",
-            per_minute=30.0,
+            per_minute=60.0,
             burst=1,
             digest_after=100,
         )
@@ -164,7 +165,7 @@ async def test_a_throttled_channel_gets_a_digest(
     assert first.body["title"] == "Not Ready: Deployment shop/a in sim-1"
     assert digest.body["title"] == "3 problems (rate limited)"
     assert len(digest.body["lines"]) == 3
-    assert digest.at - first.at >= 1.5, "30 a minute with a burst of one: a token every 2 s"
+    assert digest.at - first.at >= 0.9, "60 a minute with a burst of one: a token a second"
     assert_each_transition_once(receiver)
 
 
@@ -372,3 +373,36 @@ async def put_reachability(
         },
     )
     await StoreWriter(client, Keys()).put_cluster(mirror.cluster, orjson.dumps(record), entry)
+
+
+async def test_what_waited_for_a_dead_webhook_is_posted_after_a_restart(
+    redis_server: EmbeddedRedis,
+    redis_client: redis.Redis,
+    receiver: WebhookReceiver,
+    tmp_path: Path,
+) -> None:
+    mirror = shop(["web"])
+    await publish(redis_client, mirror)
+    state_file = tmp_path / "state.json"
+    async with running_gateway(redis_server.url) as gw:
+        config = quick_config(gw.websocket, receiver.url, state_file)
+        receiver.fail(503)
+        async with running_notifier(config):
+            crash(mirror, "web")
+            await flush(redis_client, mirror)
+            await receiver.wait_for_refusals(2)
+        stopped = saved_state(state_file)
+        waiting = {
+            t.name
+            for _, t in stopped.pending.values()
+            if isinstance(t, WorkloadTransition | PodTransition)
+        }
+        assert waiting == {"web", "web-7d9f8b6c5d-p0"}
+        receiver.recover()
+        async with running_notifier(config) as notifier:
+            await receiver.wait_for_posts(1)
+            await eventually(lambda: notifier.idle)
+    [post] = bodies(receiver)
+    assert post["title"] == "Not Ready: Deployment shop/web in sim-1"
+    assert len(post["transitions"]) == 2
+    assert not saved_state(state_file).pending
