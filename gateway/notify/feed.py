@@ -71,6 +71,8 @@ class _Snapshot:
     gap: bool
     items: list[WorkloadTransition] = field(default_factory=list)
     cursor: str | None = None
+    refused: str = ""
+    """Why the gateway refused the snapshot (too many workloads): follow changes only."""
 
 
 class GatewayFeed:
@@ -134,7 +136,7 @@ class GatewayFeed:
     async def _subscribe(self, socket: GraphQLSocket, stream: str) -> str:
         since = self.since.get(stream)
         if stream == WORKLOADS:
-            snapshot = self._snapshot is not None
+            snapshot = self._snapshot is not None and not self._snapshot.refused
             variables = documents.workload_variables(
                 self.filter.workload_filter(), None if snapshot else since, snapshot
             )
@@ -203,7 +205,7 @@ class GatewayFeed:
         self._snapshot = None
         if taken.cursor is not None:
             self.since[WORKLOADS] = taken.cursor
-        await deliver(SnapshotTaken(taken.cursor, tuple(taken.items), taken.gap))
+        await deliver(SnapshotTaken(taken.cursor, tuple(taken.items), taken.gap, taken.refused))
 
     async def _on_errors(
         self,
@@ -215,19 +217,22 @@ class GatewayFeed:
         code = (first.get("extensions") or {}).get("code", "")
         text = str(first.get("message", first))
         context = {"stream": stream, "code": code, "cause": text}
-        if code == CURSOR_EXPIRED:
-            log.warning("the gateway no longer holds the history after the cursor", extra=context)
+        refused_cursor = code == BAD_USER_INPUT and self.since.get(stream) is not None
+        if code == CURSOR_EXPIRED or refused_cursor:
+            log.warning(
+                "the gateway cannot resume from the cursor; starting over from now",
+                extra=context,
+            )
             self.since[stream] = None
             await deliver(Restarted(stream))
             if stream == WORKLOADS:
                 self._snapshot = _Snapshot(gap=True)
             return
         if code == BAD_USER_INPUT:
-            if stream == WORKLOADS and self._snapshot is not None:
+            taken = self._snapshot
+            if stream == WORKLOADS and taken is not None and not taken.refused:
                 log.error("the gateway refused the snapshot; following changes only", extra=context)
-                gap = self._snapshot.gap
-                self._snapshot = None
-                await deliver(SnapshotTaken(None, (), gap, text))
+                taken.refused = text
                 return
             raise FatalFeedError(f"the gateway refused the {stream} subscription: {text}")
         delay = self.resubscribe.next_delay()

@@ -335,18 +335,19 @@ def summary(
     )
     count = len(ranked)
     noun = "workload" if count == 1 else "workloads"
+    now = "the current state could not be listed" if error else f"{count} {noun} abnormal now"
     if gap:
-        headline = f"Notifier missed part of the history; {count} {noun} abnormal now"
+        headline = f"Notifier missed part of the history; {now}"
         message = (
             "The gateway no longer holds every change since the notifier's last position "
             "(its history was reset, or the notifier was away too long); what is abnormal "
             "now is listed instead of every change."
         )
     else:
-        headline = f"Notifier started; {count} {noun} abnormal now"
+        headline = f"Notifier started; {now}"
         message = ""
     if error:
-        message = clip(f"{message} The current state could not be listed: {error}", MESSAGE_LIMIT)
+        message = clip(f"{message} The gateway said: {error}", MESSAGE_LIMIT)
     facts = []
     for status in sorted({t.new_status or "" for t in ranked}, key=lambda s: -status_severity(s)):
         facts.append((status, str(sum(1 for t in ranked if t.new_status == status))))
