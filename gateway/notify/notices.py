@@ -31,6 +31,14 @@ MAX_LINES = 25
 NAMES_PER_LINE = 8
 
 
+_SEVERITY_WORDS = {
+    Severity.EXCEPTION: "Exception",
+    Severity.NOT_READY: "Not Ready",
+    Severity.WARNING: "Warning",
+    Severity.INFO: "Other",
+}
+
+
 class NoticeKind(StrEnum):
     PROBLEM = "problem"
     RECOVERY = "recovery"
@@ -388,7 +396,7 @@ def digest(notices: Sequence[Notice], why: str) -> Notice:
         lines.append(f"… and {len(ranked) - MAX_LINES} more")
     by_severity: dict[str, int] = defaultdict(int)
     for n in notices:
-        by_severity["recovered" if n.recovered else n.severity.label] += 1
+        by_severity["Recovered" if n.recovered else _SEVERITY_WORDS[n.severity]] += 1
     return Notice(
         kind=NoticeKind.DIGEST,
         severity=max(n.severity for n in notices),

@@ -128,7 +128,7 @@ async def test_many_workloads_breaking_at_once_become_one_digest(
     [digest] = bodies(receiver)
     assert digest["kind"] == "digest"
     assert digest["title"] == "8 problems (many changes at once)"
-    assert digest["facts"] == {"exception": "8"}
+    assert digest["facts"] == {"Exception": "8"}
     assert sorted(digest["lines"]) == sorted(
         f"Deployment shop/{n} in sim-1: Running → Exception (NodeNotReady)" for n in names
     )
