@@ -140,9 +140,7 @@ class ContainerLog:
         return self._body_time(k), self._script.body(k)
 
     def time_of(self, index: int) -> int | None:
-        """When line ``index`` is (or was) written; None if this run never writes it."""
-        if self.run.ended is not None:
-            return self.line(index)[0] if index < self.count(0) else None
+        """When line ``index`` is due; None if the run, as known so far, never writes it."""
         if 0 <= self.end_index <= index:
             return None
         return self.line(index)[0]

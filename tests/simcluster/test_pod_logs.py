@@ -9,10 +9,14 @@ import re
 from pathlib import Path
 
 import aiohttp
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from gateway.simcluster.behaviours import Behavior, pod_behavior
 from gateway.simcluster.cluster import SimulatedCluster
-from gateway.simcluster.containerlogs import RETAINED_LINES
+from gateway.simcluster.containerlogs import END_MARGIN, RETAINED_LINES, ContainerLog, Run
 from gateway.simcluster.fleet import SimulatedFleet
+from gateway.simcluster.logscripts import NS, Writer
 from gateway.simcluster.nodes import NodeState
 from gateway.simcluster.watch import WatchSettings
 
@@ -20,6 +24,7 @@ from .helpers import get_json
 from .logs import container_status, duo, freeze, log_error, log_path, read_log, state_of
 from .objects import behaviour, pod
 
+START = 1_750_000_000 * NS
 STAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{9}Z")
 DAY = 86_400
 
@@ -28,6 +33,42 @@ def _message(line: str) -> str:
     found = re.search(r'msg="([^"]*)"', line)
     assert found is not None, line
     return found.group(1)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    behavior=st.sampled_from([b for b in Behavior if b is not Behavior.UNSCHEDULABLE]),
+    run_seconds=st.sampled_from(["0", "0.05", "2.5", "40", "never"]),
+    ready_after=st.sampled_from(["0", "0.02", "30", "never"]),
+    init=st.booleans(),
+    lived=st.integers(min_value=0, max_value=400 * NS),
+    code=st.sampled_from([0, 1, 137, 143]),
+)
+def test_every_run_logs_in_time_order_and_ending_only_adds_last_words(
+    *, behavior: Behavior, run_seconds: str, ready_after: str, init: bool, lived: int, code: int
+) -> None:
+    annotations = behaviour(
+        behavior=behavior.value, run_seconds=run_seconds, ready_after_seconds=ready_after
+    )
+    behaves = pod_behavior(annotations, "Always")
+    if behaves.run_seconds is not None and not init:
+        lived = min(lived, int(behaves.run_seconds) * NS)
+    writer = Writer("web", "main", "docker.io/library/nginx:1.27", behaves, init=init)
+    running = ContainerLog(writer, Run("containerd://a", START))
+    ended = ContainerLog(writer, Run("containerd://a", START, START + lived, code, "Error"))
+    counts = [running.count(START + at * NS // 4) for at in range(0, 1700, 7)]
+    assert counts == sorted(counts)
+    total = ended.count(0)
+    times = [ended.line(index)[0] for index in range(total)]
+    assert times == sorted(times)
+    assert all(START <= at < START + max(lived, END_MARGIN) for at in times)
+    assert ended.end_index == running.count(START + lived - END_MARGIN - 1)
+    assert [ended.line(i) for i in range(ended.end_index)] == [
+        running.line(i) for i in range(ended.end_index)
+    ]
+    assert ended.index_at(START + lived // 2, 0, total) == sum(
+        1 for at in times if at < START + lived // 2
+    )
 
 
 async def test_a_running_container_logs_its_start_then_requests_and_heartbeats(
