@@ -186,7 +186,9 @@ class GatewayFeed:
                 operations[await self._subscribe(socket, stream)] = stream
                 quiet_until = loop.time() + self.snapshot_quiet
                 continue
-            change: dict[str, Any] = (payload.get("data") or {})[FIELDS[stream]]
+            change = (payload.get("data") or {}).get(FIELDS[stream])
+            if not isinstance(change, dict) or not isinstance(change.get("cursor"), str):
+                raise ProtocolError(f"a {stream} change without data: {str(payload)[:200]}")
             if self._snapshot is not None and stream == WORKLOADS:
                 if parse.is_snapshot(change):
                     self._snapshot.items.append(parse.workload(change))
@@ -195,7 +197,15 @@ class GatewayFeed:
                     continue
                 await self._finish_snapshot(deliver)
             self.resubscribe.reset()
-            await deliver(Received(stream, change["cursor"], _transition(stream, change)))
+            try:
+                transition = _transition(stream, change)
+            except (KeyError, ValueError, TypeError) as error:
+                log.error(
+                    "a change the notifier cannot read; skipped",
+                    extra={"stream": stream, "cause": repr(error), "change": str(change)[:500]},
+                )
+            else:
+                await deliver(Received(stream, change["cursor"], transition))
             self.since[stream] = change["cursor"]
 
     async def _finish_snapshot(self, deliver: Callable[[FeedItem], Awaitable[None]]) -> None:

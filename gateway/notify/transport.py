@@ -38,7 +38,11 @@ class GraphQLSocket:
     async def initialise(self, payload: dict[str, Any], seconds: float) -> None:
         await self._send({"type": "connection_init", "payload": payload})
         async with asyncio.timeout(seconds):
-            ack = json.loads(await self._socket.recv())
+            raw = await self._socket.recv()
+        try:
+            ack = json.loads(raw)
+        except json.JSONDecodeError:
+            ack = raw
         if not isinstance(ack, dict) or ack.get("type") != "connection_ack":
             raise ProtocolError(f"the gateway refused the connection: {str(ack)[:200]}")
 
