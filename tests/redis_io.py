@@ -7,6 +7,8 @@ from typing import Any
 import orjson
 import redis.asyncio as redis
 
+from gateway.store import feed
+
 
 def text(value: object) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
@@ -22,6 +24,7 @@ async def hash_of(client: redis.Redis, key: str) -> dict[str, bytes]:
     return {text(k): v for k, v in raw.items()}
 
 
-async def stream_of(client: redis.Redis, key: str) -> list[dict[str, str]]:
+async def stream_of(client: redis.Redis, key: str) -> list[dict[str, Any]]:
+    """The feed entries of a stream, decoded as the gateway's hub decodes them."""
     entries: Any = await client.xrange(key)
-    return [{text(k): text(v) for k, v in (fields or {}).items()} for _, fields in entries or ()]
+    return [feed.decode(fields or {}) for _, fields in entries or ()]

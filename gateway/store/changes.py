@@ -8,6 +8,7 @@ changes into Redis commands.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,10 +73,10 @@ class EventPush:
 
 @dataclass(frozen=True, slots=True)
 class FeedEntry:
-    """One entry of a change feed: ``stream`` is "workloads" or "pods"."""
+    """One entry of a change feed: ``stream`` is "workloads", "pods" or "clusters"."""
 
     stream: str
-    fields: dict[str, str] = field(default_factory=dict)
+    fields: dict[str, Any] = field(default_factory=dict)
 
 
 Change = (

@@ -27,6 +27,7 @@ from typing import Any
 import orjson
 import redis.asyncio as redis
 
+from gateway.store import feed
 from gateway.store.errors import READ_SECONDS, bounded
 from gateway.store.keys import Keys
 from gateway.store.link import OUTAGE_ERRORS
@@ -55,14 +56,11 @@ class FeedEvent:
     stream: str
     cluster: str
     entry_id: str
-    fields: dict[str, str]
-    _record: Any = None
+    fields: dict[str, Any]
 
     @property
     def record(self) -> Any:
-        if self._record is None and "record" in self.fields:
-            self._record = orjson.loads(self.fields["record"])
-        return self._record
+        return self.fields.get("record")
 
 
 def _id_tuple(entry_id: str) -> tuple[int, int]:
@@ -201,7 +199,7 @@ class FeedHub:
                 for entry_id, fields in entries:
                     text_id = entry_id.decode() if isinstance(entry_id, bytes) else str(entry_id)
                     self._positions[name] = text_id
-                    self._dispatch(FeedEvent(stream, cluster, text_id, _decode(fields)))
+                    self._dispatch(FeedEvent(stream, cluster, text_id, feed.decode(fields)))
 
     def _dispatch(self, event: FeedEvent) -> None:
         for subscription in list(self._subscriptions[event.stream]):
@@ -217,7 +215,7 @@ class FeedHub:
                 stream,
                 cluster,
                 entry_id.decode() if isinstance(entry_id, bytes) else str(entry_id),
-                _decode(fields),
+                feed.decode(fields),
             )
             for entry_id, fields in entries
         ]
@@ -283,12 +281,3 @@ class FeedHub:
             if subscription.fresh(event):
                 self.delivered += 1
                 yield event
-
-
-def _decode(fields: Mapping[Any, Any]) -> dict[str, str]:
-    return {
-        (k.decode() if isinstance(k, bytes) else str(k)): (
-            v.decode() if isinstance(v, bytes) else str(v)
-        )
-        for k, v in fields.items()
-    }

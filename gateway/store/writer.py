@@ -9,6 +9,7 @@ entry for every difference between what Redis held and the new truth.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
@@ -35,6 +36,55 @@ EVENT_TTL_SECONDS = 3600
 _BULK = 1000
 
 
+@dataclass(slots=True)
+class _Batch:
+    """Changes folded into as few commands as possible: one HSET per hash, net count deltas.
+
+    Within a batch the last write of a field wins, whether a set or a delete; that is
+    what applying the changes one by one would have left behind.
+    """
+
+    sets: dict[str, dict[str, bytes]] = field(default_factory=dict)
+    deletes: dict[str, set[str]] = field(default_factory=dict)
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    unlinks: set[str] = field(default_factory=set)
+    pushes: dict[str, list[bytes]] = field(default_factory=dict)
+    entries: list[tuple[str, FeedEntry]] = field(default_factory=list)
+
+    def put(self, key: str, name: str, value: bytes) -> None:
+        self.sets.setdefault(key, {})[name] = value
+        self.deletes.get(key, set()).discard(name)
+
+    def drop(self, key: str, name: str) -> None:
+        self.deletes.setdefault(key, set()).add(name)
+        self.sets.get(key, {}).pop(name, None)
+
+    def count(self, key: str, name: str, delta: int) -> None:
+        bucket = self.counts.setdefault(key, {})
+        bucket[name] = bucket.get(name, 0) + delta
+
+    def queue(self, pipe: Any, feed_length: int) -> None:
+        for key in sorted(self.unlinks):
+            pipe.unlink(key)
+        for key, names in self.deletes.items():
+            if names:
+                pipe.hdel(key, *sorted(names))
+        for key, values in self.sets.items():
+            items = list(values.items())
+            for chunk in _chunks(items, _BULK):
+                pipe.hset(key, mapping=dict(chunk))
+        for key, deltas in self.counts.items():
+            for name, delta in deltas.items():
+                if delta:
+                    pipe.hincrby(key, name, delta)
+        for key, records in self.pushes.items():
+            pipe.lpush(key, *records)
+            pipe.ltrim(key, 0, EVENTS_PER_OBJECT - 1)
+            pipe.expire(key, EVENT_TTL_SECONDS)
+        for stream, entry in self.entries:
+            pipe.xadd(stream, _encoded(entry), maxlen=feed_length, approximate=True)
+
+
 class StoreWriter:
     def __init__(self, client: redis.Redis, keys: Keys, feed_length: int = 10_000) -> None:
         self.client = client
@@ -46,67 +96,63 @@ class StoreWriter:
             return self.keys.pod_feed(cluster)
         return self.keys.workload_feed(cluster)
 
-    def _queue(self, pipe: Any, cluster: str, change: Change) -> None:
+    def _fold(self, batch: _Batch, cluster: str, change: Change) -> None:
         keys = self.keys
         match change:
             case WorkloadUpsert():
-                pipe.hset(keys.workloads(cluster), change.id, change.record)
-                pipe.hset(keys.workload_index(cluster), change.id, change.index)
-                pipe.hset(keys.workload_labels(cluster), change.id, change.labels)
+                batch.put(keys.workloads(cluster), change.id, change.record)
+                batch.put(keys.workload_index(cluster), change.id, change.index)
+                batch.put(keys.workload_labels(cluster), change.id, change.labels)
                 if change.count_before != change.count_after:
                     if change.count_before is not None:
-                        pipe.hincrby(keys.workload_counts(cluster), change.count_before, -1)
-                    pipe.hincrby(keys.workload_counts(cluster), change.count_after, 1)
+                        batch.count(keys.workload_counts(cluster), change.count_before, -1)
+                    batch.count(keys.workload_counts(cluster), change.count_after, 1)
             case WorkloadRemove():
                 for key in (
                     keys.workloads(cluster),
                     keys.workload_index(cluster),
                     keys.workload_labels(cluster),
                 ):
-                    pipe.hdel(key, change.id)
+                    batch.drop(key, change.id)
                 if change.count_before is not None:
-                    pipe.hincrby(keys.workload_counts(cluster), change.count_before, -1)
-                pipe.unlink(keys.events(cluster, change.id))
+                    batch.count(keys.workload_counts(cluster), change.count_before, -1)
+                batch.unlinks.add(keys.events(cluster, change.id))
             case PodUpsert():
-                pipe.hset(keys.pods(cluster), change.id, change.record)
+                batch.put(keys.pods(cluster), change.id, change.record)
                 if change.counts_before != change.counts_after:
-                    for field in change.counts_before:
-                        pipe.hincrby(keys.pod_counts(cluster), field, -1)
-                    for field in change.counts_after:
-                        pipe.hincrby(keys.pod_counts(cluster), field, 1)
+                    for name in change.counts_before:
+                        batch.count(keys.pod_counts(cluster), name, -1)
+                    for name in change.counts_after:
+                        batch.count(keys.pod_counts(cluster), name, 1)
             case PodRemove():
-                pipe.hdel(keys.pods(cluster), change.id)
-                for field in change.counts_before:
-                    pipe.hincrby(keys.pod_counts(cluster), field, -1)
-                pipe.unlink(keys.events(cluster, f"Pod/{change.id}"))
+                batch.drop(keys.pods(cluster), change.id)
+                for name in change.counts_before:
+                    batch.count(keys.pod_counts(cluster), name, -1)
+                batch.unlinks.add(keys.events(cluster, f"Pod/{change.id}"))
             case NodeUpsert():
-                pipe.hset(keys.nodes(cluster), change.name, change.record)
+                batch.put(keys.nodes(cluster), change.name, change.record)
             case NodeRemove():
-                pipe.hdel(keys.nodes(cluster), change.name)
+                batch.drop(keys.nodes(cluster), change.name)
             case NamespaceUpsert():
-                pipe.hset(keys.namespaces(cluster), change.name, change.record)
+                batch.put(keys.namespaces(cluster), change.name, change.record)
             case NamespaceRemove():
-                pipe.hdel(keys.namespaces(cluster), change.name)
+                batch.drop(keys.namespaces(cluster), change.name)
             case EventPush():
                 for object_id in change.object_ids:
                     key = keys.events(cluster, object_id)
-                    pipe.lpush(key, change.record)
-                    pipe.ltrim(key, 0, EVENTS_PER_OBJECT - 1)
-                    pipe.expire(key, EVENT_TTL_SECONDS)
+                    batch.unlinks.discard(key)
+                    batch.pushes.setdefault(key, []).append(change.record)
             case FeedEntry():
-                pipe.xadd(
-                    self._stream(cluster, change),
-                    _fields(change),
-                    maxlen=self.feed_length,
-                    approximate=True,
-                )
+                batch.entries.append((self._stream(cluster, change), change))
 
     async def apply(self, cluster: str, changes: Sequence[Change]) -> None:
         if not changes:
             return
+        batch = _Batch()
+        for change in changes:
+            self._fold(batch, cluster, change)
         async with self.client.pipeline(transaction=True) as pipe:
-            for change in changes:
-                self._queue(pipe, cluster, change)
+            batch.queue(pipe, self.feed_length)
             await pipe.execute()
 
     async def replace_cluster(self, cluster: str, changes: Sequence[Change]) -> int:
@@ -122,51 +168,15 @@ class StoreWriter:
             async for key in self.client.scan_iter(self.keys.cluster_pattern(cluster), count=1000)
         ]
         entries = _differences(previous, changes)
+        batch = _Batch()
+        for change in (*changes, *entries):
+            self._fold(batch, cluster, change)
         async with self.client.pipeline(transaction=True) as pipe:
             for chunk in _chunks(stale, _BULK):
                 pipe.unlink(*chunk)
-            self._queue_bulk(pipe, cluster, changes)
-            for entry in entries:
-                self._queue(pipe, cluster, entry)
+            batch.queue(pipe, self.feed_length)
             await pipe.execute()
         return len(entries)
-
-    def _queue_bulk(self, pipe: Any, cluster: str, changes: Sequence[Change]) -> None:
-        """A full cluster as a few hundred HSETs of a thousand fields, not a million commands."""
-        keys = self.keys
-        hashes: dict[str, dict[str, bytes]] = {}
-        counts: dict[str, dict[str, int]] = {}
-
-        def put(key: str, field: str, value: bytes) -> None:
-            hashes.setdefault(key, {})[field] = value
-
-        def count(key: str, field: str) -> None:
-            bucket = counts.setdefault(key, {})
-            bucket[field] = bucket.get(field, 0) + 1
-
-        for change in changes:
-            match change:
-                case WorkloadUpsert():
-                    put(keys.workloads(cluster), change.id, change.record)
-                    put(keys.workload_index(cluster), change.id, change.index)
-                    put(keys.workload_labels(cluster), change.id, change.labels)
-                    count(keys.workload_counts(cluster), change.count_after)
-                case PodUpsert():
-                    put(keys.pods(cluster), change.id, change.record)
-                    for field in change.counts_after:
-                        count(keys.pod_counts(cluster), field)
-                case NodeUpsert():
-                    put(keys.nodes(cluster), change.name, change.record)
-                case NamespaceUpsert():
-                    put(keys.namespaces(cluster), change.name, change.record)
-                case _:
-                    self._queue(pipe, cluster, change)
-        for key, fields in hashes.items():
-            items = list(fields.items())
-            for chunk in _chunks(items, _BULK):
-                pipe.hset(key, mapping=dict(chunk))
-        for key, totals in counts.items():
-            pipe.hset(key, mapping={field: str(value) for field, value in totals.items()})
 
     async def put_cluster(self, name: str, record: bytes, entry: FeedEntry | None) -> None:
         async with self.client.pipeline(transaction=True) as pipe:
@@ -174,7 +184,7 @@ class StoreWriter:
             if entry is not None:
                 pipe.xadd(
                     self.keys.cluster_feed,
-                    _fields(entry),
+                    _encoded(entry),
                     maxlen=self.feed_length,
                     approximate=True,
                 )
@@ -215,8 +225,8 @@ def _text(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
 
 
-def _fields(entry: FeedEntry) -> dict[Any, Any]:
-    return dict(entry.fields)
+def _encoded(entry: FeedEntry) -> dict[Any, Any]:
+    return dict(feed.encode(entry))
 
 
 def _chunks(items: Sequence[Any], size: int) -> list[Sequence[Any]]:

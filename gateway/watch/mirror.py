@@ -209,6 +209,8 @@ class ClusterMirror:
         self._new_events: list[tuple[tuple[str, str, str], Obj]] = []
         self._timers: list[tuple[datetime, str, tuple[str, ...]]] = []
         self._timer_due: dict[tuple[str, ...], datetime] = {}
+        self._stamp = ""
+        """The time written on the feed entries of the flush under way."""
 
     # ---- input -------------------------------------------------------------
 
@@ -558,6 +560,7 @@ class ClusterMirror:
         return self._flush(now or self.clock(), full=True)
 
     def _flush(self, now: datetime, *, full: bool) -> list[Change]:
+        self._stamp = feed.now_text()
         self._run_timers(now)
         changes: list[Change] = []
         if not full:
@@ -662,10 +665,11 @@ class ClusterMirror:
         now_status: tuple[str, str] = (str(record["phase"]), str(record["displayReason"]))
         if not full:
             if entry.written is None:
-                changes.append(feed.pod_entry(feed.ADDED, record))
+                changes.append(feed.pod_entry(feed.ADDED, record, at=self._stamp))
             elif entry.written != now_status:
+                old_phase, old_reason = entry.written
                 changes.append(
-                    feed.pod_entry(feed.CHANGED, record, entry.written[0], entry.written[1])
+                    feed.pod_entry(feed.CHANGED, record, old_phase, old_reason, at=self._stamp)
                 )
         entry.digest, entry.counted, entry.written = digest, counted, now_status
         return changes
@@ -745,11 +749,15 @@ class ClusterMirror:
         ]
         if not full:
             if previous is None:
-                changes.append(feed.workload_entry(feed.ADDED, record))
+                changes.append(feed.workload_entry(feed.ADDED, record, at=self._stamp))
             elif (previous.status, previous.reason) != (state.status, state.reason):
                 changes.append(
                     feed.workload_entry(
-                        feed.CHANGED, record, previous.status.value, previous.reason
+                        feed.CHANGED,
+                        record,
+                        previous.status.value,
+                        previous.reason,
+                        at=self._stamp,
                     )
                 )
         entry.state, entry.digest = state, digest

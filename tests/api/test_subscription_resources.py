@@ -6,9 +6,12 @@ import asyncio
 import gc
 import json
 
+import orjson
 import redis.asyncio as redis
 
 from gateway.redis_server import EmbeddedRedis
+from gateway.store import feed
+from gateway.store.changes import FeedEntry
 from gateway.store.hub import WORKLOADS, FeedEvent, FeedHub, SlowConsumer
 from gateway.store.keys import Keys
 from schema.context import Limits
@@ -49,23 +52,26 @@ async def test_slow_websocket_consumer_gets_a_clear_error(
     await publish(redis_client, mirror)
     stored = await redis_client.hget(Keys().workloads("sim-1"), "Deployment/shop/web")
     assert isinstance(stored, bytes)
-    record = stored.decode()
+    record = orjson.loads(stored)
     async with running_gateway(redis_server.url, limits=Limits(subscription_buffer=20)) as gw:
         async with transport_ws(gw.websocket) as ws:
             operation = await ws.subscribe(CHANGES)
             await settle()
             async with redis_client.pipeline(transaction=False) as pipe:
                 for index in range(4000):
-                    fields = {
-                        "type": "changed",
-                        "id": f"Deployment/shop/burst-{index}",
-                        "oldStatus": "Running",
-                        "newStatus": "Not Ready",
-                        "reason": "CrashLoopBackOff",
-                        "message": "x" * 200,
-                        "record": record,
-                    }
-                    pipe.xadd(Keys().workload_feed("sim-1"), fields)  # type: ignore[arg-type]
+                    entry = FeedEntry(
+                        "workloads",
+                        {
+                            "type": "changed",
+                            "id": f"Deployment/shop/burst-{index}",
+                            "oldStatus": "Running",
+                            "newStatus": "Not Ready",
+                            "reason": "CrashLoopBackOff",
+                            "message": "x" * 200,
+                            "record": record,
+                        },
+                    )
+                    pipe.xadd(Keys().workload_feed("sim-1"), dict(feed.encode(entry)))  # type: ignore[arg-type]
                 await pipe.execute()
             codes = []
             while True:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import redis.asyncio as redis
 
 from gateway.store.keys import Keys
@@ -14,7 +16,7 @@ from tests.store.test_mirror import WEB, fleet_mirror, web_pod
 KEYS = Keys("test")
 
 
-async def read_feed(client: redis.Redis, cluster: str = "sim-1") -> list[dict[str, str]]:
+async def read_feed(client: redis.Redis, cluster: str = "sim-1") -> list[dict[str, Any]]:
     return await stream_of(client, KEYS.workload_feed(cluster))
 
 
@@ -54,7 +56,7 @@ async def test_full_write_then_changes_keep_indexes_and_counts_exact(
         ("added", "", "Running"),
         ("changed", "Running", "Not Ready"),
     ]
-    assert load(entries[-1]["record"])["reason"] == "CrashLoopBackOff"
+    assert entries[-1]["record"]["reason"] == "CrashLoopBackOff"
 
 
 async def test_rewrite_reports_what_changed_while_nobody_wrote(redis_client: redis.Redis) -> None:

@@ -114,5 +114,5 @@ def status_of(
     return read
 
 
-async def feed_entries(client: redis.Redis, cluster: str) -> list[dict[str, str]]:
+async def feed_entries(client: redis.Redis, cluster: str) -> list[dict[str, Any]]:
     return await stream_of(client, Keys().workload_feed(cluster))
