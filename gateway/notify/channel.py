@@ -41,7 +41,6 @@ class Channel:
         self.on_rejected = on_rejected
         self._queue: asyncio.Queue[Notice] = asyncio.Queue()
         self._current: asyncio.Task[None] | None = None
-        self.posted = 0
         self.digests = 0
 
     def put(self, notice: Notice) -> None:
@@ -114,5 +113,4 @@ class Channel:
         except PostRejected:
             await self.on_rejected(notice)
             return
-        self.posted += 1
         await self.after_post(notice)

@@ -85,11 +85,6 @@ class WorkloadTransition:
     def key(self) -> WorkloadKey:
         return (self.cluster, self.kind, self.namespace, self.name)
 
-    @property
-    def severity(self) -> Severity:
-        """A recovery is as important as the problem it ends."""
-        return max(status_severity(self.old_status), status_severity(self.new_status))
-
 
 @dataclass(frozen=True, slots=True)
 class PodTransition:
@@ -120,10 +115,6 @@ class ReachabilityTransition:
     since: datetime | None
     error: str
     time: datetime | None
-
-    @property
-    def severity(self) -> Severity:
-        return Severity.EXCEPTION
 
 
 Transition = WorkloadTransition | PodTransition | ReachabilityTransition

@@ -123,7 +123,6 @@ class StateFile:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = asyncio.Lock()
-        self.saves = 0
 
     def load(self) -> NotifierState:
         """The saved state; a fresh one if there is none or it is unreadable (moved aside)."""
@@ -146,7 +145,6 @@ class StateFile:
         data = state.to_bytes()
         async with self._lock:
             await asyncio.to_thread(_replace, self.path, data)
-            self.saves += 1
 
 
 def _replace(path: Path, data: bytes) -> None:
