@@ -18,7 +18,7 @@ from gateway.notify.channel import Channel
 from gateway.notify.config import NotifierConfig
 from gateway.notify.feed import FeedItem, GatewayFeed, Received, Restarted, SnapshotTaken
 from gateway.notify.formats import FORMATS
-from gateway.notify.model import STREAMS, WORKLOADS
+from gateway.notify.model import CLUSTERS, STREAMS, WORKLOADS
 from gateway.notify.notices import Notice, NoticeKind
 from gateway.notify.ratelimit import TokenBucket
 from gateway.notify.state import StateFile
@@ -153,6 +153,8 @@ class Notifier:
         elif isinstance(item, Restarted):
             self._latest.pop(item.stream, None)
             self.state.cursors.pop(item.stream, None)
+            if item.stream == CLUSTERS:
+                self.triage.forget_clusters()
             self._dirty = True
 
     def _advance(self, stream: str, cursor: str) -> None:

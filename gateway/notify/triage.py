@@ -261,6 +261,12 @@ class Triage:
             ids = [p.id for p in group]
             verdict.notices.append(notices.pod_warning(None, cluster, namespace, group, ids))
 
+    def forget_clusters(self) -> None:
+        """The cluster feed lost its history: whether a cluster is still down is unknown."""
+        for incidents in (self.incidents, self.state.incidents):
+            for key in [k for k in incidents if k.startswith("c:")]:
+                del incidents[key]
+
     # ---- summaries -----------------------------------------------------------------
 
     def summary(

@@ -179,3 +179,13 @@ def test_a_summary_replaces_what_the_bot_believed() -> None:
         "w:sim-1/Deployment/shop/web",
     ]
     assert triage().summary((), gap=False, error="") is None, "a quiet start says nothing"
+
+
+def test_a_cluster_feed_that_lost_its_history_forgets_which_clusters_were_down() -> None:
+    judge = triage()
+    posted(judge, judge.judge(batch(reachability(False))))
+    assert "c:sim-1" in judge.state.incidents
+    judge.forget_clusters()
+    assert judge.state.incidents == {}
+    [up] = judge.judge(batch(reachability(True, at=60))).notices
+    assert up.headline == "Cluster sim-1 is reachable again", "how long is unknown"
