@@ -78,8 +78,14 @@ class ClusterWatcher:
         self._last_heartbeat = 0.0
 
     # The reflectors' sink: the mirror takes the objects, the loop wakes to flush them.
-    def replace(self, kind: str, items: list[Obj]) -> None:
-        self.mirror.replace(kind, items)
+    def begin_listing(self, kind: str) -> None:
+        self.mirror.begin_listing(kind)
+
+    def list_page(self, kind: str, items: list[Obj]) -> None:
+        self.mirror.list_page(kind, items)
+
+    def end_listing(self, kind: str) -> None:
+        self.mirror.end_listing(kind)
         self._wake.set()
 
     def apply(self, kind: str, event_type: str, obj: Obj) -> None:

@@ -209,6 +209,7 @@ class ClusterMirror:
         self._new_events: list[tuple[tuple[str, str, str], Obj]] = []
         self._timers: list[tuple[datetime, str, tuple[str, ...]]] = []
         self._timer_due: dict[tuple[str, ...], datetime] = {}
+        self._listing: dict[str, set[tuple[str, str]]] = {}
         self._stamp = ""
         """The time written on the feed entries of the flush under way."""
 
@@ -216,14 +217,34 @@ class ClusterMirror:
 
     def replace(self, kind: str, items: Iterable[Obj]) -> None:
         """A full list: everything in it upserted, everything of this kind not in it removed."""
-        if kind == "Event":
-            self._replace_events(items)
-            return
-        seen: set[tuple[str, str]] = set()
+        self.begin_listing(kind)
+        self.list_page(kind, items)
+        self.end_listing(kind)
+
+    def begin_listing(self, kind: str) -> None:
+        """A relist starts; pages follow. Pages are taken one by one so that a list of
+        100,000 pods never sits in memory whole."""
+        self._listing[kind] = set()
+
+    def list_page(self, kind: str, items: Iterable[Obj]) -> None:
+        seen = self._listing.setdefault(kind, set())
         for item in items:
+            if kind == "Event":
+                seen.add(("", _event_uid(item)))
+                self._add_event(item)
+                continue
             meta = _meta(item)
             seen.add((as_str(meta.get("namespace")), as_str(meta.get("name"))))
             self.apply(kind, "ADDED", item)
+
+    def end_listing(self, kind: str) -> None:
+        """Whatever the list did not contain is gone."""
+        seen = self._listing.pop(kind, set())
+        if kind == "Event":
+            listed = {uid for _, uid in seen}
+            for target, events in list(self._events.items()):
+                self._events[target] = [e for e in events if _event_uid(e) in listed]
+            return
         for key in self._keys_of(kind) - seen:
             self._remove(kind, key[0], key[1])
 
@@ -515,14 +536,6 @@ class ClusterMirror:
             entry = self.pods.get((namespace, name))
             if entry is not None and entry.raw is not None:
                 self._upsert_pod(namespace, name, entry.raw)
-
-    def _replace_events(self, items: Iterable[Obj]) -> None:
-        listed: set[str] = set()
-        for item in items:
-            listed.add(_event_uid(item))
-            self._add_event(item)
-        for target, events in list(self._events.items()):
-            self._events[target] = [e for e in events if _event_uid(e) in listed]
 
     def _forget_event(self, event: Obj) -> None:
         target = self._event_target(event)

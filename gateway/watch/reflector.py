@@ -33,7 +33,11 @@ READ_TIMEOUT_SECONDS = 90
 
 
 class Sink(Protocol):
-    def replace(self, kind: str, items: list[Obj]) -> None: ...
+    def begin_listing(self, kind: str) -> None: ...
+
+    def list_page(self, kind: str, items: list[Obj]) -> None: ...
+
+    def end_listing(self, kind: str) -> None: ...
 
     def apply(self, kind: str, event_type: str, obj: Obj) -> None: ...
 
@@ -157,9 +161,11 @@ class Reflector:
     async def list_all(self) -> str:
         """Every page of one snapshot; a continue token that expired mid-way starts over."""
         started = time.perf_counter()
-        items: list[Obj] = []
+        listed = 0
         token = ""
         version = ""
+        kind = self.resource.kind
+        self.sink.begin_listing(kind)
         while True:
             params: dict[str, Any] = {
                 "limit": self.page_size,
@@ -174,16 +180,17 @@ class Reflector:
                 response.release()
             metadata = page.get("metadata") or {}
             version = str(metadata.get("resourceVersion") or version)
-            kind = self.resource.kind
-            for item in page.get("items") or ():
+            items = page.get("items") or []
+            for item in items:
                 item.setdefault("kind", kind)
-                items.append(item)
+            self.sink.list_page(kind, items)
+            listed += len(items)
             token = str(metadata.get("continue") or "")
             if not token:
                 break
-        self.sink.replace(self.resource.kind, items)
+        self.sink.end_listing(kind)
         self.stats.lists += 1
-        self.stats.listed_objects = len(items)
+        self.stats.listed_objects = listed
         self.stats.last_list_seconds = time.perf_counter() - started
         self.stats.resource_version = version
         self.synced.set()
