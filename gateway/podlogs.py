@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from typing import Any
 
 import aiohttp
+import orjson
 from kubernetes_asyncio import client
-from kubernetes_asyncio.client.exceptions import ApiException
 
 from gateway.watch.clusters import ClusterConfigError, ClusterSource, api_client
 
@@ -67,35 +67,41 @@ class PodLogs:
         if since_seconds is not None:
             optional["since_seconds"] = since_seconds
         try:
-            text = await api.read_namespaced_pod_log(
+            response: aiohttp.ClientResponse = await api.read_namespaced_pod_log(  # type: ignore[assignment]
                 pod,
                 namespace,
                 tail_lines=tail_lines,
                 limit_bytes=MAX_BYTES,
                 previous=previous,
                 _request_timeout=TIMEOUT_SECONDS,
+                _preload_content=False,
                 **optional,
             )
-        except ApiException as error:
-            code = {404: "NOT_FOUND", 400: "BAD_USER_INPUT"}.get(error.status, "UNAVAILABLE")
-            raise LogError(f"cluster {cluster} refused the logs: {_reason(error)}", code) from error
+            try:
+                body: bytes = await response.read()
+            finally:
+                response.release()
         except (aiohttp.ClientError, TimeoutError, OSError) as error:
             raise LogError(
                 f"cluster {cluster} is unreachable for logs: {error}", "UNAVAILABLE"
             ) from error
-        return str(text)
+        if response.status >= 400:
+            code = {404: "NOT_FOUND", 400: "BAD_USER_INPUT"}.get(response.status, "UNAVAILABLE")
+            raise LogError(
+                f"cluster {cluster} refused the logs: {_reason(body, response.status)}", code
+            )
+        return body.decode("utf-8", errors="replace")
 
     async def close(self) -> None:
         for api in self._clients.values():
             await api.close()
 
 
-def _reason(error: ApiException) -> str:
-    body = error.body.decode() if isinstance(error.body, bytes) else str(error.body or "")
+def _reason(body: bytes, status: int) -> str:
+    """The Status object's message: read raw, because the client would turn a one-line JSON
+    log into Python's repr and an empty (204) answer into "None"."""
     try:
-        import orjson
-
         message = orjson.loads(body).get("message")
-    except (ValueError, AttributeError):
+    except (orjson.JSONDecodeError, AttributeError):
         message = None
-    return str(message or error.reason or error.status)
+    return str(message or body[:200].decode("utf-8", errors="replace") or f"HTTP {status}")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import redis.asyncio as redis
 from redis.exceptions import BusyLoadingError
@@ -68,7 +68,7 @@ class StoreLink:
             return False
         return True
 
-    async def replace(self, cluster: str, changes: Sequence[Change]) -> bool:
+    async def replace(self, cluster: str, changes: Iterable[Change]) -> bool:
         if not self.healthy:
             return False
         try:
@@ -77,10 +77,7 @@ class StoreLink:
         except OUTAGE_ERRORS as error:
             self._lost("replace", cluster, error)
             return False
-        log.info(
-            "cluster written in full",
-            extra={"cluster": cluster, "records": len(changes), "feed_entries": entries},
-        )
+        log.info("cluster written in full", extra={"cluster": cluster, "feed_entries": entries})
         return True
 
     async def put_cluster(self, name: str, record: bytes, entry: FeedEntry | None) -> bool:

@@ -64,19 +64,19 @@ def counts_record(counts: Counts) -> Record:
 def template_images(obj: Obj) -> list[str]:
     """Images of the pod template (Job templates nest one level deeper in CronJobs)."""
     spec = obj.get("spec")
-    spec = spec if isinstance(spec, Mapping) else EMPTY
+    spec = spec if isinstance(spec, dict) else EMPTY
     template = spec.get("template")
-    if not isinstance(template, Mapping):
+    if not isinstance(template, dict):
         job = spec.get("jobTemplate")
-        job_spec = job.get("spec") if isinstance(job, Mapping) else None
-        template = job_spec.get("template") if isinstance(job_spec, Mapping) else None
-    pod_spec = template.get("spec") if isinstance(template, Mapping) else None
-    if not isinstance(pod_spec, Mapping):
+        job_spec = job.get("spec") if isinstance(job, dict) else None
+        template = job_spec.get("template") if isinstance(job_spec, dict) else None
+    pod_spec = template.get("spec") if isinstance(template, dict) else None
+    if not isinstance(pod_spec, dict):
         return []
     images: list[str] = []
     for key in ("initContainers", "containers"):
         for container in pod_spec.get(key) or ():
-            if isinstance(container, Mapping):
+            if isinstance(container, dict):
                 image = as_str(container.get("image"))
                 if image and image not in images:
                     images.append(image)
@@ -87,11 +87,11 @@ def _kind_fields(obj: Obj) -> Record:
     """The handful of spec/status fields each kind's page shows."""
     kind = obj.get("kind")
     spec = obj.get("spec")
-    spec = spec if isinstance(spec, Mapping) else EMPTY
+    spec = spec if isinstance(spec, dict) else EMPTY
     status = obj.get("status")
-    status = status if isinstance(status, Mapping) else EMPTY
+    status = status if isinstance(status, dict) else EMPTY
     strategy = spec.get("strategy") or spec.get("updateStrategy")
-    strategy_type = as_str(strategy.get("type")) if isinstance(strategy, Mapping) else ""
+    strategy_type = as_str(strategy.get("type")) if isinstance(strategy, dict) else ""
     if kind == "CronJob":
         return {
             "schedule": as_str(spec.get("schedule")),
@@ -128,7 +128,7 @@ def workload_record(
     jobs: Sequence[str] = (),
 ) -> Record:
     meta = obj.get("metadata")
-    meta = meta if isinstance(meta, Mapping) else EMPTY
+    meta = meta if isinstance(meta, dict) else EMPTY
     labels = meta.get("labels")
     record: Record = {
         "cluster": cluster,
@@ -136,7 +136,7 @@ def workload_record(
         "namespace": state.namespace,
         "name": state.name,
         "uid": state.uid,
-        "labels": dict(labels) if isinstance(labels, Mapping) else {},
+        "labels": dict(labels) if isinstance(labels, dict) else {},
         "status": state.status.value,
         "reason": state.reason,
         "message": state.message,
@@ -186,7 +186,7 @@ def pod_record(
 def _state_of(state: Obj) -> tuple[str, str, str, int | None]:
     for name in ("running", "waiting", "terminated"):
         detail = state.get(name)
-        if isinstance(detail, Mapping):
+        if isinstance(detail, dict):
             code = detail.get("exitCode")
             return (
                 name,
@@ -200,17 +200,17 @@ def _state_of(state: Obj) -> tuple[str, str, str, int | None]:
 def container_records(pod: Obj) -> list[ContainerRecord]:
     """One summary per container status, init containers first, as kubectl describe lists them."""
     status = pod.get("status")
-    status = status if isinstance(status, Mapping) else EMPTY
+    status = status if isinstance(status, dict) else EMPTY
     found: list[ContainerRecord] = []
     for key, init in (("initContainerStatuses", True), ("containerStatuses", False)):
         for cs in status.get(key) or ():
-            if not isinstance(cs, Mapping):
+            if not isinstance(cs, dict):
                 continue
             state = cs.get("state")
-            name, reason, message, code = _state_of(state if isinstance(state, Mapping) else EMPTY)
+            name, reason, message, code = _state_of(state if isinstance(state, dict) else EMPTY)
             last = cs.get("lastState")
-            last_done = last.get("terminated") if isinstance(last, Mapping) else None
-            last_done = last_done if isinstance(last_done, Mapping) else None
+            last_done = last.get("terminated") if isinstance(last, dict) else None
+            last_done = last_done if isinstance(last_done, dict) else None
             last_code = last_done.get("exitCode") if last_done else None
             found.append(
                 {
@@ -235,19 +235,19 @@ def container_records(pod: Obj) -> list[ContainerRecord]:
 
 def node_record(cluster: str, node: Obj, health: NodeHealth) -> Record:
     meta = node.get("metadata")
-    meta = meta if isinstance(meta, Mapping) else EMPTY
+    meta = meta if isinstance(meta, dict) else EMPTY
     spec = node.get("spec")
-    spec = spec if isinstance(spec, Mapping) else EMPTY
+    spec = spec if isinstance(spec, dict) else EMPTY
     labels = meta.get("labels")
-    labels = labels if isinstance(labels, Mapping) else EMPTY
+    labels = labels if isinstance(labels, dict) else EMPTY
     roles = sorted(
         key.split("/", 1)[1]
         for key in labels
         if isinstance(key, str) and key.startswith("node-role.kubernetes.io/")
     )
     status = node.get("status")
-    info = status.get("nodeInfo") if isinstance(status, Mapping) else None
-    info = info if isinstance(info, Mapping) else EMPTY
+    info = status.get("nodeInfo") if isinstance(status, dict) else None
+    info = info if isinstance(info, dict) else EMPTY
     return {
         "cluster": cluster,
         "name": as_str(meta.get("name")),
@@ -265,14 +265,14 @@ def node_record(cluster: str, node: Obj, health: NodeHealth) -> Record:
 
 def namespace_record(cluster: str, namespace: Obj) -> Record:
     meta = namespace.get("metadata")
-    meta = meta if isinstance(meta, Mapping) else EMPTY
+    meta = meta if isinstance(meta, dict) else EMPTY
     status = namespace.get("status")
     labels = meta.get("labels")
     return {
         "cluster": cluster,
         "name": as_str(meta.get("name")),
-        "phase": as_str(status.get("phase")) if isinstance(status, Mapping) else "",
-        "labels": dict(labels) if isinstance(labels, Mapping) else {},
+        "phase": as_str(status.get("phase")) if isinstance(status, dict) else "",
+        "labels": dict(labels) if isinstance(labels, dict) else {},
         "created": as_str(meta.get("creationTimestamp")) or None,
     }
 
@@ -280,9 +280,9 @@ def namespace_record(cluster: str, namespace: Obj) -> Record:
 def event_record(event: Obj) -> Record:
     """The fields a person reads in ``kubectl get events``, plus the timestamps rules use."""
     involved = event.get("involvedObject") or event.get("regarding")
-    involved = involved if isinstance(involved, Mapping) else EMPTY
+    involved = involved if isinstance(involved, dict) else EMPTY
     series = event.get("series")
-    series = series if isinstance(series, Mapping) else EMPTY
+    series = series if isinstance(series, dict) else EMPTY
     last_seen = (
         as_str(series.get("lastObservedTime"))
         or as_str(event.get("lastTimestamp"))
@@ -290,7 +290,7 @@ def event_record(event: Obj) -> Record:
         or as_str(event.get("firstTimestamp"))
     )
     meta = event.get("metadata")
-    meta = meta if isinstance(meta, Mapping) else EMPTY
+    meta = meta if isinstance(meta, dict) else EMPTY
     return {
         "uid": as_str(meta.get("uid")) or as_str(meta.get("name")),
         "type": as_str(event.get("type")) or "Normal",

@@ -8,7 +8,7 @@ entry for every difference between what Redis held and the new truth.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +34,10 @@ from gateway.store.keys import Keys
 EVENTS_PER_OBJECT = 20
 EVENT_TTL_SECONDS = 3600
 _BULK = 1000
+_STAGED_CHUNK = 5000
+_STAGING = "\x00staging"
+"""Staging keys sit beside the cluster's (the stem differs after the name), so the
+cluster's own SCAN pattern never matches them."""
 
 
 @dataclass(slots=True)
@@ -155,28 +159,65 @@ class StoreWriter:
             batch.queue(pipe, self.feed_length)
             await pipe.execute()
 
-    async def replace_cluster(self, cluster: str, changes: Sequence[Change]) -> int:
+    async def replace_cluster(self, cluster: str, changes: Iterable[Change]) -> int:
         """Make Redis hold exactly ``changes`` for this cluster; returns feed entries written.
 
-        Reads what Redis held before, so transitions that happened while nobody was
-        writing (a gateway restart, a Redis outage, a relist) still reach the feed.
+        The new state is written in chunks under staging keys nobody reads, then swapped
+        in with one transaction (old keys dropped, staging keys renamed, feed entries
+        added): readers see the old cluster or the new one, never a mix, and neither
+        this process nor Redis holds a whole cluster's commands at once. Feed entries
+        come from comparing with what Redis held before, so transitions that happened
+        while nobody was writing (a restart, a Redis outage, a relist) still reach the
+        feed.
         """
         before = await self.client.hgetall(self.keys.workload_index(cluster))
         previous = {_text(k): orjson.loads(v) for k, v in before.items()}
+        staging = f"{cluster}{_STAGING}"
+        await self._unlink_matching(self.keys.cluster_pattern(staging))
+        entries: list[FeedEntry] = []
+        seen: set[str] = set()
+        batch = _Batch()
+        for folded, change in enumerate(changes, 1):
+            if isinstance(change, WorkloadUpsert):
+                seen.add(change.id)
+                entry = _difference(previous.get(change.id), change)
+                if entry is not None:
+                    entries.append(entry)
+            self._fold(batch, staging, change)
+            if folded % _STAGED_CHUNK == 0:
+                await self._execute(batch)
+                batch = _Batch()
+        await self._execute(batch)
+        entries.extend(_disappeared(previous, seen))
+        staged = [
+            _text(key)
+            async for key in self.client.scan_iter(self.keys.cluster_pattern(staging), count=1000)
+        ]
         stale = [
-            key
+            _text(key)
             async for key in self.client.scan_iter(self.keys.cluster_pattern(cluster), count=1000)
         ]
-        entries = _differences(previous, changes)
-        batch = _Batch()
-        for change in (*changes, *entries):
-            self._fold(batch, cluster, change)
+        swap = _Batch()
+        swap.entries = [(self._stream(cluster, entry), entry) for entry in entries]
+        stem, staged_stem = self.keys.stem(cluster), self.keys.stem(staging)
         async with self.client.pipeline(transaction=True) as pipe:
             for chunk in _chunks(stale, _BULK):
                 pipe.unlink(*chunk)
-            batch.queue(pipe, self.feed_length)
+            for key in staged:
+                pipe.rename(key, stem + key[len(staged_stem) :])
+            swap.queue(pipe, self.feed_length)
             await pipe.execute()
         return len(entries)
+
+    async def _execute(self, batch: _Batch) -> None:
+        async with self.client.pipeline(transaction=False) as pipe:
+            batch.queue(pipe, self.feed_length)
+            await pipe.execute()
+
+    async def _unlink_matching(self, pattern: str) -> None:
+        found = [key async for key in self.client.scan_iter(pattern, count=1000)]
+        for chunk in _chunks(found, _BULK):
+            await self.client.unlink(*chunk)
 
     async def put_cluster(self, name: str, record: bytes, entry: FeedEntry | None) -> None:
         async with self.client.pipeline(transaction=True) as pipe:
@@ -191,21 +232,17 @@ class StoreWriter:
             await pipe.execute()
 
 
-def _differences(previous: dict[str, Any], changes: Sequence[Change]) -> list[FeedEntry]:
+def _difference(before: Any, change: WorkloadUpsert) -> FeedEntry | None:
+    status, reason = orjson.loads(change.index)[:2]
+    if before is None:
+        return feed.workload_entry(feed.ADDED, orjson.loads(change.record))
+    if before[0] != status or before[1] != reason:
+        return feed.workload_entry(feed.CHANGED, orjson.loads(change.record), before[0], before[1])
+    return None
+
+
+def _disappeared(previous: dict[str, Any], seen: set[str]) -> list[FeedEntry]:
     entries: list[FeedEntry] = []
-    seen: set[str] = set()
-    for change in changes:
-        if not isinstance(change, WorkloadUpsert):
-            continue
-        seen.add(change.id)
-        status, reason = orjson.loads(change.index)[:2]
-        before = previous.get(change.id)
-        if before is None:
-            entries.append(feed.workload_entry(feed.ADDED, orjson.loads(change.record)))
-        elif before[0] != status or before[1] != reason:
-            entries.append(
-                feed.workload_entry(feed.CHANGED, orjson.loads(change.record), before[0], before[1])
-            )
     for gone in sorted(set(previous) - seen):
         kind, namespace, name = gone.split("/", 2)
         status, reason = previous[gone][:2]

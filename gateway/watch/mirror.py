@@ -16,7 +16,7 @@ being baked in, so a node change needs no pod manifest.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -563,39 +563,41 @@ class ClusterMirror:
 
     def flush(self, now: datetime | None = None) -> list[Change]:
         """What changed since the last flush, ready for the store."""
-        return self._flush(now or self.clock(), full=False)
+        return list(self._changes(now or self.clock(), full=False))
 
-    def snapshot(self, now: datetime | None = None) -> list[Change]:
-        """Everything, as upserts (for a full rewrite); afterwards flushes continue from here."""
+    def snapshot(self, now: datetime | None = None) -> Iterator[Change]:
+        """Everything, as upserts, produced as it is consumed (a full rewrite streams it).
+
+        The set of objects is fixed when iteration starts; changes that arrive while it
+        is consumed are left for the next flush.
+        """
         self._dirty_everything()
         self._dirty.nodes.update(self.nodes)
         self._dirty.namespaces.update(self.namespaces)
-        return self._flush(now or self.clock(), full=True)
+        return self._changes(now or self.clock(), full=True)
 
-    def _flush(self, now: datetime, *, full: bool) -> list[Change]:
+    def _changes(self, now: datetime, *, full: bool) -> Iterator[Change]:
         self._stamp = feed.now_text()
         self._run_timers(now)
-        changes: list[Change] = []
+        dirty, self._dirty = self._dirty, _Dirty()
+        removed, self._removed = self._removed, []
         if not full:
-            changes.extend(self._removed)
-        self._removed = []
-        for name in sorted(self._dirty.namespaces):
+            yield from removed
+        for name in sorted(dirty.namespaces):
             if name in self.namespaces:
-                changes.append(NamespaceUpsert(name, self.namespaces[name]))
-        for name in sorted(self._dirty.nodes):
+                yield NamespaceUpsert(name, self.namespaces[name])
+        for name in sorted(dirty.nodes):
             if name in self.nodes:
-                changes.append(NodeUpsert(name, self.nodes[name].record))
-        for pod_key in sorted(self._dirty.pods):
+                yield NodeUpsert(name, self.nodes[name].record)
+        for pod_key in sorted(dirty.pods):
             pod = self.pods.get(pod_key)
             if pod is not None:
-                changes.extend(self._pod_changes(pod_key, pod, full))
-        for workload_key in sorted(self._dirty.workloads):
+                yield from self._pod_changes(pod_key, pod, full)
+        for workload_key in sorted(dirty.workloads):
             workload = self.workloads.get(workload_key)
             if workload is not None:
-                changes.extend(self._workload_changes(workload_key, workload, now, full))
-        changes.extend(self._event_changes(full))
-        self._dirty = _Dirty()
-        return changes
+                yield from self._workload_changes(workload_key, workload, now, full)
+        yield from self._event_changes(full)
 
     def _schedule(self, due: datetime, kind: str, key: tuple[str, ...]) -> None:
         """One timer per object and due time, however often the object is re-judged."""

@@ -46,7 +46,7 @@ def feed(changes: list[Change], stream: str = "workloads") -> list[dict[str, str
 
 
 def test_snapshot_holds_every_record_and_no_feed_entries() -> None:
-    changes = fleet_mirror().snapshot()
+    changes = list(fleet_mirror().snapshot())
     records = workloads(changes)
     assert records[WEB]["status"] == "Running"
     assert records[WEB]["pods"] == [f"web-7d9f8b6c5d-p{i}" for i in range(3)]
@@ -60,7 +60,7 @@ def test_snapshot_holds_every_record_and_no_feed_entries() -> None:
 
 def test_pod_change_rejudges_its_deployment_through_the_replica_set() -> None:
     mirror = fleet_mirror()
-    mirror.snapshot()
+    list(mirror.snapshot())
     mirror.apply("Pod", "MODIFIED", web_pod(1, statuses=[o.crash_loop("web")], phase="Running"))
     changes = mirror.flush()
     record = workloads(changes)[WEB]
@@ -83,7 +83,7 @@ def test_pod_change_rejudges_its_deployment_through_the_replica_set() -> None:
 
 def test_unchanged_objects_write_nothing() -> None:
     mirror = fleet_mirror()
-    mirror.snapshot()
+    list(mirror.snapshot())
     mirror.replace("Pod", [web_pod(i) for i in range(3)])
     mirror.replace("Deployment", [o.deployment()])
     assert mirror.flush() == []
@@ -91,7 +91,7 @@ def test_unchanged_objects_write_nothing() -> None:
 
 def test_node_going_not_ready_turns_owners_exception_without_pod_events() -> None:
     mirror = fleet_mirror()
-    mirror.snapshot()
+    list(mirror.snapshot())
     mirror.apply("Node", "MODIFIED", o.node("worker-2", ready="Unknown"))
     changes = mirror.flush()
     record = workloads(changes)[WEB]
@@ -106,7 +106,7 @@ def test_node_going_not_ready_turns_owners_exception_without_pod_events() -> Non
 
 def test_relist_removes_what_vanished_and_says_so() -> None:
     mirror = fleet_mirror()
-    mirror.snapshot()
+    list(mirror.snapshot())
     mirror.replace("Pod", [web_pod(0), web_pod(1)])
     mirror.replace("Deployment", [])
     changes = mirror.flush()
@@ -124,7 +124,7 @@ def test_relist_removes_what_vanished_and_says_so() -> None:
 
 def test_events_are_listed_under_the_pod_and_its_workload() -> None:
     mirror = fleet_mirror()
-    mirror.snapshot()
+    list(mirror.snapshot())
     mirror.apply(
         "Event",
         "ADDED",
@@ -137,7 +137,7 @@ def test_events_are_listed_under_the_pod_and_its_workload() -> None:
 
 def test_unreachable_cluster_turns_every_workload_exception_and_back() -> None:
     mirror = fleet_mirror()
-    mirror.snapshot()
+    list(mirror.snapshot())
     mirror.set_unreachable(o.NOW - timedelta(minutes=2), "connection refused")
     record = workloads(mirror.flush())[WEB]
     assert (record["status"], record["reason"]) == ("Exception", "ClusterUnreachable")
@@ -162,7 +162,7 @@ def test_a_starting_pod_is_rejudged_when_its_grace_period_ends() -> None:
         conditions=o.pod_conditions(ready=False, minutes_ago=1),
     )
     mirror.replace("Pod", [starting])
-    record = workloads(mirror.snapshot())[WEB]
+    record = workloads(list(mirror.snapshot()))[WEB]
     assert record["status"] == "Waiting"
     due = mirror.next_timer()
     assert due is not None
@@ -175,7 +175,7 @@ def test_pods_listed_before_their_owners_name_them_once_the_owners_arrive() -> N
     mirror = ClusterMirror("sim-1", lambda: o.NOW)
     mirror.replace("Node", [o.node("worker-1"), o.node("worker-2"), o.node("worker-3")])
     mirror.replace("Pod", [web_pod(0)])
-    mirror.snapshot()
+    list(mirror.snapshot())
     mirror.apply("ReplicaSet", "ADDED", o.replica_set())
     mirror.flush()
     mirror.apply("Deployment", "ADDED", o.deployment())
