@@ -72,7 +72,7 @@ async def simulator(workloads: int, kubeconfig: Path) -> AsyncIterator[str]:
         stderr=asyncio.subprocess.DEVNULL,
     )
     try:
-        while not kubeconfig.exists():
+        while not await asyncio.to_thread(kubeconfig.exists):
             if process.returncode is not None:
                 raise SystemExit("the simulated cluster did not start")
             await asyncio.sleep(0.2)
@@ -223,9 +223,8 @@ async def run(
     pods_total = int(await gateway.client.hlen(keys.pods(cluster)))
     workloads_total = int(await gateway.client.hlen(keys.workloads(cluster)))
     rss_after = rss_mib()
-    print(
-        f"first sync: {workloads_total} workloads, {pods_total} pods in {seconds:.1f} s (target < 60 s)"
-    )
+    print(f"first sync: {workloads_total} workloads, {pods_total} pods in {seconds:.1f} s")
+    print("  (target: 100,000 pods in under 60 s)")
 
     pod_memory = await memory_of(gateway.client, [keys.pods(cluster), keys.pod_counts(cluster)])
     workload_memory = await memory_of(
@@ -260,9 +259,7 @@ async def run(
     print(f"  ratio gateway/bare: {best_gateway / best_bare:.2f}x (target: within 3x)")
 
     took, broken = await node_failure(url, gateway, cluster)
-    print(
-        f"node failure at scale: {broken} workloads turned Exception within {took:.2f} s of the node going"
-    )
+    print(f"node failure at scale: {broken} workloads Exception {took:.2f} s after the node went")
 
     report = await check(gateway.settings.sources[0], gateway.client, keys)
     print(
