@@ -45,12 +45,17 @@ from kubernetes_asyncio import client
 
 from bench.direct import judge, list_cluster
 from bench.measure import Row, Spread, ms, table, verdict
-from bench.services import Endpoint, bare_endpoint, gateway, simulated_fleet, wait_until_ready
+from bench.services import (
+    Endpoint,
+    bare_endpoint,
+    gateway,
+    profiled,
+    simulated_fleet,
+    wait_until_ready,
+)
 from bench.subscribers import (
     Arrivals,
-    GraphQLSubscriber,
     close_all,
-    failures,
     open_graphql,
     open_redis,
 )
@@ -61,12 +66,14 @@ from gateway.store.keys import Keys
 from gateway.watch.clusters import api_client, from_kubeconfig
 
 SUBSCRIPTION = """subscription ($filter: WorkloadFilter) {
-  workloadStatusChanged(filter: $filter) {
+  workloadStatusChanged(filter: $filter, snapshot: true) {
     type cursor cluster kind namespace name oldStatus newStatus reason message
     workload { statusLabel counts { desired ready available } }
   }
 }"""
 KEYS = Keys("ksg")
+Profile = Callable[[], contextlib.AbstractAsyncContextManager[None]]
+"""Wraps a measurement loop: py-spy records the gateway meanwhile when --profile is given."""
 
 
 def query_for(first: int) -> bytes:
@@ -109,7 +116,7 @@ async def timed_request(send: Callable[[], Any]) -> tuple[float, bytes]:
 
 
 async def query_benchmark(
-    gw: Endpoint, bare: Endpoint, workloads: int, rounds: int
+    gw: Endpoint, bare: Endpoint, workloads: int, rounds: int, profile: Profile
 ) -> tuple[list[Row], Spread, list[dict[str, Any]]]:
     body = query_for(workloads)
     headers = {"content-type": "application/json"}
@@ -130,11 +137,12 @@ async def query_benchmark(
             await timed_request(ask_bare)
         gateway_times: list[float] = []
         bare_times: list[float] = []
-        for index in range(rounds):
-            pair = [(ask_gateway, gateway_times), (ask_bare, bare_times)]
-            for send, times in pair if index % 2 else reversed(pair):
-                elapsed, _ = await timed_request(send)
-                times.append(elapsed)
+        async with profile():
+            for index in range(rounds):
+                pair = [(ask_gateway, gateway_times), (ask_bare, bare_times)]
+                for send, times in pair if index % 2 else reversed(pair):
+                    elapsed, _ = await timed_request(send)
+                    times.append(elapsed)
     ours, base = Spread.of(gateway_times), Spread.of(bare_times)
     print(
         f"(a) {len(gateway_nodes)} workloads, {len(answer):,} bytes (bare endpoint "
@@ -228,46 +236,18 @@ async def redis_pubsub_round_trip(url: str) -> AsyncIterator[Callable[[bytes], A
         await listener.aclose()
 
 
-async def until_all_subscribed(
-    subscribers: Sequence[GraphQLSubscriber], flipper: StatusFlipper, within: float = 120
-) -> int:
-    """Flip until every subscriber received a flip: the server registers a subscription
-    some time after the client sent it, and nothing in the protocol says when."""
-    deadline = time.perf_counter() + within
-    waiting = list(subscribers)
-    probes = 0
-    while waiting:
-        probes += 1
-        token = f"[probe {probes}]"
-        arrivals = Arrivals(token.encode(), len(waiting))
-        for subscriber in waiting:
-            subscriber.watch(arrivals)
-        await flipper.write(flipper.changes(token))
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(arrivals.done.wait(), 1.0)
-        waiting = [s for s in waiting if s.watching is not None]
-        problems = failures(subscribers)
-        if problems:
-            raise RuntimeError(f"{len(problems)} subscribers failed, e.g. {problems[0]}")
-        if time.perf_counter() > deadline:
-            raise RuntimeError(f"{len(waiting)} subscribers never received a change")
-    await asyncio.sleep(0.5)
-    return probes
-
-
 async def latency_benchmark(
-    gw: Endpoint, redis_url: str, flipper: StatusFlipper, changes: int
+    gw: Endpoint, redis_url: str, flipper: StatusFlipper, changes: int, profile: Profile
 ) -> list[Row]:
     websocket = gw.url.replace("http://", "ws://", 1) + "/graphql"
     filter_ = {"filter": {"namespaces": [NAMESPACE]}}
     subscribers = await open_graphql(websocket, SUBSCRIPTION, filter_, 1)
     subscriber = subscribers[0]
-    await until_all_subscribed(subscribers, flipper)
     payload = orjson.dumps(flipper.record)
     gateway_times: list[float] = []
     redis_times: list[float] = []
     try:
-        async with redis_pubsub_round_trip(redis_url) as round_trip:
+        async with redis_pubsub_round_trip(redis_url) as round_trip, profile():
             for _ in range(20):
                 await round_trip(payload)
             for index in range(changes):
@@ -309,18 +289,19 @@ async def latency_benchmark(
 
 
 async def fanout_benchmark(
-    gw: Endpoint, redis_url: str, flipper: StatusFlipper, count: int, rounds: int
+    gw: Endpoint,
+    redis_url: str,
+    flipper: StatusFlipper,
+    *,
+    count: int,
+    rounds: int,
+    profile: Profile,
 ) -> list[Row]:
     websocket = gw.url.replace("http://", "ws://", 1) + "/graphql"
     filter_ = {"filter": {"namespaces": [NAMESPACE]}}
     started = time.perf_counter()
     subscribers = await open_graphql(websocket, SUBSCRIPTION, filter_, count)
-    connected = time.perf_counter() - started
-    probes = await until_all_subscribed(subscribers, flipper)
-    print(
-        f"(d) {count} WebSocket subscriptions opened in {connected:.1f}s, all live after "
-        f"{probes} probe change(s)"
-    )
+    print(f"(d) {count} WebSocket subscriptions live after {time.perf_counter() - started:.1f}s")
     host, port = redis_url.removeprefix("redis://").split("/")[0].split(":")
     listeners = await open_redis(host, int(port), "bench:fanout", count)
     publisher = connect(redis_url)
@@ -330,34 +311,35 @@ async def fanout_benchmark(
     gateway_last: list[float] = []
     redis_last: list[float] = []
     try:
-        for index in range(rounds):
-            token = f"[fan-out {index}]"
-            writes = flipper.changes(token)
-            arrivals = Arrivals(token.encode(), count)
-            for subscriber in subscribers:
-                subscriber.watch(arrivals)
-            began = time.perf_counter()
-            await flipper.write(writes)
-            await asyncio.wait_for(arrivals.done.wait(), 60)
-            latencies = [at - began for at in arrivals.times]
-            gateway_all += latencies
-            gateway_last.append(max(latencies))
+        async with profile():
+            for index in range(rounds):
+                token = f"[fan-out {index}]"
+                writes = flipper.changes(token)
+                arrivals = Arrivals(token.encode(), count)
+                for subscriber in subscribers:
+                    subscriber.watch(arrivals)
+                began = time.perf_counter()
+                await flipper.write(writes)
+                await asyncio.wait_for(arrivals.done.wait(), 60)
+                latencies = [at - began for at in arrivals.times]
+                gateway_all += latencies
+                gateway_last.append(max(latencies))
 
-            echo = Arrivals(token.encode(), count)
-            for listener in listeners:
-                listener.watch(echo)
-            began = time.perf_counter()
-            await publisher.publish("bench:fanout", payload + token.encode())
-            await asyncio.wait_for(echo.done.wait(), 60)
-            latencies = [at - began for at in echo.times]
-            redis_all += latencies
-            redis_last.append(max(latencies))
-            print(
-                f"    round {index + 1}: gateway p99 {ms(Spread.of(gateway_all[-count:]).p99)}, "
-                f"last {ms(gateway_last[-1])}; Redis p99 {ms(Spread.of(latencies).p99)}, "
-                f"last {ms(redis_last[-1])}"
-            )
-            await asyncio.sleep(0.2)
+                echo = Arrivals(token.encode(), count)
+                for listener in listeners:
+                    listener.watch(echo)
+                began = time.perf_counter()
+                await publisher.publish("bench:fanout", payload + token.encode())
+                await asyncio.wait_for(echo.done.wait(), 60)
+                latencies = [at - began for at in echo.times]
+                redis_all += latencies
+                redis_last.append(max(latencies))
+                ours = Spread.of(gateway_all[-count:])
+                print(
+                    f"    round {index + 1}: gateway p99 {ms(ours.p99)}, last {ms(ours.worst)}; "
+                    f"Redis p99 {ms(Spread.of(latencies).p99)}, last {ms(redis_last[-1])}"
+                )
+                await asyncio.sleep(1.0)
     finally:
         close_all(subscribers)
         close_all(listeners)
@@ -380,45 +362,76 @@ async def fanout_benchmark(
     ]
 
 
+async def watch_scaled(apps: client.AppsV1Api, namespace: str, seen: dict[str, float]) -> None:
+    """When a plain watch on the API server shows each Deployment asking for 11 replicas."""
+    response: Any = await apps.list_namespaced_deployment(
+        namespace, watch=True, timeout_seconds=600, _preload_content=False
+    )
+    async for line in response.content:
+        at = time.perf_counter()
+        found = orjson.loads(line)["object"]
+        if found["spec"]["replicas"] == 11:
+            seen.setdefault(found["metadata"]["name"], at)
+
+
 async def end_to_end(gw: Endpoint, kubeconfig: Path, samples: int) -> list[Row]:
-    """From a scale patch at the simulated API server, through the watcher, to a subscriber."""
+    """From a scale patch at the simulated API server, through the watcher, to a subscriber;
+    a plain watch on the API server is the baseline (what any client could see)."""
     websocket = gw.url.replace("http://", "ws://", 1) + "/graphql"
     namespace = "scale-001"
     filter_ = {"filter": {"namespaces": [namespace]}}
     subscribers = await open_graphql(websocket, SUBSCRIPTION, filter_, 1)
     subscriber = subscribers[0]
-    await asyncio.sleep(1.0)
     names = [f"app-{index:05d}" for index in range(1, 101) if index % 10][:samples]
     api = await api_client(from_kubeconfig(kubeconfig)[0])
     apps = client.AppsV1Api(api)
+    seen: dict[str, float] = {}
+    watcher = asyncio.create_task(watch_scaled(apps, namespace, seen))
+    await asyncio.sleep(1.0)  # the namespace's snapshot (oldStatus null) and the watch's ADDED pass
     times: list[float] = []
+    watched: list[float] = []
+    answered: list[float] = []
     try:
         for name in names:
-            arrivals = Arrivals(f'"name":"{name}"'.encode(), 1)
+            arrivals = Arrivals(f'"name":"{name}","oldStatus":"'.encode(), 1)
             subscriber.watch(arrivals)
             started = time.perf_counter()
-            await apps.patch_namespaced_deployment(
-                name,
-                namespace,
-                {"spec": {"replicas": 11}},
-            )
+            await apps.patch_namespaced_deployment(name, namespace, {"spec": {"replicas": 11}})
+            answered.append(time.perf_counter() - started)
             await asyncio.wait_for(arrivals.done.wait(), 20)
             times.append(arrivals.times[0] - started)
-            await asyncio.sleep(0.05)
+            if name in seen:
+                watched.append(seen[name] - started)
+            await asyncio.sleep(0.5)  # the simulator schedules the new pod meanwhile
     finally:
+        watcher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watcher
         close_all(subscribers)
         await api.close()
-    spread = Spread.of(times)
+    ours, base = Spread.of(times), Spread.of(watched)
+    print(
+        f"(c) info: {len(times)} Deployments scaled 10 -> 11 at the simulated API server; their "
+        f"Running -> Waiting change timed to a subscriber, and to a plain watch on the API server "
+        f"(the PATCH itself answered in {ms(Spread.of(answered).p50)}, median)"
+    )
     return [
         Row(
-            f"(c) info: scale at the API server -> subscriber, p50 / p99 of {len(times)}",
-            "",
-            f"{ms(spread.p50)} / {ms(spread.p99)}",
-        )
+            "(c) info: scale patch -> subscriber via the watcher, p50",
+            ms(base.p50),
+            ms(ours.p50),
+            f"{ours.p50 / base.p50:.1f}x",
+        ),
+        Row("    p99", ms(base.p99), ms(ours.p99), f"{ours.p99 / base.p99:.1f}x"),
     ]
 
 
+SECTIONS = "abcde"
+"""(a) query, (b) without the gateway, (c) latency, (d) fan-out, (e) through the watcher."""
+
+
 async def run(options: argparse.Namespace, logs: Path) -> list[Row]:
+    only = set(options.only) | ({"a"} if "b" in options.only else set())
     valkey = EmbeddedRedis(logs / "valkey")
     await valkey.start()
     rows: list[Row] = []
@@ -428,23 +441,40 @@ async def run(options: argparse.Namespace, logs: Path) -> list[Row]:
             async with gateway(kubeconfig, valkey.url, logs) as gw:
                 synced = await wait_until_ready(gw.process, f"{gw.url}/readyz", within=600)
                 print(f"gateway ready after {synced:.1f}s (pid {gw.process.pid}, {gw.url})")
-                async with bare_endpoint(valkey.url, logs) as bare:
-                    found, ours, nodes = await query_benchmark(
-                        gw, bare, options.workloads, options.queries
-                    )
+
+                def profile(section: str) -> Profile:
+                    where = options.profile and options.profile / f"gateway-{section}.txt"
+                    return lambda: profiled(gw.process, where or None)
+
+                if "a" in only:
+                    async with bare_endpoint(valkey.url, logs) as bare:
+                        found, ours, nodes = await query_benchmark(
+                            gw, bare, options.workloads, options.queries, profile("a")
+                        )
                     rows += found
-                rows += await direct_benchmark(kubeconfig, options.direct_rounds, ours, nodes)
+                if "b" in only:
+                    rows += await direct_benchmark(kubeconfig, options.direct_rounds, ours, nodes)
                 store = connect(valkey.url)
                 try:
                     flipper = StatusFlipper(store, KEYS, "sim-1")
                     await flipper.create()
-                    rows += await latency_benchmark(gw, valkey.url, flipper, options.changes)
-                    rows += await fanout_benchmark(
-                        gw, valkey.url, flipper, options.subscribers, options.fanout_rounds
-                    )
+                    if "c" in only:
+                        rows += await latency_benchmark(
+                            gw, valkey.url, flipper, options.changes, profile("c")
+                        )
+                    if "d" in only:
+                        rows += await fanout_benchmark(
+                            gw,
+                            valkey.url,
+                            flipper,
+                            count=options.subscribers,
+                            rounds=options.fanout_rounds,
+                            profile=profile("d"),
+                        )
                 finally:
                     await store.aclose()
-                rows += await end_to_end(gw, kubeconfig, options.end_to_end)
+                if "e" in only:
+                    rows += await end_to_end(gw, kubeconfig, options.end_to_end)
     finally:
         await valkey.stop()
     return rows
@@ -477,5 +507,15 @@ if __name__ == "__main__":
     parser.add_argument("--changes", type=int, default=300, help="status changes timed in (c)")
     parser.add_argument("--subscribers", type=int, default=1000, help="subscribers in (d)")
     parser.add_argument("--fanout-rounds", type=int, default=5, help="changes fanned out in (d)")
-    parser.add_argument("--end-to-end", type=int, default=30, help="cluster changes timed in (c)")
+    parser.add_argument("--end-to-end", type=int, default=30, help="cluster changes timed in (e)")
+    parser.add_argument(
+        "--only", default=SECTIONS, help="sections to run, e.g. 'ad' (b needs a); default all"
+    )
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="record the gateway with py-spy during (a), (c) and (d) into DIR (needs py-spy)",
+    )
     asyncio.run(main(parser.parse_args()))

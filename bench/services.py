@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import shutil
 import signal
 import sys
 import time
@@ -147,3 +148,37 @@ async def bare_endpoint(redis_url: str, logs: Path) -> AsyncIterator[Endpoint]:
         url = f"http://127.0.0.1:{port}"
         await wait_until_ready(process, f"{url}/healthz", within=60)
         yield Endpoint(process, url)
+
+
+def py_spy() -> str | None:
+    """py-spy next to this interpreter (a venv's bin) or on PATH; it is no project dependency."""
+    return shutil.which("py-spy", path=str(Path(sys.executable).parent)) or shutil.which("py-spy")
+
+
+@contextlib.asynccontextmanager
+async def profiled(target: Child, output: Path | None) -> AsyncIterator[None]:
+    """Record ``target``'s stacks with py-spy (collapsed "raw" format) while the block runs."""
+    spy = py_spy() if output is not None else None
+    if output is None:
+        yield
+        return
+    if spy is None:
+        raise ServiceError("--profile needs py-spy: .venv/bin/pip install py-spy")
+    await asyncio.to_thread(output.parent.mkdir, parents=True, exist_ok=True)
+    arguments = ["record", "--pid", str(target.pid), "--rate", "250", "--format", "raw"]
+    recorder = await asyncio.create_subprocess_exec(
+        spy,
+        *arguments,
+        "--output",
+        str(output),
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    await asyncio.sleep(1.0)
+    try:
+        yield
+    finally:
+        recorder.send_signal(signal.SIGINT)
+        await recorder.wait()
+        print(f"    py-spy: {output}")

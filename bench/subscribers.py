@@ -55,7 +55,12 @@ class _Watching:
 
 
 class GraphQLSubscriber(_Watching, asyncio.Protocol):
-    """One connection carrying one subscription over graphql-transport-ws."""
+    """One connection carrying one subscription over graphql-transport-ws.
+
+    The protocol never confirms that a subscription has started; subscribe with
+    ``snapshot: true`` and ``ready`` resolves with the first message, which the server
+    only sends once the subscription is registered for live changes.
+    """
 
     def __init__(self, url: str, query: str, variables: dict[str, Any]) -> None:
         self.ws = ClientProtocol(parse_uri(url), subprotocols=[Subprotocol("graphql-transport-ws")])
@@ -99,11 +104,13 @@ class GraphQLSubscriber(_Watching, asyncio.Protocol):
     def _message(self, data: bytes, at: float) -> None:
         head = data[:64]
         if b'"next"' in head:
+            if b'"errors"' in data:
+                self._fail(f"subscription error: {data[:400]!r}")
+            elif not self.ready.done():
+                self.ready.set_result(None)
             self._seen(data, at)
         elif b'"connection_ack"' in head:
             self.ws.send_text(self.subscribe)
-            if not self.ready.done():
-                self.ready.set_result(None)
         elif b'"ping"' in head:
             self.ws.send_text(b'{"type":"pong"}')
         else:
@@ -169,7 +176,7 @@ class RedisSubscriber(_Watching, asyncio.Protocol):
 async def open_graphql(
     url: str, query: str, variables: dict[str, Any], count: int, at_once: int = 50
 ) -> list[GraphQLSubscriber]:
-    """``count`` connections, each acknowledged and with its subscription sent."""
+    """``count`` subscriptions, each live; ``at_once`` are started at a time."""
     uri = parse_uri(url)
     loop = asyncio.get_running_loop()
     opened: list[GraphQLSubscriber] = []
