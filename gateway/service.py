@@ -26,6 +26,7 @@ from gateway.store.lease import Leases
 from gateway.store.link import OUTAGE_ERRORS, StoreLink
 from gateway.store.queries import Queries
 from gateway.store.reader import StoreReader
+from gateway.watch.cluster import ClusterWatcher
 from gateway.watch.clusters import ClusterSource
 from gateway.watch.supervisor import Supervisor
 
@@ -107,6 +108,16 @@ class Gateway:
     def hub(self) -> FeedHub:
         if self._hub is None:
             raise RuntimeError("the gateway is not started")
+        return self._hub
+
+    def watchers(self) -> dict[str, ClusterWatcher]:
+        """The clusters this replica watches now (it holds their leases)."""
+        return dict(self._supervisor.watchers) if self._supervisor is not None else {}
+
+    def link_if_started(self) -> StoreLink | None:
+        return self._link
+
+    def hub_if_started(self) -> FeedHub | None:
         return self._hub
 
     async def start(self) -> None:

@@ -23,6 +23,7 @@ from strawberry.extensions import (
 )
 from strawberry.types import ExecutionContext
 
+from schema.observed import OperationMetrics
 from schema.query import Cluster, Query
 from schema.subscription import Subscription
 from schema.types import ClusterNode, CronJob, DaemonSet, Deployment, Job, Pod, StatefulSet
@@ -72,6 +73,7 @@ def build_schema(
         lambda: MaxAliasesLimiter(max_alias_count=protection.max_aliases),
         lambda: ParserCache(maxsize=500),
         lambda: ValidationCache(maxsize=500),
+        OperationMetrics,
         *extra,
         lambda: MaskErrors(
             should_mask_error=is_unexpected, error_message="Internal error; it has been logged."

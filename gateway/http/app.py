@@ -5,12 +5,14 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 
+from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
+from gateway import metrics
 from gateway.http.graphiql import STATIC_DIR
 from gateway.http.graphql import GatewayGraphQL
 from gateway.http.guard import GraphQLGuard, PersistedQueries
@@ -48,6 +50,9 @@ def build_app(
         ready, details = await gateway.readiness()
         return JSONResponse({"ready": ready, **details}, status_code=200 if ready else 503)
 
+    async def prometheus(request: Request) -> Response:
+        return Response(metrics.render(gateway), media_type=CONTENT_TYPE_LATEST)
+
     async def home(request: Request) -> RedirectResponse:
         return RedirectResponse("/graphql")
 
@@ -64,6 +69,7 @@ def build_app(
             Route("/", home),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            Route("/metrics", prometheus),
             Route("/graphql", guarded, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),

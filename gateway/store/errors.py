@@ -7,6 +7,7 @@ import functools
 from collections.abc import Callable, Coroutine
 from typing import Any, Concatenate, ParamSpec, TypeVar, cast
 
+from gateway import metrics
 from gateway.store.link import OUTAGE_ERRORS
 
 READ_SECONDS = 5.0
@@ -37,8 +38,10 @@ def bounded(
     async def read(self: S, *args: P.args, **kwargs: P.kwargs) -> R:
         try:
             async with asyncio.timeout(READ_SECONDS):
-                return await method(self, *args, **kwargs)
+                with metrics.REDIS_SECONDS.labels("read").time():
+                    return await method(self, *args, **kwargs)
         except OUTAGE_ERRORS as error:
+            metrics.REDIS_ERRORS.labels("read").inc()
             raise StoreUnavailable(
                 f"the cache is unavailable ({type(error).__name__}: {error or 'no answer'}); "
                 "try again shortly"

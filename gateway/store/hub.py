@@ -27,6 +27,7 @@ from typing import Any
 import orjson
 import redis.asyncio as redis
 
+from gateway import metrics
 from gateway.store import feed
 from gateway.store.errors import READ_SECONDS, bounded
 from gateway.store.keys import Keys
@@ -276,6 +277,7 @@ class FeedHub:
         while True:
             if subscription.overflowed and subscription.queue.empty():
                 self.dropped_slow += 1
+                metrics.DROPPED_SUBSCRIBERS.inc()
                 raise SlowConsumer(f"more than {subscription.capacity} changes were waiting")
             event = await subscription.queue.get()
             if subscription.fresh(event):

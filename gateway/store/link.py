@@ -18,6 +18,7 @@ from redis.exceptions import BusyLoadingError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from gateway import metrics
 from gateway.store.changes import Change, FeedEntry
 from gateway.store.keys import Keys
 from gateway.store.writer import StoreWriter
@@ -44,6 +45,7 @@ class StoreLink:
 
     def _lost(self, action: str, cluster: str, error: BaseException) -> None:
         self.write_errors += 1
+        metrics.REDIS_ERRORS.labels("write").inc()
         if self.healthy:
             log.error(
                 "redis unavailable; watching continues and the cache is rewritten when it returns",
@@ -62,7 +64,8 @@ class StoreLink:
             return False
         try:
             async with asyncio.timeout(WRITE_SECONDS):
-                await self.writer.apply(cluster, changes)
+                with metrics.REDIS_SECONDS.labels("write").time():
+                    await self.writer.apply(cluster, changes)
         except OUTAGE_ERRORS as error:
             self._lost("apply", cluster, error)
             return False
@@ -73,7 +76,8 @@ class StoreLink:
             return False
         try:
             async with asyncio.timeout(WRITE_SECONDS * 4):
-                entries = await self.writer.replace_cluster(cluster, changes)
+                with metrics.REDIS_SECONDS.labels("rewrite").time():
+                    entries = await self.writer.replace_cluster(cluster, changes)
         except OUTAGE_ERRORS as error:
             self._lost("replace", cluster, error)
             return False

@@ -14,12 +14,13 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import aiohttp
 import orjson
 
+from gateway import metrics
 from gateway.status.fields import Obj
 from gateway.watch.backoff import Backoff
 from gateway.watch.health import ContactTracker
@@ -67,7 +68,6 @@ class ReflectorStats:
     listed_objects: int = 0
     last_list_seconds: float = 0.0
     resource_version: str = ""
-    by_type: dict[str, int] = field(default_factory=dict)
 
 
 ListCall = Callable[..., Awaitable[Any]]
@@ -116,6 +116,13 @@ class Reflector:
         self.stats = ReflectorStats()
         self._context = {"cluster": cluster, "resource": resource.plural}
         self._backoff = Backoff()
+        self._counted = {
+            kind: metrics.WATCH_EVENTS.labels(cluster, resource.plural, kind)
+            for kind in ("ADDED", "MODIFIED", "DELETED")
+        }
+        self._lists = metrics.WATCH_LISTS.labels(cluster, resource.plural)
+        self._expired = metrics.WATCH_EXPIRED.labels(cluster, resource.plural)
+        self._errors = metrics.WATCH_ERRORS.labels(cluster, resource.plural)
 
     async def run(self) -> None:
         """Watch from the last version seen; list again only when that version has expired."""
@@ -128,6 +135,7 @@ class Reflector:
             except Expired as error:
                 version = None
                 self.stats.relists_after_expiry += 1
+                self._expired.inc()
                 log.info("watch expired, relisting", extra={**self._context, "cause": str(error)})
             except Throttled as error:
                 self.contact.succeeded()
@@ -138,6 +146,7 @@ class Reflector:
                 await asyncio.sleep(error.retry_after)
             except (aiohttp.ClientError, TimeoutError, ApiFailure, OSError, ValueError) as error:
                 self.stats.errors += 1
+                self._errors.inc()
                 cause = f"{type(error).__name__}: {error}"
                 if not isinstance(error, ApiFailure) or error.status >= 500:
                     self.contact.failed(cause)
@@ -190,6 +199,7 @@ class Reflector:
                 break
         self.sink.end_listing(kind)
         self.stats.lists += 1
+        self._lists.inc()
         self.stats.listed_objects = listed
         self.stats.last_list_seconds = time.perf_counter() - started
         self.stats.resource_version = version
@@ -222,7 +232,9 @@ class Reflector:
                 if event_type == "BOOKMARK":
                     continue
                 self.stats.events += 1
-                self.stats.by_type[event_type] = self.stats.by_type.get(event_type, 0) + 1
+                counter = self._counted.get(event_type)
+                if counter is not None:
+                    counter.inc()
                 obj.setdefault("kind", kind)
                 self.sink.apply(kind, str(event_type), obj)
         finally:

@@ -1,0 +1,68 @@
+"""/metrics in Prometheus format: watch, cluster, Redis, GraphQL and subscription series."""
+
+from __future__ import annotations
+
+import httpx
+from prometheus_client.parser import text_string_to_metric_families
+
+from gateway.redis_server import EmbeddedRedis
+from gateway.simcluster.fleet import SimulatedFleet
+from gateway.watch.clusters import from_kubeconfig
+from tests.api.harness import running_gateway
+from tests.simcluster.objects import workload
+from tests.watch.conftest import until
+
+
+def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    found: dict[tuple[str, tuple[tuple[str, str], ...]], float] = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            found[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
+    return found
+
+
+async def test_metrics_describe_watchers_cache_and_api(
+    fleet: SimulatedFleet, redis_server: EmbeddedRedis
+) -> None:
+    fleet["sim-1"].create(workload("Deployment", "web", replicas=2))
+    sources = from_kubeconfig(fleet.kubeconfig)
+    async with (
+        running_gateway(redis_server.url, sources) as gw,
+        httpx.AsyncClient(timeout=10) as http,
+    ):
+
+        async def synced() -> bool:
+            ready = await http.get(f"{gw.url}/readyz")
+            return ready.status_code == 200
+
+        await until(synced, within=30)
+        query = "query Dashboard { statusSummary { total } }"
+        await http.post(gw.graphql, json={"query": query})
+        await http.post(gw.graphql, json={"query": "{ nope }"})
+        answer = await http.get(f"{gw.url}/metrics")
+    assert answer.status_code == 200
+    assert answer.headers["content-type"].startswith("text/plain")
+    found = samples(answer.text)
+    assert found[("ksg_cluster_reachable", (("cluster", "sim-1"),))] == 1.0
+    assert found[("ksg_cluster_synced", (("cluster", "sim-1"),))] == 1.0
+    assert found[("ksg_cluster_sync_lag_seconds", (("cluster", "sim-1"),))] >= 0
+    assert found[("ksg_redis_healthy", ())] == 1.0
+    lists = [
+        v
+        for (name, labels), v in found.items()
+        if name == "ksg_watch_lists_total" and ("resource", "pods") in labels
+    ]
+    assert lists and lists[0] >= 1
+    ok = (
+        "ksg_graphql_operation_seconds_count",
+        (("operation", "Dashboard"), ("outcome", "ok"), ("type", "query")),
+    )
+    assert found[ok] >= 1
+    failed = [
+        k
+        for k in found
+        if k[0] == "ksg_graphql_operation_seconds_count" and ("outcome", "error") in k[1]
+    ]
+    assert failed
+    assert ("ksg_subscriptions_active", ()) in found
+    assert any(name == "process_resident_memory_bytes" for name, _ in found)
