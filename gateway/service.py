@@ -151,11 +151,22 @@ class Gateway:
             await self.embedded.stop()
 
     async def readiness(self) -> tuple[bool, dict[str, Any]]:
-        """Ready when Redis answers and every configured cluster has finished its first sync."""
+        """Ready when Redis answers and every configured cluster has finished its first sync.
+
+        A cluster counts as synced when its record says so and names the replica that
+        holds its lease now: a record left by a replica that died (or by an earlier
+        run) proves nothing.
+        """
         details: dict[str, Any] = {"redis": "ok", "clusters": {}}
+        names = [source.name for source in self.settings.sources]
         try:
-            await self.client.ping()
-            raw = await self.client.hgetall(self.keys.clusters)
+            async with asyncio.timeout(5):
+                raw = await self.client.hgetall(self.keys.clusters)
+                holders = (
+                    await self.client.mget([self.keys.lease(name) for name in names])
+                    if names
+                    else []
+                )
         except OUTAGE_ERRORS as error:
             details["redis"] = f"unavailable: {type(error).__name__}: {error}"
             return False, details
@@ -163,13 +174,14 @@ class Gateway:
         ready = self.link.healthy
         if not self.link.healthy:
             details["redis"] = "recovering: the cache is being rewritten"
-        for source in self.settings.sources:
-            record = records.get(source.name) or {}
-            synced = bool(record.get("synced"))
-            details["clusters"][source.name] = {
+        for name, holder in zip(names, holders, strict=True):
+            record = records.get(name) or {}
+            watcher = record.get("watcher")
+            synced = bool(record.get("synced")) and holder is not None and _text(holder) == watcher
+            details["clusters"][name] = {
                 "synced": synced,
                 "reachable": record.get("reachable"),
-                "watcher": record.get("watcher"),
+                "watcher": watcher if synced else None,
             }
             ready = ready and synced
         return ready, details

@@ -12,8 +12,9 @@ import sys
 from pathlib import Path
 
 from gateway import logs
-from gateway.commands.serve import serve
-from gateway.service import Gateway, Settings
+from gateway.commands.serve import serve, settings_from
+from gateway.config import Config, Logging, Server
+from gateway.service import Gateway
 from gateway.simcluster.fleet import SimulatedFleet
 from gateway.watch.clusters import from_kubeconfig
 
@@ -52,7 +53,11 @@ async def demo(args: argparse.Namespace) -> int:
         time_scale=args.time_scale,
         kubeconfig=state / "demo-kubeconfig",
     ) as fleet:
-        settings = Settings(sources=from_kubeconfig(fleet.kubeconfig), state_dir=state)
+        config = Config(
+            server=Server(port=args.port, state_dir=state),
+            logging=Logging(level=args.log_level, format=args.log_format),
+        )
+        settings = settings_from(config, from_kubeconfig(fleet.kubeconfig))
         url = f"http://127.0.0.1:{args.port}"
         print(
             f"\n  kube-status-gateway demo: {len(fleet)} simulated clusters, embedded Valkey, "
@@ -62,4 +67,4 @@ async def demo(args: argparse.Namespace) -> int:
             file=sys.stderr,
             flush=True,
         )
-        return await serve(Gateway(settings), "127.0.0.1", args.port)
+        return await serve(Gateway(settings), config)

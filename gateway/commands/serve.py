@@ -1,4 +1,8 @@
-"""``serve``: the gateway in front of real clusters (kubeconfig contexts or in-cluster)."""
+"""``serve``: the gateway in front of real clusters (kubeconfig contexts or in-cluster).
+
+Settings come from ``--config FILE``, ``KSG_*`` environment variables and the flags
+below, in that order of precedence (flags win); see gateway/config.py.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +11,30 @@ import asyncio
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 
 from gateway import logs
+from gateway.config import Config, ConfigError, load
 from gateway.http.app import build_app
 from gateway.service import Gateway, Settings
 from gateway.watch.clusters import ClusterConfigError, ClusterSource, from_kubeconfig, in_cluster
+
+FLAGS: tuple[tuple[str, str, str], ...] = (
+    ("redis_url", "redis", "url"),
+    ("host", "server", "host"),
+    ("port", "server", "port"),
+    ("state_dir", "server", "stateDir"),
+    ("log_level", "logging", "level"),
+    ("log_format", "logging", "format"),
+    ("lease_seconds", "watch", "leaseSeconds"),
+    ("grace_seconds", "watch", "graceSeconds"),
+    ("kubeconfig", "clusters", "kubeconfig"),
+    ("context", "clusters", "contexts"),
+    ("in_cluster", "clusters", "inCluster"),
+)
+"""(flag attribute, config section, config key): flags given on the command line win."""
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -22,84 +43,90 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="run the gateway against the clusters of a kubeconfig (or in-cluster)",
         description="Watch clusters, keep the cache in Redis, serve the API.",
     )
+    parser.add_argument("--config", type=Path, default=None, help="YAML configuration file")
     add_common(parser)
+    parser.add_argument("--kubeconfig", type=Path, help="default: $KUBECONFIG or ~/.kube/config")
     parser.add_argument(
-        "--kubeconfig", type=Path, default=None, help="default: $KUBECONFIG or ~/.kube/config"
+        "--context", action="append", metavar="NAME", help="watch only these contexts (repeatable)"
     )
     parser.add_argument(
-        "--context",
-        action="append",
-        default=[],
-        metavar="NAME",
-        help="watch only these contexts (repeatable)",
+        "--in-cluster", action="store_true", default=None, help="use the pod's service account"
     )
-    parser.add_argument("--in-cluster", action="store_true", help="use the pod's service account")
     parser.set_defaults(run=run)
 
 
 def add_common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--redis-url", help="redis:// or rediss:// URL; default: embedded Valkey")
+    parser.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, help="port to listen on (default 8080)")
     parser.add_argument(
-        "--redis-url", default=None, help="redis:// or rediss:// URL; default: embedded Valkey"
+        "--state-dir", type=Path, help="embedded Valkey's directory (default .state)"
     )
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8080)
-    parser.add_argument(
-        "--state-dir", type=Path, default=Path(".state"), help="embedded Valkey's directory"
-    )
-    parser.add_argument(
-        "--log-level", default="info", choices=("debug", "info", "warning", "error")
-    )
-    parser.add_argument("--log-format", default="auto", choices=("auto", "json", "text"))
+    parser.add_argument("--log-level", choices=("debug", "info", "warning", "error"))
+    parser.add_argument("--log-format", choices=("auto", "json", "text"))
     parser.add_argument(
         "--lease-seconds",
         type=float,
-        default=15.0,
         help="how long a cluster's lease lasts; a dead replica's clusters move after it",
     )
     parser.add_argument(
         "--grace-seconds",
         type=float,
-        default=30.0,
         help="how long an API server may fail before its workloads turn Exception",
     )
 
 
-def sources_from(args: argparse.Namespace) -> list[ClusterSource]:
-    if args.in_cluster:
+def overrides_from(args: argparse.Namespace) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for attribute, section, key in FLAGS:
+        value = getattr(args, attribute, None)
+        if value is not None:
+            found.setdefault(section, {})[key] = value
+    return found
+
+
+def sources_from(config: Config) -> list[ClusterSource]:
+    if config.clusters.in_cluster:
         return [in_cluster()]
-    path = args.kubeconfig or Path(
-        os.environ.get("KUBECONFIG", "~/.kube/config").split(os.pathsep)[0]
+    default = os.environ.get("KUBECONFIG", "~/.kube/config").split(os.pathsep)[0]
+    path = config.clusters.kubeconfig or Path(default)
+    return from_kubeconfig(path.expanduser(), config.clusters.contexts)
+
+
+def settings_from(config: Config, sources: list[ClusterSource]) -> Settings:
+    return Settings(
+        sources=sources,
+        redis_url=config.redis.url,
+        state_dir=config.server.state_dir,
+        key_prefix=config.redis.key_prefix,
+        feed_length=config.redis.feed_length,
+        lease_seconds=config.watch.lease_seconds,
+        grace_seconds=config.watch.grace_seconds,
+        max_page=config.limits.max_page,
     )
-    return from_kubeconfig(path.expanduser(), args.context)
 
 
 def run(args: argparse.Namespace) -> int:
-    logs.configure(args.log_level, args.log_format)
     try:
-        sources = sources_from(args)
-    except ClusterConfigError as error:
+        config = load(args.config, overrides_from(args))
+        logs.configure(config.logging.level, config.logging.format)
+        sources = sources_from(config)
+    except (ConfigError, ClusterConfigError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    settings = Settings(
-        sources=sources,
-        redis_url=args.redis_url,
-        state_dir=args.state_dir,
-        lease_seconds=args.lease_seconds,
-        grace_seconds=args.grace_seconds,
-    )
-    return asyncio.run(serve(Gateway(settings), args.host, args.port))
+    return asyncio.run(serve(Gateway(settings_from(config, sources)), config))
 
 
-async def serve(gateway: Gateway, host: str, port: int) -> int:
-    config = uvicorn.Config(
-        build_app(gateway),
-        host=host,
-        port=port,
+async def serve(gateway: Gateway, config: Config) -> int:
+    uvicorn_config = uvicorn.Config(
+        build_app(gateway, config),
+        host=config.server.host,
+        port=config.server.port,
         log_config=None,
         ws="websockets-sansio",
         ws_ping_interval=20,
         ws_ping_timeout=20,
         timeout_graceful_shutdown=5,
     )
-    await uvicorn.Server(config).serve()
+    await uvicorn.Server(uvicorn_config).serve()
     return 0

@@ -7,12 +7,15 @@ from collections.abc import AsyncIterator
 
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
 from gateway import metrics
+from gateway.config import Config
 from gateway.http.graphiql import STATIC_DIR
 from gateway.http.graphql import GatewayGraphQL
 from gateway.http.guard import GraphQLGuard, PersistedQueries
@@ -20,27 +23,35 @@ from gateway.service import Gateway
 from schema.build import Protection, build_schema
 from schema.context import ApiContext, Limits
 
-DEFAULT_PROTECTION = Protection()
-DEFAULT_LIMITS = Limits()
+DEFAULT_CONFIG = Config()
 
 
-MAX_BODY_BYTES = 1 << 20
+def build_app(gateway: Gateway, config: Config = DEFAULT_CONFIG) -> Starlette:
+    configured = config.limits
+    protection = Protection(
+        max_depth=configured.max_depth,
+        max_tokens=configured.max_tokens,
+        max_aliases=configured.max_aliases,
+    )
+    limits = Limits(
+        subscription_buffer=configured.subscription_buffer, snapshot_max=configured.snapshot_max
+    )
 
-
-def build_app(
-    gateway: Gateway,
-    protection: Protection = DEFAULT_PROTECTION,
-    limits: Limits = DEFAULT_LIMITS,
-    max_body_bytes: int = MAX_BODY_BYTES,
-) -> Starlette:
     def api_context() -> ApiContext:
         return ApiContext(
             queries=gateway.queries, hub=gateway.hub, logs=gateway.logs, limits=limits
         )
 
-    graphql = GatewayGraphQL(build_schema(protection), api_context)
+    graphql = GatewayGraphQL(
+        build_schema(protection),
+        api_context,
+        max_subscriptions_per_connection=configured.max_subscriptions_per_connection,
+        allowed_origins=config.server.websocket_origins,
+    )
     guarded = GraphQLGuard(
-        graphql, PersistedQueries(lambda: gateway.client, gateway.keys), max_body_bytes
+        graphql,
+        PersistedQueries(lambda: gateway.client, gateway.keys),
+        config.server.max_body_bytes,
     )
 
     async def healthz(request: Request) -> JSONResponse:
@@ -64,7 +75,18 @@ def build_app(
         finally:
             await gateway.stop()
 
+    middleware = []
+    if config.server.cors_origins:
+        middleware.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=list(config.server.cors_origins),
+                allow_methods=["GET", "POST"],
+                allow_headers=["authorization", "content-type"],
+            )
+        )
     return Starlette(
+        middleware=middleware,
         routes=[
             Route("/", home),
             Route("/healthz", healthz),

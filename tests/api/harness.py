@@ -11,7 +11,9 @@ import orjson
 import redis.asyncio as redis
 import uvicorn
 
-from gateway.http.app import DEFAULT_LIMITS, DEFAULT_PROTECTION, build_app
+from gateway.config import Config
+from gateway.config import Limits as ConfigLimits
+from gateway.http.app import build_app
 from gateway.redis_server import free_port
 from gateway.service import Gateway, Settings
 from gateway.store.keys import Keys
@@ -20,6 +22,9 @@ from gateway.watch.clusters import ClusterSource
 from gateway.watch.mirror import ClusterMirror
 from schema.build import Protection
 from schema.context import Limits
+
+DEFAULT_PROTECTION = Protection()
+DEFAULT_LIMITS = Limits()
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,9 +62,19 @@ async def running_gateway(
             max_page=max_page,
         )
     )
+    config = Config(
+        limits=ConfigLimits(
+            max_depth=protection.max_depth,
+            max_tokens=protection.max_tokens,
+            max_aliases=protection.max_aliases,
+            subscription_buffer=limits.subscription_buffer,
+            snapshot_max=limits.snapshot_max,
+            max_page=max_page,
+        )
+    )
     port = free_port()
-    config = uvicorn.Config(
-        build_app(gateway, protection, limits),
+    server_config = uvicorn.Config(
+        build_app(gateway, config),
         host="127.0.0.1",
         port=port,
         log_config=None,
@@ -67,7 +82,7 @@ async def running_gateway(
         lifespan="on",
         timeout_graceful_shutdown=2,
     )
-    server = uvicorn.Server(config)
+    server = uvicorn.Server(server_config)
     task = asyncio.create_task(server.serve())
     while not server.started:
         if task.done():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+import redis.asyncio as redis
 from prometheus_client.parser import text_string_to_metric_families
 
 from gateway.redis_server import EmbeddedRedis
@@ -22,7 +23,7 @@ def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
 
 
 async def test_metrics_describe_watchers_cache_and_api(
-    fleet: SimulatedFleet, redis_server: EmbeddedRedis
+    fleet: SimulatedFleet, redis_server: EmbeddedRedis, redis_client: redis.Redis
 ) -> None:
     fleet["sim-1"].create(workload("Deployment", "web", replicas=2))
     sources = from_kubeconfig(fleet.kubeconfig)

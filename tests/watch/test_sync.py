@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import orjson
 import redis.asyncio as redis
 
 from gateway.redis_server import EmbeddedRedis
@@ -177,3 +178,25 @@ async def test_throttling_and_server_errors_are_retried(
         status_of(redis_client, "sim-1", "Deployment", "default", "after-500"), within=30
     )
     await assert_consistent(gateway)
+
+
+async def test_a_stale_cluster_record_does_not_make_a_replica_ready(
+    fleet: SimulatedFleet, redis_server: EmbeddedRedis, redis_client: redis.Redis
+) -> None:
+    stale = {"name": "sim-1", "synced": True, "reachable": True, "watcher": "a-replica-long-gone"}
+    await redis_client.hset(Keys().clusters, "sim-1", orjson.dumps(stale))
+    await fleet["sim-1"].faults.go_unreachable()
+    gateway = Gateway(settings_for(fleet, redis_server.url))
+    await gateway.start()
+    try:
+        await until(lambda: _leased(redis_client), within=10)
+        ready, details = await gateway.readiness()
+        assert not ready
+        assert details["clusters"]["sim-1"]["synced"] is False
+    finally:
+        await gateway.stop()
+        await fleet["sim-1"].faults.come_back()
+
+
+async def _leased(client: redis.Redis) -> bool:
+    return await client.exists(Keys().lease("sim-1")) == 1

@@ -1,0 +1,185 @@
+"""One configuration surface: a YAML file, then ``KSG_*`` environment variables, then flags.
+
+Everything is validated when the gateway starts (and by ``config check``); a bad
+value is reported with the dotted key that holds it, an unknown key with the keys
+that are known, so a typo never becomes a silently ignored setting.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic.alias_generators import to_camel
+
+ENV_PREFIX = "KSG_"
+
+
+class ConfigError(ValueError):
+    """The configuration cannot be used; the message lists every problem, one a line."""
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", alias_generator=to_camel, populate_by_name=True, frozen=True
+    )
+
+
+class Clusters(Section):
+    kubeconfig: Path | None = None
+    contexts: tuple[str, ...] = ()
+    in_cluster: bool = False
+
+
+class Redis(Section):
+    url: str | None = Field(default=None, pattern=r"^rediss?://")
+    key_prefix: str = Field(default="ksg", pattern=r"^[A-Za-z0-9_.-]{1,32}$")
+    feed_length: int = Field(default=10_000, ge=100, le=10_000_000)
+
+
+class Server(Section):
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+    state_dir: Path = Path(".state")
+    max_body_bytes: int = Field(default=1 << 20, ge=1024, le=64 << 20)
+    cors_origins: tuple[str, ...] = ()
+    websocket_origins: tuple[str, ...] = ()
+
+
+class Watch(Section):
+    grace_seconds: float = Field(default=30.0, gt=0, le=3600)
+    lease_seconds: float = Field(default=15.0, ge=1, le=600)
+
+
+class Limits(Section):
+    max_page: int = Field(default=1000, ge=1, le=10_000)
+    max_depth: int = Field(default=12, ge=2, le=50)
+    max_tokens: int = Field(default=2000, ge=50, le=100_000)
+    max_aliases: int = Field(default=30, ge=1, le=1000)
+    subscription_buffer: int = Field(default=1000, ge=10, le=100_000)
+    max_subscriptions_per_connection: int = Field(default=50, ge=1, le=1000)
+    snapshot_max: int = Field(default=20_000, ge=1, le=1_000_000)
+
+
+class Logging(Section):
+    level: Literal["debug", "info", "warning", "error"] = "info"
+    format: Literal["auto", "json", "text"] = "auto"
+
+
+class Config(Section):
+    clusters: Clusters = Clusters()
+    redis: Redis = Redis()
+    server: Server = Server()
+    watch: Watch = Watch()
+    limits: Limits = Limits()
+    logging: Logging = Logging()
+
+
+def _known_keys(model: type[BaseModel], prefix: str = "") -> list[str]:
+    keys: list[str] = []
+    for name, field in model.model_fields.items():
+        key = f"{prefix}{field.alias or name}"
+        annotation = field.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            keys += _known_keys(annotation, f"{key}.")
+        else:
+            keys.append(key)
+    return keys
+
+
+KNOWN_KEYS = _known_keys(Config)
+SECRET_KEYS = frozenset({"redis.url"})
+"""Never echoed in errors: a Redis URL carries its password."""
+
+
+def _describe(error: ValidationError) -> list[str]:
+    lines = []
+    for problem in error.errors():
+        key = ".".join(str(part) for part in problem["loc"])
+        if problem["type"] == "extra_forbidden":
+            close = difflib.get_close_matches(key, KNOWN_KEYS, n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            lines.append(f"{key}: unknown key{hint}")
+        elif key in SECRET_KEYS:
+            lines.append(f"{key}: {problem['msg']} (value not shown: it may hold a secret)")
+        else:
+            lines.append(f"{key}: {problem['msg']} (got {problem.get('input')!r})")
+    return lines
+
+
+def _env_values(environ: Mapping[str, str]) -> dict[str, Any]:
+    """``KSG_REDIS_URL=...`` -> {"redis": {"url": ...}}; lists are comma-separated."""
+    found: dict[str, Any] = {}
+    sections = {name.upper(): name for name in Config.model_fields}
+    for variable, value in environ.items():
+        if not variable.startswith(ENV_PREFIX):
+            continue
+        rest = variable[len(ENV_PREFIX) :]
+        section_name, _, key = rest.partition("_")
+        section = sections.get(section_name)
+        if section is None or not key:
+            raise ConfigError(
+                f"{variable}: not a setting (known sections: {', '.join(sorted(sections))})"
+            )
+        name = key.lower()
+        field = Config.model_fields[section].annotation
+        assert isinstance(field, type) and issubclass(field, BaseModel)
+        if name not in field.model_fields:
+            raise ConfigError(f"{variable}: {section}.{to_camel(name)} is not a setting")
+        annotation = str(field.model_fields[name].annotation)
+        parsed: Any = (
+            [v.strip() for v in value.split(",") if v.strip()] if "tuple" in annotation else value
+        )
+        found.setdefault(section, {})[name] = parsed
+    return found
+
+
+def _merge(base: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in extra.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = _merge(dict(merged[key]), value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def read_file(path: Path) -> dict[str, Any]:
+    try:
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read: {error}") from error
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
+        raise ConfigError(f"{where}: invalid YAML: {getattr(error, 'problem', error)}") from error
+    if loaded is None:
+        return {}
+    if not isinstance(loaded, dict):
+        raise ConfigError(
+            f"{path}: expected a mapping of settings, found a {type(loaded).__name__}"
+        )
+    return loaded
+
+
+def load(
+    path: Path | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Config:
+    """File, then environment, then ``overrides`` (flags), each over the one before."""
+    values = read_file(path) if path is not None else {}
+    values = _merge(values, _env_values(os.environ if environ is None else environ))
+    values = _merge(values, overrides or {})
+    try:
+        return Config.model_validate(values)
+    except ValidationError as error:
+        source = f" in {path}" if path is not None else ""
+        raise ConfigError(
+            f"invalid configuration{source}:\n  " + "\n  ".join(_describe(error))
+        ) from error
