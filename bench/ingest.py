@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import os
 import resource
 import signal
 import sys
@@ -35,6 +34,7 @@ import aiohttp
 import orjson
 import redis.asyncio as redis
 
+from gateway import logs
 from gateway.consistency import check
 from gateway.redis_server import EmbeddedRedis, free_port
 from gateway.service import Gateway, Settings
@@ -276,5 +276,5 @@ if __name__ == "__main__":
     parser.add_argument("--workloads", type=int, default=10_000)
     parser.add_argument("--rounds", type=int, default=2)
     arguments = parser.parse_args()
-    os.environ.setdefault("PYTHONHASHSEED", "0")
+    logs.configure("warning", "text")
     asyncio.run(main(arguments.workloads, arguments.rounds))
