@@ -30,6 +30,7 @@ from gateway.notify.model import (
     is_abnormal,
     key_text,
     status_severity,
+    transition_id,
 )
 from gateway.notify.notices import Notice
 from gateway.notify.state import Incident, NotifierState
@@ -73,6 +74,8 @@ class Verdict:
     notices: list[Notice]
     dropped: list[str]
     """Ids of transitions handled without a post (absorbed, below the severity, flaps)."""
+    carried: set[str] = field(default_factory=set)
+    """Ids a notice accounts for although their own judgement found nothing to say."""
 
 
 class Triage:
@@ -98,10 +101,12 @@ class Triage:
         for pod in batch.pods:
             pods_by_owner[pod.owner_key].append(pod)
         self._clusters(batch, verdict)
+        self._clusters_down_by_workloads(batch, verdict)
         for key, changes in batch.workloads.items():
             self._workload(key, changes, pods_by_owner.pop(key, []), verdict)
         for owner, pods in pods_by_owner.items():
             self._pods(owner, pods, verdict)
+        verdict.dropped = [i for i in verdict.dropped if i not in verdict.carried]
         found = [n.marked_resent() if self.resent & set(n.ids) else n for n in verdict.notices]
         found.sort(key=lambda n: (n.kind not in _CLUSTER_KINDS, n.recovered, -n.severity))
         if len(found) > self.digest_after:
@@ -170,6 +175,39 @@ class Triage:
                     log.info("cluster flapped within the window", extra={"cluster": cluster})
                     self._quietly(key)
                     verdict.dropped.extend(ids)
+
+    def _clusters_down_by_workloads(self, batch: Batch, verdict: Verdict) -> None:
+        """Workloads can say their cluster is unreachable before the cluster feed does.
+
+        The watcher writes the workloads' Exception (ClusterUnreachable) before the
+        cluster's reachability, so they may land in different windows; the cluster's
+        notice goes out with the first of them, and the reachability is news no more.
+        """
+        stranded: dict[str, list[WorkloadTransition]] = defaultdict(list)
+        for workload, changes in batch.workloads.items():
+            last = changes[-1]
+            if last.reason == CLUSTER_UNREACHABLE and is_abnormal(last.new_status):
+                stranded[workload[0]].append(last)
+        for cluster, workloads in stranded.items():
+            if self._cluster_down(cluster) or not self.filter.admits_cluster(cluster):
+                continue
+            first = workloads[0]
+            change = ReachabilityTransition(
+                id=transition_id("c", cluster, "inferred", first.id),
+                cluster=cluster,
+                reachable=False,
+                since=first.time,
+                error=first.message,
+                time=first.time,
+            )
+            key = cluster_incident_key(cluster)
+            began = first.time.isoformat() if first.time else ""
+            self._open(key, Incident(UNREACHABLE, "", first.message, began, UNREACHABLE))
+            ids = [t.id for w in workloads for t in batch.workloads[w.key]]
+            verdict.carried.update(ids)
+            verdict.notices.append(
+                self._told(key, notices.cluster_down(change, len(workloads), ids))
+            )
 
     def _cluster_down(self, cluster: str) -> bool:
         incident = self.incidents.get(cluster_incident_key(cluster))

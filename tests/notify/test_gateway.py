@@ -11,6 +11,7 @@ from typing import Any
 import orjson
 import redis.asyncio as redis
 
+from gateway.notify.filters import parse_filter
 from gateway.notify.model import PodTransition, WorkloadTransition
 from gateway.redis_server import EmbeddedRedis
 from gateway.store.feed import now_text
@@ -19,6 +20,7 @@ from gateway.store.writer import StoreWriter
 from gateway.watch.mirror import ClusterMirror
 from tests.api.harness import flush, publish, running_gateway
 from tests.notify.conftest import (
+    cluster_feed_followed,
     eventually,
     quick_config,
     running_notifier,
@@ -331,8 +333,14 @@ async def test_an_unreachable_cluster_is_one_message_and_so_is_its_return(
     mirror = shop(["web", "api", "db"])
     await publish(redis_client, mirror)
     async with running_gateway(redis_server.url) as gw:
-        config = quick_config(gw.websocket, receiver.url, tmp_path / "state.json")
+        config = quick_config(
+            gw.websocket,
+            receiver.url,
+            tmp_path / "state.json",
+            filter=parse_filter('{"clusters": ["sim-1"]}'),
+        )
         async with running_notifier(config) as notifier:
+            await cluster_feed_followed(redis_client, notifier)
             since = datetime.now(UTC)
             mirror.set_unreachable(since, "dial tcp 10.0.0.1:6443: connect: connection refused")
             await flush(redis_client, mirror)

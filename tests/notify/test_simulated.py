@@ -8,12 +8,19 @@ from pathlib import Path
 import pytest_asyncio
 import redis.asyncio as redis
 
+from gateway.notify.filters import parse_filter
 from gateway.redis_server import EmbeddedRedis
 from gateway.simcluster.fleet import SimulatedFleet
 from gateway.simcluster.watch import WatchSettings
 from gateway.watch.clusters import from_kubeconfig
 from tests.api.harness import running_gateway
-from tests.notify.conftest import eventually, quick_config, running_notifier, transition_ids
+from tests.notify.conftest import (
+    cluster_feed_followed,
+    eventually,
+    quick_config,
+    running_notifier,
+    transition_ids,
+)
 from tests.notify.receiver import WebhookReceiver
 from tests.simcluster.objects import behaviour, workload
 from tests.watch.conftest import TIME_SCALE, ready, until
@@ -41,8 +48,15 @@ async def test_a_crash_loop_and_an_outage_of_a_simulated_cluster(
     sources = from_kubeconfig(fleet.kubeconfig)
     async with running_gateway(redis_server.url, sources, grace_seconds=1.0) as gw:
         await until(lambda: ready(gw.gateway), within=30)
-        config = quick_config(gw.websocket, receiver.url, tmp_path / "state.json", window=1.0)
+        config = quick_config(
+            gw.websocket,
+            receiver.url,
+            tmp_path / "state.json",
+            window=1.0,
+            filter=parse_filter('{"clusters": ["sim-1"]}'),
+        )
         async with running_notifier(config) as notifier:
+            await cluster_feed_followed(redis_client, notifier)
             cluster.create(
                 workload("Deployment", "crashy", behaviour(behavior="crash-loop"), replicas=3)
             )

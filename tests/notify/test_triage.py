@@ -189,3 +189,13 @@ def test_a_cluster_feed_that_lost_its_history_forgets_which_clusters_were_down()
     assert judge.state.incidents == {}
     [up] = judge.judge(batch(reachability(True, at=60))).notices
     assert up.headline == "Cluster sim-1 is reachable again", "how long is unknown"
+
+
+def test_workloads_of_an_unreachable_cluster_announce_it_before_the_cluster_feed_does() -> None:
+    judge = triage()
+    outage = [changed(n, RUNNING, EXCEPTION, "ClusterUnreachable") for n in ("a", "b")]
+    [down] = posted(judge, judge.judge(batch(*outage)))
+    assert down.headline == "Cluster sim-1 is unreachable"
+    assert dict(down.facts)["Workloads now Exception"] == "2"
+    assert set(down.ids) == {t.id for t in outage}
+    assert judge.judge(batch(reachability(False, at=1))).notices == [], "already said"
