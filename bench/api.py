@@ -48,6 +48,7 @@ from bench.measure import Row, Spread, ms, table, verdict
 from bench.services import (
     Endpoint,
     bare_endpoint,
+    cpu_seconds,
     gateway,
     profiled,
     simulated_fleet,
@@ -137,17 +138,21 @@ async def query_benchmark(
             await timed_request(ask_bare)
         gateway_times: list[float] = []
         bare_times: list[float] = []
+        cpu = cpu_seconds(gw.process), cpu_seconds(bare.process)
         async with profile():
             for index in range(rounds):
                 pair = [(ask_gateway, gateway_times), (ask_bare, bare_times)]
                 for send, times in pair if index % 2 else reversed(pair):
                     elapsed, _ = await timed_request(send)
                     times.append(elapsed)
+        gateway_cpu = (cpu_seconds(gw.process) - cpu[0]) / rounds
+        bare_cpu = (cpu_seconds(bare.process) - cpu[1]) / rounds
     ours, base = Spread.of(gateway_times), Spread.of(bare_times)
     print(
         f"(a) {len(gateway_nodes)} workloads, {len(answer):,} bytes (bare endpoint "
         f"{len(bare_answer):,} bytes); answers {'agree' if not differs else 'DIFFER: ' + differs}; "
-        f"{rounds} requests each"
+        f"{rounds} requests each; server CPU per request: gateway {ms(gateway_cpu)}, "
+        f"bare endpoint {ms(bare_cpu)}"
     )
     rows = [
         Row(
@@ -248,9 +253,7 @@ async def latency_benchmark(
     redis_times: list[float] = []
     try:
         async with redis_pubsub_round_trip(redis_url) as round_trip, profile():
-            for _ in range(20):
-                await round_trip(payload)
-            for index in range(changes):
+            for index in range(-20, changes):
                 token = f"[change {index}]"
                 writes = flipper.changes(token)
                 arrivals = Arrivals(token.encode(), 1)
@@ -258,8 +261,10 @@ async def latency_benchmark(
                 started = time.perf_counter()
                 await flipper.write(writes)
                 await asyncio.wait_for(arrivals.done.wait(), 10)
-                gateway_times.append(arrivals.times[0] - started)
-                redis_times.append(await round_trip(payload))
+                redis_time = await round_trip(payload)
+                if index >= 0:  # the first twenty warm both paths up
+                    gateway_times.append(arrivals.times[0] - started)
+                    redis_times.append(redis_time)
                 await asyncio.sleep(0.005)
     finally:
         close_all(subscribers)
@@ -310,6 +315,7 @@ async def fanout_benchmark(
     redis_all: list[float] = []
     gateway_last: list[float] = []
     redis_last: list[float] = []
+    gateway_cpu: list[float] = []
     try:
         async with profile():
             for index in range(rounds):
@@ -318,9 +324,11 @@ async def fanout_benchmark(
                 arrivals = Arrivals(token.encode(), count)
                 for subscriber in subscribers:
                     subscriber.watch(arrivals)
+                cpu = cpu_seconds(gw.process)
                 began = time.perf_counter()
                 await flipper.write(writes)
                 await asyncio.wait_for(arrivals.done.wait(), 60)
+                gateway_cpu.append(cpu_seconds(gw.process) - cpu)
                 latencies = [at - began for at in arrivals.times]
                 gateway_all += latencies
                 gateway_last.append(max(latencies))
@@ -336,7 +344,8 @@ async def fanout_benchmark(
                 redis_last.append(max(latencies))
                 ours = Spread.of(gateway_all[-count:])
                 print(
-                    f"    round {index + 1}: gateway p99 {ms(ours.p99)}, last {ms(ours.worst)}; "
+                    f"    round {index + 1}: gateway p99 {ms(ours.p99)}, last {ms(ours.worst)}, "
+                    f"gateway CPU {ms(gateway_cpu[-1])}; "
                     f"Redis p99 {ms(Spread.of(latencies).p99)}, last {ms(redis_last[-1])}"
                 )
                 await asyncio.sleep(1.0)
@@ -506,7 +515,7 @@ if __name__ == "__main__":
     parser.add_argument("--direct-rounds", type=int, default=5, help="direct answers in (b)")
     parser.add_argument("--changes", type=int, default=300, help="status changes timed in (c)")
     parser.add_argument("--subscribers", type=int, default=1000, help="subscribers in (d)")
-    parser.add_argument("--fanout-rounds", type=int, default=5, help="changes fanned out in (d)")
+    parser.add_argument("--fanout-rounds", type=int, default=10, help="changes fanned out in (d)")
     parser.add_argument("--end-to-end", type=int, default=30, help="cluster changes timed in (e)")
     parser.add_argument(
         "--only", default=SECTIONS, help="sections to run, e.g. 'ad' (b needs a); default all"

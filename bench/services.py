@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
+import os
 import shutil
 import signal
 import sys
@@ -182,3 +184,13 @@ async def profiled(target: Child, output: Path | None) -> AsyncIterator[None]:
         recorder.send_signal(signal.SIGINT)
         await recorder.wait()
         print(f"    py-spy: {output}")
+
+
+def cpu_seconds(process: Child) -> float:
+    """User + system CPU time the process has used so far (Linux /proc; NaN elsewhere)."""
+    try:
+        stat = Path(f"/proc/{process.pid}/stat").read_text()
+    except OSError:
+        return math.nan
+    fields = stat.rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
