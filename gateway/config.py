@@ -11,7 +11,7 @@ import difflib
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -66,6 +66,82 @@ class Limits(Section):
     snapshot_max: int = Field(default=20_000, ge=1, le=1_000_000)
 
 
+class TokenFile(Section):
+    """Static bearer tokens for bots: a YAML file of sha256 hashes with subjects and groups."""
+
+    path: Path
+
+
+class Oidc(Section):
+    """OpenID Connect JWTs, verified offline against a JWKS file or a fetched, cached JWKS URL."""
+
+    issuer: str
+    audience: str
+    jwks_file: Path | None = None
+    jwks_url: str | None = Field(default=None, pattern=r"^https?://")
+    jwks_cache_seconds: int = Field(default=300, ge=10, le=86_400)
+    clock_skew_seconds: int = Field(default=60, ge=0, le=600)
+    username_claim: str = "sub"
+    groups_claim: str = "groups"
+    algorithms: tuple[str, ...] = ("RS256", "ES256")
+
+
+class TokenReview(Section):
+    """Kubernetes TokenReview against one of the watched clusters: people use their own tokens."""
+
+    cluster: str
+    audiences: tuple[str, ...] = ()
+    cache_seconds: int = Field(default=60, ge=0, le=3600)
+
+
+class Grant(Section):
+    """What the subjects and groups named here may see; rules add up, nothing else is visible.
+
+    Omitted lists mean "all". ``namespaceSelector`` picks namespaces by their labels.
+    ``nodes`` shows the clusters' nodes and namespaces list (cluster-wide information).
+    """
+
+    subjects: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()
+    clusters: tuple[str, ...] | None = None
+    namespaces: tuple[str, ...] | None = None
+    namespace_selector: str | None = None
+    kinds: (
+        tuple[Literal["Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob"], ...] | None
+    ) = None
+    pod_logs: bool = False
+    nodes: bool = False
+
+
+class Rbac(Section):
+    """Delegate to Kubernetes RBAC: a SubjectAccessReview per subject, cluster, namespace, verb."""
+
+    enabled: bool = False
+    cache_seconds: int = Field(default=30, ge=0, le=3600)
+
+
+class RateLimits(Section):
+    requests_per_minute: int = Field(default=600, ge=1, le=1_000_000)
+    subscriptions_per_minute: int = Field(default=60, ge=1, le=100_000)
+    concurrent_subscriptions: int = Field(default=100, ge=1, le=100_000)
+
+
+class Auth(Section):
+    token_file: TokenFile | None = None
+    oidc: Oidc | None = None
+    token_review: TokenReview | None = None
+    insecure_no_auth: bool = False
+    rules: tuple[Grant, ...] = ()
+    rbac: Rbac = Rbac()
+    rate_limits: RateLimits = RateLimits()
+    max_cost: int = Field(default=50_000, ge=100, le=10_000_000)
+    metrics_public: bool = False
+
+    @property
+    def configured(self) -> bool:
+        return any((self.token_file, self.oidc, self.token_review))
+
+
 class Logging(Section):
     level: Literal["debug", "info", "warning", "error"] = "info"
     format: Literal["auto", "json", "text"] = "auto"
@@ -78,15 +154,27 @@ class Config(Section):
     watch: Watch = Watch()
     limits: Limits = Limits()
     logging: Logging = Logging()
+    auth: Auth = Auth()
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The settings section an annotation holds, through Optional and tuples."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for argument in get_args(annotation):
+        found = _model_in(argument)
+        if found is not None:
+            return found
+    return None
 
 
 def _known_keys(model: type[BaseModel], prefix: str = "") -> list[str]:
     keys: list[str] = []
     for name, field in model.model_fields.items():
         key = f"{prefix}{field.alias or name}"
-        annotation = field.annotation
-        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-            keys += _known_keys(annotation, f"{key}.")
+        section = _model_in(field.annotation)
+        if section is not None:
+            keys += _known_keys(section, f"{key}.")
         else:
             keys.append(key)
     return keys
@@ -100,7 +188,7 @@ SECRET_KEYS = frozenset({"redis.url"})
 def _describe(error: ValidationError) -> list[str]:
     lines = []
     for problem in error.errors():
-        key = ".".join(str(part) for part in problem["loc"])
+        key = ".".join(str(part) for part in problem["loc"] if not isinstance(part, int))
         if problem["type"] == "extra_forbidden":
             close = difflib.get_close_matches(key, KNOWN_KEYS, n=1)
             hint = f" (did you mean {close[0]}?)" if close else ""
