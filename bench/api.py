@@ -13,12 +13,18 @@ measures:
     (target: the gateway at least 5x faster);
 (c) change-to-subscriber latency over graphql-transport-ws for a status change
     written through the real store writer, against a raw Redis PUBLISH ->
-    SUBSCRIBE round trip (target: p99 within 2x + 5 ms), plus, for information,
-    from a change in the simulated cluster through the watcher;
+    SUBSCRIBE round trip (target: p99 within 2x + 5 ms); and, for information
+    (section "e" of ``--only``), from a scale PATCH at the simulated API server
+    through the watcher, against a plain watch on that API server;
 (d) one change delivered to 1,000 concurrent WebSocket subscribers, against one
     Redis PUBLISH to 1,000 raw SUBSCRIBE connections.
 
-Baseline and gateway samples are interleaved, so machine noise hits both alike.
+Baseline and gateway samples are interleaved, so machine noise hits both alike; the
+load average before and after is printed, and so is the servers' CPU time. Every
+subscription asks for ``snapshot: true``: its first message proves the server has
+registered it, which the protocol itself never says. ``--profile DIR`` records the
+gateway with py-spy during (a), (c) and (d) (the sampling slows it: the numbers
+of such a run are not the benchmark's).
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+# ``python bench/api.py`` puts bench/ first on the path; the helpers import as ``bench.*``.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import argparse
