@@ -16,6 +16,7 @@ from starlette.staticfiles import StaticFiles
 
 from gateway import metrics
 from gateway.config import Config
+from gateway.http.board import board_route
 from gateway.http.graphiql import STATIC_DIR
 from gateway.http.graphql import GatewayGraphQL
 from gateway.http.guard import GraphQLGuard, PersistedQueries
@@ -91,6 +92,7 @@ def build_app(gateway: Gateway, config: Config = DEFAULT_CONFIG) -> Starlette:
             Route("/", home),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            board_route(),
             Route("/metrics", prometheus),
             Route("/graphql", guarded, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),

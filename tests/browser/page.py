@@ -6,7 +6,8 @@ kept in ``network.blocked``. The Fetch domain never sees WebSocket handshakes, s
 are recorded from the ``Network`` domain into ``network.attempted`` like every other
 request: a test asserts ``network.outside()`` is empty to prove nothing tried to leave.
 Failed loads and HTTP errors land in ``network.failed``; console errors and uncaught
-exceptions in ``console_errors``.
+exceptions in ``console_errors``. The text frames of the page's WebSockets are kept in
+``network.frames_sent`` and ``network.frames_received``, to check what a client said.
 """
 
 from __future__ import annotations
@@ -28,6 +29,11 @@ NETWORK_SCHEMES = frozenset({"http", "https", "ws", "wss", "ftp"})
 WAIT_TIMEOUT = 15.0
 CTRL_KEY = 2
 """The DevTools Input domain's modifier bit for Ctrl."""
+KEYS = {
+    "Enter": {"code": "Enter", "windowsVirtualKeyCode": 13, "text": "\r"},
+    "Escape": {"code": "Escape", "windowsVirtualKeyCode": 27},
+}
+"""The keys ``Page.press`` knows, as the Input domain wants them described."""
 VIEWPORT = {"width": 1400, "height": 900, "deviceScaleFactor": 1, "mobile": False}
 
 
@@ -46,6 +52,8 @@ class NetworkLog:
     blocked: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     """``<url>: <error or HTTP status>`` for each load that did not succeed."""
+    frames_sent: list[str] = field(default_factory=list)
+    frames_received: list[str] = field(default_factory=list)
     _urls: dict[str, str] = field(default_factory=dict)
 
     def requested(self, request_id: str, url: str) -> None:
@@ -76,6 +84,11 @@ class Page:
         on("Fetch.requestPaused", self._paused)
         on("Network.requestWillBeSent", self._request)
         on("Network.webSocketCreated", lambda event: self.network.attempted.append(event["url"]))
+        on("Network.webSocketFrameSent", lambda event: self._frame(event, self.network.frames_sent))
+        on(
+            "Network.webSocketFrameReceived",
+            lambda event: self._frame(event, self.network.frames_received),
+        )
         on("Network.responseReceived", self._response)
         on("Network.loadingFailed", self._load_failed)
         on("Runtime.consoleAPICalled", self._console)
@@ -111,6 +124,12 @@ class Page:
         if urlsplit(event["request"]["url"]).scheme not in NETWORK_SCHEMES:
             return
         self.network.requested(event["requestId"], event["request"]["url"])
+
+    @staticmethod
+    def _frame(event: Message, frames: list[str]) -> None:
+        """Text frames only (opcode 1): binary ones are base64 and no test reads them."""
+        if event["response"]["opcode"] == 1:
+            frames.append(event["response"]["payloadData"])
 
     def _response(self, event: Message) -> None:
         response = event["response"]
@@ -205,17 +224,36 @@ class Page:
         await self._click_at(find)
 
     async def _click_at(self, element: str) -> None:
-        box = await self.evaluate(
-            f"(() => {{ const e = {element}; e.scrollIntoView({{block: 'center'}});"
-            " const r = e.getBoundingClientRect();"
-            " return [r.x + r.width / 2, r.y + r.height / 2]; })()"
-        )
-        x, y = box
+        x, y = await self._middle_of(element)
         for kind in ("mousePressed", "mouseReleased"):
             await self.send(
                 "Input.dispatchMouseEvent",
                 {"type": kind, "x": x, "y": y, "button": "left", "clickCount": 1},
             )
+
+    async def _middle_of(self, element: str) -> tuple[float, float]:
+        box = await self.evaluate(
+            f"(() => {{ const e = {element}; e.scrollIntoView({{block: 'center'}});"
+            " const r = e.getBoundingClientRect();"
+            " return [r.x + r.width / 2, r.y + r.height / 2]; })()"
+        )
+        return box[0], box[1]
+
+    async def hover(self, selector: str) -> None:
+        """Move the mouse over the middle of the element, without pressing anything."""
+        await self.wait_for_selector(selector)
+        x, y = await self._middle_of(f"document.querySelector({json.dumps(selector)})")
+        await self.send("Input.dispatchMouseEvent", {"type": "mouseMoved", "x": x, "y": y})
+
+    async def move_mouse_away(self) -> None:
+        await self.send("Input.dispatchMouseEvent", {"type": "mouseMoved", "x": 1, "y": 1})
+
+    async def press(self, key: str) -> None:
+        """Press and release one key of ``KEYS`` where the focus is, as a keyboard would."""
+        described = {"key": key, **KEYS[key]}
+        await self.send("Input.dispatchKeyEvent", {"type": "keyDown", **described})
+        described.pop("text", None)
+        await self.send("Input.dispatchKeyEvent", {"type": "keyUp", **described})
 
     async def type_into(self, selector: str, text: str) -> None:
         """Click the field, select everything in it and type ``text`` over it."""

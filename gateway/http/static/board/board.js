@@ -1,0 +1,680 @@
+// The status board: every workload of the clusters in scope, grouped by status, kept
+// live by one subscription. Read it top to bottom: what to show (the URL), what to ask
+// the gateway, how changes arrive, how they reach the screen, and the prompt box.
+
+import { Connection, WS_URL, query } from "./graphql.js";
+import {
+  KIND_LABELS,
+  STATUS,
+  STATUSES,
+  ViewFilter,
+  Workloads,
+  isAbnormal,
+  sortKey,
+} from "./model.js";
+
+// ---------------------------------------------------------------------------------------
+// 1. What to show. `?cluster=` and `?namespace=` (repeated or comma-separated) are the
+// scope the gateway filters on; `?abnormal=1` and `?q=text` preset the view's toggle and
+// filter box, which only hide what is already here.
+
+const params = new URLSearchParams(location.search);
+const listParam = (name) =>
+  params
+    .getAll(name)
+    .flatMap((value) => value.split(","))
+    .map((value) => value.trim())
+    .filter(Boolean);
+const scope = { clusters: listParam("cluster"), namespaces: listParam("namespace") };
+const serverFilter = {};
+if (scope.clusters.length) serverFilter.clusters = scope.clusters;
+if (scope.namespaces.length) serverFilter.namespaces = scope.namespaces;
+let view = new ViewFilter(params.get("q") ?? "", /^(1|true|yes|on)$/i.test(params.get("abnormal") ?? ""));
+
+// ---------------------------------------------------------------------------------------
+// 2. What to ask. One fragment for the fields the board shows, so the snapshot and the
+// live changes fill the same shape.
+
+const WORKLOAD = `fragment BoardWorkload on Workload {
+  id cluster kind namespace name status statusLabel reason message warnings since
+  counts { desired ready available active succeeded failed }
+}`;
+
+const SUMMARY = `query BoardSummary($filter: WorkloadFilter) {
+  statusSummary(filter: $filter) { total byStatus { status label count } }
+}`;
+
+const CLUSTERS = `query BoardClusters {
+  clusters { name reachable reachabilitySince lastSyncedAt lastError }
+}`;
+
+// `snapshot: true` first sends every matching workload as it is now (type SNAPSHOT),
+// then every change. Each message carries a cursor; `since: cursor` after a reconnect
+// replays what was missed instead of sending everything again.
+const CHANGES = `subscription BoardChanges($filter: WorkloadFilter, $since: String, $snapshot: Boolean) {
+  workloadStatusChanged(filter: $filter, since: $since, snapshot: $snapshot) {
+    type cursor workloadId workload { ...BoardWorkload }
+  }
+}
+${WORKLOAD}`;
+
+const REACHABILITY = `subscription BoardReachability {
+  clusterReachabilityChanged { cluster reachable since error }
+}`;
+
+// ---------------------------------------------------------------------------------------
+// 3. State.
+
+const workloads = new Workloads();
+const clusters = new Map(); // name -> {name, reachable, since, error, lastSyncedAt}
+let summary = null; // statusSummary's counts, shown until the snapshot is in
+let loaded = false; // the first snapshot is in: the tiles count the workloads themselves
+let cursor = null; // where to resume from after a reconnect
+let snapshotCursor = null;
+let snapshotting = false;
+let snapshotTimer = 0;
+let lastChange = null;
+
+// The API does not mark the end of a snapshot. It ends at the first live change, or
+// when no snapshot message has come for this long (an idle cluster has no changes).
+const SNAPSHOT_QUIET = 1500; // ms
+const PERMANENT = new Set(["BAD_USER_INPUT", "FORBIDDEN", "QUERY_TOO_COSTLY"]);
+
+const $ = (id) => document.getElementById(id);
+const ui = {
+  scope: $("scope"),
+  filter: $("filter"),
+  abnormalOnly: $("abnormal-only"),
+  connection: $("connection"),
+  clusters: $("clusters"),
+  banner: $("banner"),
+  problem: $("problem"),
+  tiles: $("tiles"),
+  groups: $("groups"),
+  empty: $("empty"),
+  prompt: $("prompt"),
+};
+
+// ---------------------------------------------------------------------------------------
+// 4. Changes arriving.
+
+const connection = new Connection(WS_URL, showConnection);
+
+const changes = {
+  // Called each time the subscription is (re)sent: resume if there is a cursor,
+  // otherwise start from a snapshot.
+  payload() {
+    const variables = { filter: serverFilter };
+    if (cursor) {
+      variables.since = cursor;
+    } else {
+      variables.snapshot = true;
+      beginSnapshot();
+    }
+    return { query: CHANGES, variables };
+  },
+  next(data) {
+    const change = data.workloadStatusChanged;
+    if (change.type === "SNAPSHOT") {
+      snapshotCursor = change.cursor;
+      armSnapshotEnd();
+    } else {
+      endSnapshot();
+      cursor = change.cursor;
+      lastChange = new Date();
+      showConnection({ state: "live" });
+    }
+    markDirty(workloads.apply(change));
+    showProblem(null);
+  },
+  error(error) {
+    abandonSnapshot();
+    if (error.code === "CURSOR_EXPIRED") {
+      // The gateway no longer holds every change since our cursor (history trimmed,
+      // cache reset): take the current state again; what was deleted meanwhile goes.
+      cursor = null;
+      connection.resubscribe(changes);
+    } else if (error.code === "SLOW_CONSUMER") {
+      connection.resubscribe(changes); // we fell behind; the cursor still holds our place
+    } else if (PERMANENT.has(error.code)) {
+      showProblem(`The gateway refused the board's subscription: ${error.message}`);
+      connection.unsubscribe(changes);
+    } else {
+      // NOT_FOUND (a cluster in ?cluster= the gateway does not know yet), UNAVAILABLE, ...
+      showProblem(`${error.message} (retrying)`);
+      connection.resubscribe(changes, 10_000);
+    }
+  },
+  disconnected: abandonSnapshot,
+};
+
+function beginSnapshot() {
+  snapshotting = true;
+  snapshotCursor = null;
+  workloads.beginSnapshot();
+  armSnapshotEnd();
+}
+
+function armSnapshotEnd() {
+  clearTimeout(snapshotTimer);
+  snapshotTimer = setTimeout(endSnapshot, SNAPSHOT_QUIET);
+}
+
+function endSnapshot() {
+  if (!snapshotting) return;
+  clearTimeout(snapshotTimer);
+  snapshotting = false;
+  for (const id of workloads.endSnapshot()) markDirty(id);
+  cursor = snapshotCursor ?? cursor;
+  loaded = true;
+  scheduleRender();
+}
+
+// A snapshot cut short is asked for again whole: its cursor would skip the rest.
+function abandonSnapshot() {
+  if (!snapshotting) return;
+  clearTimeout(snapshotTimer);
+  snapshotting = false;
+  workloads.unconfirmed = null;
+}
+
+const reachability = {
+  payload() {
+    // Subscribe, then read the clusters as they are; whichever is newer wins (mergeCluster).
+    setTimeout(refreshClusters);
+    return { query: REACHABILITY, variables: {} };
+  },
+  next(data) {
+    const change = data.clusterReachabilityChanged;
+    mergeCluster({ name: change.cluster, reachable: change.reachable, since: change.since, error: change.error });
+  },
+  error() {
+    connection.resubscribe(reachability, 5000);
+  },
+};
+
+function inScope(name) {
+  return scope.clusters.length === 0 || scope.clusters.includes(name);
+}
+
+function mergeCluster(update) {
+  if (!inScope(update.name)) return;
+  const known = clusters.get(update.name);
+  if (known?.since && update.since && Date.parse(update.since) < Date.parse(known.since)) return;
+  clusters.set(update.name, { ...known, ...update });
+  renderClusters();
+}
+
+async function refreshClusters() {
+  try {
+    const data = await query(CLUSTERS);
+    for (const c of data.clusters) {
+      mergeCluster({
+        name: c.name,
+        reachable: c.reachable,
+        since: c.reachabilitySince,
+        error: c.lastError,
+        lastSyncedAt: c.lastSyncedAt,
+      });
+    }
+  } catch {
+    // The connection indicator already says the gateway cannot be reached.
+  }
+}
+
+async function loadSummary() {
+  try {
+    const data = await query(SUMMARY, { filter: serverFilter });
+    summary = new Map(data.statusSummary.byStatus.map((s) => [s.status, s.count]));
+    scheduleRender();
+  } catch {
+    // Then the tiles wait for the snapshot.
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// 5. To the screen. Changes only mark workloads dirty; one animation frame applies them
+// all, so a snapshot of thousands costs one layout, not thousands.
+
+const cards = new Map(); // workload id -> its <li>
+const placed = new Map(); // workload id -> {status, key} of the group its card is in
+const groups = new Map(); // status -> {section, list, count, keys: [], cards: []}, kept sorted
+const dirty = new Set();
+let renderAll = true; // the view filter changed: every group is rebuilt
+let frame = 0;
+const BULK = 200; // more dirty workloads than this: rebuild the groups instead of splicing
+
+function markDirty(id) {
+  dirty.add(id);
+  scheduleRender();
+}
+
+function scheduleRender() {
+  if (!frame) frame = requestAnimationFrame(render);
+}
+
+function render() {
+  frame = 0;
+  const focused = ui.groups.contains(document.activeElement) ? document.activeElement : null;
+  if (renderAll || dirty.size > BULK) rebuildGroups();
+  else for (const id of dirty) place(id);
+  if (focused?.isConnected && document.activeElement !== focused) focused.focus({ preventScroll: true });
+  if (prompt.id && dirty.has(prompt.id)) refreshPrompt();
+  dirty.clear();
+  renderAll = false;
+  renderCounts();
+}
+
+// One section per status, made up front in the order of STATUSES and hidden while empty.
+function makeGroup(status) {
+  const info = STATUS.get(status) ?? { status, label: status, tone: "neutral" };
+  const section = element("details", "group");
+  section.open = true;
+  section.hidden = true;
+  section.id = `group-${status}`;
+  section.dataset.status = status;
+  section.dataset.tone = info.tone;
+  const count = element("span", "group-count");
+  const heading = element("h2", "", info.label);
+  heading.append(" ", count);
+  const line = element("summary");
+  line.append(heading);
+  const list = element("ul", "cards");
+  section.append(line, list);
+  ui.groups.insertBefore(section, ui.empty);
+  const group = { section, list, count, keys: [], cards: [] };
+  groups.set(status, group);
+  return group;
+}
+
+// A status this page does not know yet (a newer gateway) still gets a group, last.
+const groupFor = (status) => groups.get(status) ?? makeGroup(status);
+
+// The index where `key` is, or would go, in a sorted array.
+function position(keys, key) {
+  let low = 0;
+  let high = keys.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (keys[middle] < key) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+// One workload: move its card to where it belongs now (or away), and refresh it.
+function place(id) {
+  const workload = workloads.get(id);
+  const target = workload && view.shows(workload) ? workload.status : null;
+  const was = placed.get(id);
+  if (was && was.status !== target) {
+    const group = groups.get(was.status);
+    const index = position(group.keys, was.key);
+    group.keys.splice(index, 1);
+    group.cards.splice(index, 1)[0].remove();
+    placed.delete(id);
+  }
+  if (target === null) {
+    cards.delete(id); // made again, up to date, if it is shown again
+    return;
+  }
+  const card = cardFor(id);
+  fillCard(card, workload);
+  if (was?.status !== target) {
+    const key = sortKey(workload);
+    const group = groupFor(target);
+    const index = position(group.keys, key);
+    group.keys.splice(index, 0, key);
+    group.cards.splice(index, 0, card);
+    group.list.insertBefore(card, group.cards[index + 1] ?? null);
+    placed.set(id, { status: target, key });
+  }
+}
+
+// Everything at once: after a snapshot, or when the view filter changed.
+function rebuildGroups() {
+  const shown = new Map();
+  for (const [id, workload] of workloads.byId) {
+    if (!view.shows(workload)) continue;
+    if (!shown.has(workload.status)) shown.set(workload.status, []);
+    shown.get(workload.status).push({ id, workload, key: sortKey(workload) });
+  }
+  placed.clear();
+  for (const [status, entries] of shown) {
+    entries.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const group = groupFor(status);
+    group.keys = entries.map((e) => e.key);
+    group.cards = entries.map(({ id, workload, key }) => {
+      const fresh = !cards.has(id) || dirty.has(id);
+      const card = cardFor(id);
+      if (fresh) fillCard(card, workload);
+      placed.set(id, { status, key });
+      return card;
+    });
+    group.list.replaceChildren(...group.cards);
+  }
+  for (const [status, group] of groups) {
+    if (shown.has(status)) continue;
+    group.keys = [];
+    group.cards = [];
+    group.list.replaceChildren();
+  }
+  // Cards of workloads gone or hidden are kept only while they are up to date.
+  for (const id of cards.keys()) if (!workloads.get(id) || (dirty.has(id) && !placed.has(id))) cards.delete(id);
+}
+
+function cardFor(id) {
+  let card = cards.get(id);
+  if (card) return card;
+  card = element("li", "card");
+  card.dataset.id = id;
+  const button = element("button");
+  button.type = "button";
+  button.setAttribute("aria-expanded", "false");
+  const head = element("span", "card-head");
+  head.append(element("span", "name"), element("span", "progress"));
+  const foot = element("span", "card-foot");
+  foot.append(element("span", "reason"), element("span", "warnings"), element("span", "age"));
+  button.append(head, element("span", "where"), foot);
+  card.append(button);
+  cards.set(id, card);
+  return card;
+}
+
+// textContent only: names and messages come from the cluster and are never parsed as HTML.
+function fillCard(card, w) {
+  const button = card.firstChild;
+  const [head, where, foot] = button.children;
+  card.dataset.tone = STATUS.get(w.status)?.tone ?? "neutral";
+  card.dataset.status = w.status;
+  head.children[0].textContent = w.name;
+  head.children[1].textContent = progress(w);
+  where.textContent = `${KIND_LABELS[w.kind] ?? w.kind} · ${w.namespace} · ${w.cluster}`;
+  foot.children[0].textContent = w.reason;
+  foot.children[1].textContent = w.warnings.length ? `⚠ ${w.warnings.length}` : "";
+  foot.children[1].title = w.warnings.length ? `${w.warnings.length} warning(s)` : "";
+  const age = foot.children[2];
+  age.dataset.since = w.since ?? "";
+  age.textContent = w.since ? formatAge(w.since) : "";
+  button.setAttribute(
+    "aria-label",
+    `${w.name}, ${KIND_LABELS[w.kind] ?? w.kind} in ${w.namespace} on ${w.cluster}: ${w.statusLabel}, ${w.reason}`,
+  );
+}
+
+// The counts a person looks for: ready of desired, or how a Job is doing.
+function progress(w) {
+  const c = w.counts;
+  if (w.kind === "JOB") {
+    const done = `${c.succeeded ?? 0}/${c.desired ?? 1} done`;
+    return c.failed ? `${done}, ${c.failed} failed` : done;
+  }
+  if (w.kind === "CRON_JOB") return c.active ? `${c.active} active` : "";
+  return c.desired === null || c.desired === undefined ? "" : `${c.ready ?? 0}/${c.desired} ready`;
+}
+
+function formatAge(since) {
+  const seconds = Math.max(0, (Date.now() - Date.parse(since)) / 1000);
+  if (seconds < 60) return `${Math.floor(seconds)}s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m`;
+  if (seconds < 86400) return `${Math.floor(seconds / 3600)}h`;
+  return `${Math.floor(seconds / 86400)}d`;
+}
+
+const tiles = new Map(); // status -> {tile, count}
+
+function makeTile(info) {
+  const tile = element("a", "tile");
+  tile.href = `#group-${info.status}`;
+  tile.dataset.status = info.status;
+  tile.dataset.tone = info.tone;
+  const count = element("span", "tile-count", "–");
+  tile.append(count, element("span", "tile-label", info.label));
+  ui.tiles.append(tile);
+  tiles.set(info.status, { tile, count, info });
+}
+
+function renderCounts() {
+  // Until the snapshot is in, the tiles show statusSummary; then the workloads themselves.
+  const counts =
+    loaded || (view.text && workloads.size) || !summary
+      ? workloads.counts((w) => view.matchesText(w))
+      : summary;
+  for (const { tile, count, info } of tiles.values()) {
+    const n = counts.get(info.status) ?? 0;
+    count.textContent = String(n);
+    // Abnormal tiles stay, at zero too: "0 Exception" is news a wall should show.
+    tile.hidden = n === 0 && info.tone !== "abnormal";
+  }
+  let shown = 0;
+  for (const group of groups.values()) {
+    group.count.textContent = String(group.cards.length);
+    group.section.hidden = group.cards.length === 0;
+    shown += group.cards.length;
+  }
+  ui.empty.hidden = shown > 0 || !loaded;
+  ui.groups.setAttribute("aria-busy", String(!loaded)); // the snapshot is still arriving
+  ui.empty.textContent = workloads.size ? "No workload matches the filter." : "No workloads in scope.";
+}
+
+function renderClusters() {
+  const chips = [];
+  const down = [];
+  for (const c of [...clusters.values()].sort((a, b) => a.name.localeCompare(b.name))) {
+    const chip = element("li", "cluster", c.name);
+    chip.dataset.reachable = String(c.reachable);
+    chip.title = c.reachable
+      ? `reachable; last synced ${c.lastSyncedAt ? formatTime(c.lastSyncedAt) : "not yet"}`
+      : `unreachable since ${formatTime(c.since)}`;
+    chips.push(chip);
+    if (!c.reachable) down.push(c);
+  }
+  ui.clusters.replaceChildren(...chips);
+  ui.banner.hidden = down.length === 0;
+  ui.banner.replaceChildren(
+    ...down.map((c) =>
+      element(
+        "p",
+        "",
+        `Cluster ${c.name} is unreachable since ${formatTime(c.since)}` +
+          `${c.error ? `: ${c.error}` : ""}. Its workloads show their last known status.`,
+      ),
+    ),
+  );
+}
+
+function showProblem(text) {
+  if (text === null && ui.problem.hidden) return;
+  ui.problem.hidden = text === null;
+  ui.problem.textContent = text ?? "";
+}
+
+let countdown = 0;
+function showConnection({ state, attempt, retryAt, reason }) {
+  clearInterval(countdown);
+  ui.connection.dataset.state = state;
+  if (state === "live") {
+    ui.connection.textContent = lastChange ? `Live · last change ${formatTime(lastChange)}` : "Live";
+  } else if (state === "connecting") {
+    ui.connection.textContent = attempt ? `Reconnecting (attempt ${attempt + 1})…` : "Connecting…";
+  } else {
+    const tick = () => {
+      const seconds = Math.max(0, Math.ceil((retryAt - Date.now()) / 1000));
+      ui.connection.textContent = `Disconnected (${reason}); retrying in ${seconds} s`;
+    };
+    tick();
+    countdown = setInterval(tick, 1000);
+  }
+}
+
+function formatTime(value) {
+  if (!value) return "unknown";
+  return new Date(value).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+}
+
+function element(tag, className = "", text = "") {
+  const made = document.createElement(tag);
+  if (className) made.className = className;
+  if (text) made.textContent = text;
+  return made;
+}
+
+// ---------------------------------------------------------------------------------------
+// 6. The prompt box: reason and message of one workload, on hover and keyboard focus,
+// pinned by a click, tap, Enter or Space, closed by Escape or a click elsewhere. One box
+// and one set of listeners on the board, however many cards there are.
+
+const prompt = { id: null, pinned: false, anchor: null };
+
+function showPrompt(card, pinned) {
+  if (prompt.anchor && prompt.anchor !== card) prompt.anchor.firstChild.setAttribute("aria-expanded", "false");
+  prompt.id = card.dataset.id;
+  prompt.anchor = card;
+  prompt.pinned = pinned;
+  card.firstChild.setAttribute("aria-expanded", String(pinned));
+  card.firstChild.setAttribute("aria-describedby", "prompt");
+  ui.prompt.dataset.pinned = String(pinned);
+  refreshPrompt();
+}
+
+function hidePrompt() {
+  if (!prompt.anchor) return;
+  prompt.anchor.firstChild.setAttribute("aria-expanded", "false");
+  prompt.anchor.firstChild.removeAttribute("aria-describedby");
+  Object.assign(prompt, { id: null, pinned: false, anchor: null });
+  ui.prompt.hidden = true;
+}
+
+function refreshPrompt() {
+  const w = workloads.get(prompt.id);
+  const card = cards.get(prompt.id);
+  if (!w || !card?.isConnected) {
+    hidePrompt();
+    return;
+  }
+  prompt.anchor = card;
+  const status = element("p", "prompt-status", w.statusLabel);
+  status.dataset.tone = STATUS.get(w.status)?.tone ?? "neutral";
+  const parts = [
+    status,
+    element("p", "prompt-title", `${KIND_LABELS[w.kind] ?? w.kind} ${w.namespace}/${w.name} on ${w.cluster}`),
+    element("p", "prompt-reason", w.reason),
+    element("p", "prompt-message", w.message),
+  ];
+  if (w.warnings.length) {
+    const list = element("ul", "prompt-warnings");
+    list.append(...w.warnings.map((text) => element("li", "", text)));
+    parts.push(list);
+  }
+  const facts = [progress(w), w.since ? `since ${formatTime(w.since)} (${formatAge(w.since)})` : ""];
+  parts.push(element("p", "prompt-facts", facts.filter(Boolean).join(" · ")));
+  ui.prompt.replaceChildren(...parts);
+  ui.prompt.hidden = false;
+  placePrompt();
+}
+
+// Below the card when it fits, else above; never off the sides of the window.
+function placePrompt() {
+  if (!prompt.anchor) return;
+  const box = prompt.anchor.getBoundingClientRect();
+  const own = ui.prompt.getBoundingClientRect();
+  const margin = 8;
+  let top = box.bottom + margin;
+  if (top + own.height > innerHeight && box.top - own.height - margin > 0) top = box.top - own.height - margin;
+  const left = Math.min(Math.max(margin, box.left), innerWidth - own.width - margin);
+  ui.prompt.style.top = `${top}px`;
+  ui.prompt.style.left = `${Math.max(margin, left)}px`;
+}
+
+const cardOf = (target) => target.closest?.(".card");
+
+ui.groups.addEventListener("mouseover", (event) => {
+  const card = cardOf(event.target);
+  if (card && !prompt.pinned && prompt.anchor !== card) showPrompt(card, false);
+});
+ui.groups.addEventListener("mouseout", (event) => {
+  const card = cardOf(event.target);
+  if (card && !prompt.pinned && !card.contains(event.relatedTarget)) hidePrompt();
+});
+// Moving the focus is deliberate, so it also moves a pinned box.
+ui.groups.addEventListener("focusin", (event) => {
+  const card = cardOf(event.target);
+  if (card && prompt.anchor !== card) showPrompt(card, false);
+});
+ui.groups.addEventListener("focusout", (event) => {
+  if (!prompt.pinned && !ui.groups.contains(event.relatedTarget)) hidePrompt();
+});
+// A click is also what Enter and Space on a focused <button> produce, and a tap.
+ui.groups.addEventListener("click", (event) => {
+  const card = cardOf(event.target);
+  if (!card) return;
+  if (prompt.pinned && prompt.anchor === card) hidePrompt();
+  else showPrompt(card, true);
+});
+document.addEventListener("click", (event) => {
+  if (prompt.pinned && !cardOf(event.target) && !ui.prompt.contains(event.target)) hidePrompt();
+});
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Escape" || !prompt.anchor) return;
+  const button = prompt.anchor.firstChild;
+  hidePrompt();
+  if (ui.groups.contains(document.activeElement)) button.focus();
+});
+addEventListener("scroll", () => prompt.anchor && placePrompt(), { passive: true });
+addEventListener("resize", () => prompt.anchor && placePrompt());
+
+// A tile jumps to its group, opening it if it was folded.
+ui.tiles.addEventListener("click", (event) => {
+  const tile = event.target.closest("a.tile");
+  if (tile) groups.get(tile.dataset.status)?.section.setAttribute("open", "");
+});
+
+// ---------------------------------------------------------------------------------------
+// 7. The view's controls, remembered in the URL so a configured wall display is a bookmark.
+
+function updateView() {
+  view = new ViewFilter(ui.filter.value, ui.abnormalOnly.checked);
+  const url = new URL(location.href);
+  url.searchParams.delete("q");
+  url.searchParams.delete("abnormal");
+  if (view.text) url.searchParams.set("q", ui.filter.value.trim());
+  if (view.abnormalOnly) url.searchParams.set("abnormal", "1");
+  history.replaceState(null, "", url);
+  renderAll = true;
+  hidePrompt();
+  scheduleRender();
+}
+
+let typing = 0;
+ui.filter.value = params.get("q") ?? "";
+ui.abnormalOnly.checked = view.abnormalOnly;
+ui.filter.addEventListener("input", () => {
+  clearTimeout(typing);
+  typing = setTimeout(updateView, 150);
+});
+ui.abnormalOnly.addEventListener("change", updateView);
+
+// Ages on the cards ("5m") move on by themselves.
+setInterval(() => {
+  for (const age of ui.groups.querySelectorAll(".age[data-since]:not([data-since=''])")) {
+    age.textContent = formatAge(age.dataset.since);
+  }
+}, 30_000);
+
+// ---------------------------------------------------------------------------------------
+// Start.
+
+const scopeWords = [
+  scope.clusters.length ? `Clusters ${scope.clusters.join(", ")}` : "All clusters",
+  scope.namespaces.length ? `namespaces ${scope.namespaces.join(", ")}` : "",
+];
+ui.scope.textContent = scopeWords.filter(Boolean).join(" · ");
+for (const info of STATUSES) {
+  makeGroup(info.status);
+  makeTile(info);
+}
+setInterval(refreshClusters, 30_000);
+loadSummary();
+connection.subscribe(changes);
+connection.subscribe(reachability);
+scheduleRender();
