@@ -7,14 +7,14 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
-from gateway.commands import config, demo, explain, notify, serve, simcluster
+from gateway.commands import auth, config, demo, explain, notify, serve, simcluster
 
 
 class Command(Protocol):
     def register(self, commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None: ...
 
 
-COMMANDS: tuple[Command, ...] = (config, demo, explain, notify, serve, simcluster)
+COMMANDS: tuple[Command, ...] = (auth, config, demo, explain, notify, serve, simcluster)
 
 
 def build_parser() -> argparse.ArgumentParser:
