@@ -199,16 +199,21 @@ class Notifier:
         self.state.inflight = []
         for key, incident in notice.incidents:
             self.state.set_incident(key, incident)
+        self._release_summary(notice)
+        await self._save()
+
+    async def _after_rejected(self, notice: Notice) -> None:
+        self.triage.withdraw(notice)
+        self._forget(notice.ids)
+        self.state.inflight = []
+        self._release_summary(notice)
+        await self._save()
+
+    def _release_summary(self, notice: Notice) -> None:
         if NoticeKind.SUMMARY in {notice.kind, *(p.kind for p in notice.parts)}:
             self._summary_waiting = False
             if WORKLOADS in self._latest:
                 self.state.cursors[WORKLOADS] = self._latest[WORKLOADS]
-        await self._save()
-
-    async def _after_rejected(self, notice: Notice) -> None:
-        self._forget(notice.ids)
-        self.state.inflight = []
-        await self._save()
 
     async def _save(self) -> None:
         self._dirty = False

@@ -121,6 +121,16 @@ class Triage:
         incident = self.incidents.get(key)
         return replace(notice, incidents=((key, replace(incident) if incident else None),))
 
+    def withdraw(self, notice: Notice) -> None:
+        """The chat refused the notice: the channel knows what the state says, no more."""
+        for key, promised in notice.incidents:
+            saved = self.state.incidents.get(key)
+            self.incidents.pop(key, None)
+            if saved is not None:
+                self.incidents[key] = replace(saved)
+            elif promised is not None:
+                self.incidents[key] = replace(promised, announced=None)
+
     def _quietly(self, key: str) -> None:
         """Facts changed without a post: the state learns them, not a new announcement."""
         working = self.incidents.get(key)

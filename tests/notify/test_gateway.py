@@ -414,3 +414,32 @@ async def test_what_waited_for_a_dead_webhook_is_posted_after_a_restart(
     assert post["title"] == "Not Ready: Deployment shop/web in sim-1"
     assert len(post["transitions"]) == 2
     assert not saved_state(state_file).pending
+
+
+async def test_a_post_the_chat_refuses_is_given_up_and_the_bot_carries_on(
+    redis_server: EmbeddedRedis,
+    redis_client: redis.Redis,
+    receiver: WebhookReceiver,
+    tmp_path: Path,
+) -> None:
+    mirror = shop(["web", "api"])
+    await publish(redis_client, mirror)
+    state_file = tmp_path / "state.json"
+    async with running_gateway(redis_server.url) as gw:
+        config = quick_config(gw.websocket, receiver.url, state_file)
+        async with running_notifier(config) as notifier:
+            receiver.fail(400, times=1)
+            crash(mirror, "web")
+            await flush(redis_client, mirror)
+            await receiver.wait_for_refusals(1)
+            await eventually(lambda: notifier.idle)
+            crash(mirror, "api")
+            heal(mirror, "web")
+            await flush(redis_client, mirror)
+            await receiver.wait_for_posts(1)
+            await eventually(lambda: notifier.idle)
+    assert titles(receiver) == ["Not Ready: Deployment shop/api in sim-1"]
+    assert [status for status, _ in receiver.refused] == [400]
+    state = saved_state(state_file)
+    assert not state.pending and not state.inflight
+    assert "w:sim-1/Deployment/shop/web" not in state.incidents, "the channel was never told"

@@ -199,3 +199,12 @@ def test_workloads_of_an_unreachable_cluster_announce_it_before_the_cluster_feed
     assert dict(down.facts)["Workloads now Exception"] == "2"
     assert set(down.ids) == {t.id for t in outage}
     assert judge.judge(batch(reachability(False, at=1))).notices == [], "already said"
+
+
+def test_a_refused_notice_is_withdrawn_from_what_the_channel_knows() -> None:
+    judge = triage()
+    [refused] = judge.judge(batch(changed("web", RUNNING, NOT_READY))).notices
+    judge.withdraw(refused)
+    assert judge.incidents["w:sim-1/Deployment/shop/web"].announced is None
+    again = judge.judge(batch(changed("web", NOT_READY, RUNNING, "Ready", at=5)))
+    assert again.notices == [], "no recovery for a problem the channel never heard of"
