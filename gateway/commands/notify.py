@@ -60,7 +60,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument(
         "--token", default=None, help=f"bearer token for the gateway (default: ${TOKEN_ENV})"
     )
-    parser.add_argument("--token-file", type=Path, default=None, help="read the token from a file")
+    parser.add_argument(
+        "--token-file",
+        type=Path,
+        default=None,
+        help="read the token from a file at every connection (a mounted Secret)",
+    )
     parser.add_argument(
         "--state-file",
         type=Path,
@@ -88,8 +93,8 @@ def config_from(args: argparse.Namespace) -> NotifierConfig:
     if not webhook:
         raise ConfigError(f"give --webhook or set ${WEBHOOK_ENV}")
     token = args.token or os.environ.get(TOKEN_ENV)
-    if args.token_file is not None:
-        token = args.token_file.read_text().strip()
+    if args.token_file is not None and not os.access(args.token_file, os.R_OK):
+        raise ConfigError(f"--token-file {args.token_file} cannot be read")
     channel_filter = parse_filter(args.filter)
     return NotifierConfig(
         gateway=gateway_url(args.gateway),
@@ -99,6 +104,7 @@ def config_from(args: argparse.Namespace) -> NotifierConfig:
         filter=channel_filter,
         min_severity=Severity.parse(args.min_severity),
         token=token or None,
+        token_file=args.token_file,
         window=args.window,
         digest_after=args.digest_after,
         per_minute=args.rate_per_minute,

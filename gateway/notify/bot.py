@@ -49,7 +49,7 @@ class Notifier:
             config.gateway,
             config.filter,
             {s: cursors.get(s) for s in STREAMS},
-            token=config.token,
+            token=config.current_token,
             snapshot_first=WORKLOADS not in cursors,
             gap=not self.state.fresh,
             snapshot_quiet=config.snapshot_quiet,

@@ -50,6 +50,8 @@ class NotifierConfig:
     filter: ChannelFilter = field(default_factory=ChannelFilter)
     min_severity: Severity = Severity.NOT_READY
     token: str | None = None
+    token_file: Path | None = None
+    """Read at every connection, so a rotated Secret is picked up without a restart."""
     window: float = 5.0
     """Seconds a burst is gathered before it is judged and posted."""
     digest_after: int = 5
@@ -62,6 +64,11 @@ class NotifierConfig:
     reconnect_base: float = 0.5
     reconnect_cap: float = 30.0
     post_timeout: float = 10.0
+
+    def current_token(self) -> str | None:
+        if self.token_file is not None:
+            return self.token_file.read_text().strip() or None
+        return self.token
 
     def __post_init__(self) -> None:
         if self.format not in FORMATS:

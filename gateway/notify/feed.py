@@ -16,7 +16,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from websockets.exceptions import InvalidHandshake, WebSocketException
+from websockets.exceptions import (
+    ConnectionClosed,
+    InvalidHandshake,
+    InvalidStatus,
+    WebSocketException,
+)
 
 from gateway.notify import documents, parse
 from gateway.notify.filters import ChannelFilter
@@ -82,7 +87,7 @@ class GatewayFeed:
         channel_filter: ChannelFilter,
         cursors: dict[str, str | None],
         *,
-        token: str | None = None,
+        token: Callable[[], str | None] = lambda: None,
         snapshot_first: bool,
         gap: bool = False,
         snapshot_quiet: float = 1.0,
@@ -108,9 +113,9 @@ class GatewayFeed:
     async def run(self, deliver: Callable[[FeedItem], Awaitable[None]]) -> None:
         """Follow the feeds until cancelled; FatalFeedError when the gateway refuses the bot."""
         while True:
-            cause = ""
+            cause, refused = "", False
             try:
-                async with graphql_socket(self.url, self.token) as socket:
+                async with graphql_socket(self.url, self.token()) as socket:
                     self.connections += 1
                     log.info(
                         "connected to the gateway",
@@ -124,13 +129,15 @@ class GatewayFeed:
                 cause = f"{type(error).__name__}: {error}"
                 if isinstance(error, InvalidHandshake):
                     cause = f"handshake refused: {error}"
+                refused = _refused_credentials(error)
             finally:
                 self.connected.clear()
             delay = self.reconnect.next_delay()
-            log.warning(
-                "gateway connection lost; reconnecting",
-                extra={"gateway": self.url, "cause": cause, "retry_in": round(delay, 2)},
-            )
+            context = {"gateway": self.url, "cause": cause, "retry_in": round(delay, 2)}
+            if refused:
+                log.error("the gateway refused the notifier's credentials; retrying", extra=context)
+            else:
+                log.warning("gateway connection lost; reconnecting", extra=context)
             await asyncio.sleep(delay)
 
     async def _subscribe(self, socket: GraphQLSocket, stream: str) -> str:
@@ -251,6 +258,15 @@ class GatewayFeed:
             extra={**context, "retry_in": round(delay, 2)},
         )
         await asyncio.sleep(delay)
+
+
+def _refused_credentials(error: Exception) -> bool:
+    """401/403 on the handshake, or graphql-transport-ws close 4401/4403 after connection_init."""
+    if isinstance(error, InvalidStatus):
+        return error.response.status_code in (401, 403)
+    if isinstance(error, ConnectionClosed) and error.rcvd is not None:
+        return error.rcvd.code in (4401, 4403)
+    return False
 
 
 def _transition(stream: str, change: dict[str, Any]) -> Transition:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from pathlib import Path
 from typing import Any
@@ -12,11 +13,12 @@ import redis.asyncio as redis
 from websockets.asyncio.server import ServerConnection, serve
 
 from gateway.notify.bot import run_notifier
-from gateway.notify.feed import FatalFeedError
+from gateway.notify.feed import FatalFeedError, FeedItem, GatewayFeed
 from gateway.notify.filters import parse_filter
 from gateway.notify.state import NotifierState
 from gateway.notify.transport import graphql_socket
 from gateway.redis_server import EmbeddedRedis, free_port
+from gateway.watch.backoff import Backoff
 from schema.context import Limits
 from tests.api.harness import flush, publish, running_gateway
 from tests.notify.conftest import eventually, quick_config, running_notifier
@@ -111,3 +113,49 @@ async def test_the_token_goes_in_the_handshake_and_in_connection_init() -> None:
         "Bearer s3cret",
         {"type": "connection_init", "payload": {"Authorization": "Bearer s3cret"}},
     ]
+
+
+async def test_refused_credentials_are_logged_and_a_rotated_token_file_is_read_again(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    token_file = tmp_path / "token"
+    token_file.write_text("old\n")
+    presented: list[str] = []
+
+    async def gateway(connection: ServerConnection) -> None:
+        init = json.loads(await connection.recv())
+        presented.append(init["payload"]["Authorization"])
+        if presented[-1] == "Bearer old":
+            token_file.write_text("new\n")
+            await connection.close(4403, "Forbidden")
+            return
+        await connection.send(json.dumps({"type": "connection_ack"}))
+        await connection.wait_closed()
+
+    port = free_port()
+    config = quick_config(
+        f"ws://127.0.0.1:{port}/graphql",
+        "http://127.0.0.1:9/h",
+        tmp_path / "s",
+        token_file=token_file,
+    )
+    feed = GatewayFeed(
+        config.gateway,
+        config.filter,
+        {},
+        token=config.current_token,
+        snapshot_first=False,
+        reconnect=Backoff(base=0.05, cap=0.1),
+    )
+
+    async def ignore(item: FeedItem) -> None:
+        raise AssertionError(f"nothing is sent: {item}")
+
+    async with serve(gateway, "127.0.0.1", port, subprotocols=["graphql-transport-ws"]):  # type: ignore[list-item]
+        following = asyncio.create_task(feed.run(ignore))
+        await eventually(feed.connected.is_set)
+        following.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await following
+    assert presented == ["Bearer old", "Bearer new"]
+    assert "the gateway refused the notifier's credentials; retrying" in caplog.messages
