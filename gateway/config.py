@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Literal, get_args
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic.alias_generators import to_camel
 
 ENV_PREFIX = "KSG_"
@@ -98,7 +98,8 @@ class Grant(Section):
     """What the subjects and groups named here may see; rules add up, nothing else is visible.
 
     Omitted lists mean "all". ``namespaceSelector`` picks namespaces by their labels.
-    ``nodes`` shows the clusters' nodes and namespaces list (cluster-wide information).
+    ``nodes`` shows the clusters' nodes and namespaces list (cluster-wide information);
+    ``metrics`` lets the subject read /metrics (unless ``metricsPublic``).
     """
 
     subjects: tuple[str, ...] = ()
@@ -111,6 +112,15 @@ class Grant(Section):
     ) = None
     pod_logs: bool = False
     nodes: bool = False
+    metrics: bool = False
+
+    @model_validator(mode="after")
+    def _names_someone(self) -> Grant:
+        if not self.subjects and not self.groups:
+            raise ValueError(
+                "a rule must name subjects or groups (group system:authenticated: everyone)"
+            )
+        return self
 
 
 class Rbac(Section):

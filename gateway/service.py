@@ -18,6 +18,9 @@ from typing import Any
 import orjson
 import redis.asyncio as redis
 
+from gateway.auth.gatekeeper import Gatekeeper
+from gateway.auth.setup import build_gatekeeper
+from gateway.config import Auth
 from gateway.podlogs import PodLogs
 from gateway.redis_server import EmbeddedRedis
 from gateway.store.hub import FeedHub
@@ -45,7 +48,12 @@ class Settings:
     lease_seconds: float = 15.0
     grace_seconds: float = 30.0
     max_page: int = 1000
+    auth: Auth = field(default_factory=Auth)
     replica: str = field(default_factory=replica_id)
+
+
+POOL_SIZE = 64
+POOL_WAIT_SECONDS = 10.0
 
 
 def connect(url: str) -> redis.Redis:
@@ -56,14 +64,20 @@ def connect(url: str) -> redis.Redis:
     moment; a cancelled subscription then lives on forever. Callers wrap their Redis
     calls in ``asyncio.timeout`` (which cancels correctly), and TCP keepalive plus
     health checks find dead connections.
+
+    The pool blocks when all its connections are busy instead of failing: a thousand
+    clients reconnecting at once after a restart wait a moment, they are not refused.
     """
-    return redis.Redis.from_url(
+    pool = redis.BlockingConnectionPool.from_url(
         url,
+        max_connections=POOL_SIZE,
+        timeout=POOL_WAIT_SECONDS,
         socket_timeout=None,
         socket_connect_timeout=2,
         socket_keepalive=True,
         health_check_interval=10,
     )
+    return redis.Redis(connection_pool=pool)
 
 
 class Gateway:
@@ -78,6 +92,7 @@ class Gateway:
         self._queries: Queries | None = None
         self._hub: FeedHub | None = None
         self.logs = PodLogs(settings.sources)
+        self._gatekeeper: Gatekeeper | None = None
         self._tasks: list[asyncio.Task[None]] = []
 
     @property
@@ -114,6 +129,12 @@ class Gateway:
         """The clusters this replica watches now (it holds their leases)."""
         return dict(self._supervisor.watchers) if self._supervisor is not None else {}
 
+    @property
+    def gatekeeper(self) -> Gatekeeper:
+        if self._gatekeeper is None:
+            raise RuntimeError("the gateway is not started")
+        return self._gatekeeper
+
     def link_if_started(self) -> StoreLink | None:
         return self._link
 
@@ -131,7 +152,11 @@ class Gateway:
         self._supervisor = Supervisor(
             self.settings.sources, self._link, leases, grace_seconds=self.settings.grace_seconds
         )
-        self._queries = Queries(StoreReader(self._client, self.keys), self.settings.max_page)
+        reader = StoreReader(self._client, self.keys)
+        self._queries = Queries(reader, self.settings.max_page)
+        self._gatekeeper = build_gatekeeper(
+            self.settings.auth, self.settings.sources, reader, self._client, self.keys
+        )
         self._hub = FeedHub(self._client, self.keys)
         self._tasks = [
             asyncio.create_task(self._supervisor.run(), name="supervisor"),
@@ -143,6 +168,8 @@ class Gateway:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         await self.logs.close()
+        if self._gatekeeper is not None:
+            await self._gatekeeper.close()
         if self._link is not None:
             await self._link.close()
         if self._client is not None:

@@ -13,6 +13,7 @@ from typing import Any
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
+    AddValidationRules,
     MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
@@ -23,6 +24,8 @@ from strawberry.extensions import (
 )
 from strawberry.types import ExecutionContext
 
+from schema.audited import OperationAudit
+from schema.cost import cost_rule
 from schema.observed import OperationMetrics
 from schema.query import Cluster, Query
 from schema.subscription import Subscription
@@ -36,6 +39,8 @@ class Protection:
     max_depth: int = 12
     max_tokens: int = 2000
     max_aliases: int = 30
+    max_cost: int = 50_000
+    max_page: int = 1000
 
 
 def is_unexpected(error: GraphQLError) -> bool:
@@ -72,8 +77,10 @@ def build_schema(
         lambda: MaxTokensLimiter(max_token_count=protection.max_tokens),
         lambda: MaxAliasesLimiter(max_alias_count=protection.max_aliases),
         lambda: ParserCache(maxsize=500),
+        lambda: AddValidationRules([cost_rule(protection.max_cost, protection.max_page)]),
         lambda: ValidationCache(maxsize=500),
         OperationMetrics,
+        OperationAudit,
         *extra,
         lambda: MaskErrors(
             should_mask_error=is_unexpected, error_message="Internal error; it has been logged."

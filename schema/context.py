@@ -1,9 +1,16 @@
-"""What every resolver can reach: the cache's queries, the feed hub, pod logs and limits."""
+"""What every resolver can reach: the caller, its scoped queries, the feed hub, logs, limits.
+
+``queries`` is always scoped to the caller: resolvers cannot reach an unscoped read
+path. A WebSocket connection starts with nothing visible and gets its caller's view
+in ``connection_init`` (see gateway/http/graphql.py).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from gateway.auth.principal import Principal
+from gateway.auth.ratelimit import RateLimiter
 from gateway.podlogs import PodLogs
 from gateway.store.hub import FeedHub
 from gateway.store.queries import Queries
@@ -22,5 +29,8 @@ class ApiContext:
     hub: FeedHub
     logs: PodLogs
     limits: Limits
+    principal: Principal | None = None
+    limiter: RateLimiter | None = None
     request: object = None
     response: object = None
+    connection_params: dict[str, object] = field(default_factory=dict)

@@ -22,6 +22,11 @@ async def read_logs(
     since_seconds: int | None,
     previous: bool,
 ) -> str:
+    if not info.context.queries.logs_allowed(pod.cluster, pod.namespace):
+        raise GatewayError(
+            f"you may not read pod logs in namespace {pod.namespace} of cluster {pod.cluster}",
+            "FORBIDDEN",
+        )
     try:
         return await info.context.logs.read(  # type: ignore[no-any-return]
             pod.cluster,

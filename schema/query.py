@@ -112,12 +112,12 @@ class Cluster(Node):
 
     @strawberry.field
     async def namespaces(self, info: Info) -> list[Namespace]:
-        records = await context(info).queries.reader.namespaces(self.name)
+        records = await context(info).queries.namespaces(self.name)
         return [convert.namespace(r) for r in records]
 
     @strawberry.field
     async def nodes(self, info: Info) -> list[ClusterNode]:
-        records = await context(info).queries.reader.nodes(self.name)
+        records = await context(info).queries.nodes(self.name)
         return [convert.node(r) for r in records]
 
     @strawberry.field
@@ -176,7 +176,7 @@ async def find_node(info: Info, queries: Queries, global_id: str) -> Node:
     target = ids.decode(global_id)
     with client_errors():
         if target.type_name == "Cluster":
-            known = await queries.reader.clusters()
+            known = await queries.clusters()
             if target.cluster in known:
                 return cluster_type(known[target.cluster])
         elif target.type_name == "Workload":
@@ -190,7 +190,7 @@ async def find_node(info: Info, queries: Queries, global_id: str) -> Node:
             namespace, name = _split(target.path, 2, global_id)
             return await _pod_with_events(info, await queries.pod(target.cluster, namespace, name))
         elif target.type_name == "ClusterNode":
-            found = await queries.reader.node(target.cluster, target.path)
+            found = await queries.node(target.cluster, target.path)
             if found is not None:
                 return convert.node(found)
     raise not_found(f"no object has id {global_id[:60]!r}")
@@ -207,11 +207,11 @@ def _split(path: str, parts: int, global_id: str) -> list[str]:
 class Query:
     @strawberry.field(description="Every cluster the gateway knows, with its reachability.")
     async def clusters(self, info: Info) -> list[Cluster]:
-        return [cluster_type(r) for r in (await context(info).queries.reader.clusters()).values()]
+        return [cluster_type(r) for r in (await context(info).queries.clusters()).values()]
 
     @strawberry.field
     async def cluster(self, info: Info, name: str) -> Cluster:
-        known = await context(info).queries.reader.clusters()
+        known = await context(info).queries.clusters()
         if name not in known:
             raise not_found(f"unknown cluster {name!r} (known: {', '.join(known) or 'none'})")
         return cluster_type(known[name])

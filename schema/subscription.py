@@ -8,12 +8,15 @@ nothing. A cursor older than the feed keeps is refused with CURSOR_EXPIRED, and
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Callable
+import contextlib
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from datetime import datetime
 
 import strawberry
 from strawberry.types import Info
 
+from gateway.auth.ratelimit import RateLimited
+from gateway.auth.visibility import Visibility
 from gateway.store.hub import (
     CLUSTER_FEED,
     CLUSTERS,
@@ -30,6 +33,7 @@ from gateway.store.hub import (
 from gateway.store.hub import (
     Subscription as HubSubscription,
 )
+from gateway.store.queries import Queries
 from gateway.store.selection import Criteria, IndexEntry, Order
 from schema import convert
 from schema.context import ApiContext
@@ -44,11 +48,13 @@ from schema.types import (
 )
 
 
-def _admits_workload(chosen: Criteria) -> Callable[[FeedEvent], bool]:
+def _admits_workload(chosen: Criteria, visibility: Visibility) -> Callable[[FeedEvent], bool]:
     def admits(event: FeedEvent) -> bool:
         if chosen.clusters and event.cluster not in chosen.clusters:
             return False
         kind, namespace, name = event.fields["id"].split("/", 2)
+        if not visibility.admits(event.cluster, namespace, kind):
+            return False
         statuses = {event.fields.get("oldStatus", ""), event.fields.get("newStatus", "")} - {""}
         probes = [IndexEntry(event.cluster, kind, namespace, name, s, "", 0.0) for s in statuses]
         if not any(chosen.admits(p) for p in probes):
@@ -135,6 +141,19 @@ async def _start(
                 yield event
 
 
+@contextlib.asynccontextmanager
+async def _held(ctx: ApiContext) -> AsyncIterator[None]:
+    """One of the caller's concurrent subscriptions, counted across replicas."""
+    if ctx.limiter is None or ctx.principal is None:
+        yield
+        return
+    try:
+        async with ctx.limiter.subscription(ctx.principal.subject):
+            yield
+    except RateLimited as error:
+        raise GatewayError(str(error), "RATE_LIMITED") from error
+
+
 async def _live(hub: FeedHub, subscription: HubSubscription) -> AsyncGenerator[FeedEvent, None]:
     try:
         async for event in hub.follow(subscription):
@@ -166,7 +185,8 @@ class Subscription:
             clusters = await ctx.queries.clusters_for(chosen)
             epoch = await hub.epoch()
             capacity = ctx.limits.subscription_buffer
-            async with hub.subscribe(WORKLOADS, _admits_workload(chosen), capacity) as sub:
+            admits = _admits_workload(chosen, ctx.queries.visibility)
+            async with _held(ctx), hub.subscribe(WORKLOADS, admits, capacity) as sub:
                 async for event in _start(
                     hub, sub, stream=WORKLOADS, clusters=clusters, since=since, epoch=epoch
                 ):
@@ -193,7 +213,8 @@ class Subscription:
             )
             epoch = await hub.epoch()
             capacity = ctx.limits.subscription_buffer
-            async with hub.subscribe(PODS, _admits_pod(given), capacity) as sub:
+            admits = _admits_pod(given, ctx.queries)
+            async with _held(ctx), hub.subscribe(PODS, admits, capacity) as sub:
                 async for event in _start(
                     hub, sub, stream=PODS, clusters=clusters, since=since, epoch=epoch
                 ):
@@ -212,7 +233,12 @@ class Subscription:
         with client_errors():
             epoch = await hub.epoch()
             capacity = ctx.limits.subscription_buffer
-            async with hub.subscribe(CLUSTERS, lambda _: True, capacity) as sub:
+            visibility = ctx.queries.visibility
+
+            def admits(event: FeedEvent) -> bool:
+                return bool(visibility.visible_clusters([str(event.fields.get("cluster", ""))]))
+
+            async with _held(ctx), hub.subscribe(CLUSTERS, admits, capacity) as sub:
                 async for event in _start(
                     hub, sub, stream=CLUSTERS, clusters=[CLUSTER_FEED], since=since, epoch=epoch
                 ):
@@ -232,7 +258,7 @@ async def _snapshot(
         )
     for start in range(0, len(entries), 500):
         part = entries[start : start + 500]
-        records = await ctx.queries.reader.workloads([(e.cluster, e.id) for e in part])
+        records = await ctx.queries.workloads_of(part)
         for entry in part:
             record = records.get((entry.cluster, entry.id))
             if record is None:
@@ -257,7 +283,7 @@ async def _snapshot(
             )
 
 
-def _admits_pod(given: PodFilter) -> Callable[[FeedEvent], bool]:
+def _admits_pod(given: PodFilter, queries: Queries) -> Callable[[FeedEvent], bool]:
     phases = {p.value for p in given.phases or ()}
     clusters = set(given.clusters or ())
     namespaces = set(given.namespaces or ())
@@ -272,6 +298,8 @@ def _admits_pod(given: PodFilter) -> Callable[[FeedEvent], bool]:
         if phases and not moved & phases:
             return False
         record = event.record or {}
+        if not record or not queries.pod_visible(record):
+            return False
         if given.abnormal is not None and bool(record.get("abnormal")) != given.abnormal:
             return False
         return not given.workload or record.get("owner") == given.workload

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import ipaddress
+import logging
 import os
 import sys
 from pathlib import Path
@@ -33,6 +35,7 @@ FLAGS: tuple[tuple[str, str, str], ...] = (
     ("kubeconfig", "clusters", "kubeconfig"),
     ("context", "clusters", "contexts"),
     ("in_cluster", "clusters", "inCluster"),
+    ("insecure_no_auth", "auth", "insecureNoAuth"),
 )
 """(flag attribute, config section, config key): flags given on the command line win."""
 
@@ -51,6 +54,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     parser.add_argument(
         "--in-cluster", action="store_true", default=None, help="use the pod's service account"
+    )
+    parser.add_argument(
+        "--insecure-no-auth",
+        action="store_true",
+        default=None,
+        help="serve without authentication on a non-loopback address (everyone sees everything)",
     )
     parser.set_defaults(run=run)
 
@@ -93,6 +102,28 @@ def sources_from(config: Config) -> list[ClusterSource]:
     return from_kubeconfig(path.expanduser(), config.clusters.contexts)
 
 
+def check_exposure(config: Config) -> None:
+    """Secure by default: no authentication only on loopback, or when explicitly asked for."""
+    if config.auth.configured or config.auth.insecure_no_auth:
+        return
+    if _loopback(config.server.host):
+        return
+    raise ConfigError(
+        f"refusing to serve on {config.server.host} without authentication: configure "
+        "auth.tokenFile, auth.oidc or auth.tokenReview, listen on 127.0.0.1, or pass "
+        "--insecure-no-auth to let anyone who reaches the port see every cluster"
+    )
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def settings_from(config: Config, sources: list[ClusterSource]) -> Settings:
     return Settings(
         sources=sources,
@@ -103,6 +134,7 @@ def settings_from(config: Config, sources: list[ClusterSource]) -> Settings:
         lease_seconds=config.watch.lease_seconds,
         grace_seconds=config.watch.grace_seconds,
         max_page=config.limits.max_page,
+        auth=config.auth,
     )
 
 
@@ -110,6 +142,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         config = load(args.config, overrides_from(args))
         logs.configure(config.logging.level, config.logging.format)
+        check_exposure(config)
         sources = sources_from(config)
     except (ConfigError, ClusterConfigError) as error:
         print(f"error: {error}", file=sys.stderr)
@@ -128,5 +161,10 @@ async def serve(gateway: Gateway, config: Config) -> int:
         ws_ping_timeout=20,
         timeout_graceful_shutdown=5,
     )
+    if not config.auth.configured:
+        logging.getLogger(__name__).warning(
+            "serving without authentication: every caller sees every cluster",
+            extra={"host": config.server.host, "port": config.server.port},
+        )
     await uvicorn.Server(uvicorn_config).serve()
     return 0

@@ -10,11 +10,14 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
 from gateway import metrics
+from gateway.auth import audit
+from gateway.auth.gatekeeper import bearer
+from gateway.auth.principal import AuthenticationError
 from gateway.config import Config
 from gateway.http.board import board_route
 from gateway.http.graphiql import STATIC_DIR
@@ -33,6 +36,8 @@ def build_app(gateway: Gateway, config: Config = DEFAULT_CONFIG) -> Starlette:
         max_depth=configured.max_depth,
         max_tokens=configured.max_tokens,
         max_aliases=configured.max_aliases,
+        max_cost=config.auth.max_cost,
+        max_page=configured.max_page,
     )
     limits = Limits(
         subscription_buffer=configured.subscription_buffer, snapshot_max=configured.snapshot_max
@@ -46,6 +51,7 @@ def build_app(gateway: Gateway, config: Config = DEFAULT_CONFIG) -> Starlette:
     graphql = GatewayGraphQL(
         build_schema(protection),
         api_context,
+        lambda: gateway.gatekeeper,
         max_subscriptions_per_connection=configured.max_subscriptions_per_connection,
         allowed_origins=config.server.websocket_origins,
     )
@@ -53,6 +59,7 @@ def build_app(gateway: Gateway, config: Config = DEFAULT_CONFIG) -> Starlette:
         graphql,
         PersistedQueries(lambda: gateway.client, gateway.keys),
         config.server.max_body_bytes,
+        lambda: gateway.gatekeeper,
     )
 
     async def healthz(request: Request) -> JSONResponse:
@@ -63,6 +70,19 @@ def build_app(gateway: Gateway, config: Config = DEFAULT_CONFIG) -> Starlette:
         return JSONResponse({"ready": ready, **details}, status_code=200 if ready else 503)
 
     async def prometheus(request: Request) -> Response:
+        """Operational data for operators: behind authentication unless declared public."""
+        gatekeeper = gateway.gatekeeper
+        if gatekeeper.enabled and not config.auth.metrics_public:
+            try:
+                principal = await gatekeeper.principal(bearer(request.headers.get("authorization")))
+            except AuthenticationError as error:
+                audit.denied(None, "metrics", str(error))
+                return PlainTextResponse(
+                    f"{error}\n", status_code=401, headers={"WWW-Authenticate": "Bearer"}
+                )
+            if not (await gatekeeper.visibility(principal)).metrics:
+                audit.denied(principal, "metrics", "no rule grants metrics")
+                return PlainTextResponse("no rule grants you the metrics\n", status_code=403)
         return Response(metrics.render(gateway), media_type=CONTENT_TYPE_LATEST)
 
     async def home(request: Request) -> RedirectResponse:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -13,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLRequestData
 from strawberry.schema import BaseSchema
 from strawberry.subscriptions import (
@@ -24,9 +26,16 @@ from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 from typing_extensions import override
 
+from gateway.auth import audit
+from gateway.auth.gatekeeper import Gatekeeper
+from gateway.auth.principal import ANONYMOUS, AuthenticationError
+from gateway.auth.visibility import Visibility
 from gateway.http.graphiql import offline_graphiql_html
+from gateway.http.guard import PRINCIPAL
 from schema.context import ApiContext
 from schema.errors import GatewayError
+
+log = logging.getLogger(__name__)
 
 
 class GatewayGraphQL(GraphQL[ApiContext, None]):
@@ -34,6 +43,7 @@ class GatewayGraphQL(GraphQL[ApiContext, None]):
         self,
         schema: BaseSchema,
         context: Callable[[], ApiContext],
+        gatekeeper: Callable[[], Gatekeeper],
         *,
         max_subscriptions_per_connection: int = 50,
         allowed_origins: tuple[str, ...] = (),
@@ -51,20 +61,45 @@ class GatewayGraphQL(GraphQL[ApiContext, None]):
             allowed_origins=allowed_origins,
         )
         self.base_context = context
+        self.gatekeeper = gatekeeper
         self._ide = offline_graphiql_html(self.graphql_ide_html)
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> ApiContext:
+        """HTTP callers were authenticated by the guard; WebSocket ones are in on_ws_connect."""
         base = self.base_context()
+        gatekeeper = self.gatekeeper()
+        principal = request.scope.get(PRINCIPAL) if isinstance(request, Request) else None
+        if principal is None and not gatekeeper.enabled:
+            principal = ANONYMOUS
+        visibility = (
+            await gatekeeper.visibility(principal) if principal is not None else Visibility()
+        )
         return ApiContext(
-            queries=base.queries,
+            queries=base.queries.scoped(visibility),
             hub=base.hub,
             logs=base.logs,
             limits=base.limits,
+            principal=principal,
+            limiter=gatekeeper.limiter if gatekeeper.enabled else None,
             request=request,
             response=response,
         )
+
+    async def on_ws_connect(self, context: ApiContext) -> dict[str, object] | None:
+        gatekeeper = self.gatekeeper()
+        try:
+            principal = await gatekeeper.from_connection_params(context.connection_params)
+        except AuthenticationError as error:
+            log.info("websocket refused", extra={"cause": str(error)})
+            raise ConnectionRejectionError(
+                {"message": str(error), "code": "UNAUTHENTICATED"}
+            ) from error
+        context.principal = principal
+        context.queries = context.queries.scoped(await gatekeeper.visibility(principal))
+        audit.connected(principal, "websocket")
+        return None
 
     async def render_graphql_ide(self, request: Request) -> Response:
         return HTMLResponse(self._ide)

@@ -1,9 +1,13 @@
-"""In front of the GraphQL endpoint for plain HTTP: body size, JSON sanity, persisted queries.
+"""In front of the GraphQL endpoint for plain HTTP: who is asking, how often, how much.
 
-Bodies over the limit are refused (413) before they are read in full; bodies that
-are not JSON get a GraphQL-shaped 400 instead of a stack trace; Automatic Persisted
-Queries (Apollo's protocol: ``extensions.persistedQuery.sha256Hash``) let frontends
-send a hash instead of the whole query, the query text kept in Redis.
+The caller is authenticated from its bearer token (401 otherwise) and counted
+against its per-minute budget (429 with Retry-After); bodies over the limit are
+refused (413) before they are read in full; bodies that are not JSON get a
+GraphQL-shaped 400 instead of a stack trace; Automatic Persisted Queries (Apollo's
+protocol: ``extensions.persistedQuery.sha256Hash``) let frontends send a hash
+instead of the whole query, the query text kept in Redis. The GraphiQL page itself
+(a GET without a query) needs no token; every operation, introspection included,
+does.
 """
 
 from __future__ import annotations
@@ -16,6 +20,10 @@ from urllib.parse import parse_qsl, urlencode
 
 import redis.asyncio as redis
 
+from gateway.auth import audit
+from gateway.auth.gatekeeper import Gatekeeper, bearer
+from gateway.auth.principal import AuthenticationError, Principal
+from gateway.auth.ratelimit import RateLimited
 from gateway.store.keys import Keys
 
 Scope = MutableMapping[str, Any]
@@ -27,11 +35,18 @@ App = Callable[[Scope, Receive, Send], Awaitable[None]]
 APQ_TTL_SECONDS = 7 * 24 * 3600
 
 
+PRINCIPAL = "ksg.principal"
+"""Where the guard leaves the authenticated caller in the ASGI scope."""
+
+
 class Refusal(Exception):
-    def __init__(self, status: int, message: str, code: str) -> None:
+    def __init__(
+        self, status: int, message: str, code: str, headers: tuple[tuple[bytes, bytes], ...] = ()
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
+        self.headers = headers
 
 
 class PersistedQueries:
@@ -66,16 +81,25 @@ class PersistedQueries:
 
 
 class GraphQLGuard:
-    def __init__(self, app: App, persisted: PersistedQueries, max_body_bytes: int) -> None:
+    def __init__(
+        self,
+        app: App,
+        persisted: PersistedQueries,
+        max_body_bytes: int,
+        gatekeeper: Callable[[], Gatekeeper],
+    ) -> None:
         self.app = app
         self.persisted = persisted
         self.max_body_bytes = max_body_bytes
+        self.gatekeeper = gatekeeper
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         try:
+            if not _asks_for_the_ide(scope):
+                scope = {**scope, PRINCIPAL: await self._admit(scope)}
             if scope["method"] == "POST":
                 body = await self._read_body(scope, receive)
                 body = await self._rewrite_body(body, _content_type(scope))
@@ -86,6 +110,32 @@ class GraphQLGuard:
             await _refuse(send, refusal)
             return
         await self.app(scope, receive, send)
+
+    async def _admit(self, scope: Scope) -> Principal:
+        headers = dict(scope.get("headers") or ())
+        authorization = headers.get(b"authorization", b"").decode("latin-1")
+        gatekeeper = self.gatekeeper()
+        try:
+            principal = await gatekeeper.principal(bearer(authorization))
+        except AuthenticationError as error:
+            audit.denied(None, "http", str(error))
+            raise Refusal(
+                401,
+                str(error),
+                "UNAUTHENTICATED",
+                ((b"www-authenticate", b'Bearer realm="kube-status-gateway"'),),
+            ) from error
+        limiter = gatekeeper.limiter
+        if limiter is not None and gatekeeper.enabled:
+            try:
+                await limiter.request(principal.subject)
+            except RateLimited as error:
+                audit.denied(principal, "http", str(error))
+                retry = str(int(error.retry_after + 0.999)).encode()
+                raise Refusal(
+                    429, str(error), "RATE_LIMITED", ((b"retry-after", retry),)
+                ) from error
+        return principal
 
     async def _read_body(self, scope: Scope, receive: Receive) -> bytes:
         declared = dict(scope.get("headers") or ()).get(b"content-length")
@@ -118,9 +168,13 @@ class GraphQLGuard:
             raise Refusal(400, f"request body is not valid JSON: {error}", "BAD_REQUEST") from error
         if isinstance(parsed, dict):
             return json.dumps(await self.persisted.resolve(parsed)).encode()
-        if isinstance(parsed, list) and all(isinstance(item, dict) for item in parsed):
-            return json.dumps([await self.persisted.resolve(item) for item in parsed]).encode()
-        raise Refusal(400, "request body must be a JSON object (or a list of them)", "BAD_REQUEST")
+        if isinstance(parsed, list):
+            raise Refusal(
+                400,
+                "batched requests are not supported: send one operation per request",
+                "BAD_REQUEST",
+            )
+        raise Refusal(400, "request body must be a JSON object", "BAD_REQUEST")
 
     async def _rewrite_query_string(self, scope: Scope) -> Scope:
         params = dict(parse_qsl(scope.get("query_string", b"").decode(), keep_blank_values=True))
@@ -137,6 +191,15 @@ class GraphQLGuard:
         )
         params["query"] = request["query"]
         return {**scope, "query_string": urlencode(params).encode()}
+
+
+def _asks_for_the_ide(scope: Scope) -> bool:
+    """GET /graphql from a browser with no operation: the GraphiQL page, public and static."""
+    if scope["method"] != "GET":
+        return False
+    params = dict(parse_qsl(scope.get("query_string", b"").decode(), keep_blank_values=True))
+    accept = dict(scope.get("headers") or ()).get(b"accept", b"")
+    return "query" not in params and "extensions" not in params and b"text/html" in accept
 
 
 def _content_type(scope: Scope) -> str:
@@ -162,14 +225,10 @@ async def _refuse(send: Send, refusal: Refusal) -> None:
     body = json.dumps(
         {"errors": [{"message": str(refusal), "extensions": {"code": refusal.code}}]}
     ).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": refusal.status,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
-    )
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        *refusal.headers,
+    ]
+    await send({"type": "http.response.start", "status": refusal.status, "headers": headers})
     await send({"type": "http.response.body", "body": body})

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from gateway.auth.visibility import Visibility
 from gateway.store.errors import QueryError
 from gateway.store.reader import Ref, StoreReader
 from gateway.store.records import Record
@@ -50,27 +51,62 @@ class Summary:
 
 
 class Queries:
-    def __init__(self, reader: StoreReader, max_page: int = 1000, default_page: int = 100) -> None:
+    """Every read the API makes, through one caller's Visibility: the one place scoping happens.
+
+    An object outside the caller's visibility does not exist for it: lists and counts
+    leave it out, lookups by name or id answer NOT_FOUND, never FORBIDDEN. ``touched``
+    collects the (cluster, namespace) pairs whose data was returned, for the audit log.
+    """
+
+    def __init__(
+        self,
+        reader: StoreReader,
+        max_page: int = 1000,
+        default_page: int = 100,
+        visibility: Visibility | None = None,
+    ) -> None:
         self.reader = reader
         self.max_page = max_page
         self.default_page = min(default_page, max_page)
+        self.visibility = visibility or Visibility.everything()
+        self.touched: set[tuple[str, str]] = set()
+
+    def scoped(self, visibility: Visibility) -> Queries:
+        """The same cache read on behalf of one caller (a fresh audit record)."""
+        return Queries(self.reader, self.max_page, self.default_page, visibility)
+
+    def _touch(self, records: Iterable[Record]) -> None:
+        for record in records:
+            self.touched.add((str(record.get("cluster", "")), str(record.get("namespace", ""))))
+
+    async def clusters(self) -> dict[str, Record]:
+        known = await self.reader.clusters()
+        return {name: known[name] for name in self.visibility.visible_clusters(known)}
 
     async def clusters_for(self, criteria: Criteria) -> list[str]:
-        """The clusters a filter names (all when it names none); unknown names are an error."""
-        known = await self.reader.clusters()
+        """The clusters a filter names (all visible when it names none).
+
+        A name the caller cannot see is reported exactly like a name that does not
+        exist, so a filter cannot probe which clusters exist.
+        """
+        visible = await self.clusters()
         if not criteria.clusters:
-            return list(known)
-        unknown = sorted(criteria.clusters - set(known))
+            return list(visible)
+        unknown = sorted(criteria.clusters - set(visible))
         if unknown:
             raise QueryError(
-                f"unknown cluster(s): {', '.join(unknown)} (known: {', '.join(known) or 'none'})",
+                f"unknown cluster(s): {', '.join(unknown)} (known: {', '.join(visible) or 'none'})",
                 "NOT_FOUND",
             )
         return sorted(criteria.clusters)
 
     async def selected(self, criteria: Criteria, order: Order) -> list[IndexEntry]:
         clusters = await self.clusters_for(criteria)
-        chosen = arrange(await self.reader.index(clusters), criteria, order)
+        visibility = self.visibility
+        entries = await self.reader.index(clusters)
+        if not visibility.unrestricted:
+            entries = [e for e in entries if visibility.admits(e.cluster, e.namespace, e.kind)]
+        chosen = arrange(entries, criteria, order)
         if criteria.needs_labels and criteria.selector is not None and chosen:
             labels = await self.reader.labels(chosen)
             chosen = with_labels(chosen, labels, criteria.selector)
@@ -95,6 +131,7 @@ class Queries:
         found = await self.reader.workloads(refs)
         records = [found[ref] for ref in refs if ref in found]
         cursors = [encode_cursor(e, order) for e in part.entries if (e.cluster, e.id) in found]
+        self._touch(records)
         return RecordPage(records, cursors, part.total, part.has_next, part.has_previous)
 
     async def summary(self, criteria: Criteria) -> Summary:
@@ -105,31 +142,59 @@ class Queries:
                 summary.add(entry.kind, entry.status, 1)
             return summary
         clusters = await self.clusters_for(criteria)
-        for _, namespace, kind, status, count in await self.reader.workload_counts(clusters):
-            probe = IndexEntry("", kind, namespace, "", status, "", 0.0)
-            if criteria.admits(probe):
+        for cluster, namespace, kind, status, count in await self.reader.workload_counts(clusters):
+            probe = IndexEntry(cluster, kind, namespace, "", status, "", 0.0)
+            if criteria.admits(probe) and self.visibility.admits(cluster, namespace, kind):
                 summary.add(kind, status, count)
         return summary
 
+    async def workloads_of(self, entries: Sequence[IndexEntry]) -> dict[Ref, Record]:
+        """Records of entries ``selected`` chose (so already within the caller's view)."""
+        found = await self.reader.workloads([(e.cluster, e.id) for e in entries])
+        self._touch(found.values())
+        return found
+
     async def workload(self, cluster: str, kind: str, namespace: str, name: str) -> Record:
+        missing = QueryError(f"no {kind} {namespace}/{name} in cluster {cluster}", "NOT_FOUND")
+        if not self.visibility.admits(cluster, namespace, kind):
+            raise missing
         await self.clusters_for(Criteria(clusters=frozenset({cluster})))
         found = await self.reader.workloads([(cluster, f"{kind}/{namespace}/{name}")])
         record = next(iter(found.values()), None)
         if record is None:
-            raise QueryError(f"no {kind} {namespace}/{name} in cluster {cluster}", "NOT_FOUND")
+            raise missing
+        self._touch([record])
         return record
 
     async def pod(self, cluster: str, namespace: str, name: str) -> Record:
+        missing = QueryError(f"no pod {namespace}/{name} in cluster {cluster}", "NOT_FOUND")
+        if not self.visibility.sees_namespace(cluster, namespace):
+            raise missing
         await self.clusters_for(Criteria(clusters=frozenset({cluster})))
         found = await self.reader.pods([(cluster, f"{namespace}/{name}")])
         record = next(iter(found.values()), None)
-        if record is None:
-            raise QueryError(f"no pod {namespace}/{name} in cluster {cluster}", "NOT_FOUND")
+        if record is None or not self.pod_visible(record):
+            raise missing
+        self._touch([record])
         return record
+
+    def pod_visible(self, pod: Record) -> bool:
+        """A pod is seen through its workload: kinds a caller may not see hide their pods."""
+        owner = pod.get("owner")
+        if not owner or self.visibility.unrestricted:
+            return self.visibility.sees_namespace(pod["cluster"], pod["namespace"])
+        kind = str(owner).split("/", 1)[0]
+        return self.visibility.admits(pod["cluster"], pod["namespace"], kind)
+
+    def logs_allowed(self, cluster: str, namespace: str) -> bool:
+        return self.visibility.allows_logs(cluster, namespace)
 
     async def pods_of(self, workloads: Sequence[Record]) -> dict[Ref, Record]:
         refs = [
-            (w["cluster"], f"{w['namespace']}/{p}") for w in workloads for p in w.get("pods") or ()
+            (w["cluster"], f"{w['namespace']}/{p}")
+            for w in workloads
+            if self.visibility.admits(w["cluster"], w["namespace"], w["kind"])
+            for p in w.get("pods") or ()
         ]
         return await self.reader.pods(refs)
 
@@ -137,9 +202,37 @@ class Queries:
         refs = [
             (c["cluster"], f"Job/{c['namespace']}/{j}")
             for c in cronjobs
+            if self.visibility.admits(c["cluster"], c["namespace"], "Job")
             for j in c.get("jobs") or ()
         ]
         return await self.reader.workloads(refs)
 
     async def events_of(self, objects: Iterable[Ref], limit: int) -> dict[Ref, list[Record]]:
-        return await self.reader.events(list(objects), limit)
+        """Events of objects the caller sees (refs are "Kind/namespace/name")."""
+        visible = [
+            (cluster, object_id)
+            for cluster, object_id in objects
+            if self._event_target_visible(cluster, object_id)
+        ]
+        return await self.reader.events(visible, limit)
+
+    def _event_target_visible(self, cluster: str, object_id: str) -> bool:
+        kind, _, rest = object_id.partition("/")
+        namespace = rest.partition("/")[0]
+        if kind == "Pod":
+            return self.visibility.sees_namespace(cluster, namespace)
+        return self.visibility.admits(cluster, namespace, kind)
+
+    async def nodes(self, cluster: str) -> list[Record]:
+        if not self.visibility.sees_nodes(cluster):
+            return []
+        return await self.reader.nodes(cluster)
+
+    async def node(self, cluster: str, name: str) -> Record | None:
+        if not self.visibility.sees_nodes(cluster):
+            return None
+        return await self.reader.node(cluster, name)
+
+    async def namespaces(self, cluster: str) -> list[Record]:
+        records = await self.reader.namespaces(cluster)
+        return [r for r in records if self.visibility.sees_namespace(cluster, r["name"])]

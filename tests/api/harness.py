@@ -11,7 +11,7 @@ import orjson
 import redis.asyncio as redis
 import uvicorn
 
-from gateway.config import Config
+from gateway.config import Auth, Config
 from gateway.config import Limits as ConfigLimits
 from gateway.http.app import build_app
 from gateway.redis_server import free_port
@@ -51,7 +51,9 @@ async def running_gateway(
     limits: Limits = DEFAULT_LIMITS,
     grace_seconds: float = 30.0,
     max_page: int = 1000,
+    auth: Auth | None = None,
 ) -> AsyncIterator[RunningGateway]:
+    auth = auth or Auth()
     gateway = Gateway(
         Settings(
             sources=sources,
@@ -60,9 +62,11 @@ async def running_gateway(
             grace_seconds=grace_seconds,
             lease_seconds=3,
             max_page=max_page,
+            auth=auth,
         )
     )
     config = Config(
+        auth=auth,
         limits=ConfigLimits(
             max_depth=protection.max_depth,
             max_tokens=protection.max_tokens,

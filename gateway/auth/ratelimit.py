@@ -1,0 +1,107 @@
+"""Per-subject limits kept in Redis, so every replica counts against the same budget.
+
+Requests and new subscriptions per minute are fixed one-minute windows (INCR with an
+expiry). Concurrent subscriptions are a sorted set of subscription ids scored by an
+expiry that the holding replica renews: a replica that dies stops renewing, and its
+subscriptions stop counting within two minutes instead of leaking forever.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import time
+import uuid
+from collections.abc import AsyncIterator
+
+import redis.asyncio as redis
+
+from gateway.config import RateLimits
+from gateway.store.keys import Keys
+from gateway.store.link import OUTAGE_ERRORS
+
+WINDOW_SECONDS = 60
+HOLD_SECONDS = 120
+RENEW_SECONDS = 40
+
+
+class RateLimited(Exception):
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+def _subject_key(subject: str) -> str:
+    """Subjects are hashed into keys: they can be long, odd, or personal data."""
+    return hashlib.sha256(subject.encode()).hexdigest()[:24]
+
+
+class RateLimiter:
+    def __init__(self, client: redis.Redis, keys: Keys, limits: RateLimits) -> None:
+        self.client = client
+        self.keys = keys
+        self.limits = limits
+        self._held: dict[str, str] = {}
+        self._renewer: asyncio.Task[None] | None = None
+
+    async def _count(self, kind: str, subject: str, limit: int) -> None:
+        now = time.time()
+        window = int(now // WINDOW_SECONDS)
+        key = f"{self.keys.prefix}:rl:{kind}:{_subject_key(subject)}:{window}"
+        async with self.client.pipeline(transaction=True) as pipe:
+            pipe.incr(key)
+            pipe.expire(key, WINDOW_SECONDS * 2)
+            used, _ = await pipe.execute()
+        if int(used) > limit:
+            retry = (window + 1) * WINDOW_SECONDS - now
+            raise RateLimited(f"more than {limit} {kind} per minute for {subject}", max(retry, 1.0))
+
+    async def request(self, subject: str) -> None:
+        await self._count("requests", subject, self.limits.requests_per_minute)
+
+    @contextlib.asynccontextmanager
+    async def subscription(self, subject: str) -> AsyncIterator[None]:
+        """Hold one of the subject's concurrent subscriptions for the duration."""
+        await self._count("subscriptions", subject, self.limits.subscriptions_per_minute)
+        key = f"{self.keys.prefix}:rl:active:{_subject_key(subject)}"
+        member = uuid.uuid4().hex
+        now = time.time()
+        async with self.client.pipeline(transaction=True) as pipe:
+            pipe.zremrangebyscore(key, "-inf", now)
+            pipe.zcard(key)
+            _, active = await pipe.execute()
+        if int(active) >= self.limits.concurrent_subscriptions:
+            raise RateLimited(
+                f"{subject} already has {active} open subscriptions "
+                f"(at most {self.limits.concurrent_subscriptions})",
+                float(WINDOW_SECONDS),
+            )
+        await self.client.zadd(key, {member: now + HOLD_SECONDS})
+        self._held[member] = key
+        self._ensure_renewer()
+        try:
+            yield
+        finally:
+            self._held.pop(member, None)
+            with contextlib.suppress(*OUTAGE_ERRORS):
+                await self.client.zrem(key, member)
+
+    def _ensure_renewer(self) -> None:
+        if self._renewer is None or self._renewer.done():
+            self._renewer = asyncio.create_task(self._renew(), name="subscription-holds")
+
+    async def _renew(self) -> None:
+        while self._held:
+            await asyncio.sleep(RENEW_SECONDS)
+            expiry = time.time() + HOLD_SECONDS
+            with contextlib.suppress(*OUTAGE_ERRORS):
+                async with self.client.pipeline(transaction=False) as pipe:
+                    for member, key in list(self._held.items()):
+                        pipe.zadd(key, {member: expiry}, xx=True)
+                    await pipe.execute()
+
+    async def close(self) -> None:
+        if self._renewer is not None:
+            self._renewer.cancel()
+            await asyncio.gather(self._renewer, return_exceptions=True)

@@ -1,0 +1,149 @@
+"""Kubernetes RBAC as the source of a caller's Visibility, through SubjectAccessReviews.
+
+For each cluster and namespace the gateway asks the API server whether the caller
+may ``list`` each workload resource, ``get`` pods/log, and (cluster-wide) ``list``
+nodes. Answers are cached per (subject, groups, cluster, namespace, resource) for a
+short TTL, and asked concurrently with a bound, so a large cluster costs one burst
+per caller per TTL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Sequence
+
+import aiohttp
+from kubernetes_asyncio import client
+from kubernetes_asyncio.client.exceptions import ApiException
+
+from gateway.auth.principal import Principal
+from gateway.auth.visibility import ClusterVisibility, NamespaceLabels, Visibility
+from gateway.watch.clusters import ClusterConfigError, ClusterSource, api_client
+
+log = logging.getLogger(__name__)
+
+RESOURCES = (
+    ("Deployment", "apps", "deployments"),
+    ("StatefulSet", "apps", "statefulsets"),
+    ("DaemonSet", "apps", "daemonsets"),
+    ("Job", "batch", "jobs"),
+    ("CronJob", "batch", "cronjobs"),
+)
+CONCURRENCY = 16
+TIMEOUT_SECONDS = 5
+
+Question = tuple[str, str, str, str, str, str]
+"""(cluster, namespace, verb, group, resource, subresource)."""
+
+
+class RbacReviews:
+    def __init__(self, sources: Sequence[ClusterSource], cache_seconds: float) -> None:
+        self.sources = {s.name: s for s in sources}
+        self.cache_seconds = cache_seconds
+        self._clients: dict[str, client.ApiClient] = {}
+        self._answers: dict[tuple[str, frozenset[str], Question], tuple[float, bool]] = {}
+        self._limit = asyncio.Semaphore(CONCURRENCY)
+
+    async def _api(self, cluster: str) -> client.AuthorizationV1Api | None:
+        if cluster not in self._clients:
+            source = self.sources.get(cluster)
+            if source is None:
+                return None
+            try:
+                self._clients[cluster] = await api_client(source)
+            except ClusterConfigError as error:
+                log.error("cannot ask RBAC", extra={"cluster": cluster, "cause": str(error)})
+                return None
+        return client.AuthorizationV1Api(self._clients[cluster])
+
+    async def allowed(self, principal: Principal, question: Question) -> bool:
+        key = (principal.subject, principal.groups, question)
+        cached = self._answers.get(key)
+        now = time.monotonic()
+        if cached is not None and now - cached[0] < self.cache_seconds:
+            return cached[1]
+        answer = await self._ask(principal, question)
+        self._answers[key] = (now, answer)
+        return answer
+
+    async def _ask(self, principal: Principal, question: Question) -> bool:
+        cluster, namespace, verb, group, resource, subresource = question
+        api = await self._api(cluster)
+        if api is None:
+            return False
+        body = client.V1SubjectAccessReview(
+            api_version="authorization.k8s.io/v1",
+            kind="SubjectAccessReview",
+            spec=client.V1SubjectAccessReviewSpec(
+                user=principal.subject,
+                groups=sorted(principal.groups),
+                resource_attributes=client.V1ResourceAttributes(
+                    verb=verb,
+                    group=group,
+                    resource=resource,
+                    namespace=namespace or None,
+                    subresource=subresource or None,
+                ),
+            ),
+        )
+        async with self._limit:
+            try:
+                review = await api.create_subject_access_review(
+                    body, _request_timeout=TIMEOUT_SECONDS
+                )
+            except (ApiException, aiohttp.ClientError, TimeoutError, OSError) as error:
+                log.warning(
+                    "SubjectAccessReview failed; denying",
+                    extra={
+                        "cluster": cluster,
+                        "namespace": namespace,
+                        "resource": resource,
+                        "cause": str(error),
+                    },
+                )
+                return False
+        status = review.status
+        return bool(status is not None and status.allowed)
+
+    async def visibility(
+        self, principal: Principal, clusters: list[str], namespaces: NamespaceLabels
+    ) -> Visibility:
+        found = Visibility()
+        for cluster in clusters:
+            if cluster not in self.sources:
+                continue
+            view = await self._cluster(principal, cluster, list(namespaces.get(cluster, {})))
+            if view.everywhere or view.namespaces or view.nodes:
+                found.clusters[cluster] = view
+        return found
+
+    async def _cluster(
+        self, principal: Principal, cluster: str, namespaces: list[str]
+    ) -> ClusterVisibility:
+        view = ClusterVisibility()
+        questions: list[tuple[str, str, Question]] = []
+        for namespace in namespaces:
+            for kind, group, resource in RESOURCES:
+                questions.append(
+                    (namespace, kind, (cluster, namespace, "list", group, resource, ""))
+                )
+            questions.append((namespace, "logs", (cluster, namespace, "get", "", "pods", "log")))
+        nodes = (cluster, "", "list", "", "nodes", "")
+        answers = await asyncio.gather(
+            *(self.allowed(principal, q) for _, _, q in questions), self.allowed(principal, nodes)
+        )
+        for (namespace, what, _), allowed in zip(questions, answers, strict=False):
+            if not allowed:
+                continue
+            if what == "logs":
+                view.logs_namespaces.add(namespace)
+            else:
+                view.add([namespace], frozenset({what}), False)
+        view.nodes = bool(answers[-1])
+        return view
+
+    async def close(self) -> None:
+        for api in self._clients.values():
+            await api.close()
