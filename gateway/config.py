@@ -47,6 +47,7 @@ class Server(Section):
     port: int = Field(default=8080, ge=0, le=65535)
     state_dir: Path = Path(".state")
     max_body_bytes: int = Field(default=1 << 20, ge=1024, le=64 << 20)
+    max_header_bytes: int = Field(default=16 << 10, ge=1024, le=1 << 20)
     cors_origins: tuple[str, ...] = ()
     websocket_origins: tuple[str, ...] = ()
 

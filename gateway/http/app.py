@@ -23,6 +23,7 @@ from gateway.http.board import board_route
 from gateway.http.graphiql import STATIC_DIR
 from gateway.http.graphql import GatewayGraphQL
 from gateway.http.guard import GraphQLGuard, PersistedQueries
+from gateway.http.headers import HeaderLimit
 from gateway.service import Gateway
 from schema.build import Protection, build_schema
 from schema.context import ApiContext, Limits
@@ -96,7 +97,7 @@ def build_app(gateway: Gateway, config: Config = DEFAULT_CONFIG) -> Starlette:
         finally:
             await gateway.stop()
 
-    middleware = []
+    middleware = [Middleware(HeaderLimit, max_bytes=config.server.max_header_bytes)]
     if config.server.cors_origins:
         middleware.append(
             Middleware(
