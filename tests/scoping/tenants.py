@@ -17,13 +17,14 @@ import yaml
 from gateway.config import Auth
 from gateway.watch.mirror import ClusterMirror
 from tests.api.harness import publish
+from tests.secrets import secret
 from tests.status import objects as o
 
 TOKENS = {
-    "alice": "alice-token-7c1f0e5a9d2b4e68b3a1",
-    "bob": "bob-token-1a2b3c4d5e6f7a8b9c0d",
-    "admin": "admin-token-f00dfeedbeefcafe1234",
-    "bot": "bot-token-0badc0ffee0ddf00d5678",
+    "alice": secret("alice-token-7c1f0e5a9d2b4e68b3a1"),
+    "bob": secret("bob-token-1a2b3c4d5e6f7a8b9c0d"),
+    "admin": secret("admin-token-f00dfeedbeefcafe1234"),
+    "bot": secret("bot-token-0badc0ffee0ddf00d5678"),
 }
 """Test secrets: they must never show up in any output (see tests/conftest.py)."""
 
