@@ -136,13 +136,27 @@ def read_token_file(path: Path) -> tuple[TokenEntry, ...]:
     return parse_token_file(text, path)
 
 
-def _version(path: Path) -> tuple[int, int, int] | None:
-    """What changes when the file is edited or replaced; None when it cannot be read."""
+SETTLE_NANOSECONDS = 2_000_000_000
+"""A file modified this recently is read again at the next check: two writes within
+one tick of the file system's clock can leave the same modification time and size."""
+
+Version = tuple[int, int, int] | None
+"""What changes when the file is edited or replaced; None when it cannot be read."""
+
+
+def _version(path: Path) -> Version:
     try:
         stat = os.stat(path)
     except OSError:
         return None
     return (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+
+
+def _settled(version: Version) -> Version:
+    """``version``, or one no file has when the file may still change unseen."""
+    if version is not None and time.time_ns() - version[0] < SETTLE_NANOSECONDS:
+        return (-1, -1, -1)
+    return version
 
 
 class TokenFileAuthenticator:
@@ -160,7 +174,7 @@ class TokenFileAuthenticator:
         self.path = path
         self._check_every = check_every
         self._clock = clock
-        self._version = _version(path)
+        self._version = _settled(_version(path))
         self._entries = read_token_file(path)
         self._checked_at = clock()
 
@@ -172,7 +186,7 @@ class TokenFileAuthenticator:
         version = _version(self.path)
         if version == self._version:
             return
-        self._version = version
+        self._version = _settled(version)
         try:
             entries = read_token_file(self.path)
         except TokenFileError as error:
@@ -181,8 +195,11 @@ class TokenFileAuthenticator:
                 extra={"cause": str(error), "entries": len(self._entries)},
             )
             return
-        self._entries = entries
-        logger.info("token file reloaded", extra={"path": str(self.path), "entries": len(entries)})
+        if entries != self._entries:
+            self._entries = entries
+            logger.info(
+                "token file reloaded", extra={"path": str(self.path), "entries": len(entries)}
+            )
 
     async def authenticate(self, token: str) -> Principal | None:
         self._refresh()
