@@ -12,10 +12,13 @@ from __future__ import annotations
 import logging
 import traceback
 from collections.abc import Awaitable, Iterator
+from pathlib import Path
 
 import pytest
 
 from gateway.auth.principal import AuthenticationError
+from gateway.auth.tokenfile import token_sha256
+from gateway.config import TokenFile
 from gateway.logs import JsonFormatter, TextFormatter
 from tests.secrets import secret
 
@@ -95,3 +98,9 @@ class ManualClock:
 @pytest.fixture
 def clock() -> ManualClock:
     return ManualClock()
+
+
+def token_file(path: Path, token: str, subject: str) -> TokenFile:
+    """A token file holding one bot, as the configuration names it."""
+    path.write_text(f"- sha256: {token_sha256(token)}\n  subject: {subject}\n")
+    return TokenFile(path=path)

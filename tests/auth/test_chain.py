@@ -12,18 +12,12 @@ import pytest
 
 from gateway.auth.chain import authenticate, build_authenticators
 from gateway.auth.principal import Principal, fingerprint
-from gateway.auth.tokenfile import token_sha256
 from gateway.config import Auth, ConfigError, Oidc, TokenFile, TokenReview
 from gateway.watch.clusters import ClusterSource
-from tests.auth.conftest import LeakGuard
+from tests.auth.conftest import LeakGuard, token_file
 from tests.auth.jwks import AUDIENCE, ISSUER, claims, jwks, make_key
 
 SOURCES = [ClusterSource("prod-eu", Path("kubeconfig"), "prod-eu")]
-
-
-def token_file(path: Path, token: str, subject: str) -> TokenFile:
-    path.write_text(f"- sha256: {token_sha256(token)}\n  subject: {subject}\n")
-    return TokenFile(path=path)
 
 
 def test_no_method_configured_is_an_empty_chain() -> None:
