@@ -15,7 +15,8 @@ from gateway.auth.oidc import OidcAuthenticator
 from gateway.auth.principal import AuthenticationError, Authenticator, Principal
 from gateway.auth.redact import redacted
 from gateway.auth.tokenfile import TokenFileAuthenticator, TokenFileError
-from gateway.auth.tokenreview import UNAVAILABLE, TokenReviewAuthenticator
+from gateway.auth.tokenreview import TokenReviewAuthenticator
+from gateway.auth.unavailable import VerificationUnavailable
 from gateway.config import Auth, ConfigError
 from gateway.watch.clusters import ClusterSource
 
@@ -63,7 +64,7 @@ async def authenticate(authenticators: Sequence[Authenticator], token: str) -> P
                     "cause": redacted("".join(traceback.format_exception(error)), token),
                 },
             )
-            raise AuthenticationError(UNAVAILABLE) from None
+            raise VerificationUnavailable from None
         if found is not None:
             return found
     raise AuthenticationError("unknown token")

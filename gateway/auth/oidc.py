@@ -14,6 +14,7 @@ later, other issuers) can take them.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import json
 import logging
 import time
@@ -22,11 +23,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 import jwt
 
 from gateway.auth.principal import AuthenticationError, Principal, fingerprint
+from gateway.auth.unavailable import VerificationUnavailable
 from gateway.config import ConfigError, Oidc
 
 logger = logging.getLogger(__name__)
@@ -40,7 +43,6 @@ _KNOWN_ALGORITHMS = frozenset(jwt.algorithms.get_default_algorithms()) | {"none"
 REFETCH_EVERY_SECONDS = 30.0
 FETCH_TIMEOUT_SECONDS = 10.0
 MAX_JWKS_BYTES = 1 << 20
-UNAVAILABLE = "cannot verify the token now: the issuer's signing keys are unavailable"
 
 
 class JwksError(ValueError):
@@ -109,6 +111,20 @@ def _refusal(error: jwt.PyJWTError, claims: Mapping[str, Any], skew: int) -> str
     return "malformed token"
 
 
+def _in_the_clear(url: str) -> bool:
+    """Whether keys fetched from ``url`` cross a network unencrypted."""
+    parts = urlsplit(url)
+    if parts.scheme != "http":
+        return False
+    host = parts.hostname or ""
+    if host == "localhost":
+        return False
+    try:
+        return not ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return True
+
+
 def _groups(claims: Mapping[str, Any], claim: str) -> frozenset[str]:
     value = claims.get(claim)
     if value is None:
@@ -140,6 +156,12 @@ class OidcAuthenticator:
             )
         if (settings.jwks_file is None) == (settings.jwks_url is None):
             raise ConfigError("auth.oidc: set exactly one of jwksFile and jwksUrl")
+        if settings.jwks_url is not None and _in_the_clear(settings.jwks_url):
+            logger.warning(
+                "auth.oidc.jwksUrl is plain HTTP to another host: "
+                "the signing keys could be replaced on the way",
+                extra={"url": settings.jwks_url},
+            )
         self.settings = settings
         self._refetch_every = refetch_every
         self._clock = clock
@@ -234,7 +256,9 @@ class OidcAuthenticator:
             await self._reload(self._loads)
             candidates = self._matching(kid, alg)
         if not self._keys:
-            raise AuthenticationError(UNAVAILABLE)
+            raise VerificationUnavailable(
+                "cannot verify the token now: the issuer's signing keys are unavailable"
+            )
         return candidates
 
     def _matching(self, kid: str | None, alg: str) -> list[Any]:

@@ -28,12 +28,12 @@ from kubernetes_asyncio import client
 
 from gateway.auth.principal import AuthenticationError, Principal, fingerprint
 from gateway.auth.redact import redacted
+from gateway.auth.unavailable import VerificationUnavailable
 from gateway.config import TokenReview
 from gateway.watch.clusters import ClusterConfigError, ClusterSource, api_client
 
 logger = logging.getLogger(__name__)
 
-UNAVAILABLE = "cannot verify the token now"
 TIMEOUT_SECONDS = 5.0
 MAX_CACHED = 10_000
 MAX_IN_FLIGHT = 8
@@ -141,7 +141,7 @@ class TokenReviewAuthenticator:
                 "TokenReview failed: no answer from the API server",
                 extra={"cluster": cluster, "cause": cause, "timeout": self._timeout},
             )
-            raise AuthenticationError(UNAVAILABLE) from None
+            raise VerificationUnavailable from None
         try:
             answer = json.loads(body)
         except ValueError:
@@ -153,7 +153,7 @@ class TokenReviewAuthenticator:
                 "TokenReview failed: the API server did not review the token",
                 extra={"cluster": cluster, "cause": cause, "hint": _hint(status)},
             )
-            raise AuthenticationError(UNAVAILABLE)
+            raise VerificationUnavailable
         return self._outcome(answer.get("status") or {}, token)
 
     def _outcome(self, status: dict[str, Any], token: str) -> Outcome:
@@ -175,8 +175,10 @@ class TokenReviewAuthenticator:
         return Principal(username, frozenset(groups), self.name, fingerprint(token))
 
     async def close(self) -> None:
-        for review in list(self._pending.values()):
+        pending = list(self._pending.values())
+        for review in pending:
             review.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
         if self._api is not None:
             await self._api.close()
             self._api = None

@@ -44,9 +44,11 @@ class LeakGuard(logging.Handler):
         for number, token in enumerate(self.tokens, start=1):
             assert token not in text, f"test token {number} appears in {where}"
 
-    async def refused(self, attempt: Awaitable[object]) -> str:
+    async def refused(
+        self, attempt: Awaitable[object], kind: type[AuthenticationError] = AuthenticationError
+    ) -> str:
         """The message of the AuthenticationError ``attempt`` raises, checked for tokens."""
-        with pytest.raises(AuthenticationError) as raised:
+        with pytest.raises(kind) as raised:
             await attempt
         self.assert_absent("".join(traceback.format_exception(raised.value)), "an exception")
         return str(raised.value)

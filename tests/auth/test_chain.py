@@ -12,6 +12,7 @@ import pytest
 
 from gateway.auth.chain import authenticate, build_authenticators
 from gateway.auth.principal import Principal, fingerprint
+from gateway.auth.unavailable import VerificationUnavailable
 from gateway.config import Auth, ConfigError, Oidc, TokenFile, TokenReview
 from gateway.watch.clusters import ClusterSource
 from tests.auth.conftest import LeakGuard, token_file
@@ -100,7 +101,7 @@ async def test_a_failing_method_is_logged_with_the_token_redacted(
     guard: LeakGuard,
 ) -> None:
     token = guard.secret(secrets.token_urlsafe(32))
-    message = await guard.refused(authenticate([Faulty()], token))
+    message = await guard.refused(authenticate([Faulty()], token), VerificationUnavailable)
     assert message == "cannot verify the token now"
     [record] = [r for r in guard.records if r.name == "gateway.auth.chain"]
     assert record.levelno == logging.ERROR

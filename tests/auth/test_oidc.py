@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import re
 import time
 from collections.abc import AsyncIterator, Callable
@@ -16,6 +17,7 @@ import pytest_asyncio
 
 from gateway.auth.oidc import OidcAuthenticator
 from gateway.auth.principal import fingerprint
+from gateway.auth.unavailable import VerificationUnavailable
 from gateway.config import ConfigError, Oidc
 from tests.auth.conftest import LeakGuard, ManualClock
 from tests.auth.jwks import (
@@ -292,6 +294,26 @@ async def test_one_source_of_keys_exactly(jwks_file: Path) -> None:
         OidcAuthenticator(both)
 
 
+@pytest.mark.parametrize(
+    ("url", "warned"),
+    [
+        ("http://idp.example.test/jwks", True),
+        ("http://10.0.0.8/jwks", True),
+        ("https://idp.example.test/jwks", False),
+        ("http://127.0.0.1:8080/jwks", False),
+        ("http://[::1]/jwks", False),
+        ("http://localhost/jwks", False),
+    ],
+)
+async def test_keys_fetched_in_the_clear_are_warned_about(
+    make: Make, guard: LeakGuard, url: str, warned: bool
+) -> None:
+    make(jwks_file=None, jwks_url=url)
+    warnings = guard.messages(logging.WARNING)
+    assert bool(warnings) == warned
+    assert all(message.startswith("auth.oidc.jwksUrl is plain HTTP") for message in warnings)
+
+
 async def test_a_jwks_file_is_read_again_for_a_new_key(
     jwks_file: Path, make: Make, keys: dict[str, KeyPair], clock: ManualClock, guard: LeakGuard
 ) -> None:
@@ -371,7 +393,7 @@ async def test_an_unreachable_issuer(
     oidc = from_url(make, server, jwks_cache_seconds=60)
     token = guard.secret(rsa.sign(claims()))
     server.status = 503
-    message = await guard.refused(oidc.authenticate(token))
+    message = await guard.refused(oidc.authenticate(token), VerificationUnavailable)
     assert message == "cannot verify the token now: the issuer's signing keys are unavailable"
     assert f"{server.url}: HTTP 503" in guard.causes(), "the failed fetch is logged"
     await guard.refused(oidc.authenticate(token))
@@ -392,7 +414,8 @@ async def test_nothing_listening_at_the_url(make: Make, rsa: KeyPair, guard: Lea
     async with jwks_server({}) as gone:
         url = gone.url
     oidc = make(jwks_file=None, jwks_url=url)
-    message = await guard.refused(oidc.authenticate(guard.secret(rsa.sign(claims()))))
+    attempt = oidc.authenticate(guard.secret(rsa.sign(claims())))
+    message = await guard.refused(attempt, VerificationUnavailable)
     assert message.startswith("cannot verify the token now")
 
 
