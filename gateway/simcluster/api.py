@@ -18,7 +18,8 @@ from typing import Any
 import yaml
 from aiohttp import web
 
-from gateway.simcluster import discovery, errors, openapi, patch, tables
+from gateway.simcluster import discovery, errors, kubeproto, openapi, patch, tables
+from gateway.simcluster.access import REQUESTER, Access
 from gateway.simcluster.clock import SimClock
 from gateway.simcluster.faults import Faults
 from gateway.simcluster.podlog import LogContext, LogStreams, serve_log
@@ -31,6 +32,7 @@ from gateway.simcluster.registry import (
     Registry,
 )
 from gateway.simcluster.resources import ResourceType, by_path
+from gateway.simcluster.reviews import Reviews
 from gateway.simcluster.store import Store, StoredObject, dump
 from gateway.simcluster.watch import (
     Watches,
@@ -59,6 +61,8 @@ class ApiContext:
     settings: WatchSettings
     address: Callable[[], str]
     logs: LogStreams
+    access: Access
+    reviews: Reviews
 
 
 CONTEXT = web.AppKey("simcluster", ApiContext)
@@ -125,7 +129,10 @@ async def _faults(
 def build_app(
     context: ApiContext, extra_routes: Callable[[web.Application], None] | None = None
 ) -> web.Application:
-    app = web.Application(middlewares=[_errors, _faults], client_max_size=MAX_BODY)
+    app = web.Application(
+        middlewares=[_errors, _faults, context.access.middleware(ADMIN_PREFIX)],
+        client_max_size=MAX_BODY,
+    )
     app[CONTEXT] = context
     if extra_routes is not None:
         extra_routes(app)
@@ -146,6 +153,8 @@ async def handle(request: web.Request) -> web.StreamResponse:
     if found is not None:
         return json_response(found)
     target = resolve(parts)
+    if not target.resource.stored:
+        return await _review(request, context, target)
     if target.subresource == "log":
         if request.method != "GET":
             raise errors.method_not_allowed()
@@ -272,6 +281,22 @@ def _object_response(
     if isinstance(result, StoredObject):
         return json_response(result.data, status)
     return json_response(result, status)
+
+
+async def _review(request: web.Request, context: ApiContext, target: Target) -> web.Response:
+    """A TokenReview, SubjectAccessReview...: create-only, answered and forgotten."""
+    if request.method != "POST" or target.name or target.subresource:
+        raise errors.method_not_allowed()
+    if target.resource.namespaced and not target.namespace:
+        raise errors.no_such_path()
+    if request.content_type == kubeproto.CONTENT_TYPE:
+        body = kubeproto.decode(await request.read())
+    else:
+        body = await read_body(request)
+    answer = context.reviews.answer(
+        target.resource, body, target.namespace or "", request[REQUESTER]
+    )
+    return json_response(answer, 201)
 
 
 async def _get(request: web.Request, context: ApiContext, target: Target) -> web.StreamResponse:

@@ -2,7 +2,8 @@
 
 Besides serving HTTP, a cluster is a Python API for tests and scenarios: objects
 can be created, applied, read and deleted directly (no HTTP, no serialisation
-round trip), nodes can be made NotReady or unreachable, and faults injected.
+round trip), nodes can be made NotReady or unreachable, faults injected, and users
+given tokens (``cluster.identities``) whose access its RBAC objects decide.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from typing import Any, TypeVar
 
 from gateway.manifests import load_paths
 from gateway.simcluster import admin, errors
+from gateway.simcluster.access import Access
 from gateway.simcluster.api import ApiContext, build_app
+from gateway.simcluster.bootstrappolicy import bootstrap_objects
 from gateway.simcluster.clock import SimClock, Timers
 from gateway.simcluster.controllers.base import ControllerContext, ControllerManager
 from gateway.simcluster.controllers.cronjob import CronJobController
@@ -32,10 +35,13 @@ from gateway.simcluster.controllers.scheduler import Scheduler
 from gateway.simcluster.controllers.statefulset import StatefulSetController
 from gateway.simcluster.events import EventRecorder
 from gateway.simcluster.faults import Faults
+from gateway.simcluster.identities import Identities
 from gateway.simcluster.nodes import NodeState, make_node, set_node_state
 from gateway.simcluster.podlog import LogStreams
+from gateway.simcluster.rbac import Authorizer
 from gateway.simcluster.registry import DeleteOptions, Registry
 from gateway.simcluster.resources import NAMESPACES, NODES, ResourceType, by_kind, by_kind_name
+from gateway.simcluster.reviews import Reviews
 from gateway.simcluster.server import ClusterServer
 from gateway.simcluster.store import Store, StoredObject
 from gateway.simcluster.watch import Watches, WatchSettings
@@ -69,6 +75,7 @@ class SimulatedCluster:
         nodes: int = 3,
         history_limit: int = 20_000,
         watch_settings: WatchSettings | None = None,
+        require_auth: bool = False,
     ) -> None:
         self.name = name
         self.clock = clock or SimClock()
@@ -101,9 +108,15 @@ class SimulatedCluster:
         self.watch_settings = watch_settings or WatchSettings()
         self.server = ClusterServer(host, port)
         self.faults = Faults(self.store, self.watches, self.server)
+        self.identities = Identities()
+        self.authorizer = Authorizer(self.store)
+        self.access = Access(self.identities, self.authorizer, required=require_auth)
+        self.reviews = Reviews(self.identities, self.authorizer, self.clock.timestamp)
         self._tasks: list[asyncio.Task[None]] = []
         for namespace in SYSTEM_NAMESPACES:
             self.registry.create(NAMESPACES, "", {"metadata": {"name": namespace}})
+        for policy in bootstrap_objects():
+            self.create(policy)
         for index in range(nodes):
             self.add_node(f"{name}-node-{index + 1}")
 
@@ -115,6 +128,15 @@ class SimulatedCluster:
     def port(self) -> int:
         return self.server.port
 
+    @property
+    def require_auth(self) -> bool:
+        """Whether requests need a valid token and are authorized by RBAC (see access.py)."""
+        return self.access.required
+
+    @require_auth.setter
+    def require_auth(self, required: bool) -> None:
+        self.access.required = required
+
     async def start(self) -> None:
         context = ApiContext(
             store=self.store,
@@ -125,6 +147,8 @@ class SimulatedCluster:
             settings=self.watch_settings,
             address=lambda: self.server.address,
             logs=self.log_streams,
+            access=self.access,
+            reviews=self.reviews,
         )
         await self.server.start(build_app(context, lambda app: admin.add_routes(app, self)))
         self.controllers.enqueue_all()

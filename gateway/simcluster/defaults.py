@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from gateway.simcluster import rbacobjects
 from gateway.simcluster.resources import (
     CRONJOBS,
     DAEMONSETS,
@@ -16,6 +17,7 @@ from gateway.simcluster.resources import (
     JOBS,
     NAMESPACES,
     PODS,
+    RBAC_RESOURCES,
     REPLICASETS,
     STATEFULSETS,
     ResourceType,
@@ -231,6 +233,9 @@ def apply_defaults(resource: ResourceType, obj: dict[str, Any]) -> None:
             labels["kubernetes.io/metadata.name"] = meta.get("name")
         _dict(obj, "spec").setdefault("finalizers", ["kubernetes"])
         _dict(obj, "status").setdefault("phase", "Active")
+        return
+    if resource in RBAC_RESOURCES:
+        rbacobjects.apply_defaults(resource, obj)
         return
     spec = obj.get("spec")
     if resource is PODS:

@@ -6,6 +6,7 @@ clients or people match on them (``deployments.apps "web" not found``).
 
 from __future__ import annotations
 
+import json
 from typing import Any, ClassVar
 
 from gateway.simcluster.resources import ResourceType
@@ -134,6 +135,9 @@ def _go_value(value: object) -> str:
         return "null"
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, (list, dict)):
+        # Lists and structs are printed as compact JSON, as the API machinery prints them.
+        return json.dumps(value, separators=(",", ":"))
     return str(value)
 
 
@@ -254,3 +258,14 @@ def internal(message: str) -> ApiError:
         f"Internal error occurred: {message}",
         {"causes": [{"message": message}]},
     )
+
+
+def unauthorized() -> ApiError:
+    """401 for a request without valid credentials; the real server says no more."""
+    return ApiError(401, "Unauthorized", "Unauthorized")
+
+
+def aggregate(messages: list[str]) -> str:
+    """utilerrors.NewAggregate(...).Error(): one message bare, several deduplicated in brackets."""
+    unique = list(dict.fromkeys(messages))
+    return unique[0] if len(unique) == 1 else "[" + ", ".join(unique) + "]"

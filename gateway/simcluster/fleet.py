@@ -2,14 +2,16 @@
 
 ``async with SimulatedFleet(clusters=2, time_scale=50) as fleet:`` starts ``sim-1``
 and ``sim-2`` on their own loopback ports, optionally loads manifests and a
-scenario, then writes a kubeconfig with a context for each (so a kubeconfig that
-exists means the fleet is ready), and stops everything on exit.
+scenario, then writes a kubeconfig with a context for each, carrying each cluster's
+admin token (so a kubeconfig that exists means the fleet is ready), and stops
+everything on exit. ``require_auth=True`` makes every cluster refuse requests without
+a valid token and authorize the others by RBAC.
 """
 
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from types import TracebackType
 
@@ -34,6 +36,7 @@ class SimulatedFleet:
         scenario: str | None = None,
         history_limit: int = 20_000,
         watch_settings: WatchSettings | None = None,
+        require_auth: bool = False,
     ) -> None:
         if clusters < 1:
             raise ValueError("a fleet has at least one cluster")
@@ -47,6 +50,7 @@ class SimulatedFleet:
                 nodes=nodes,
                 history_limit=history_limit,
                 watch_settings=watch_settings,
+                require_auth=require_auth,
             )
             for index in range(clusters)
         ]
@@ -95,7 +99,16 @@ class SimulatedFleet:
         if self._kubeconfig is None:
             self._temporary = tempfile.TemporaryDirectory(prefix="simcluster-")
             self._kubeconfig = Path(self._temporary.name) / "kubeconfig"
-        write_kubeconfig(self._kubeconfig, [(c.name, c.url) for c in self.clusters])
+        self.write_kubeconfig(self._kubeconfig)
+
+    def write_kubeconfig(self, path: Path | str, tokens: Mapping[str, str] | None = None) -> Path:
+        """A kubeconfig for every cluster, with ``tokens`` (cluster name -> bearer token)
+        instead of the admin's where given: how to be someone else with kubectl or a client."""
+        chosen = tokens or {}
+        return write_kubeconfig(
+            Path(path),
+            [(c.name, c.url, chosen.get(c.name, c.identities.admin_token)) for c in self.clusters],
+        )
 
     async def stop(self) -> None:
         for cluster in self.clusters:

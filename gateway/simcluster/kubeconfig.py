@@ -1,4 +1,8 @@
-"""A kubeconfig with one context per simulated cluster, as kubectl and clients read it."""
+"""A kubeconfig with one context per simulated cluster, as kubectl and clients read it.
+
+Each context's user carries a bearer token: the cluster's admin token by default,
+which is secret (random per cluster) so tests can check it never leaks.
+"""
 
 from __future__ import annotations
 
@@ -10,24 +14,26 @@ from typing import Any
 import yaml
 
 
-def kubeconfig(clusters: Iterable[tuple[str, str]], current: str | None = None) -> dict[str, Any]:
-    """``clusters`` are (name, server URL) pairs; the first is the current context."""
-    pairs = list(clusters)
+def kubeconfig(
+    clusters: Iterable[tuple[str, str, str]], current: str | None = None
+) -> dict[str, Any]:
+    """``clusters`` are (name, server URL, bearer token); the first is the current context."""
+    entries = list(clusters)
     return {
         "apiVersion": "v1",
         "kind": "Config",
         "preferences": {},
-        "clusters": [{"name": name, "cluster": {"server": url}} for name, url in pairs],
-        "users": [{"name": name, "user": {"token": f"simcluster-{name}"}} for name, _ in pairs],
+        "clusters": [{"name": name, "cluster": {"server": url}} for name, url, _ in entries],
+        "users": [{"name": name, "user": {"token": token}} for name, _, token in entries],
         "contexts": [
             {"name": name, "context": {"cluster": name, "user": name, "namespace": "default"}}
-            for name, _ in pairs
+            for name, _, _ in entries
         ],
-        "current-context": current or (pairs[0][0] if pairs else ""),
+        "current-context": current or (entries[0][0] if entries else ""),
     }
 
 
-def write_kubeconfig(path: Path, clusters: Iterable[tuple[str, str]]) -> Path:
+def write_kubeconfig(path: Path, clusters: Iterable[tuple[str, str, str]]) -> Path:
     """Write atomically (readers never see half a file), readable by the owner only."""
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".tmp")

@@ -49,6 +49,8 @@ def group_version_document(group: str, version: str) -> dict[str, Any] | None:
     paths: dict[str, Any] = {}
     prefix = "/" + _key(group, version)
     for resource in in_group_version(group, version):
+        if not resource.stored:
+            continue
         scope = "/namespaces/{namespace}" if resource.namespaced else ""
         gvk = {"group": group, "version": version, "kind": resource.kind}
         paths[f"{prefix}{scope}/{resource.plural}/{{name}}"] = {

@@ -22,6 +22,7 @@ from gateway.simcluster.defaults import apply_defaults, initial_status, pod_stat
 from gateway.simcluster.names import new_uid, random_suffix
 from gateway.simcluster.patch import apply_patch
 from gateway.simcluster.query import EXACT, ContinueToken, ListOptions, parse_resource_version
+from gateway.simcluster.rbacobjects import check_role_ref_unchanged
 from gateway.simcluster.resources import (
     DAEMONSETS,
     DEPLOYMENTS,
@@ -331,6 +332,7 @@ class Registry:
             apply_defaults(resource, new)
             validate(resource, new)
             self._check_immutable(resource, old, new)
+            check_role_ref_unchanged(resource, old, new)
         new = _ordered(resource, new)
         if dry_run:
             return new

@@ -1,7 +1,9 @@
 """The resource types the simulated API server serves, as discovery describes them.
 
 One table drives discovery, URL routing, list kinds, field selectors and which
-subresources exist, so what is advertised is exactly what answers.
+subresources exist, so what is advertised is exactly what answers. Reviews
+(TokenReview, SubjectAccessReview...) are served too but never stored: they are
+create-only questions answered on the spot.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ class ResourceType:
     has_log: bool = False
     has_generation: bool = False
     fields: frozenset[str] = COMMON_FIELDS
+    stored: bool = True
 
     @property
     def api_version(self) -> str:
@@ -187,6 +190,55 @@ CRONJOBS = ResourceType(
     has_generation=True,
 )
 
+_RBAC = "rbac.authorization.k8s.io"
+CLUSTERROLEBINDINGS = ResourceType(
+    "clusterrolebindings",
+    "clusterrolebinding",
+    "ClusterRoleBinding",
+    _RBAC,
+    "v1",
+    namespaced=False,
+    has_status=False,
+)
+CLUSTERROLES = ResourceType(
+    "clusterroles", "clusterrole", "ClusterRole", _RBAC, "v1", namespaced=False, has_status=False
+)
+ROLEBINDINGS = ResourceType(
+    "rolebindings", "rolebinding", "RoleBinding", _RBAC, "v1", namespaced=True, has_status=False
+)
+ROLES = ResourceType("roles", "role", "Role", _RBAC, "v1", namespaced=True, has_status=False)
+
+
+def _review(plural: str, kind: str, group: str, *, namespaced: bool = False) -> ResourceType:
+    return ResourceType(
+        plural,
+        plural[:-1],
+        kind,
+        group,
+        "v1",
+        namespaced=namespaced,
+        verbs=("create",),
+        has_status=False,
+        stored=False,
+    )
+
+
+_AUTHENTICATION = "authentication.k8s.io"
+_AUTHORIZATION = "authorization.k8s.io"
+SELFSUBJECTREVIEWS = _review("selfsubjectreviews", "SelfSubjectReview", _AUTHENTICATION)
+TOKENREVIEWS = _review("tokenreviews", "TokenReview", _AUTHENTICATION)
+LOCALSUBJECTACCESSREVIEWS = _review(
+    "localsubjectaccessreviews", "LocalSubjectAccessReview", _AUTHORIZATION, namespaced=True
+)
+SELFSUBJECTACCESSREVIEWS = _review(
+    "selfsubjectaccessreviews", "SelfSubjectAccessReview", _AUTHORIZATION
+)
+SELFSUBJECTRULESREVIEWS = _review(
+    "selfsubjectrulesreviews", "SelfSubjectRulesReview", _AUTHORIZATION
+)
+SUBJECTACCESSREVIEWS = _review("subjectaccessreviews", "SubjectAccessReview", _AUTHORIZATION)
+
+RBAC_RESOURCES = (CLUSTERROLEBINDINGS, CLUSTERROLES, ROLEBINDINGS, ROLES)
 RESOURCES: tuple[ResourceType, ...] = (
     NAMESPACES,
     NODES,
@@ -198,10 +250,28 @@ RESOURCES: tuple[ResourceType, ...] = (
     DAEMONSETS,
     JOBS,
     CRONJOBS,
+    *RBAC_RESOURCES,
 )
-GROUP_VERSIONS: tuple[tuple[str, str], ...] = (("", "v1"), ("apps", "v1"), ("batch", "v1"))
+"""What the store holds."""
+REVIEWS: tuple[ResourceType, ...] = (
+    SELFSUBJECTREVIEWS,
+    TOKENREVIEWS,
+    LOCALSUBJECTACCESSREVIEWS,
+    SELFSUBJECTACCESSREVIEWS,
+    SELFSUBJECTRULESREVIEWS,
+    SUBJECTACCESSREVIEWS,
+)
+SERVED = RESOURCES + REVIEWS
+GROUP_VERSIONS: tuple[tuple[str, str], ...] = (
+    ("", "v1"),
+    ("apps", "v1"),
+    (_AUTHENTICATION, "v1"),
+    (_AUTHORIZATION, "v1"),
+    ("batch", "v1"),
+    (_RBAC, "v1"),
+)
 
-_BY_PATH = {(r.group, r.version, r.plural): r for r in RESOURCES}
+_BY_PATH = {(r.group, r.version, r.plural): r for r in SERVED}
 _BY_KIND = {(r.api_version, r.kind): r for r in RESOURCES}
 _BY_KIND_ONLY = {r.kind: r for r in RESOURCES}
 
@@ -220,4 +290,5 @@ def by_kind_name(kind: str) -> ResourceType | None:
 
 
 def in_group_version(group: str, version: str) -> tuple[ResourceType, ...]:
-    return tuple(r for r in RESOURCES if r.group == group and r.version == version)
+    """What a group version serves, stored or not, in the order discovery lists it."""
+    return tuple(r for r in SERVED if r.group == group and r.version == version)

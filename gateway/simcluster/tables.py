@@ -296,7 +296,64 @@ def _event(obj: Obj, now: float) -> list[Any]:
     ]
 
 
+def _created_at(obj: Obj, now: float) -> list[Any]:
+    """The API machinery's default table: name and creation time (Roles, ClusterRoles)."""
+    return [_get(obj, "metadata", "name"), _get(obj, "metadata", "creationTimestamp")]
+
+
+def _binding(obj: Obj, now: float) -> list[Any]:
+    ref = obj.get("roleRef") or {}
+    subjects = [s for s in obj.get("subjects") or () if isinstance(s, Mapping)]
+
+    def named(kind: str) -> str:
+        return ", ".join(str(s.get("name")) for s in subjects if s.get("kind") == kind)
+
+    accounts = ", ".join(
+        f"{s.get('namespace', '')}/{s.get('name')}"
+        for s in subjects
+        if s.get("kind") == "ServiceAccount"
+    )
+    return [
+        _get(obj, "metadata", "name"),
+        f"{ref.get('kind')}/{ref.get('name')}",
+        _age(obj, now),
+        named("User"),
+        named("Group"),
+        accounts,
+    ]
+
+
+_CREATED_AT: tuple[Column, ...] = (
+    _NAME,
+    ("Created At", "date", 0, _AGE[3]),
+)
+_ROLE_REF = (
+    "RoleRef can reference a Role in the current namespace or a ClusterRole in the global "
+    "namespace. If the RoleRef cannot be resolved, the Authorizer must return an error. This "
+    "field is immutable."
+)
+_CLUSTER_ROLE_REF = (
+    "RoleRef can only reference a ClusterRole in the global namespace. If the RoleRef cannot be "
+    "resolved, the Authorizer must return an error. This field is immutable."
+)
+
+
+def _binding_columns(ref: str, kind: str) -> tuple[Column, ...]:
+    return (
+        _NAME,
+        ("Role", "string", 0, ref),
+        _AGE,
+        ("Users", "string", 1, f"Users in the {kind}"),
+        ("Groups", "string", 1, f"Groups in the {kind}"),
+        ("ServiceAccounts", "string", 1, f"ServiceAccounts in the {kind}"),
+    )
+
+
 PRINTERS: dict[str, tuple[tuple[Column, ...], Callable[[Obj, float], list[Any]]]] = {
+    "clusterroles": (_CREATED_AT, _created_at),
+    "roles": (_CREATED_AT, _created_at),
+    "clusterrolebindings": (_binding_columns(_CLUSTER_ROLE_REF, "clusterRoleBinding"), _binding),
+    "rolebindings": (_binding_columns(_ROLE_REF, "roleBinding"), _binding),
     "pods": (
         (
             _NAME,

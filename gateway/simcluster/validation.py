@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from gateway.selectors import selector_from_spec
-from gateway.simcluster import errors
+from gateway.simcluster import errors, rbacobjects
 from gateway.simcluster.errors import FieldError
 from gateway.simcluster.resources import (
     CRONJOBS,
@@ -23,6 +23,7 @@ from gateway.simcluster.resources import (
     JOBS,
     NAMESPACES,
     PODS,
+    RBAC_RESOURCES,
     REPLICASETS,
     STATEFULSETS,
     ResourceType,
@@ -116,6 +117,9 @@ def _metadata(resource: ResourceType, meta: Mapping[str, Any], found: list[Field
         )
     elif resource is NAMESPACES and (len(name) > 63 or not _LABEL.match(name)):
         found.append(FieldError("metadata.name", "FieldValueInvalid", LABEL_TEXT, name))
+    elif resource in RBAC_RESOURCES:
+        if problem := rbacobjects.path_segment_problem(name):
+            found.append(FieldError("metadata.name", "FieldValueInvalid", problem, name))
     elif resource is not EVENTS and not is_subdomain(name):
         found.append(FieldError("metadata.name", "FieldValueInvalid", SUBDOMAIN_TEXT, name))
     _labels(meta.get("labels"), "metadata.labels", found)
@@ -226,7 +230,9 @@ def validate(resource: ResourceType, obj: Mapping[str, Any]) -> None:
     found: list[FieldError] = []
     _metadata(resource, meta, found)
     spec = obj.get("spec")
-    if resource not in (EVENTS, NAMESPACES) and resource.plural != "nodes":
+    if resource in RBAC_RESOURCES:
+        rbacobjects.validate(resource, obj, found)
+    elif resource not in (EVENTS, NAMESPACES) and resource.plural != "nodes":
         if spec is not None and not isinstance(spec, dict):
             raise type_error(f"{resource.kind}.spec", dict, spec)
         spec = spec or {}

@@ -98,3 +98,57 @@ def pod(
     body["metadata"]["name"] = name
     body["metadata"]["namespace"] = namespace
     return {"apiVersion": "v1", "kind": "Pod", **body}
+
+
+RBAC = "rbac.authorization.k8s.io/v1"
+
+
+def rule(
+    verbs: list[str],
+    resources: list[str],
+    groups: tuple[str, ...] = ("",),
+    names: list[str] | None = None,
+) -> dict[str, Any]:
+    """A PolicyRule on resources: ``rule(["get"], ["pods/log"])``."""
+    found: dict[str, Any] = {"apiGroups": list(groups), "resources": resources, "verbs": verbs}
+    if names:
+        found["resourceNames"] = names
+    return found
+
+
+def role(name: str, *rules: dict[str, Any], namespace: str | None = None) -> dict[str, Any]:
+    """A Role in ``namespace``, or a ClusterRole without one."""
+    meta: dict[str, Any] = {"name": name}
+    if namespace is not None:
+        meta["namespace"] = namespace
+    kind = "Role" if namespace is not None else "ClusterRole"
+    return {"apiVersion": RBAC, "kind": kind, "metadata": meta, "rules": list(rules)}
+
+
+def subject(kind: str, name: str, namespace: str | None = None) -> dict[str, Any]:
+    """A binding's subject: ``subject("Group", "team-shop")``, ``subject("ServiceAccount",
+    "bot", "ci")``."""
+    found = {"kind": kind, "name": name}
+    if namespace is not None:
+        found["namespace"] = namespace
+    return found
+
+
+def binding(
+    name: str,
+    role_kind: str,
+    role_name: str,
+    *subjects: dict[str, Any],
+    namespace: str | None = None,
+) -> dict[str, Any]:
+    """A RoleBinding in ``namespace``, or a ClusterRoleBinding without one."""
+    meta: dict[str, Any] = {"name": name}
+    if namespace is not None:
+        meta["namespace"] = namespace
+    return {
+        "apiVersion": RBAC,
+        "kind": "RoleBinding" if namespace is not None else "ClusterRoleBinding",
+        "metadata": meta,
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": role_kind, "name": role_name},
+        "subjects": list(subjects),
+    }

@@ -29,9 +29,18 @@ async def test_discovery(http: aiohttp.ClientSession) -> None:
     versions = await get_json(http, "/api")
     assert versions["versions"] == ["v1"]
     groups = await get_json(http, "/apis")
-    assert [g["name"] for g in groups["groups"]] == ["apps", "batch"]
+    assert [g["name"] for g in groups["groups"]] == [
+        "apps",
+        "authentication.k8s.io",
+        "authorization.k8s.io",
+        "batch",
+        "rbac.authorization.k8s.io",
+    ]
     served = set()
-    for path in ("/api/v1", "/apis/apps/v1", "/apis/batch/v1"):
+    for path in (
+        "/api/v1",
+        *(f"/apis/{g['preferredVersion']['groupVersion']}" for g in groups["groups"]),
+    ):
         listed = await get_json(http, path)
         served |= {r["name"] for r in listed["resources"]}
     assert {r.plural for r in RESOURCES} <= served
