@@ -49,10 +49,43 @@ class Rendered:
         assert isinstance(container, dict)
         return container
 
+    def gateway_mounts(self) -> dict[str, Manifest]:
+        """Mount path -> the pod volume the gateway container mounts there."""
+        volumes = {v["name"]: v for v in self.gateway_pod()["spec"]["volumes"]}
+        return {
+            m["mountPath"]: volumes[m["name"]] for m in self.gateway_container()["volumeMounts"]
+        }
 
-def render(values: dict[str, Any] | None = None) -> Rendered:
+
+NO_AUTH: dict[str, Any] = {"config": {"auth": {"insecureNoAuth": True}}}
+"""Every install must choose its authentication, or the chart refuses to render; the tests
+that are about something else choose none, as a trial behind a port-forward would."""
+
+
+def merged(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    """``extra`` over ``base``, maps merged key by key (as Helm merges values files)."""
+    out = dict(base)
+    for key, value in extra.items():
+        both = isinstance(out.get(key), dict) and isinstance(value, dict)
+        out[key] = merged(out[key], value) if both else value
+    return out
+
+
+def operator_values(
+    values: dict[str, Any] | None, base: dict[str, Any] = NO_AUTH
+) -> dict[str, Any]:
+    """The values an operator installs with: ``base`` unless the values choose authentication."""
+    given = values or {}
+    if "auth" in given.get("config", {}):
+        return given
+    return merged(base, given)
+
+
+def render(values: dict[str, Any] | None = None, *, base: dict[str, Any] = NO_AUTH) -> Rendered:
     with helm.Chart.load(CHART) as chart:
-        files = chart.render(values, name=RELEASE, namespace=NAMESPACE, is_install=True)
+        files = chart.render(
+            operator_values(values, base), name=RELEASE, namespace=NAMESPACE, is_install=True
+        )
     manifests: list[Manifest] = []
     notes = ""
     for path, text in sorted(files.items()):

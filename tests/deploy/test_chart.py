@@ -1,23 +1,33 @@
 """The Helm chart, rendered by Helm's engine for the default and the documented value sets:
-valid Kubernetes objects, flags the gateway accepts, and each Redis and cluster mode wired
-as the README says. Combinations that cannot work fail with a message saying what to do."""
+valid Kubernetes objects, and each Redis and cluster mode wired as the README says, as the
+gateway's own configuration loader sees it in the pod. Combinations that cannot work fail
+with a message saying what to do. (The configuration file itself: test_chart_config.py.)"""
 
 from __future__ import annotations
 
-import argparse
 import base64
 import tomllib
+from pathlib import Path
 from typing import Any
 
 import helm_python as helm
 import pytest
 import yaml
 
-from gateway.cli import build_parser
-from tests.deploy.chart import CHART, FULLNAME, NAMESPACE, Manifest, Rendered, render, schema_errors
+from tests.deploy.chart import (
+    CHART,
+    FULLNAME,
+    NAMESPACE,
+    Manifest,
+    operator_values,
+    render,
+    schema_errors,
+)
 from tests.deploy.dockerfile import ROOT
+from tests.deploy.podconfig import pod_configuration
 from tests.deploy.values import (
     BUNDLED_REDIS,
+    EXISTING_SECRETS,
     EXTERNAL_REDIS,
     EXTERNAL_REDIS_SECRET,
     INGRESS,
@@ -30,25 +40,8 @@ from tests.deploy.values import (
 )
 
 
-def serve_arguments(rendered: Rendered) -> argparse.Namespace:
-    """The container's arguments as the gateway's own parser reads them."""
-    container = rendered.gateway_container()
-    assert "command" not in container, "the image's ENTRYPOINT must stay the gateway"
-    args = container["args"]
-    assert args[0] == "serve"
-    return build_parser().parse_args(args)
-
-
 def env_of(container: Manifest) -> dict[str, Any]:
     return {e["name"]: e for e in container.get("env", [])}
-
-
-def mounts_of(rendered: Rendered) -> dict[str, Manifest]:
-    """Mount path -> the pod volume mounted there."""
-    volumes = {v["name"]: v for v in rendered.gateway_pod()["spec"]["volumes"]}
-    return {
-        m["mountPath"]: volumes[m["name"]] for m in rendered.gateway_container()["volumeMounts"]
-    }
 
 
 @pytest.mark.parametrize("name", sorted(VALUE_SETS))
@@ -60,7 +53,7 @@ def test_every_rendered_object_is_valid_kubernetes(name: str) -> None:
     for manifest in rendered.manifests:
         if manifest["kind"] not in {"ClusterRole", "ClusterRoleBinding"}:
             assert manifest["metadata"]["namespace"] == NAMESPACE, manifest["kind"]
-    report = helm.lint(CHART, VALUE_SETS[name], strict=True)
+    report = helm.lint(CHART, operator_values(VALUE_SETS[name]), strict=True)
     assert not report["errors"]
     assert not [m for m in report["messages"] if m["severity"] >= 2], report["messages"]
 
@@ -72,12 +65,7 @@ def test_strict_schemas_reject_an_unknown_field() -> None:
     assert list(schema_errors(deployment))
 
 
-@pytest.mark.parametrize("name", sorted(VALUE_SETS))
-def test_the_gateway_accepts_every_flag_the_chart_passes(name: str) -> None:
-    serve_arguments(render(VALUE_SETS[name]))
-
-
-def test_default_is_one_replica_in_cluster_with_embedded_redis() -> None:
+def test_default_is_one_replica_in_cluster_with_embedded_redis(tmp_path: Path) -> None:
     rendered = render()
     assert rendered.kinds() == {
         "ServiceAccount",
@@ -90,10 +78,12 @@ def test_default_is_one_replica_in_cluster_with_embedded_redis() -> None:
     }
     deployment = rendered.one("Deployment")
     assert deployment["spec"]["replicas"] == 1
-    args = serve_arguments(rendered)
-    assert args.in_cluster
-    assert args.redis_url is None
-    assert args.kubeconfig is None
+    config = pod_configuration(rendered).load(tmp_path)
+    assert config.clusters.in_cluster
+    assert config.redis.url is None, "the embedded Valkey"
+    assert config.clusters.kubeconfig is None
+    assert config.auth.insecure_no_auth, "the tests' base values choose no authentication"
+    assert "env" not in rendered.gateway_container()
     assert rendered.gateway_pod()["spec"]["automountServiceAccountToken"] is True
     assert rendered.gateway_container()["image"] == "kube-status-gateway:0.1.0"
 
@@ -103,6 +93,13 @@ def test_chart_app_version_is_the_project_version() -> None:
         version = tomllib.load(file)["project"]["version"]
     with helm.Chart.load(CHART) as chart:
         assert chart.metadata["appVersion"] == version
+
+
+def test_an_install_must_choose_its_authentication() -> None:
+    with pytest.raises(helm.HelmRenderError, match=r"refuses to serve without authentication"):
+        render({}, base={})
+    rendered = render({"gateway": {"extraArgs": ["--insecure-no-auth"]}}, base={})
+    assert "--insecure-no-auth" in rendered.gateway_container()["args"]
 
 
 def test_replicas_with_the_embedded_redis_are_refused() -> None:
@@ -125,6 +122,14 @@ def test_replicas_with_the_embedded_redis_are_refused() -> None:
             {"clusters": {"kubeconfig": {"content": REMOTE_KUBECONFIG, "existingSecret": "x"}}},
             r"not both",
         ),
+        ({"config": {"clusters": {"inCluster": False}}}, r"config\.clusters is written by"),
+        ({"config": {"redis": {"url": REDIS_URL}}}, r"config\.redis\.url would put"),
+        ({"config": {"server": {"port": 9090}}}, r"config\.server\.port is written by"),
+        ({"config": {"server": {"stateDir": "/data"}}}, r"config\.server\.stateDir is"),
+        (
+            {"gateway": {"extraVolumes": [{"name": "config", "emptyDir": {}}]}},
+            r"\"config\" is the chart's own volume",
+        ),
     ],
 )
 def test_contradictory_values_are_refused(values: dict[str, Any], message: str) -> None:
@@ -139,6 +144,13 @@ def test_contradictory_values_are_refused(values: dict[str, Any], message: str) 
         ({"replicaCount": 0}, "/replicaCount"),
         ({"redis": {"mode": "external", "external": {"url": "http://redis:6379"}}}, "/url"),
         ({"gateway": {"logLevel": "verbose"}}, "/gateway/logLevel"),
+        ({"gateway": {"leaseSeconds": 0.5}}, "/gateway/leaseSeconds"),
+        ({"gateway": {"limits": {"maxPage": 0}}}, "/gateway/limits/maxPage"),
+        ({"gateway": {"limits": {"maxPages": 10}}}, "maxPages"),
+        ({"gateway": {"corsOrigins": ["https://console.example.org/app"]}}, "/gateway/corsOrigins"),
+        ({"gateway": {"websocketOrigins": "https://console.example.org"}}, "/websocketOrigins"),
+        ({"gateway": {"extraVolumeMounts": [{"name": "a"}]}}, "/gateway/extraVolumeMounts"),
+        ({"config": {"logging": "debug"}}, "/config/logging"),
         ({"replicas": 2}, "replicas"),
     ],
 )
@@ -147,29 +159,36 @@ def test_values_schema_names_the_bad_key(values: dict[str, Any], where: str) -> 
         render(values)
 
 
-def test_external_redis_url_is_kept_in_a_secret() -> None:
+def test_external_redis_url_is_kept_in_a_secret(tmp_path: Path) -> None:
     rendered = render(EXTERNAL_REDIS)
     assert rendered.one("Deployment")["spec"]["replicas"] == 3
     secret = rendered.one("Secret", f"{FULLNAME}-redis-url")
     assert base64.b64decode(secret["data"]["url"]).decode() == REDIS_URL
     container = rendered.gateway_container()
-    assert env_of(container)["REDIS_URL"]["valueFrom"]["secretKeyRef"] == {
+    assert env_of(container)["KSG_REDIS_URL"]["valueFrom"]["secretKeyRef"] == {
         "name": f"{FULLNAME}-redis-url",
         "key": "url",
     }
-    assert serve_arguments(rendered).redis_url == "$(REDIS_URL)"
+    pod = pod_configuration(rendered)
+    assert pod.load(tmp_path).redis.url == REDIS_URL
+    assert pod.args.redis_url is None, "the URL is not a flag"
     assert REDIS_URL not in yaml.safe_dump(rendered.one("Deployment"))
+    assert "redis.example.org" not in yaml.safe_dump(rendered.one("ConfigMap"))
     assert len(rendered.of_kind("Deployment")) == 1, "no bundled Redis with an external one"
 
 
-def test_external_redis_from_an_existing_secret() -> None:
+def test_external_redis_from_an_existing_secret(tmp_path: Path) -> None:
     rendered = render(EXTERNAL_REDIS_SECRET)
     assert not rendered.of_kind("Secret")
-    reference = env_of(rendered.gateway_container())["REDIS_URL"]["valueFrom"]["secretKeyRef"]
-    assert reference == {"name": "gateway-redis", "key": "redis-url"}
+    reference = env_of(rendered.gateway_container())["KSG_REDIS_URL"]["valueFrom"]
+    assert reference["secretKeyRef"] == {"name": "gateway-redis", "key": "redis-url"}
+    expected = EXISTING_SECRETS["gateway-redis", "redis-url"]
+    assert pod_configuration(rendered).load(tmp_path).redis.url == expected
 
 
-def test_bundled_redis_is_one_valkey_from_the_gateway_image_for_gateway_pods_only() -> None:
+def test_bundled_redis_is_one_valkey_from_the_gateway_image_for_gateway_pods_only(
+    tmp_path: Path,
+) -> None:
     rendered = render(BUNDLED_REDIS)
     redis_name = f"{FULLNAME}-redis"
     redis = rendered.one("Deployment", redis_name)
@@ -183,8 +202,8 @@ def test_bundled_redis_is_one_valkey_from_the_gateway_image_for_gateway_pods_onl
     service = rendered.one("Service", redis_name)
     assert service["spec"]["selector"].items() <= pod["metadata"]["labels"].items()
     (port,) = service["spec"]["ports"]
-    url = env_of(rendered.gateway_container())["REDIS_URL"]["value"]
-    assert url == f"redis://{redis_name}:{port['port']}/0"
+    config = pod_configuration(rendered).load(tmp_path)
+    assert config.redis.url == f"redis://{redis_name}:{port['port']}/0"
     policy = rendered.one("NetworkPolicy", redis_name)
     assert policy["spec"]["podSelector"]["matchLabels"] == service["spec"]["selector"]
     (rule,) = policy["spec"]["ingress"]
@@ -194,29 +213,32 @@ def test_bundled_redis_is_one_valkey_from_the_gateway_image_for_gateway_pods_onl
     assert not source["podSelector"]["matchLabels"].items() <= pod["metadata"]["labels"].items()
 
 
-def test_remote_clusters_from_kubeconfig_content_with_contexts() -> None:
+def test_remote_clusters_from_kubeconfig_content_with_contexts(tmp_path: Path) -> None:
     rendered = render(KUBECONFIG_CONTENT)
     secret = rendered.one("Secret", f"{FULLNAME}-kubeconfig")
     assert base64.b64decode(secret["data"]["config"]).decode() == REMOTE_KUBECONFIG
-    args = serve_arguments(rendered)
-    assert not args.in_cluster
-    assert args.context == ["prod-eu", "prod-us"]
-    volume = mounts_of(rendered)[str(args.kubeconfig.parent)]
+    clusters = pod_configuration(rendered).load(tmp_path).clusters
+    assert not clusters.in_cluster
+    assert clusters.contexts == ("prod-eu", "prod-us")
+    assert clusters.kubeconfig is not None
+    volume = rendered.gateway_mounts()[str(clusters.kubeconfig.parent)]
     assert volume["secret"]["secretName"] == secret["metadata"]["name"]
-    assert volume["secret"]["items"] == [{"key": "config", "path": args.kubeconfig.name}]
+    assert volume["secret"]["items"] == [{"key": "config", "path": clusters.kubeconfig.name}]
     assert rendered.gateway_pod()["spec"]["automountServiceAccountToken"] is False
     assert not rendered.of_kind("ClusterRole"), "remote mode needs no RBAC in this cluster"
     assert "prod-eu, prod-us" in rendered.notes
 
 
-def test_remote_clusters_from_an_existing_kubeconfig_secret() -> None:
+def test_remote_clusters_from_an_existing_kubeconfig_secret(tmp_path: Path) -> None:
     rendered = render(KUBECONFIG_SECRET)
     assert not rendered.of_kind("Secret")
-    args = serve_arguments(rendered)
-    assert args.context == []
-    volume = mounts_of(rendered)[str(args.kubeconfig.parent)]
+    clusters = pod_configuration(rendered).load(tmp_path).clusters
+    assert not clusters.in_cluster
+    assert clusters.contexts == (), "every context"
+    assert clusters.kubeconfig is not None
+    volume = rendered.gateway_mounts()[str(clusters.kubeconfig.parent)]
     assert volume["secret"]["secretName"] == "gateway-kubeconfig"
-    assert volume["secret"]["items"] == [{"key": "kubeconfig", "path": args.kubeconfig.name}]
+    assert volume["secret"]["items"] == [{"key": "kubeconfig", "path": clusters.kubeconfig.name}]
 
 
 def test_ingress_routes_to_the_service() -> None:
@@ -234,7 +256,7 @@ def test_ingress_routes_to_the_service() -> None:
     assert not render().of_kind("Ingress")
 
 
-def test_resources_image_digest_and_scheduling() -> None:
+def test_resources_image_digest_and_scheduling(tmp_path: Path) -> None:
     rendered = render(RESOURCES_AND_SCHEDULING)
     container = rendered.gateway_container()
     assert container["resources"] == RESOURCES_AND_SCHEDULING["resources"]
@@ -242,37 +264,11 @@ def test_resources_image_digest_and_scheduling() -> None:
     spec = rendered.gateway_pod()["spec"]
     assert spec["nodeSelector"] == {"kubernetes.io/os": "linux"}
     assert spec["tolerations"] == RESOURCES_AND_SCHEDULING["tolerations"]
-    args = serve_arguments(rendered)
-    assert args.log_level == "debug"
-    assert args.lease_seconds == 20
+    config = pod_configuration(rendered).load(tmp_path)
+    assert config.logging.level == "debug"
+    assert config.watch.lease_seconds == 20
     assert rendered.one("PodDisruptionBudget")["spec"]["maxUnavailable"] == "50%"
     assert rendered.one("Service")["spec"]["type"] == "LoadBalancer"
-
-
-@pytest.mark.parametrize("name", sorted(VALUE_SETS))
-def test_config_map_carries_the_same_settings_as_the_flags(name: str) -> None:
-    rendered = render(VALUE_SETS[name])
-    config = yaml.safe_load(rendered.one("ConfigMap")["data"]["config.yaml"])
-    flags: list[str] = []
-    for key, value in config.items():
-        if value is True:
-            flags.append(f"--{key}")
-        elif isinstance(value, list):
-            flags.extend(f"--{key}={item}" for item in value)
-        else:
-            flags.append(f"--{key}={value}")
-    from_config = vars(build_parser().parse_args(["serve", *flags]))
-    from_flags = vars(serve_arguments(rendered))
-    from_config.pop("redis_url")
-    from_flags.pop("redis_url")
-    assert from_config == from_flags
-    mounted = mounts_of(rendered)["/etc/kube-status-gateway/config"]
-    assert mounted["configMap"]["name"] == FULLNAME
-
-
-def test_extra_args_come_last_and_win() -> None:
-    args = serve_arguments(render({"gateway": {"extraArgs": ["--grace-seconds=45"]}}))
-    assert args.grace_seconds == 45
 
 
 def test_pods_roll_when_settings_or_secrets_change() -> None:
@@ -282,6 +278,7 @@ def test_pods_roll_when_settings_or_secrets_change() -> None:
 
     default = annotations({})
     assert annotations({"gateway": {"logLevel": "debug"}}) != default
+    assert annotations({"config": {"redis": {"keyPrefix": "b"}}}) != default
     first = annotations(KUBECONFIG_CONTENT)["checksum/secrets"]
     changed = {"clusters": {"kubeconfig": {"content": REMOTE_KUBECONFIG + "# rotated\n"}}}
     assert annotations(changed)["checksum/secrets"] != first

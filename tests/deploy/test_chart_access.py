@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from gateway.cli import build_parser
+from gateway.config import Config
 from gateway.watch.resources import RESOURCES
 from tests.deploy.chart import FULLNAME, NAMESPACE, Manifest, Rendered, render
 from tests.deploy.dockerfile import parse
-from tests.deploy.values import BUNDLED_REDIS, EXTERNAL_REDIS, VALUE_SETS
+from tests.deploy.podconfig import pod_configuration
+from tests.deploy.values import AUTH_TOKEN_REVIEW, BUNDLED_REDIS, EXTERNAL_REDIS, VALUE_SETS
 
 Grant = tuple[str, str, str]
 READ = ("get", "list", "watch")
@@ -30,12 +31,18 @@ def granted(role: Manifest) -> set[Grant]:
     return grants
 
 
-def needed() -> set[Grant]:
-    """What the watchers list and watch (gateway/watch/resources.py) and Pod.logs reads."""
-    reads = {
+def needed(config: Config) -> set[Grant]:
+    """What the watchers list and watch (gateway/watch/resources.py) and Pod.logs reads, and
+    the reviews the configured authentication asks the cluster for."""
+    grants = {
         ("" if r.group == "core" else r.group, r.plural, verb) for r in RESOURCES for verb in READ
     }
-    return reads | {("", "pods/log", "get")}
+    grants.add(("", "pods/log", "get"))
+    if config.auth.token_review is not None:
+        grants.add(("authentication.k8s.io", "tokenreviews", "create"))
+    if config.auth.rbac.enabled:
+        grants.add(("authorization.k8s.io", "subjectaccessreviews", "create"))
+    return grants
 
 
 def image_user() -> tuple[int, int]:
@@ -50,15 +57,13 @@ def pods(rendered: Rendered) -> list[Manifest]:
     return [gateway, *(p for p in others if p is not gateway)]
 
 
-def serve_state_dir(rendered: Rendered) -> Path:
-    args = build_parser().parse_args(rendered.gateway_container()["args"])
-    state_dir: Path = args.state_dir
-    return state_dir
-
-
-def test_cluster_role_grants_exactly_what_the_gateway_reads() -> None:
-    rendered = render()
-    assert granted(rendered.one("ClusterRole")) == needed()
+@pytest.mark.parametrize("values", [{}, AUTH_TOKEN_REVIEW], ids=["no-auth", "token-review"])
+def test_cluster_role_grants_exactly_what_the_gateway_uses(
+    values: dict[str, object], tmp_path: Path
+) -> None:
+    rendered = render(values)
+    config = pod_configuration(rendered).load(tmp_path)
+    assert granted(rendered.one("ClusterRole")) == needed(config)
 
 
 def test_cluster_role_is_bound_to_the_pods_service_account_only() -> None:
@@ -122,11 +127,11 @@ def writable_paths(pod: Manifest, container: Manifest) -> set[str]:
 
 
 @pytest.mark.parametrize("name", sorted(VALUE_SETS))
-def test_only_bounded_empty_dirs_are_writable(name: str) -> None:
+def test_only_bounded_empty_dirs_are_writable(name: str, tmp_path: Path) -> None:
     """With a read-only root, the embedded Valkey's state dir and /tmp (the Kubernetes
     client's certificate files) are emptyDirs; the bundled Valkey writes only /data."""
     rendered = render(VALUE_SETS[name])
-    state_dir = str(serve_state_dir(rendered))
+    state_dir = str(pod_configuration(rendered).load(tmp_path).server.state_dir)
     assert writable_paths(rendered.gateway_pod(), rendered.gateway_container()) == {
         state_dir,
         "/tmp",

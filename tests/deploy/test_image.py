@@ -1,5 +1,6 @@
 """The Dockerfile's own build steps, replayed in a fresh virtual environment, yield a gateway
-that starts, carries its assets and passes the image's HEALTHCHECK.
+that starts, carries its assets and passes the image's HEALTHCHECK, and that starts from the
+Helm chart's container arguments and rendered config.yaml too.
 
 No container engine runs here, so the image is replayed (tests/deploy/imagebuild.py):
 the same context, the same pip commands, the same paths under a scratch root.
@@ -17,11 +18,17 @@ from pathlib import Path
 
 import httpx
 import pytest
+import yaml
 
 from gateway.redis_server import free_port
+from tests.deploy.chart import render
 from tests.deploy.imagebuild import ReplayedImage, context_files, replay
+from tests.deploy.podconfig import pod_configuration
+from tests.deploy.values import KUBECONFIG_SECRET
 
 ASSET_REFERENCE = re.compile(r'(?:src|href)="([^"]+)"')
+NO_AUTH_CHOSEN = {"KSG_AUTH_INSECURE_NO_AUTH": "true"}
+"""``docker run -e``: the choice a trial run makes (a real one mounts a config with auth)."""
 
 
 @pytest.fixture(scope="module")
@@ -58,6 +65,35 @@ def started(argv: list[str], env: dict[str, str], log: Path) -> Iterator[subproc
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@contextmanager
+def simulated_cluster(image: ReplayedImage, directory: Path) -> Iterator[Path]:
+    """The image's own ``simcluster`` command; yields the kubeconfig it writes."""
+    entrypoint = image.exec_form("ENTRYPOINT")
+    kubeconfig = directory / "kubeconfig"
+    simcluster = [resolve(image, entrypoint[0]), "simcluster", "--kubeconfig", str(kubeconfig)]
+    with started(simcluster, image.env, directory / "simcluster.log"):
+        until(kubeconfig.is_file, 30, "the simulated cluster writes its kubeconfig")
+        yield kubeconfig
+
+
+def test_image_command_refuses_to_serve_until_authentication_is_chosen(
+    image: ReplayedImage,
+) -> None:
+    """It listens on 0.0.0.0, so the gateway's secure default applies before anything starts."""
+    entrypoint = image.exec_form("ENTRYPOINT")
+    command = [image.relocate_argument(a) for a in image.exec_form("CMD")]
+    done = subprocess.run(
+        [resolve(image, entrypoint[0]), *entrypoint[1:], *command],
+        env=image.env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert "without authentication" in done.stderr
 
 
 def installed_package_dir(image: ReplayedImage, package: str) -> Path:
@@ -137,17 +173,14 @@ def test_image_command_serves_offline_assets_and_passes_its_healthcheck(
         return probe.returncode == 0
 
     assert not healthy(), "the HEALTHCHECK passes with no gateway running"
-    kubeconfig = tmp_path / "kubeconfig"
-    simcluster = [resolve(image, entrypoint[0]), "simcluster", "--kubeconfig", str(kubeconfig)]
-    with started(simcluster, image.env, tmp_path / "simcluster.log"):
-        until(kubeconfig.is_file, 30, "the simulated cluster writes its kubeconfig")
+    with simulated_cluster(image, tmp_path) as kubeconfig:
         gateway = [
             resolve(image, entrypoint[0]),
             *entrypoint[1:],
             *command,
             f"--kubeconfig={kubeconfig}",
         ]
-        with started(gateway, image.env, tmp_path / "gateway.log") as process:
+        with started(gateway, {**image.env, **NO_AUTH_CHOSEN}, tmp_path / "gateway.log") as process:
             until(
                 lambda: healthy() or process.poll() is not None,
                 60,
@@ -168,3 +201,44 @@ def test_image_command_serves_offline_assets_and_passes_its_healthcheck(
                     response = http.get(asset)
                     assert response.status_code == 200, asset
                     assert response.content, asset
+
+
+def test_the_charts_container_arguments_and_config_start_the_image_gateway(
+    image: ReplayedImage, tmp_path: Path
+) -> None:
+    """The Deployment's arguments and environment, and the rendered config.yaml at the mounted
+    path. What only a pod has is given as flags after them, which win over the file: a free
+    port, the state directory under the scratch root, and the simulated cluster's kubeconfig
+    for the one the Secret would mount."""
+    rendered = render(KUBECONFIG_SECRET)
+    pod = pod_configuration(rendered)
+    mounted = image.path(str(pod.args.config))
+    mounted.parent.mkdir(parents=True, exist_ok=True)
+    mounted.write_text(pod.text)
+    state_dir = image.path(yaml.safe_load(pod.text)["server"]["stateDir"])
+    state_dir.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    entrypoint = image.exec_form("ENTRYPOINT")
+    with simulated_cluster(image, tmp_path) as kubeconfig:
+        argv = [
+            resolve(image, entrypoint[0]),
+            *entrypoint[1:],
+            *(image.relocate_argument(a) for a in rendered.gateway_container()["args"]),
+            f"--port={port}",
+            f"--state-dir={state_dir}",
+            f"--kubeconfig={kubeconfig}",
+        ]
+        log = tmp_path / "gateway.log"
+        with (
+            started(argv, {**image.env, **pod.environ}, log) as process,
+            httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as http,
+        ):
+
+            def ready() -> bool:
+                try:
+                    return http.get("/readyz").status_code == 200
+                except httpx.TransportError:
+                    return False
+
+            until(lambda: ready() or process.poll() is not None, 60, "/readyz says ready")
+            assert process.poll() is None, f"the gateway exited:\n{log.read_text()}"

@@ -1,5 +1,6 @@
 """Sets of chart values the tests render: the default install and the choices the README
-documents (Redis modes, replicas, remote clusters, ingress, resources)."""
+documents (Redis modes, replicas, remote clusters, ingress, resources, the gateway's
+settings and a configuration section given only through values)."""
 
 from __future__ import annotations
 
@@ -68,6 +69,49 @@ RESOURCES_AND_SCHEDULING: dict[str, Any] = {
     "service": {"type": "LoadBalancer", "port": 8080},
 }
 
+CONSOLE = "https://console.example.org"
+GATEWAY_SETTINGS: dict[str, Any] = {
+    "gateway": {
+        "logLevel": "debug",
+        "logFormat": "text",
+        "graceSeconds": 90,
+        "corsOrigins": [CONSOLE],
+        "websocketOrigins": [CONSOLE, "http://localhost:5173"],
+        "limits": {"maxPage": 500, "maxDepth": 8, "snapshotMax": 5000},
+        "extraEnv": [{"name": "KSG_LOGGING_LEVEL", "value": "warning"}],
+    },
+    "config": {
+        "redis": {"keyPrefix": "prod", "feedLength": 50000},
+        "server": {"maxBodyBytes": 262144},
+        "limits": {"maxPage": 200},
+        "logging": {"level": "error"},
+    },
+}
+"""Values, then the config block over them in the file, then extraEnv over the file."""
+AUTH_DIR = "/etc/kube-status-gateway/auth"
+AUTH_TOKEN_FILE: dict[str, Any] = {
+    "gateway": {
+        "extraVolumes": [{"name": "auth", "secret": {"secretName": "gateway-tokens"}}],
+        "extraVolumeMounts": [{"name": "auth", "mountPath": AUTH_DIR}],
+    },
+    "config": {
+        "auth": {
+            "tokenFile": {"path": f"{AUTH_DIR}/tokens.yaml"},
+            "rules": [{"groups": ["platform"], "podLogs": True, "nodes": True, "metrics": True}],
+        }
+    },
+}
+"""The README's auth.yaml: a section the chart has no values for, its file mounted from a
+Secret, with no template change."""
+
+AUTH_TOKEN_REVIEW: dict[str, Any] = {
+    "config": {"auth": {"tokenReview": {"cluster": "in-cluster"}, "rbac": {"enabled": True}}}
+}
+"""People use their own tokens for this cluster, and its RBAC says what they may see."""
+
+EXISTING_SECRETS: dict[tuple[str, str], str] = {("gateway-redis", "redis-url"): REDIS_URL}
+"""(Secret, key) -> value of the Secrets the value sets expect to exist in the namespace."""
+
 VALUE_SETS: dict[str, dict[str, Any]] = {
     "default": {},
     "external-redis": EXTERNAL_REDIS,
@@ -77,4 +121,7 @@ VALUE_SETS: dict[str, dict[str, Any]] = {
     "kubeconfig-content": KUBECONFIG_CONTENT,
     "kubeconfig-secret": KUBECONFIG_SECRET,
     "resources-and-scheduling": RESOURCES_AND_SCHEDULING,
+    "gateway-settings": GATEWAY_SETTINGS,
+    "auth-token-file": AUTH_TOKEN_FILE,
+    "auth-token-review": AUTH_TOKEN_REVIEW,
 }

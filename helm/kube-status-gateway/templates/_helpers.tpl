@@ -69,6 +69,7 @@ app.kubernetes.io/component: redis
 {{- define "ksg.port" -}}8080{{- end }}
 {{- define "ksg.stateDir" -}}/var/lib/kube-status-gateway{{- end }}
 {{- define "ksg.configDir" -}}/etc/kube-status-gateway/config{{- end }}
+{{- define "ksg.configPath" -}}{{ include "ksg.configDir" . }}/config.yaml{{- end }}
 {{- define "ksg.kubeconfigDir" -}}/etc/kube-status-gateway/kubeconfig{{- end }}
 {{- define "ksg.kubeconfigPath" -}}{{ include "ksg.kubeconfigDir" . }}/config{{- end }}
 
@@ -83,6 +84,50 @@ app.kubernetes.io/component: redis
 
 {{- define "ksg.redisSecret" -}}
 {{- default (printf "%s-redis-url" (include "ksg.fullname" .)) .Values.redis.external.existingSecret }}
+{{- end }}
+
+{{/*
+The gateway's config.yaml (gateway/config.py's format: sections of camelCase keys): the
+chart's own wiring, the gateway.* values, then the config block merged over them. Redis'
+URL is not here: it comes from a Secret as the KSG_REDIS_URL variable.
+*/}}
+{{- define "ksg.config" -}}
+{{- $gateway := .Values.gateway }}
+{{- $clusters := dict }}
+{{- if include "ksg.inCluster" . }}
+{{- $_ := set $clusters "inCluster" true }}
+{{- else }}
+{{- $_ := set $clusters "kubeconfig" (include "ksg.kubeconfigPath" .) }}
+{{- with .Values.clusters.contexts }}
+{{- $_ := set $clusters "contexts" . }}
+{{- end }}
+{{- end }}
+{{- $server := dict "host" "0.0.0.0" "port" (int (include "ksg.port" .)) "stateDir" (include "ksg.stateDir" .) }}
+{{- $_ := set $server "corsOrigins" ($gateway.corsOrigins | default list) }}
+{{- $_ := set $server "websocketOrigins" ($gateway.websocketOrigins | default list) }}
+{{- $config := dict "clusters" $clusters "server" $server }}
+{{- $_ := set $config "watch" (dict "leaseSeconds" $gateway.leaseSeconds "graceSeconds" $gateway.graceSeconds) }}
+{{- $_ := set $config "limits" ($gateway.limits | default dict) }}
+{{- $_ := set $config "logging" (dict "level" $gateway.logLevel "format" $gateway.logFormat) }}
+{{- $config = deepCopy $config }}
+{{- include "ksg.mergeInto" (list $config (deepCopy (.Values.config | default dict))) }}
+{{- toYaml $config }}
+{{- end }}
+
+{{/*
+Deep merge of (list DESTINATION SOURCE) into DESTINATION: maps merge key by key, anything
+else from SOURCE replaces. Unlike sprig's mergeOverwrite, false, 0, "" and [] win too.
+*/}}
+{{- define "ksg.mergeInto" -}}
+{{- $into := index . 0 }}
+{{- range $key, $value := index . 1 }}
+{{- $present := get $into $key }}
+{{- if and (kindIs "map" $value) (kindIs "map" $present) }}
+{{- include "ksg.mergeInto" (list $present $value) }}
+{{- else }}
+{{- $_ := set $into $key $value }}
+{{- end }}
+{{- end }}
 {{- end }}
 
 {{/* Combinations the schema cannot express, refused with a message that says what to do. */}}
@@ -101,5 +146,28 @@ app.kubernetes.io/component: redis
 {{- end }}
 {{- if and .Values.clusters.contexts (include "ksg.inCluster" .) }}
 {{- fail "clusters.contexts selects contexts of a kubeconfig: set clusters.kubeconfig.existingSecret or clusters.kubeconfig.content too" }}
+{{- end }}
+{{- range .Values.gateway.extraVolumes }}
+{{- if has .name (list "state" "tmp" "config" "kubeconfig") }}
+{{- fail (printf "gateway.extraVolumes: the name %q is the chart's own volume; choose another" .name) }}
+{{- end }}
+{{- end }}
+{{- $config := .Values.config | default dict }}
+{{- $auth := $config.auth | default dict }}
+{{- if not (or $auth.tokenFile $auth.oidc $auth.tokenReview $auth.insecureNoAuth (has "--insecure-no-auth" .Values.gateway.extraArgs)) }}
+{{- fail "the gateway refuses to serve without authentication, and in a pod it listens on 0.0.0.0: configure config.auth.tokenFile (its file mounted with gateway.extraVolumes and gateway.extraVolumeMounts), config.auth.oidc or config.auth.tokenReview; or set config.auth.insecureNoAuth=true to let anyone who reaches the Service see every cluster" }}
+{{- end }}
+{{- if hasKey $config "clusters" }}
+{{- fail "config.clusters is written by the chart: set clusters.kubeconfig.existingSecret (or clusters.kubeconfig.content) and clusters.contexts instead" }}
+{{- end }}
+{{- if and (kindIs "map" $config.redis) (hasKey $config.redis "url") }}
+{{- fail "config.redis.url would put the Redis URL, password included, in a ConfigMap: set redis.mode=external with redis.external.url or redis.external.existingSecret (the URL then comes from a Secret)" }}
+{{- end }}
+{{- if kindIs "map" $config.server }}
+{{- range $key := list "host" "port" "stateDir" }}
+{{- if hasKey $config.server $key }}
+{{- fail (printf "config.server.%s is written by the chart: the container listens on 0.0.0.0:%s, where the probes and the Service point, and keeps its state in the emptyDir at %s (service.port sets the Service's port)" $key (include "ksg.port" $) (include "ksg.stateDir" $)) }}
+{{- end }}
+{{- end }}
 {{- end }}
 {{- end }}
