@@ -122,54 +122,43 @@ class Access:
                     "requested impersonation of groups, a uid or extra without impersonating a user"
                 )
             return requester
+
+        def acting_as(
+            resource: str, name: str, *, namespace: str = "", group: str = "", sub: str = ""
+        ) -> Attributes:
+            return Attributes(
+                requester.username,
+                requester.groups,
+                "impersonate",
+                namespace=namespace,
+                group=group,
+                resource=resource,
+                subresource=sub,
+                name=name,
+            )
+
         checks: list[Attributes] = []
         account = split_service_account(username)
         if account is not None:
-            checks.append(self._acting_as("serviceaccounts", account[1], namespace=account[0]))
+            checks.append(acting_as("serviceaccounts", account[1], namespace=account[0]))
             if not groups:
                 groups = list(service_account_groups(account[0]))
         else:
-            checks.append(self._acting_as("users", username))
-        checks += [self._acting_as("groups", g) for g in headers.getall("Impersonate-Group", [])]
+            checks.append(acting_as("users", username))
+        checks += [acting_as("groups", g) for g in headers.getall("Impersonate-Group", [])]
         if uid:
-            checks.append(self._acting_as("uids", uid, group="authentication.k8s.io"))
+            checks.append(acting_as("uids", uid, group="authentication.k8s.io"))
         for key, values in extra.items():
             checks += [
-                self._acting_as("userextras", v, group="authentication.k8s.io", subresource=key)
-                for v in values
+                acting_as("userextras", v, group="authentication.k8s.io", sub=key) for v in values
             ]
         for check in checks:
-            acting = Attributes(
-                requester.username,
-                requester.groups,
-                check.verb,
-                namespace=check.namespace,
-                group=check.group,
-                resource=check.resource,
-                subresource=check.subresource,
-                name=check.name,
-            )
-            decision = self.authorizer.authorize(acting)
+            decision = self.authorizer.authorize(check)
             if not decision.allowed:
-                raise forbidden(acting, decision.reason)
+                raise forbidden(check, decision.reason)
         if username != ANONYMOUS and not {AUTHENTICATED, UNAUTHENTICATED} & set(groups):
             groups.append(AUTHENTICATED)
         return User(username, uid, tuple(groups), {k: tuple(v) for k, v in extra.items()})
-
-    @staticmethod
-    def _acting_as(
-        resource: str, name: str, *, namespace: str = "", group: str = "", subresource: str = ""
-    ) -> Attributes:
-        return Attributes(
-            "",
-            (),
-            "impersonate",
-            namespace=namespace,
-            group=group,
-            resource=resource,
-            subresource=subresource,
-            name=name,
-        )
 
     def authorize(self, user: User, request: web.Request) -> None:
         if not self.required:

@@ -682,6 +682,18 @@ async def test_impersonation_is_authorized(
             )
         async with http.get("/api/v1/pods", headers={"Impersonate-Group": "ops"}) as response:
             assert response.status == 500, "groups without a user"
+        as_admin = {
+            "Impersonate-User": "carol",
+            "Impersonate-Uid": "c-1",
+            "Impersonate-Extra-Acme.com%2Fteam": "shop",
+        }
+        answer = await _post(http, self_review, {}, headers=as_admin)
+        assert answer["status"]["userInfo"] == {
+            "username": "carol",
+            "uid": "c-1",
+            "groups": ["system:authenticated"],
+            "extra": {"acme.com/team": ["shop"]},
+        }
 
 
 async def test_rbac_objects_are_served_like_any_resource(
@@ -923,3 +935,51 @@ async def test_identities_admin_api(cluster: SimulatedCluster, http: aiohttp.Cli
     headers = {"Authorization": f"Bearer {cluster.identities.admin_token}"}
     async with http.get("/api/v1/pods", headers=headers) as response:
         assert response.status == 200
+
+
+def _field(number: int, payload: bytes) -> bytes:
+    """A length-delimited protobuf field (payloads here stay below 128 bytes)."""
+    return bytes([(number << 3) | 2, len(payload)]) + payload
+
+
+def _protobuf(api_version: str, kind: str, message: bytes) -> bytes:
+    """The envelope client-go's typed clients send: magic, then runtime.Unknown."""
+    type_meta = _field(1, api_version.encode()) + _field(2, kind.encode())
+    return b"k8s\x00" + _field(1, type_meta) + _field(2, message)
+
+
+async def test_reviews_in_protobuf(cluster: SimulatedCluster, http: aiohttp.ClientSession) -> None:
+    token = cluster.identities.add_user("alice", groups=["team-shop"])
+    protobuf = {"Content-Type": "application/vnd.kubernetes.protobuf"}
+    spec = _field(1, token.encode()) + _field(2, API_AUDIENCES[0].encode())
+    body = _protobuf("authentication.k8s.io/v1", "TokenReview", _field(1, b"") + _field(2, spec))
+    async with http.post(TOKEN_REVIEWS, data=body, headers=protobuf) as response:
+        assert response.status == 201
+        answer = await response.json()
+    assert answer["spec"] == {"token": token, "audiences": list(API_AUDIENCES)}
+    assert answer["status"]["user"]["groups"] == ["team-shop", "system:authenticated"]
+
+    attributes = _field(2, b"list") + _field(5, b"nodes")
+    spec = _field(1, attributes) + _field(3, b"alice") + _field(4, b"system:masters")
+    body = _protobuf("authorization.k8s.io/v1", "SubjectAccessReview", _field(2, spec))
+    async with http.post(SAR, data=body, headers=protobuf) as response:
+        answer = await response.json()
+    assert answer["spec"] == {
+        "resourceAttributes": {"verb": "list", "resource": "nodes"},
+        "user": "alice",
+        "groups": ["system:masters"],
+    }
+    assert answer["status"] == {"allowed": True}
+
+    for garbled, status in (
+        (b"k8s\x00\x0a\xff", 400),
+        (b"not protobuf", 400),
+        (_protobuf("v1", "Pod", b""), 415),
+    ):
+        async with http.post(SAR, data=garbled, headers=protobuf) as response:
+            assert response.status == status
+            assert (await response.json())["kind"] == "Status"
+    async with http.post(
+        "/apis/authorization.k8s.io/v1/localsubjectaccessreviews", json={}
+    ) as response:
+        assert response.status == 404, "LocalSubjectAccessReviews live in a namespace"
