@@ -189,6 +189,8 @@ def test_a_section_without_values_comes_through_the_config_block(tmp_path: Path)
     }
     (mount,) = (m for m in rendered.gateway_container()["volumeMounts"] if m["name"] == "auth")
     assert mount["readOnly"] is True
+    assert "Authentication: tokenFile." in rendered.notes
+    assert "Authentication: none: anyone who reaches the Service" in render().notes
 
 
 def test_a_mistake_in_the_config_block_is_named_by_the_gateway(tmp_path: Path) -> None:
