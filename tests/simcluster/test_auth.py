@@ -20,6 +20,7 @@ from gateway.simcluster.cluster import SimulatedCluster
 from gateway.simcluster.fleet import SimulatedFleet
 from gateway.simcluster.identities import API_AUDIENCES
 from gateway.simcluster.rbac import Attributes
+from gateway.simcluster.requestinfo import request_attributes
 from gateway.simcluster.resources import ALL_VERBS
 
 from .helpers import Kubectl, get_json
@@ -983,3 +984,87 @@ async def test_reviews_in_protobuf(cluster: SimulatedCluster, http: aiohttp.Clie
         "/apis/authorization.k8s.io/v1/localsubjectaccessreviews", json={}
     ) as response:
         assert response.status == 404, "LocalSubjectAccessReviews live in a namespace"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "query", "expected"),
+    [
+        ("GET", "/api/v1/namespaces/shop/pods", {}, ("list", "shop", "", "pods", "", "")),
+        ("GET", "/api/v1/pods", {"watch": "true"}, ("watch", "", "", "pods", "", "")),
+        (
+            "GET",
+            "/api/v1/watch/namespaces/shop/pods/web",
+            {},
+            ("watch", "shop", "", "pods", "", "web"),
+        ),
+        (
+            "GET",
+            "/api/v1/namespaces/shop/pods",
+            {"fieldSelector": "metadata.name=web", "watch": "1"},
+            ("watch", "shop", "", "pods", "", "web"),
+        ),
+        (
+            "GET",
+            "/api/v1/namespaces/shop/pods/web/log",
+            {},
+            ("get", "shop", "", "pods", "log", "web"),
+        ),
+        (
+            "PUT",
+            "/apis/apps/v1/namespaces/shop/deployments/web/scale",
+            {},
+            ("update", "shop", "apps", "deployments", "scale", "web"),
+        ),
+        (
+            "DELETE",
+            "/apis/batch/v1/namespaces/shop/jobs",
+            {},
+            ("deletecollection", "shop", "batch", "jobs", "", ""),
+        ),
+        ("DELETE", "/api/v1/namespaces/shop", {}, ("delete", "shop", "", "namespaces", "", "shop")),
+        (
+            "PATCH",
+            "/api/v1/namespaces/shop/status",
+            {},
+            ("patch", "shop", "", "namespaces", "status", "shop"),
+        ),
+        (
+            "POST",
+            "/apis/rbac.authorization.k8s.io/v1/clusterroles",
+            {},
+            ("create", "", "rbac.authorization.k8s.io", "clusterroles", "", ""),
+        ),
+        ("GET", "/api/v1/nodes/n1", {}, ("get", "", "", "nodes", "", "n1")),
+    ],
+)
+def test_request_attributes_follow_request_info(
+    method: str, path: str, query: dict[str, str], expected: tuple[str, ...]
+) -> None:
+    found = request_attributes("alice", (), method, path, query)
+    assert found.resource_request
+    assert (
+        found.verb,
+        found.namespace,
+        found.group,
+        found.resource,
+        found.subresource,
+        found.name,
+    ) == expected
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api",
+        "/api/v1",
+        "/apis/apps",
+        "/apis/apps/v1",
+        "/version",
+        "/openapi/v3/apis/apps/v1",
+        "/healthz",
+    ],
+)
+def test_discovery_paths_are_non_resource_requests(path: str) -> None:
+    found = request_attributes("alice", (), "GET", path, {})
+    assert not found.resource_request
+    assert (found.verb, found.path) == ("get", path)
