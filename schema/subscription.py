@@ -162,6 +162,10 @@ async def _live(hub: FeedHub, subscription: HubSubscription) -> AsyncGenerator[F
         raise GatewayError(
             f"subscription dropped: {error}; resume with the last cursor", SLOW_CONSUMER
         ) from error
+    except CursorExpired as error:
+        raise GatewayError(
+            f"subscription ended: {error}; resubscribe with snapshot: true", CURSOR_EXPIRED
+        ) from error
 
 
 @strawberry.type

@@ -29,7 +29,7 @@ import redis.asyncio as redis
 
 from gateway import metrics
 from gateway.store import feed
-from gateway.store.errors import READ_SECONDS, bounded
+from gateway.store.errors import READ_SECONDS, StoreUnavailable, bounded
 from gateway.store.keys import Keys
 from gateway.store.link import OUTAGE_ERRORS
 
@@ -98,9 +98,11 @@ class Subscription:
     stream: str
     admits: Callable[[FeedEvent], bool]
     capacity: int
-    queue: asyncio.Queue[FeedEvent] = field(init=False)
+    queue: asyncio.Queue[FeedEvent | None] = field(init=False)
+    """Entries to deliver; None only wakes the follower to look at ``expired``."""
     delivered: dict[str, str] = field(default_factory=dict)
     overflowed: bool = False
+    expired: str = ""
 
     def __post_init__(self) -> None:
         self.queue = asyncio.Queue(self.capacity)
@@ -112,6 +114,11 @@ class Subscription:
             self.queue.put_nowait(event)
         except asyncio.QueueFull:
             self.overflowed = True
+
+    def expire(self, why: str) -> None:
+        self.expired = why
+        with contextlib.suppress(asyncio.QueueFull):
+            self.queue.put_nowait(None)
 
     def fresh(self, event: FeedEvent) -> bool:
         """Not delivered yet (replay and live overlap); records the delivery."""
@@ -135,6 +142,8 @@ class FeedHub:
         self._positions: dict[str, str] = {}
         self._stream_of: dict[str, tuple[str, str]] = {}
         self._epoch = ""
+        self._read_epoch = ""
+        """The epoch of the streams the positions point into."""
         self.dropped_slow = 0
         self.delivered = 0
 
@@ -163,28 +172,63 @@ class FeedHub:
         return sorted(n.decode() if isinstance(n, bytes) else str(n) for n in names)
 
     async def _discover(self, initial: bool) -> None:
+        """Start following streams not followed yet, each from a concrete entry id.
+
+        Streams present at start are read from their newest entry, streams that
+        appear later from their beginning. Never from ``$``: Redis evaluates it anew
+        at every XREAD, so entries written between two reads would be skipped.
+        """
         wanted = [(CLUSTERS, CLUSTER_FEED)]
         for cluster in await self.clusters():
             wanted += [(WORKLOADS, cluster), (PODS, cluster)]
         for stream, cluster in wanted:
             key = self.stream_key(stream, cluster)
             if key not in self._positions:
-                self._positions[key] = "$" if initial else "0-0"
+                self._positions[key] = await self._last_id(key) if initial else "0-0"
                 self._stream_of[key] = (stream, cluster)
+
+    async def _last_id(self, key: str) -> str:
+        last: Any = await self.client.xrevrange(key, count=1)
+        entry_id = last[0][0] if last else b"0-0"
+        return entry_id.decode() if isinstance(entry_id, bytes) else str(entry_id)
+
+    async def _check_epoch(self) -> None:
+        """Keep reading where the hub stopped, unless the feeds were created anew.
+
+        A new epoch means Redis lost its data (restarted empty, flushed): the old
+        positions mean nothing in the new streams, whose ids may be lower, so every
+        stream is read from its beginning, which holds the gateway's rewrite of the
+        current state. Checked every round, since a client that reconnects by itself
+        may never show the hub an error.
+        """
+        previous = self._read_epoch
+        current = self._read_epoch = await self.epoch()
+        if previous and current != previous:
+            log.warning(
+                "feeds were recreated in redis; reading them from the start",
+                extra={"streams": len(self._positions)},
+            )
+            self._positions = dict.fromkeys(self._positions, "0-0")
+            for subscriptions in self._subscriptions.values():
+                for subscription in subscriptions:
+                    subscription.expire("the feeds were recreated (Redis lost its data)")
 
     async def run(self) -> None:
         initial = True
         while True:
             try:
+                await self._check_epoch()
                 await self._discover(initial)
                 initial = False
                 await self._read_for(self.discover_seconds)
-            except OUTAGE_ERRORS as error:
+            except (*OUTAGE_ERRORS, StoreUnavailable) as error:
                 log.warning(
                     "feed hub cannot read redis; retrying",
                     extra={"cause": f"{type(error).__name__}: {error}"},
                 )
-                self._positions = dict.fromkeys(self._positions, "$")
+                await asyncio.sleep(1.0)
+            except Exception:
+                log.exception("feed hub failed; it resumes from where it stopped")
                 await asyncio.sleep(1.0)
 
     async def _read_for(self, seconds: float) -> None:
@@ -224,12 +268,9 @@ class FeedHub:
     @bounded
     async def ends(self, stream: str, clusters: list[str]) -> dict[str, str]:
         """The newest entry id of each cluster's stream ("0-0" when empty)."""
-        found: dict[str, str] = {}
-        for cluster in clusters:
-            last: Any = await self.client.xrevrange(self.stream_key(stream, cluster), count=1)
-            entry_id = last[0][0] if last else b"0-0"
-            found[cluster] = entry_id.decode() if isinstance(entry_id, bytes) else str(entry_id)
-        return found
+        return {
+            cluster: await self._last_id(self.stream_key(stream, cluster)) for cluster in clusters
+        }
 
     @bounded
     async def check_retained(self, stream: str, cluster: str, after: str) -> None:
@@ -273,13 +314,19 @@ class FeedHub:
             self._subscriptions[stream].discard(subscription)
 
     async def follow(self, subscription: Subscription) -> AsyncIterator[FeedEvent]:
-        """Live events for a subscription, each once; SlowConsumer when it fell behind."""
+        """Live events for a subscription, each once.
+
+        SlowConsumer when it fell behind; CursorExpired when the feeds it follows were
+        recreated, since its positions (and the cursors it handed out) mean nothing now.
+        """
         while True:
+            if subscription.expired:
+                raise CursorExpired(subscription.expired)
             if subscription.overflowed and subscription.queue.empty():
                 self.dropped_slow += 1
                 metrics.DROPPED_SUBSCRIBERS.inc()
                 raise SlowConsumer(f"more than {subscription.capacity} changes were waiting")
             event = await subscription.queue.get()
-            if subscription.fresh(event):
+            if event is not None and subscription.fresh(event):
                 self.delivered += 1
                 yield event

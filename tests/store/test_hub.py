@@ -1,0 +1,149 @@
+"""The feed hub delivers every entry written after it started, through busy moments and outages."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+import orjson
+import pytest
+import pytest_asyncio
+import redis
+import redis.asyncio as aioredis
+
+from gateway.redis_server import EmbeddedRedis
+from gateway.store.hub import (
+    CLUSTERS,
+    WORKLOADS,
+    CursorExpired,
+    FeedEvent,
+    FeedHub,
+    Subscription,
+)
+from gateway.store.keys import Keys
+
+KEYS = Keys("hubtest")
+CLUSTER = "east"
+
+
+def entry(name: str) -> dict[Any, Any]:
+    return {"e": orjson.dumps({"type": "changed", "id": name})}
+
+
+@pytest_asyncio.fixture
+async def hub(redis_server: EmbeddedRedis, redis_client: aioredis.Redis) -> AsyncIterator[FeedHub]:
+    await redis_client.hset(KEYS.clusters, CLUSTER, b"{}")
+    client = aioredis.Redis.from_url(redis_server.url, socket_timeout=None)
+    hub = FeedHub(client, KEYS, discover_seconds=0.2)
+    task = asyncio.create_task(hub.run())
+    yield hub
+    assert not task.done(), "the hub stopped"
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    await client.aclose()
+
+
+async def next_event(hub: FeedHub, subscription: Subscription) -> FeedEvent:
+    async with asyncio.timeout(10):
+        async for event in hub.follow(subscription):
+            return event
+    raise AssertionError("the subscription ended")
+
+
+async def following(hub: FeedHub, client: aioredis.Redis, subscription: Subscription) -> None:
+    """Wait until the hub reads the workload feed: an entry written now reaches the subscriber.
+
+    Entries written before the hub found the stream are, rightly, not delivered, so
+    warm-up entries are written until the latest one arrives.
+    """
+    for attempt in range(40):
+        await client.xadd(KEYS.workload_feed(CLUSTER), entry(f"warm-up {attempt}"))
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(0.5):
+                async for event in hub.follow(subscription):
+                    if event.fields["id"] == f"warm-up {attempt}":
+                        return
+    raise AssertionError("the hub never delivered a warm-up entry")
+
+
+async def kill_other_connections(client: aioredis.Redis) -> None:
+    await client.client_kill_filter(_type="normal", skipme=True)
+
+
+def admit_all(_: FeedEvent) -> bool:
+    return True
+
+
+async def test_entries_written_before_start_are_not_replayed_live(
+    redis_client: aioredis.Redis, redis_server: EmbeddedRedis
+) -> None:
+    await redis_client.hset(KEYS.clusters, CLUSTER, b"{}")
+    await redis_client.xadd(KEYS.workload_feed(CLUSTER), entry("old"))
+    client = aioredis.Redis.from_url(redis_server.url, socket_timeout=None)
+    hub = FeedHub(client, KEYS, discover_seconds=0.2)
+    task = asyncio.create_task(hub.run())
+    try:
+        async with hub.subscribe(WORKLOADS, admit_all, 10) as subscription:
+            await asyncio.sleep(0.5)
+            await redis_client.xadd(KEYS.workload_feed(CLUSTER), entry("new"))
+            assert (await next_event(hub, subscription)).fields["id"] == "new"
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await client.aclose()
+
+
+async def test_entry_written_while_its_connection_was_killed_is_delivered(
+    hub: FeedHub, redis_client: aioredis.Redis
+) -> None:
+    async with hub.subscribe(WORKLOADS, admit_all, 10) as subscription:
+        await following(hub, redis_client, subscription)
+        await kill_other_connections(redis_client)
+        await asyncio.sleep(0.05)
+        await redis_client.xadd(KEYS.workload_feed(CLUSTER), entry("during the outage"))
+        assert (await next_event(hub, subscription)).fields["id"] == "during the outage"
+
+
+async def test_first_entry_of_a_quiet_stream_written_between_reads_is_delivered(
+    hub: FeedHub, redis_client: aioredis.Redis, redis_server: EmbeddedRedis
+) -> None:
+    """The cluster feed is empty; its first entry lands while the hub handles another stream."""
+    writer = redis.Redis.from_url(redis_server.url)
+
+    def write_cluster_entry_meanwhile(event: FeedEvent) -> bool:
+        if event.fields["id"] == "busy":
+            writer.xadd(KEYS.cluster_feed, entry("cluster became unreachable"))
+        return True
+
+    try:
+        async with (
+            hub.subscribe(WORKLOADS, write_cluster_entry_meanwhile, 10) as workloads,
+            hub.subscribe(CLUSTERS, admit_all, 10) as clusters,
+        ):
+            await following(hub, redis_client, workloads)
+            await redis_client.xadd(KEYS.workload_feed(CLUSTER), entry("busy"))
+            assert (await next_event(hub, workloads)).fields["id"] == "busy"
+            event = await next_event(hub, clusters)
+            assert event.fields["id"] == "cluster became unreachable"
+    finally:
+        writer.close()
+
+
+async def test_feeds_recreated_while_redis_was_away_end_live_subscriptions(
+    hub: FeedHub, redis_client: aioredis.Redis
+) -> None:
+    """Redis lost its data: positions and cursors of the old feeds mean nothing any more."""
+    feed_key = KEYS.workload_feed(CLUSTER)
+    async with hub.subscribe(WORKLOADS, admit_all, 10) as subscription:
+        await following(hub, redis_client, subscription)
+        await redis_client.xadd(feed_key, entry("far ahead"), id="9999999999999-0")
+        assert (await next_event(hub, subscription)).fields["id"] == "far ahead"
+        await redis_client.flushdb()
+        await kill_other_connections(redis_client)
+        with pytest.raises(CursorExpired, match="recreated"):
+            await next_event(hub, subscription)
+    async with hub.subscribe(WORKLOADS, admit_all, 10) as subscription:
+        await redis_client.hset(KEYS.clusters, CLUSTER, b"{}")
+        await following(hub, redis_client, subscription)
