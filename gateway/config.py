@@ -14,8 +14,16 @@ from pathlib import Path
 from typing import Any, Literal, get_args
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic.alias_generators import to_camel
+from strawberry.http.websocket_origin import normalize_allowed_origins
 
 ENV_PREFIX = "KSG_"
 
@@ -50,6 +58,19 @@ class Server(Section):
     max_header_bytes: int = Field(default=16 << 10, ge=1024, le=1 << 20)
     cors_origins: tuple[str, ...] = ()
     websocket_origins: tuple[str, ...] = ()
+
+    @field_validator("cors_origins", "websocket_origins")
+    @classmethod
+    def _origins(cls, origins: tuple[str, ...]) -> tuple[str, ...]:
+        """Browsers send an Origin as scheme://host[:port]; anything longer never matches."""
+        try:
+            normalize_allowed_origins(origins)
+        except ValueError:
+            raise ValueError(
+                "each origin must be '*' or scheme://host[:port] without a path, "
+                f"e.g. https://console.example.com; got {list(origins)}"
+            ) from None
+        return origins
 
 
 class Watch(Section):
@@ -234,7 +255,7 @@ def _env_values(environ: Mapping[str, str]) -> dict[str, Any]:
         parsed: Any = (
             [v.strip() for v in value.split(",") if v.strip()] if "tuple" in annotation else value
         )
-        found.setdefault(section, {})[name] = parsed
+        found.setdefault(section, {})[to_camel(name)] = parsed
     return found
 
 

@@ -28,6 +28,30 @@ def test_file_then_environment_then_flags(tmp_path: Path) -> None:
     assert load(path, {}, environ).server.port == 9100
 
 
+def test_a_variable_overrides_a_multi_word_key_of_the_file(tmp_path: Path) -> None:
+    path = write(tmp_path, "server:\n  stateDir: /from/file\n  corsOrigins: [https://a.example]\n")
+    environ = {"KSG_SERVER_STATE_DIR": "/from/env", "KSG_SERVER_CORS_ORIGINS": "https://b.example"}
+    config = load(path, {}, environ)
+    assert config.server.state_dir == Path("/from/env")
+    assert config.server.cors_origins == ("https://b.example",)
+    assert load(path, {"server": {"stateDir": "/from/flag"}}, environ).server.state_dir == Path(
+        "/from/flag"
+    )
+
+
+@pytest.mark.parametrize("key", ["websocketOrigins", "corsOrigins"])
+def test_origins_are_origins(tmp_path: Path, key: str) -> None:
+    path = write(tmp_path, f"server:\n  {key}: [https://console.example.org/app]\n")
+    with pytest.raises(ConfigError, match=rf"server\.{key}: .*without a path"):
+        load(path, {}, {})
+    fine = write(tmp_path, f"server:\n  {key}: ['*', 'https://console.example.org:8443']\n")
+    assert len(getattr(load(fine, {}, {}).server, to_snake(key))) == 2
+
+
+def to_snake(key: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in key)
+
+
 def test_defaults_need_no_file() -> None:
     config = load(None, {}, {})
     assert config.redis.url is None
