@@ -21,12 +21,14 @@ SUMMARY = (
 async def ask(port: int) -> dict[str, Any] | None:
     try:
         async with httpx.AsyncClient(timeout=5) as http:
-            answer = await http.post(f"http://127.0.0.1:{port}/graphql", json={"query": SUMMARY})
             ready = await http.get(f"http://127.0.0.1:{port}/readyz")
+            if ready.status_code != 200:
+                return None
+            answer = await http.post(f"http://127.0.0.1:{port}/graphql", json={"query": SUMMARY})
     except httpx.HTTPError:
         return None
     body: dict[str, Any] = answer.json()
-    return body["data"] if ready.status_code == 200 and "data" in body else None
+    return body.get("data")
 
 
 async def test_demo_runs_everything_in_one_process_and_stops_on_interrupt(tmp_path: Path) -> None:
