@@ -11,6 +11,7 @@ import strawberry
 from strawberry.types import Info
 
 from gateway.store.errors import QueryError
+from gateway.store.hub import CLUSTER_FEED, encode_cursor
 from gateway.store.queries import Queries, Summary
 from gateway.store.records import Record
 from gateway.store.selection import Criteria
@@ -21,6 +22,7 @@ from schema.inputs import WorkloadFilter, WorkloadOrder, criteria, order
 from schema.lookahead import requested
 from schema.types import (
     ClusterNode,
+    Feed,
     KindStatusCount,
     Namespace,
     Node,
@@ -253,6 +255,24 @@ class Query:
         self, info: Info, filter: WorkloadFilter | None = None
     ) -> StatusSummary:
         return await summarize(info, criteria(filter))
+
+    @strawberry.field(
+        description=(
+            "Where a change feed ends now, as a `since` cursor for its subscription: a "
+            "client that keeps it misses nothing from this moment on, even if it "
+            "disconnects before the first change arrives."
+        )
+    )
+    async def feed_cursor(self, info: Info, feed: Feed) -> str:
+        ctx = context(info)
+        with client_errors():
+            clusters = (
+                [CLUSTER_FEED]
+                if feed is Feed.CLUSTERS
+                else await ctx.queries.clusters_for(Criteria())
+            )
+            epoch = await ctx.hub.epoch()
+            return encode_cursor(epoch, await ctx.hub.ends(feed.value, clusters))
 
     @strawberry.field(description="Any object by its global id.")
     async def node(self, info: Info, id: strawberry.ID) -> Node:

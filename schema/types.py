@@ -58,6 +58,13 @@ class ChangeType(Enum):
     DELETED = "deleted"
 
 
+@strawberry.enum(description="The change feeds the subscriptions follow.")
+class Feed(Enum):
+    WORKLOADS = "workloads"
+    PODS = "pods"
+    CLUSTERS = "clusters"
+
+
 @strawberry.interface(description="An object with a stable global id, for node(id:).")
 class Node:
     id: strawberry.ID

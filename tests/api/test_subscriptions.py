@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import httpx
 import redis.asyncio as redis
 
 from gateway.redis_server import EmbeddedRedis
@@ -59,6 +60,28 @@ async def test_live_change_then_resume_from_cursor(
     assert (first["oldStatus"], first["newStatus"]) == ("NOT_READY", "RUNNING")
     assert (second["oldStatus"], second["newStatus"]) == ("RUNNING", "EXCEPTION")
     assert second["reason"] == "NodeNotReady"
+
+
+async def test_feed_cursor_resumes_before_any_change_was_seen(
+    redis_server: EmbeddedRedis, redis_client: redis.Redis
+) -> None:
+    """A client that never received a change still resumes without a gap from feedCursor."""
+    mirror = fleet_mirror()
+    await publish(redis_client, mirror)
+    async with running_gateway(redis_server.url) as gw:
+        async with httpx.AsyncClient(timeout=10) as http:
+            answer = await http.post(gw.graphql, json={"query": "{ feedCursor(feed: WORKLOADS) }"})
+        cursor = answer.json()["data"]["feedCursor"]
+        mirror.apply("Pod", "MODIFIED", web_pod(1, statuses=[o.crash_loop("web")]))
+        await flush(redis_client, mirror)
+        mirror.apply("Pod", "MODIFIED", web_pod(1))
+        await flush(redis_client, mirror)
+        async with transport_ws(gw.websocket) as ws:
+            operation = await ws.subscribe(CHANGES, {"since": cursor})
+            first = (await ws.next_payload(operation))["data"]["workloadStatusChanged"]
+            second = (await ws.next_payload(operation))["data"]["workloadStatusChanged"]
+    assert (first["oldStatus"], first["newStatus"]) == ("RUNNING", "NOT_READY")
+    assert (second["oldStatus"], second["newStatus"]) == ("NOT_READY", "RUNNING")
 
 
 async def test_snapshot_first_then_live(

@@ -16,6 +16,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from gateway.redis_server import EmbeddedRedis
+from gateway.store.hub import decode_cursor
 from gateway.watch.mirror import ClusterMirror
 from schema import ids
 from tests.api.harness import RunningGateway, flush, running_gateway
@@ -234,6 +235,15 @@ async def test_subscriptions_never_carry_another_tenants_changes(
         replay = await alice.subscribe(CHANGES, {"since": bobs_cursor})
         changes = [(await alice.next_payload(replay))["data"]["workloadStatusChanged"]]
     assert [c["namespace"] for c in changes] == ["shop"]
+
+
+async def test_feed_cursors_name_only_the_callers_clusters(gw: RunningGateway) -> None:
+    answer = await ask(gw.graphql, "{ feedCursor(feed: WORKLOADS) }", TOKENS["alice"])
+    _, positions = decode_cursor(answer.json()["data"]["feedCursor"])
+    assert set(positions) == {"sim-1"}
+    answer = await ask(gw.graphql, "{ feedCursor(feed: PODS) }", TOKENS["admin"])
+    _, positions = decode_cursor(answer.json()["data"]["feedCursor"])
+    assert set(positions) == {"sim-1", "sim-2"}
 
 
 async def test_websockets_without_credentials_are_refused(gw: RunningGateway) -> None:
