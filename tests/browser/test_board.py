@@ -9,6 +9,7 @@ The page is reached through a relay (tests/browser/relay.py) that can cut it off
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -19,7 +20,9 @@ from typing import Any
 import httpx
 import pytest_asyncio
 import redis.asyncio as redis
+import yaml
 
+from gateway.config import Auth
 from gateway.http.board import BOARD_DIR, CONTENT_SECURITY_POLICY
 from gateway.redis_server import EmbeddedRedis
 from gateway.simcluster.fleet import SimulatedFleet
@@ -30,6 +33,7 @@ from schema.ids import encode
 from tests.api.harness import RunningGateway, running_gateway
 from tests.browser.page import Page
 from tests.browser.relay import Relay, relay_to
+from tests.secrets import secret
 from tests.simcluster.objects import behaviour, workload
 from tests.watch.conftest import cached, ready, status_of, until
 
@@ -73,7 +77,7 @@ class Demo:
 async def demo(
     tmp_path: Path, redis_server: EmbeddedRedis, redis_client: redis.Redis
 ) -> AsyncIterator[Demo]:
-    """Two demo clusters, sim-1's edge node unreachable: the workloads on it are Exception.
+    """The gateway watching two demo clusters, and a relay in front of it.
 
     ``redis_client`` is asked for so the shared server starts empty.
     """
@@ -86,7 +90,6 @@ async def demo(
         sources = from_kubeconfig(fleet.kubeconfig)
         async with running_gateway(redis_server.url, sources=sources, grace_seconds=1.0) as gw:
             await until(lambda: ready(gw.gateway), within=30)
-            await edge_lost(fleet, redis_client, "sim-1")
             port = int(gw.url.rsplit(":", 1)[1])
             async with relay_to(port) as relay:
                 yield Demo(fleet, gw, relay)
@@ -205,8 +208,9 @@ def assert_stayed_local(page: Page, *, cut: bool = False) -> None:
 
 
 async def test_board_shows_every_status_with_its_reason_and_the_gateways_counts(
-    demo: Demo, browser_page: Page
+    demo: Demo, browser_page: Page, redis_client: redis.Redis
 ) -> None:
+    await edge_lost(demo.fleet, redis_client, "sim-1")
     await open_board(browser_page, demo.board)
     await tiles_agree(browser_page, demo.gateway)
 
@@ -231,15 +235,16 @@ async def test_board_shows_every_status_with_its_reason_and_the_gateways_counts(
 
 
 async def test_prompt_box_shows_the_message_on_hover_click_and_keyboard(
-    demo: Demo, browser_page: Page
+    demo: Demo, browser_page: Page, redis_client: redis.Redis
 ) -> None:
+    await edge_lost(demo.fleet, redis_client, "sim-1")
     await open_board(browser_page, demo.board)
     search = card("sim-1", "Deployment", "shop", "search")
 
     await browser_page.hover(search)
     prompt = await browser_page.wait_for_text("#prompt", "cannot pull image")
     assert "Not Ready" in prompt
-    assert "ImagePullBackOff" in prompt
+    assert "ErrImagePull" in prompt or "ImagePullBackOff" in prompt
     assert "Deployment shop/search on sim-1" in prompt
     await browser_page.move_mouse_away()
     await browser_page.wait_for(f"!({PROMPT_SHOWN})")
@@ -248,7 +253,10 @@ async def test_prompt_box_shows_the_message_on_hover_click_and_keyboard(
     await browser_page.wait_for_text("#prompt", "registry.example.com/shop/search")
     await browser_page.move_mouse_away()
     assert await browser_page.evaluate(PROMPT_SHOWN), "a click pins the box"
-    assert await browser_page.evaluate(f"document.querySelector('{search} button').ariaExpanded")
+    expanded = await browser_page.evaluate(
+        f"document.querySelector('{search} button').ariaExpanded"
+    )
+    assert expanded == "true"
     await browser_page.press("Escape")
     await browser_page.wait_for(f"!({PROMPT_SHOWN})")
 
@@ -377,9 +385,9 @@ async def test_url_parameters_narrow_the_board_and_the_controls_keep_them(
 ) -> None:
     await open_board(browser_page, f"{demo.board}?cluster=sim-2&namespace=shop&abnormal=1")
     scope = {"clusters": ["sim-2"], "namespaces": ["shop"]}
+    await browser_page.wait_for_selector(card("sim-2", "Deployment", "shop", "search"))
     await tiles_agree(browser_page, demo.gateway, scope)
     shown = await cards_shown(browser_page)
-    assert shown
     assert all(c["where"].endswith("· shop · sim-2") for c in shown), shown
     assert {c["group"] for c in shown} <= {"EXCEPTION", "NOT_READY"}
     assert await browser_page.evaluate("document.getElementById('abnormal-only').checked")
@@ -388,9 +396,7 @@ async def test_url_parameters_narrow_the_board_and_the_controls_keep_them(
     )
 
     await browser_page.click("#abnormal-only")
-    await browser_page.wait_for_selector(
-        f"#group-RUNNING {card('sim-2', 'Deployment', 'shop', 'web')}"
-    )
+    await browser_page.wait_for_selector(".group:not([data-tone=abnormal]):not([hidden]) .card")
     assert "abnormal" not in await browser_page.evaluate("location.search")
 
     await browser_page.type_into("#filter", "sear")
@@ -398,6 +404,73 @@ async def test_url_parameters_narrow_the_board_and_the_controls_keep_them(
     names = {c["name"] for c in await cards_shown(browser_page)}
     assert names == {"search"}
     assert_stayed_local(browser_page)
+
+
+WALL_TOKEN = secret("board-wall-display-token-3f9a61c2d8")
+WRONG_TOKEN = secret("board-wrong-token-7c0e5b94a1")
+
+
+def wall_auth(directory: Path) -> Auth:
+    """One token, for a wall display that may see cluster sim-1 only."""
+    tokens = directory / "tokens.yaml"
+    digest = hashlib.sha256(WALL_TOKEN.encode()).hexdigest()
+    tokens.write_text(yaml.safe_dump([{"sha256": digest, "subject": "wall", "groups": ["wall"]}]))
+    return Auth.model_validate(
+        {"tokenFile": {"path": str(tokens)}, "rules": [{"groups": ["wall"], "clusters": ["sim-1"]}]}
+    )
+
+
+async def test_a_gateway_with_authentication_asks_for_a_token_and_shows_what_it_grants(
+    tmp_path: Path, redis_server: EmbeddedRedis, redis_client: redis.Redis, browser_page: Page
+) -> None:
+    async with (
+        SimulatedFleet(clusters=2, scenario="demo", kubeconfig=tmp_path / "kubeconfig") as fleet,
+        running_gateway(
+            redis_server.url, sources=from_kubeconfig(fleet.kubeconfig), auth=wall_auth(tmp_path)
+        ) as gw,
+    ):
+        await until(lambda: ready(gw.gateway), within=30)
+        await browser_page.open(f"{gw.url}/board")
+        await browser_page.wait_for("document.getElementById('sign-in').open")
+        assert await browser_page.evaluate("document.getElementById('connection').textContent") == (
+            "Not signed in"
+        )
+
+        await browser_page.type_into("#token", WRONG_TOKEN)
+        await browser_page.click("#sign-in-form button")
+        await browser_page.wait_for_text("#sign-in-reason", "refused the token")
+        await browser_page.wait_for("document.getElementById('sign-in').open")
+
+        await browser_page.type_into("#token", WALL_TOKEN)
+        await browser_page.click("#sign-in-form button")
+        await browser_page.wait_for(
+            "document.querySelector(\"#groups[aria-busy='false']\") !== null"
+        )
+        shown = await cards_shown(browser_page)
+        assert shown
+        assert {c["where"].rsplit(" · ", 1)[1] for c in shown} == {"sim-1"}, "only what it grants"
+        assert await browser_page.evaluate("document.getElementById('clusters').innerText") == (
+            "sim-1"
+        )
+        inits = [
+            m["payload"]
+            for m in map(json.loads, browser_page.network.frames_sent)
+            if m.get("type") == "connection_init"
+        ]
+        assert inits[0] == {}
+        assert inits[-1] == {"Authorization": f"Bearer {WALL_TOKEN}"}
+
+        # A wall display's bookmark carries the token in the fragment, which never leaves.
+        await browser_page.evaluate("sessionStorage.clear()")
+        await browser_page.open("about:blank")
+        await open_board(browser_page, f"{gw.url}/board#token={WALL_TOKEN}")
+        assert await browser_page.evaluate("location.href") == f"{gw.url}/board"
+        assert not await browser_page.evaluate("document.getElementById('sign-in').open")
+
+    assert browser_page.network.outside() == []
+    refused = {line.split(": ", 1)[1] for line in browser_page.network.failed}
+    assert refused == {"HTTP 401"}
+    assert all("401" in error for error in browser_page.console_errors), browser_page.console_errors
 
 
 class PageTags(HTMLParser):

@@ -2,7 +2,7 @@
 // live by one subscription. Read it top to bottom: what to show (the URL), what to ask
 // the gateway, how changes arrive, how they reach the screen, and the prompt box.
 
-import { Connection, WS_URL, query } from "./graphql.js";
+import { Connection, WS_URL, query, useToken } from "./graphql.js";
 import {
   KIND_LABELS,
   STATUS,
@@ -93,6 +93,12 @@ const ui = {
   groups: $("groups"),
   empty: $("empty"),
   prompt: $("prompt"),
+  signIn: $("sign-in"),
+  signInForm: $("sign-in-form"),
+  signInReason: $("sign-in-reason"),
+  token: $("token"),
+  remember: $("remember"),
+  signOut: $("sign-out"),
 };
 
 // ---------------------------------------------------------------------------------------
@@ -206,6 +212,7 @@ function mergeCluster(update) {
 }
 
 async function refreshClusters() {
+  const sent = token;
   try {
     const data = await query(CLUSTERS);
     for (const c of data.clusters) {
@@ -217,18 +224,21 @@ async function refreshClusters() {
         lastSyncedAt: c.lastSyncedAt,
       });
     }
-  } catch {
-    // The connection indicator already says the gateway cannot be reached.
+  } catch (error) {
+    // Unreachable: the connection indicator says so already.
+    refused(error, sent);
   }
 }
 
 async function loadSummary() {
+  const sent = token;
   try {
     const data = await query(SUMMARY, { filter: serverFilter });
     summary = new Map(data.statusSummary.byStatus.map((s) => [s.status, s.count]));
     scheduleRender();
-  } catch {
+  } catch (error) {
     // Then the tiles wait for the snapshot.
+    refused(error, sent);
   }
 }
 
@@ -243,6 +253,7 @@ const dirty = new Set();
 let renderAll = true; // the view filter changed: every group is rebuilt
 let frame = 0;
 const BULK = 200; // more dirty workloads than this: rebuild the groups instead of splicing
+const FOLD_OVER = 500;
 
 function markDirty(id) {
   dirty.add(id);
@@ -282,7 +293,8 @@ function makeGroup(status) {
   const list = element("ul", "cards");
   section.append(line, list);
   ui.groups.insertBefore(section, ui.empty);
-  const group = { section, list, count, keys: [], cards: [] };
+  // touched: a person opened or folded it, which the board leaves alone from then on.
+  const group = { section, list, count, keys: [], cards: [], touched: false };
   groups.set(status, group);
   return group;
 }
@@ -351,7 +363,7 @@ function rebuildGroups() {
       placed.set(id, { status, key });
       return card;
     });
-    group.list.replaceChildren(...group.cards);
+    arrange(group.list, group.cards);
   }
   for (const [status, group] of groups) {
     if (shown.has(status)) continue;
@@ -361,6 +373,18 @@ function rebuildGroups() {
   }
   // Cards of workloads gone or hidden are kept only while they are up to date.
   for (const id of cards.keys()) if (!workloads.get(id) || (dirty.has(id) && !placed.has(id))) cards.delete(id);
+}
+
+// Make `list` hold exactly `wanted`, in order, moving only what is out of place: a card
+// taken out and put back costs the browser as much as a new one.
+function arrange(list, wanted) {
+  const keep = new Set(wanted);
+  for (const child of [...list.children]) if (!keep.has(child)) child.remove();
+  let current = list.firstChild;
+  for (const card of wanted) {
+    if (card === current) current = current.nextSibling;
+    else list.insertBefore(card, current);
+  }
 }
 
 function cardFor(id) {
@@ -450,6 +474,11 @@ function renderCounts() {
   for (const group of groups.values()) {
     group.count.textContent = String(group.cards.length);
     group.section.hidden = group.cards.length === 0;
+    // Thousands of Running cards tell a wall nothing its tile does not, and cost the
+    // browser a long layout: a big group of a calm status stays folded until opened.
+    if (!group.touched && group.section.dataset.tone !== "abnormal") {
+      group.section.open = group.cards.length <= FOLD_OVER;
+    }
     shown += group.cards.length;
   }
   ui.empty.hidden = shown > 0 || !loaded;
@@ -495,6 +524,9 @@ function showConnection({ state, attempt, retryAt, reason }) {
   ui.connection.dataset.state = state;
   if (state === "live") {
     ui.connection.textContent = lastChange ? `Live · last change ${formatTime(lastChange)}` : "Live";
+  } else if (state === "refused") {
+    ui.connection.textContent = token ? "Token refused" : "Not signed in";
+    askForToken();
   } else if (state === "connecting") {
     ui.connection.textContent = attempt ? `Reconnecting (attempt ${attempt + 1})…` : "Connecting…";
   } else {
@@ -606,6 +638,8 @@ ui.groups.addEventListener("focusout", (event) => {
 });
 // A click is also what Enter and Space on a focused <button> produce, and a tap.
 ui.groups.addEventListener("click", (event) => {
+  const heading = event.target.closest("summary");
+  if (heading) groups.get(heading.parentElement.dataset.status).touched = true;
   const card = cardOf(event.target);
   if (!card) return;
   if (prompt.pinned && prompt.anchor === card) hidePrompt();
@@ -626,11 +660,72 @@ addEventListener("resize", () => prompt.anchor && placePrompt());
 // A tile jumps to its group, opening it if it was folded.
 ui.tiles.addEventListener("click", (event) => {
   const tile = event.target.closest("a.tile");
-  if (tile) groups.get(tile.dataset.status)?.section.setAttribute("open", "");
+  const group = tile && groups.get(tile.dataset.status);
+  if (group) {
+    group.touched = true;
+    group.section.open = true;
+  }
 });
 
 // ---------------------------------------------------------------------------------------
-// 7. The view's controls, remembered in the URL so a configured wall display is a bookmark.
+// 7. Signing in, when the gateway has authentication. The token comes from `#token=...`
+// in the address (a wall display's bookmark: the fragment never reaches a server or its
+// logs, and the page removes it from the address bar at once), from this tab's session,
+// from this device if a person chose "Remember", or from the form below.
+
+const TOKEN_KEY = "kube-status-gateway.board.token";
+
+function tokenFromAddress() {
+  const fragment = new URLSearchParams(location.hash.slice(1));
+  const given = fragment.get("token");
+  if (!given) return null;
+  history.replaceState(null, "", location.pathname + location.search);
+  sessionStorage.setItem(TOKEN_KEY, given);
+  return given;
+}
+
+let token = tokenFromAddress() ?? sessionStorage.getItem(TOKEN_KEY) ?? localStorage.getItem(TOKEN_KEY);
+useToken(token);
+ui.signOut.hidden = !token;
+
+// A refusal of a token replaced meanwhile (an answer still on its way) is old news.
+function refused(error, sent) {
+  if (error.code === "UNAUTHENTICATED" && sent === token) askForToken();
+}
+
+function askForToken() {
+  if (token) {
+    // Refused, so it is of no use any more (expired, revoked, or never valid).
+    sessionStorage.removeItem(TOKEN_KEY);
+    localStorage.removeItem(TOKEN_KEY);
+    ui.signInReason.textContent = "The gateway refused the token: it may have expired. Paste a new one.";
+  } else {
+    ui.signInReason.textContent = "Paste a bearer token to see the board.";
+  }
+  if (!ui.signIn.open) ui.signIn.showModal();
+}
+
+ui.signInForm.addEventListener("submit", (event) => {
+  event.preventDefault();
+  token = ui.token.value.trim();
+  if (!token) return;
+  (ui.remember.checked ? localStorage : sessionStorage).setItem(TOKEN_KEY, token);
+  ui.token.value = "";
+  ui.signIn.close();
+  ui.signOut.hidden = false;
+  useToken(token);
+  if (!summary) loadSummary();
+  connection.retryNow();
+});
+
+ui.signOut.addEventListener("click", () => {
+  sessionStorage.removeItem(TOKEN_KEY);
+  localStorage.removeItem(TOKEN_KEY);
+  location.reload();
+});
+
+// ---------------------------------------------------------------------------------------
+// 8. The view's controls, remembered in the URL so a configured wall display is a bookmark.
 
 function updateView() {
   view = new ViewFilter(ui.filter.value, ui.abnormalOnly.checked);

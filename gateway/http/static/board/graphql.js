@@ -22,10 +22,21 @@ export class GraphQLError extends Error {
   }
 }
 
+// A gateway with authentication wants a bearer token: in the Authorization header over
+// HTTP, and in the connection_init payload over the WebSocket (browsers cannot set headers
+// on a WebSocket handshake). Without one it answers 401 or closes the socket with 4403.
+let bearer = null;
+
+export function useToken(token) {
+  bearer = token || null;
+}
+
 export async function query(text, variables = {}) {
+  const headers = { "Content-Type": "application/json", Accept: "application/json" };
+  if (bearer) headers.Authorization = `Bearer ${bearer}`;
   const response = await fetch(HTTP_URL, {
     method: "POST",
-    headers: { "Content-Type": "application/json", Accept: "application/json" },
+    headers,
     body: JSON.stringify({ query: text, variables }),
   });
   const body = await response.json();
@@ -37,13 +48,15 @@ const BACKOFF_FIRST = 500; // ms
 const BACKOFF_MAX = 30_000;
 const PING_EVERY = 20_000; // a silent proxy or a sleeping laptop is found out by a ping
 const PONG_WITHIN = 10_000;
+const CLOSE_FORBIDDEN = 4403; // the gateway refused connection_init: the token is missing or bad
 
 // One WebSocket that stays connected: after any drop it reconnects with exponential
 // backoff and full jitter, then subscribes every active operation again, asking each
 // for its payload anew (so a subscription can resume from the last cursor it saw).
 //
-// `onState({state, attempt, retryAt, reason})` reports "connecting", "live" and
-// "waiting" (until `retryAt`, a Date.now() value) for the connection indicator.
+// `onState({state, attempt, retryAt, reason})` reports "connecting", "live", "waiting"
+// (until `retryAt`, a Date.now() value) and "refused" (the credentials were not accepted:
+// no retry until `retryNow`, once there is a token to try) for the connection indicator.
 export class Connection {
   constructor(url, onState = () => {}) {
     this.url = url;
@@ -51,13 +64,15 @@ export class Connection {
     this.operations = new Set();
     this.active = new Map(); // operation id on this socket -> operation
     this.socket = null;
+    this.acked = false;
+    this.refused = false;
     this.ids = 0;
     this.attempt = 0;
     this.retryTimer = null;
     this.pingTimer = null;
     this.pongTimer = null;
     // Back online (a laptop waking up, a cable plugged in): no need to sit out the backoff.
-    addEventListener("online", () => this.retryNow());
+    addEventListener("online", () => this.refused || this.retryNow());
   }
 
   // `operation` is {payload: () => ({query, variables}), next(data), error(GraphQLError)}.
@@ -92,9 +107,13 @@ export class Connection {
     // graphql-ws protocol, so the client must say which one it means.
     const socket = new WebSocket(this.url, "graphql-transport-ws");
     this.socket = socket;
-    socket.onopen = () => this.write({ type: "connection_init", payload: {} });
+    socket.onopen = () =>
+      this.write({
+        type: "connection_init",
+        payload: bearer ? { Authorization: `Bearer ${bearer}` } : {},
+      });
     socket.onmessage = (event) => this.receive(JSON.parse(event.data));
-    socket.onclose = (event) => this.closed(socket, event.reason || `closed (${event.code})`);
+    socket.onclose = (event) => this.closed(socket, event);
   }
 
   receive(message) {
@@ -156,7 +175,7 @@ export class Connection {
     }, PING_EVERY);
   }
 
-  closed(socket, reason) {
+  closed(socket, event) {
     if (socket !== this.socket) return;
     clearTimeout(this.pingTimer);
     clearTimeout(this.pongTimer);
@@ -164,6 +183,12 @@ export class Connection {
     this.acked = false;
     this.active.clear();
     for (const operation of this.operations) operation.disconnected?.();
+    this.refused = event.code === CLOSE_FORBIDDEN;
+    if (this.refused) {
+      this.onState({ state: "refused", reason: event.reason });
+      return;
+    }
+    const reason = event.reason || `closed (${event.code})`;
     // Jitter, so the wall displays that lost a restarted gateway do not all return at once.
     const ceiling = Math.min(BACKOFF_MAX, BACKOFF_FIRST * 2 ** this.attempt);
     const delay = ceiling / 2 + (Math.random() * ceiling) / 2;
@@ -174,6 +199,7 @@ export class Connection {
 
   retryNow() {
     if (this.socket !== null || this.operations.size === 0) return;
+    this.refused = false;
     clearTimeout(this.retryTimer);
     this.retryTimer = null;
     this.open();
