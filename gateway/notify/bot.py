@@ -16,7 +16,14 @@ import aiohttp
 
 from gateway.notify.channel import Channel
 from gateway.notify.config import NotifierConfig
-from gateway.notify.feed import FeedItem, GatewayFeed, Received, Restarted, SnapshotTaken
+from gateway.notify.feed import (
+    FeedItem,
+    GatewayFeed,
+    Positioned,
+    Received,
+    Restarted,
+    SnapshotTaken,
+)
 from gateway.notify.formats import FORMATS
 from gateway.notify.model import CLUSTERS, STREAMS, WORKLOADS
 from gateway.notify.notices import Notice, NoticeKind
@@ -150,6 +157,9 @@ class Notifier:
                 if item.cursor is not None:
                     self._latest[WORKLOADS] = item.cursor
                 self._send(notice)
+        elif isinstance(item, Positioned):
+            self._advance(item.stream, item.cursor)
+            await self._save()
         elif isinstance(item, Restarted):
             self._latest.pop(item.stream, None)
             self.state.cursors.pop(item.stream, None)

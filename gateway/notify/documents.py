@@ -45,3 +45,6 @@ def pod_variables(pod_filter: dict[str, Any], since: str | None) -> dict[str, An
 
 def cluster_variables(since: str | None) -> dict[str, Any]:
     return {} if since is None else {"since": since}
+
+
+FEED_CURSOR = """query NotifierFeedCursor($feed: Feed!) { feedCursor(feed: $feed) }"""

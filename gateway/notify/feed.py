@@ -36,6 +36,7 @@ FIELDS = {
     PODS: "podStatusChanged",
     CLUSTERS: "clusterReachabilityChanged",
 }
+POSITION_SECONDS = 10.0
 CURSOR_EXPIRED = "CURSOR_EXPIRED"
 BAD_USER_INPUT = "BAD_USER_INPUT"
 
@@ -64,7 +65,15 @@ class Restarted:
     stream: str
 
 
-FeedItem = Received | SnapshotTaken | Restarted
+@dataclass(frozen=True, slots=True)
+class Positioned:
+    """Where a feed stands before its first change: kept, so a restart resumes from here."""
+
+    stream: str
+    cursor: str
+
+
+FeedItem = Received | SnapshotTaken | Restarted | Positioned
 
 
 class FatalFeedError(Exception):
@@ -121,6 +130,7 @@ class GatewayFeed:
                         "connected to the gateway",
                         extra={"gateway": self.url, "connection": self.connections},
                     )
+                    await self._position(socket, deliver)
                     operations = {await self._subscribe(socket, s): s for s in FIELDS}
                     self.connected.set()
                     self.reconnect.reset()
@@ -139,6 +149,34 @@ class GatewayFeed:
             else:
                 log.warning("gateway connection lost; reconnecting", extra=context)
             await asyncio.sleep(delay)
+
+    async def _position(
+        self, socket: GraphQLSocket, deliver: Callable[[FeedItem], Awaitable[None]]
+    ) -> None:
+        """Ask where each feed without a cursor ends now, before subscribing to it.
+
+        Without this a feed has no cursor until its first change arrives, and what
+        happens while the bot is away before then could not be replayed. An empty
+        snapshot, too, hands out no cursor: the one asked for here stands in for it.
+        """
+        for stream in FIELDS:
+            if self.since.get(stream) is not None:
+                continue
+            answer = await socket.ask(
+                documents.FEED_CURSOR, {"feed": stream.upper()}, POSITION_SECONDS
+            )
+            cursor = ((answer or {}).get("data") or {}).get("feedCursor")
+            if not isinstance(cursor, str):
+                log.warning(
+                    "the gateway did not say where its feed ends; following it from now",
+                    extra={"stream": stream, "cause": str(answer)[:200]},
+                )
+                continue
+            if stream == WORKLOADS and self._snapshot is not None:
+                self._snapshot.cursor = self._snapshot.cursor or cursor
+                continue
+            self.since[stream] = cursor
+            await deliver(Positioned(stream, cursor))
 
     async def _subscribe(self, socket: GraphQLSocket, stream: str) -> str:
         since = self.since.get(stream)

@@ -58,6 +58,20 @@ class GraphQLSocket:
         )
         return operation
 
+    async def ask(self, query: str, variables: dict[str, Any], seconds: float) -> Any:
+        """One query's result (its payload), on a socket with no other operation running."""
+        operation = await self.subscribe(query, variables)
+        async with asyncio.timeout(seconds):
+            while True:
+                message = await self.receive()
+                if message.operation != operation:
+                    continue
+                if message.type == "error":
+                    return {"errors": message.payload}
+                if message.type == "next":
+                    return message.payload
+                raise ProtocolError(f"the gateway ended query {operation} without a result")
+
     async def receive(self) -> ServerMessage:
         """The next message for an operation; raises ConnectionClosed when the socket ends."""
         while True:

@@ -9,12 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest_asyncio
-import redis.asyncio as redis
 
 from gateway.notify.bot import Notifier
 from gateway.notify.config import NotifierConfig
 from gateway.notify.state import NotifierState
-from gateway.store.keys import Keys
 from tests.notify.receiver import WebhookReceiver, webhook_receiver
 
 
@@ -75,19 +73,9 @@ async def running_notifier(config: NotifierConfig) -> AsyncIterator[Notifier]:
             await task
 
 
-async def cluster_feed_followed(client: redis.Redis, notifier: Notifier) -> None:
-    """Make sure the gateway's hub follows the cluster feed from a concrete position.
-
-    FeedHub reads a stream at "$" until it has read one entry from it, and "$" means
-    "after the newest entry" anew at every XREAD, so an entry written while the hub is
-    busy with other streams is never delivered. One entry about a cluster the test's
-    filter leaves out fixes the position; the bot receives it (its cursor is saved)
-    and drops it.
-    """
-    await client.xadd(
-        Keys().cluster_feed,
-        {"type": "reachability", "cluster": "elsewhere", "reachable": "true", "time": ""},
-    )
+async def cluster_feed_followed(notifier: Notifier) -> None:
+    """Wait until the bot knows where the cluster feed ends (feedCursor, saved at connection):
+    from then on every cluster change reaches it, live or replayed after a reconnect."""
     await eventually(lambda: "clusters" in notifier.state.cursors)
 
 

@@ -13,7 +13,7 @@ import redis.asyncio as redis
 from websockets.asyncio.server import ServerConnection, serve
 
 from gateway.notify.bot import run_notifier
-from gateway.notify.feed import FatalFeedError, FeedItem, GatewayFeed
+from gateway.notify.feed import FatalFeedError, FeedItem, GatewayFeed, Positioned
 from gateway.notify.filters import parse_filter
 from gateway.notify.state import NotifierState
 from gateway.notify.transport import graphql_socket
@@ -130,7 +130,12 @@ async def test_refused_credentials_are_logged_and_a_rotated_token_file_is_read_a
             await connection.close(4403, "Forbidden")
             return
         await connection.send(json.dumps({"type": "connection_ack"}))
-        await connection.wait_closed()
+        async for raw in connection:
+            message = json.loads(raw)
+            if "feedCursor" in message["payload"]["query"]:
+                answer = {"data": {"feedCursor": "c"}}
+                await connection.send(json.dumps({**message, "type": "next", "payload": answer}))
+                await connection.send(json.dumps({"id": message["id"], "type": "complete"}))
 
     port = free_port()
     config = quick_config(
@@ -149,7 +154,7 @@ async def test_refused_credentials_are_logged_and_a_rotated_token_file_is_read_a
     )
 
     async def ignore(item: FeedItem) -> None:
-        raise AssertionError(f"nothing is sent: {item}")
+        assert isinstance(item, Positioned), f"nothing but positions is sent: {item}"
 
     async with serve(gateway, "127.0.0.1", port, subprotocols=["graphql-transport-ws"]):  # type: ignore[list-item]
         following = asyncio.create_task(feed.run(ignore))

@@ -340,7 +340,7 @@ async def test_an_unreachable_cluster_is_one_message_and_so_is_its_return(
             filter=parse_filter('{"clusters": ["sim-1"]}'),
         )
         async with running_notifier(config) as notifier:
-            await cluster_feed_followed(redis_client, notifier)
+            await cluster_feed_followed(notifier)
             since = datetime.now(UTC)
             mirror.set_unreachable(since, "dial tcp 10.0.0.1:6443: connect: connection refused")
             await flush(redis_client, mirror)
@@ -414,6 +414,33 @@ async def test_what_waited_for_a_dead_webhook_is_posted_after_a_restart(
     assert post["title"] == "Not Ready: Deployment shop/web in sim-1"
     assert len(post["transitions"]) == 2
     assert not saved_state(state_file).pending
+
+
+async def test_changes_while_the_bot_was_away_before_any_arrived_are_posted(
+    redis_server: EmbeddedRedis,
+    redis_client: redis.Redis,
+    receiver: WebhookReceiver,
+    tmp_path: Path,
+) -> None:
+    """Nothing was abnormal and nothing changed during the bot's first run: it still saved
+    where each feed ended, so what broke while it was stopped is posted, not summarised."""
+    mirror = shop(["web"])
+    await publish(redis_client, mirror)
+    state_file = tmp_path / "state.json"
+    async with running_gateway(redis_server.url) as gw:
+        config = quick_config(gw.websocket, receiver.url, state_file)
+        async with running_notifier(config) as notifier:
+            await eventually(
+                lambda: set(notifier.state.cursors) == {"workloads", "pods", "clusters"}
+            )
+        crash(mirror, "web")
+        await flush(redis_client, mirror)
+        async with running_notifier(config) as notifier:
+            await receiver.wait_for_posts(1)
+            await eventually(lambda: notifier.idle)
+    [post] = bodies(receiver)
+    assert post["title"] == "Not Ready: Deployment shop/web in sim-1"
+    assert sorted(t["name"] for t in post["transitions"]) == ["web", "web-7d9f8b6c5d-p0"]
 
 
 async def test_a_post_the_chat_refuses_is_given_up_and_the_bot_carries_on(

@@ -56,7 +56,7 @@ async def test_a_crash_loop_and_an_outage_of_a_simulated_cluster(
             filter=parse_filter('{"clusters": ["sim-1"]}'),
         )
         async with running_notifier(config) as notifier:
-            await cluster_feed_followed(redis_client, notifier)
+            await cluster_feed_followed(notifier)
             cluster.create(
                 workload("Deployment", "crashy", behaviour(behavior="crash-loop"), replicas=3)
             )
