@@ -1,6 +1,7 @@
 // The status board: every workload of the clusters in scope, grouped by status, kept
 // live by one subscription. Read it top to bottom: what to show (the URL), what to ask
-// the gateway, how changes arrive, how they reach the screen, and the prompt box.
+// the gateway, the state, how changes arrive, how they reach the screen, the prompt box,
+// signing in, and the view's controls.
 
 import { Connection, WS_URL, query, useToken } from "./graphql.js";
 import {
@@ -9,7 +10,6 @@ import {
   STATUSES,
   ViewFilter,
   Workloads,
-  isAbnormal,
   sortKey,
 } from "./model.js";
 
@@ -29,7 +29,8 @@ const scope = { clusters: listParam("cluster"), namespaces: listParam("namespace
 const serverFilter = {};
 if (scope.clusters.length) serverFilter.clusters = scope.clusters;
 if (scope.namespaces.length) serverFilter.namespaces = scope.namespaces;
-let view = new ViewFilter(params.get("q") ?? "", /^(1|true|yes|on)$/i.test(params.get("abnormal") ?? ""));
+const abnormalOnly = /^(1|true|yes|on)$/i.test(params.get("abnormal") ?? "");
+let view = new ViewFilter(params.get("q") ?? "", abnormalOnly);
 
 // ---------------------------------------------------------------------------------------
 // 2. What to ask. One fragment for the fields the board shows, so the snapshot and the
@@ -41,7 +42,7 @@ const WORKLOAD = `fragment BoardWorkload on Workload {
 }`;
 
 const SUMMARY = `query BoardSummary($filter: WorkloadFilter) {
-  statusSummary(filter: $filter) { total byStatus { status label count } }
+  statusSummary(filter: $filter) { byStatus { status count } }
 }`;
 
 const CLUSTERS = `query BoardClusters {
@@ -51,7 +52,9 @@ const CLUSTERS = `query BoardClusters {
 // `snapshot: true` first sends every matching workload as it is now (type SNAPSHOT),
 // then every change. Each message carries a cursor; `since: cursor` after a reconnect
 // replays what was missed instead of sending everything again.
-const CHANGES = `subscription BoardChanges($filter: WorkloadFilter, $since: String, $snapshot: Boolean) {
+const CHANGES = `subscription BoardChanges(
+  $filter: WorkloadFilter, $since: String, $snapshot: Boolean
+) {
   workloadStatusChanged(filter: $filter, since: $since, snapshot: $snapshot) {
     type cursor workloadId workload { ...BoardWorkload }
   }
@@ -191,8 +194,8 @@ const reachability = {
     return { query: REACHABILITY, variables: {} };
   },
   next(data) {
-    const change = data.clusterReachabilityChanged;
-    mergeCluster({ name: change.cluster, reachable: change.reachable, since: change.since, error: change.error });
+    const { cluster: name, reachable, since, error } = data.clusterReachabilityChanged;
+    mergeCluster({ name, reachable, since, error });
   },
   error() {
     connection.resubscribe(reachability, 5000);
@@ -269,7 +272,9 @@ function render() {
   const focused = ui.groups.contains(document.activeElement) ? document.activeElement : null;
   if (renderAll || dirty.size > BULK) rebuildGroups();
   else for (const id of dirty) place(id);
-  if (focused?.isConnected && document.activeElement !== focused) focused.focus({ preventScroll: true });
+  if (focused?.isConnected && document.activeElement !== focused) {
+    focused.focus({ preventScroll: true }); // a card that moved lost the focus on the way
+  }
   if (prompt.id && dirty.has(prompt.id)) refreshPrompt();
   dirty.clear();
   renderAll = false;
@@ -372,7 +377,9 @@ function rebuildGroups() {
     group.list.replaceChildren();
   }
   // Cards of workloads gone or hidden are kept only while they are up to date.
-  for (const id of cards.keys()) if (!workloads.get(id) || (dirty.has(id) && !placed.has(id))) cards.delete(id);
+  for (const id of cards.keys()) {
+    if (!workloads.get(id) || (dirty.has(id) && !placed.has(id))) cards.delete(id);
+  }
 }
 
 // Make `list` hold exactly `wanted`, in order, moving only what is out of place: a card
@@ -409,11 +416,12 @@ function cardFor(id) {
 function fillCard(card, w) {
   const button = card.firstChild;
   const [head, where, foot] = button.children;
+  const kind = KIND_LABELS[w.kind] ?? w.kind;
   card.dataset.tone = STATUS.get(w.status)?.tone ?? "neutral";
   card.dataset.status = w.status;
   head.children[0].textContent = w.name;
   head.children[1].textContent = progress(w);
-  where.textContent = `${KIND_LABELS[w.kind] ?? w.kind} · ${w.namespace} · ${w.cluster}`;
+  where.textContent = `${kind} · ${w.namespace} · ${w.cluster}`;
   foot.children[0].textContent = w.reason;
   foot.children[1].textContent = w.warnings.length ? `⚠ ${w.warnings.length}` : "";
   foot.children[1].title = w.warnings.length ? `${w.warnings.length} warning(s)` : "";
@@ -422,7 +430,7 @@ function fillCard(card, w) {
   age.textContent = w.since ? formatAge(w.since) : "";
   button.setAttribute(
     "aria-label",
-    `${w.name}, ${KIND_LABELS[w.kind] ?? w.kind} in ${w.namespace} on ${w.cluster}: ${w.statusLabel}, ${w.reason}`,
+    `${w.name}, ${kind} in ${w.namespace} on ${w.cluster}: ${w.statusLabel}, ${w.reason}`,
   );
 }
 
@@ -483,7 +491,9 @@ function renderCounts() {
   }
   ui.empty.hidden = shown > 0 || !loaded;
   ui.groups.setAttribute("aria-busy", String(!loaded)); // the snapshot is still arriving
-  ui.empty.textContent = workloads.size ? "No workload matches the filter." : "No workloads in scope.";
+  ui.empty.textContent = workloads.size
+    ? "No workload matches the filter."
+    : "No workloads in scope.";
 }
 
 function renderClusters() {
@@ -506,7 +516,7 @@ function renderClusters() {
         "p",
         "",
         `Cluster ${c.name} is unreachable since ${formatTime(c.since)}` +
-          `${c.error ? `: ${c.error}` : ""}. Its workloads show their last known status.`,
+          `${c.error ? `: ${c.error}` : ""}. The board shows what the gateway last saw of it.`,
       ),
     ),
   );
@@ -523,12 +533,15 @@ function showConnection({ state, attempt, retryAt, reason }) {
   clearInterval(countdown);
   ui.connection.dataset.state = state;
   if (state === "live") {
-    ui.connection.textContent = lastChange ? `Live · last change ${formatTime(lastChange)}` : "Live";
+    const last = lastChange ? ` · last change ${formatTime(lastChange)}` : "";
+    ui.connection.textContent = `Live${last}`;
   } else if (state === "refused") {
     ui.connection.textContent = token ? "Token refused" : "Not signed in";
     askForToken();
   } else if (state === "connecting") {
-    ui.connection.textContent = attempt ? `Reconnecting (attempt ${attempt + 1})…` : "Connecting…";
+    ui.connection.textContent = attempt
+      ? `Reconnecting (attempt ${attempt + 1})…`
+      : "Connecting…";
   } else {
     const tick = () => {
       const seconds = Math.max(0, Math.ceil((retryAt - Date.now()) / 1000));
@@ -541,7 +554,8 @@ function showConnection({ state, attempt, retryAt, reason }) {
 
 function formatTime(value) {
   if (!value) return "unknown";
-  return new Date(value).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+  const parts = { hour: "2-digit", minute: "2-digit", second: "2-digit" };
+  return new Date(value).toLocaleTimeString([], parts);
 }
 
 function element(tag, className = "", text = "") {
@@ -559,7 +573,9 @@ function element(tag, className = "", text = "") {
 const prompt = { id: null, pinned: false, anchor: null };
 
 function showPrompt(card, pinned) {
-  if (prompt.anchor && prompt.anchor !== card) prompt.anchor.firstChild.setAttribute("aria-expanded", "false");
+  if (prompt.anchor && prompt.anchor !== card) {
+    prompt.anchor.firstChild.setAttribute("aria-expanded", "false");
+  }
   prompt.id = card.dataset.id;
   prompt.anchor = card;
   prompt.pinned = pinned;
@@ -585,11 +601,12 @@ function refreshPrompt() {
     return;
   }
   prompt.anchor = card;
+  const kind = KIND_LABELS[w.kind] ?? w.kind;
   const status = element("p", "prompt-status", w.statusLabel);
   status.dataset.tone = STATUS.get(w.status)?.tone ?? "neutral";
   const parts = [
     status,
-    element("p", "prompt-title", `${KIND_LABELS[w.kind] ?? w.kind} ${w.namespace}/${w.name} on ${w.cluster}`),
+    element("p", "prompt-title", `${kind} ${w.namespace}/${w.name} on ${w.cluster}`),
     element("p", "prompt-reason", w.reason),
     element("p", "prompt-message", w.message),
   ];
@@ -598,7 +615,8 @@ function refreshPrompt() {
     list.append(...w.warnings.map((text) => element("li", "", text)));
     parts.push(list);
   }
-  const facts = [progress(w), w.since ? `since ${formatTime(w.since)} (${formatAge(w.since)})` : ""];
+  const since = w.since ? `since ${formatTime(w.since)} (${formatAge(w.since)})` : "";
+  const facts = [progress(w), since];
   parts.push(element("p", "prompt-facts", facts.filter(Boolean).join(" · ")));
   ui.prompt.replaceChildren(...parts);
   ui.prompt.hidden = false;
@@ -612,7 +630,9 @@ function placePrompt() {
   const own = ui.prompt.getBoundingClientRect();
   const margin = 8;
   let top = box.bottom + margin;
-  if (top + own.height > innerHeight && box.top - own.height - margin > 0) top = box.top - own.height - margin;
+  if (top + own.height > innerHeight && box.top - own.height - margin > 0) {
+    top = box.top - own.height - margin;
+  }
   const left = Math.min(Math.max(margin, box.left), innerWidth - own.width - margin);
   ui.prompt.style.top = `${top}px`;
   ui.prompt.style.left = `${Math.max(margin, left)}px`;
@@ -684,7 +704,8 @@ function tokenFromAddress() {
   return given;
 }
 
-let token = tokenFromAddress() ?? sessionStorage.getItem(TOKEN_KEY) ?? localStorage.getItem(TOKEN_KEY);
+let token =
+  tokenFromAddress() ?? sessionStorage.getItem(TOKEN_KEY) ?? localStorage.getItem(TOKEN_KEY);
 useToken(token);
 ui.signOut.hidden = !token;
 
@@ -698,7 +719,8 @@ function askForToken() {
     // Refused, so it is of no use any more (expired, revoked, or never valid).
     sessionStorage.removeItem(TOKEN_KEY);
     localStorage.removeItem(TOKEN_KEY);
-    ui.signInReason.textContent = "The gateway refused the token: it may have expired. Paste a new one.";
+    ui.signInReason.textContent =
+      "The gateway refused the token: it may have expired. Paste a new one.";
   } else {
     ui.signInReason.textContent = "Paste a bearer token to see the board.";
   }

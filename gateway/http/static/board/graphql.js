@@ -188,7 +188,7 @@ export class Connection {
       this.onState({ state: "refused", reason: event.reason });
       return;
     }
-    const reason = event.reason || `closed (${event.code})`;
+    const reason = event.reason || "connection lost";
     // Jitter, so the wall displays that lost a restarted gateway do not all return at once.
     const ceiling = Math.min(BACKOFF_MAX, BACKOFF_FIRST * 2 ** this.attempt);
     const delay = ceiling / 2 + (Math.random() * ceiling) / 2;

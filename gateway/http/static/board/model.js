@@ -36,7 +36,8 @@ export function isAbnormal(workload) {
 // What the board sorts by inside a status group: a stable, readable order that does not
 // jump around when statuses change. Names are DNS labels, so a plain comparison will do.
 export function sortKey(workload) {
-  return `${workload.namespace}\u0000${workload.name}\u0000${workload.kind}\u0000${workload.cluster}`;
+  const { namespace, name, kind, cluster } = workload;
+  return `${namespace}\u0000${name}\u0000${kind}\u0000${cluster}`;
 }
 
 // The view's own filters, applied in the browser: the gateway's filter (clusters,
