@@ -7,6 +7,7 @@ the simulated cluster.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import socket
 import uuid
@@ -52,8 +53,12 @@ class Settings:
     replica: str = field(default_factory=replica_id)
 
 
+log = logging.getLogger(__name__)
+
 POOL_SIZE = 64
 POOL_WAIT_SECONDS = 10.0
+STOP_SECONDS = 10.0
+"""How long stopping waits for the watchers and the feed hub to end once cancelled."""
 
 
 def connect(url: str) -> redis.Redis:
@@ -164,9 +169,16 @@ class Gateway:
         ]
 
     async def stop(self) -> None:
+        """Stop within a bounded time: a task stuck in a read must not hold the shutdown."""
         for task in self._tasks:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._tasks:
+            _, stuck = await asyncio.wait(self._tasks, timeout=STOP_SECONDS)
+            for task in stuck:
+                log.error(
+                    "task did not stop when cancelled; leaving it behind",
+                    extra={"task": task.get_name(), "stack": _where(task)},
+                )
         await self.logs.close()
         if self._gatekeeper is not None:
             await self._gatekeeper.close()
@@ -212,6 +224,11 @@ class Gateway:
             }
             ready = ready and synced
         return ready, details
+
+
+def _where(task: asyncio.Task[None]) -> str:
+    frames = task.get_stack(limit=20)
+    return " <- ".join(f"{f.f_code.co_name} ({f.f_code.co_filename}:{f.f_lineno})" for f in frames)
 
 
 def _text(value: bytes | str) -> str:
