@@ -406,6 +406,42 @@ async def test_url_parameters_narrow_the_board_and_the_controls_keep_them(
     assert_stayed_local(browser_page)
 
 
+async def test_thousands_of_workloads_arrive_whole_and_a_big_calm_group_folds(
+    tmp_path: Path, redis_server: EmbeddedRedis, redis_client: redis.Redis, browser_page: Page
+) -> None:
+    async with (
+        SimulatedFleet(scenario="scale:1200", kubeconfig=tmp_path / "kubeconfig") as fleet,
+        running_gateway(redis_server.url, sources=from_kubeconfig(fleet.kubeconfig)) as gw,
+    ):
+        await until(lambda: ready(gw.gateway), within=60)
+        await open_board(browser_page, f"{gw.url}/board")
+        await tiles_agree(browser_page, gw)
+        assert await browser_page.evaluate(TILE_COUNTS) == {
+            "EXCEPTION": 0,
+            "NOT_READY": 0,
+            "RUNNING": 1200,
+        }
+        running = "document.getElementById('group-RUNNING')"
+        assert await browser_page.evaluate(f"{running}.querySelectorAll('.card').length") == 1200
+        assert not await browser_page.evaluate(f"{running}.open"), "1,200 Running cards fold"
+        await browser_page.click("#group-RUNNING summary")
+        await browser_page.wait_for(f"{running}.open")
+        assert await browser_page.evaluate(
+            f"{running}.querySelector('.card').getClientRects().length"
+        )
+
+        fleet["sim-1"].set_node_state("sim-1-scale-node-1", NodeState.UNREACHABLE)
+        await browser_page.wait_for_selector("#group-EXCEPTION .card")
+        await tiles_agree(browser_page, gw)
+        counts = await browser_page.evaluate(TILE_COUNTS)
+        lost = await browser_page.evaluate(
+            "document.querySelectorAll('#group-EXCEPTION .card').length"
+        )
+        assert lost == counts["EXCEPTION"] > 1
+        assert counts["RUNNING"] + counts["EXCEPTION"] == 1200
+    assert_stayed_local(browser_page)
+
+
 WALL_TOKEN = secret("board-wall-display-token-3f9a61c2d8")
 WRONG_TOKEN = secret("board-wrong-token-7c0e5b94a1")
 

@@ -602,10 +602,10 @@ function refreshPrompt() {
   }
   prompt.anchor = card;
   const kind = KIND_LABELS[w.kind] ?? w.kind;
-  const status = element("p", "prompt-status", w.statusLabel);
-  status.dataset.tone = STATUS.get(w.status)?.tone ?? "neutral";
+  ui.prompt.dataset.tone = STATUS.get(w.status)?.tone ?? "neutral";
+  ui.prompt.dataset.status = w.status;
   const parts = [
-    status,
+    element("p", "prompt-status", w.statusLabel),
     element("p", "prompt-title", `${kind} ${w.namespace}/${w.name} on ${w.cluster}`),
     element("p", "prompt-reason", w.reason),
     element("p", "prompt-message", w.message),
