@@ -51,8 +51,9 @@ const PONG_WITHIN = 10_000;
 const CLOSE_FORBIDDEN = 4403; // the gateway refused connection_init: the token is missing or bad
 
 // One WebSocket that stays connected: after any drop it reconnects with exponential
-// backoff and full jitter, then subscribes every active operation again, asking each
-// for its payload anew (so a subscription can resume from the last cursor it saw).
+// backoff (each wait between half and all of 0.5 s, 1 s, 2 s, ... 30 s), then subscribes
+// every active operation again, asking each for its payload anew (so a subscription can
+// resume from the last cursor it saw).
 //
 // `onState({state, attempt, retryAt, reason})` reports "connecting", "live", "waiting"
 // (until `retryAt`, a Date.now() value) and "refused" (the credentials were not accepted:

@@ -5,7 +5,9 @@
 // `workloadStatusChanged` messages and read `byId` and `counts()`.
 
 // The manual's statuses in the order the board shows them: what needs a person first,
-// then what is on its way somewhere, then what is fine. `tone` picks the colour.
+// then what is on its way somewhere, then what is fine. `tone` picks the colour. The
+// labels are the manual's words, as the API's `statusLabel` gives them; the page needs
+// them before any workload has arrived, for the tiles.
 export const STATUSES = [
   { status: "EXCEPTION", label: "Exception", tone: "abnormal" },
   { status: "NOT_READY", label: "Not Ready", tone: "abnormal" },
