@@ -29,6 +29,8 @@ class DelegatedAuthorization(Protocol):
         self, principal: Principal, clusters: list[str], namespaces: NamespaceLabels
     ) -> Visibility: ...
 
+    async def close(self) -> None: ...
+
 
 def merge(first: Visibility, second: Visibility) -> Visibility:
     """Grants add up: what either allows, the caller may see."""
@@ -81,3 +83,7 @@ class Authorizer:
         if self.delegated is not None:
             found = merge(found, await self.delegated.visibility(principal, clusters, namespaces))
         return found
+
+    async def close(self) -> None:
+        if self.delegated is not None:
+            await self.delegated.close()

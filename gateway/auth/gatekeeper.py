@@ -72,3 +72,5 @@ class Gatekeeper:
             await authenticator.close()
         if self.limiter is not None:
             await self.limiter.close()
+        if self.authorizer is not None:
+            await self.authorizer.close()

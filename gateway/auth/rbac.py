@@ -1,10 +1,11 @@
 """Kubernetes RBAC as the source of a caller's Visibility, through SubjectAccessReviews.
 
-For each cluster and namespace the gateway asks the API server whether the caller
-may ``list`` each workload resource, ``get`` pods/log, and (cluster-wide) ``list``
-nodes. Answers are cached per (subject, groups, cluster, namespace, resource) for a
-short TTL, and asked concurrently with a bound, so a large cluster costs one burst
-per caller per TTL.
+The gateway asks each cluster whether the caller may ``list`` each workload resource
+and ``get`` pods/log cluster-wide, and ``list`` nodes; only what is not granted
+cluster-wide is asked again per namespace, so an administrator costs seven reviews
+per cluster and a tenant seven plus six per namespace. Answers are cached per
+(subject, groups, cluster, namespace, resource) for a short TTL and asked
+concurrently with a bound: one burst per caller per TTL.
 """
 
 from __future__ import annotations
@@ -33,6 +34,9 @@ RESOURCES = (
 )
 CONCURRENCY = 16
 TIMEOUT_SECONDS = 5
+CACHE_SIZE = 50_000
+LOGS, NODES = "logs", "nodes"
+"""What a review asks about besides the workload kinds."""
 
 Question = tuple[str, str, str, str, str, str]
 """(cluster, namespace, verb, group, resource, subresource)."""
@@ -59,20 +63,32 @@ class RbacReviews:
         return client.AuthorizationV1Api(self._clients[cluster])
 
     async def allowed(self, principal: Principal, question: Question) -> bool:
+        """The cluster's answer, cached; a review that failed is a denial, not cached."""
         key = (principal.subject, principal.groups, question)
         cached = self._answers.get(key)
         now = time.monotonic()
         if cached is not None and now - cached[0] < self.cache_seconds:
             return cached[1]
         answer = await self._ask(principal, question)
-        self._answers[key] = (now, answer)
-        return answer
+        if answer is not None:
+            if len(self._answers) >= CACHE_SIZE:
+                self._forget_before(now - self.cache_seconds)
+            self._answers[key] = (now, answer)
+        return bool(answer)
 
-    async def _ask(self, principal: Principal, question: Question) -> bool:
+    def _forget_before(self, moment: float) -> None:
+        """Drop expired answers; if all are fresh, the oldest half (a burst of callers)."""
+        fresh = {k: v for k, v in self._answers.items() if v[0] >= moment}
+        if len(fresh) >= CACHE_SIZE:
+            ordered = sorted(fresh.items(), key=lambda item: item[1][0])
+            fresh = dict(ordered[len(ordered) // 2 :])
+        self._answers = fresh
+
+    async def _ask(self, principal: Principal, question: Question) -> bool | None:
         cluster, namespace, verb, group, resource, subresource = question
         api = await self._api(cluster)
         if api is None:
-            return False
+            return None
         body = client.V1SubjectAccessReview(
             api_version="authorization.k8s.io/v1",
             kind="SubjectAccessReview",
@@ -95,7 +111,7 @@ class RbacReviews:
                 )
             except (ApiException, aiohttp.ClientError, TimeoutError, OSError) as error:
                 log.warning(
-                    "SubjectAccessReview failed; denying",
+                    "SubjectAccessReview failed; denying until it succeeds",
                     extra={
                         "cluster": cluster,
                         "namespace": namespace,
@@ -103,7 +119,7 @@ class RbacReviews:
                         "cause": str(error),
                     },
                 )
-                return False
+                return None
         status = review.status
         return bool(status is not None and status.allowed)
 
@@ -122,26 +138,35 @@ class RbacReviews:
     async def _cluster(
         self, principal: Principal, cluster: str, namespaces: list[str]
     ) -> ClusterVisibility:
+        """Cluster-wide grants first; namespaces are asked only about what those leave out."""
         view = ClusterVisibility()
-        questions: list[tuple[str, str, Question]] = []
-        for namespace in namespaces:
-            for kind, group, resource in RESOURCES:
-                questions.append(
-                    (namespace, kind, (cluster, namespace, "list", group, resource, ""))
+        wide = [
+            (kind, (cluster, "", "list", group, resource, ""))
+            for kind, group, resource in RESOURCES
+        ]
+        wide.append((LOGS, (cluster, "", "get", "", "pods", "log")))
+        wide.append((NODES, (cluster, "", "list", "", "nodes", "")))
+        answers = await asyncio.gather(*(self.allowed(principal, q) for _, q in wide))
+        granted = {what for (what, _), allowed in zip(wide, answers, strict=True) if allowed}
+        view.add(None, frozenset(granted) - {LOGS, NODES}, LOGS in granted)
+        view.nodes = NODES in granted
+        narrow = [
+            (namespace, kind, (cluster, namespace, "list", group, resource, ""))
+            for namespace in namespaces
+            for kind, group, resource in RESOURCES
+            if kind not in granted
+        ]
+        if LOGS not in granted:
+            narrow += [
+                (namespace, LOGS, (cluster, namespace, "get", "", "pods", "log"))
+                for namespace in namespaces
+            ]
+        answers = await asyncio.gather(*(self.allowed(principal, q) for _, _, q in narrow))
+        for (namespace, what, _), allowed in zip(narrow, answers, strict=True):
+            if allowed:
+                view.add(
+                    [namespace], frozenset() if what == LOGS else frozenset({what}), what == LOGS
                 )
-            questions.append((namespace, "logs", (cluster, namespace, "get", "", "pods", "log")))
-        nodes = (cluster, "", "list", "", "nodes", "")
-        answers = await asyncio.gather(
-            *(self.allowed(principal, q) for _, _, q in questions), self.allowed(principal, nodes)
-        )
-        for (namespace, what, _), allowed in zip(questions, answers, strict=False):
-            if not allowed:
-                continue
-            if what == "logs":
-                view.logs_namespaces.add(namespace)
-            else:
-                view.add([namespace], frozenset({what}), False)
-        view.nodes = bool(answers[-1])
         return view
 
     async def close(self) -> None:
