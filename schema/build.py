@@ -12,6 +12,7 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
+from strawberry.exceptions import MissingQueryError
 from strawberry.extensions import (
     AddValidationRules,
     MaskErrors,
@@ -20,12 +21,13 @@ from strawberry.extensions import (
     ParserCache,
     QueryDepthLimiter,
     SchemaExtension,
-    ValidationCache,
 )
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionContext
 
 from schema.audited import OperationAudit
 from schema.cost import cost_rule
+from schema.literals import CheckedValidationCache
 from schema.observed import OperationMetrics
 from schema.query import Cluster, Query
 from schema.subscription import Subscription
@@ -43,10 +45,16 @@ class Protection:
     max_page: int = 1000
 
 
+REQUEST_MISTAKES = (MissingQueryError, CannotGetOperationTypeError, InvalidOperationTypeError)
+"""Strawberry's words for a request with no query, naming an operation its document lacks,
+or of a type the transport does not run. Over plain HTTP they become 400s; over
+WebSocket and Server-Sent Events they arrive wrapped in GraphQL errors."""
+
+
 def is_unexpected(error: GraphQLError) -> bool:
     """Masked: errors raised by our own code by accident, not those meant for the client."""
     original = error.original_error
-    return original is not None and not isinstance(original, GraphQLError)
+    return original is not None and not isinstance(original, (GraphQLError, *REQUEST_MISTAKES))
 
 
 class GatewaySchema(strawberry.Schema):
@@ -78,7 +86,7 @@ def build_schema(
         lambda: MaxAliasesLimiter(max_alias_count=protection.max_aliases),
         lambda: ParserCache(maxsize=500),
         lambda: AddValidationRules([cost_rule(protection.max_cost, protection.max_page)]),
-        lambda: ValidationCache(maxsize=500),
+        lambda: CheckedValidationCache(maxsize=500),
         OperationMetrics,
         OperationAudit,
         *extra,

@@ -3,7 +3,9 @@
 ``workloads(first: 1000) { edges { node { pods { events { message } } } } }`` is
 shallow and short, yet asks for 200,000 events. The estimate charges each field one
 unit times the number of items its list is expected to hold, so nested lists
-multiply; a variable page size is charged at the maximum it could be.
+multiply; a variable page size is charged at the maximum it could be, and so is a
+literal one above it (the resolver refuses it anyway): an unbounded literal would make
+the reported cost an integer no JSON encoder takes.
 """
 
 from __future__ import annotations
@@ -51,6 +53,13 @@ def _unwrap(kind: GraphQLOutputType) -> tuple[GraphQLNamedType, bool]:
         listed = listed or isinstance(kind, GraphQLList)
         kind = kind.of_type
     return cast(GraphQLNamedType, kind), listed
+
+
+def _literal_page(literal: str, max_page: int) -> int:
+    """Digits past an Int's ten are refused by validation; reading them could even fail."""
+    if len(literal.lstrip("-")) > 10:
+        return max_page
+    return min(max(int(literal), 1), max_page)
 
 
 def cost_rule(max_cost: int, max_page: int) -> type[ValidationRule]:
@@ -111,7 +120,7 @@ def cost_rule(max_cost: int, max_page: int) -> type[ValidationRule]:
                 for argument in field.arguments or ():
                     if argument.name.value == "first":
                         if isinstance(argument.value, IntValueNode):
-                            return max(int(argument.value.value), 1)
+                            return _literal_page(argument.value.value, max_page)
                         return max_page
                 return DEFAULT_PAGE
             if not listed or parent.name.endswith("Connection"):

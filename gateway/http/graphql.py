@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from datetime import timedelta
@@ -13,7 +14,7 @@ from graphql import GraphQLError, OperationDefinitionNode, parse
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
+from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLRequestData
 from strawberry.schema import BaseSchema
@@ -22,6 +23,12 @@ from strawberry.subscriptions import (
     GRAPHQL_TRANSPORT_WS_PROTOCOL,
     GRAPHQL_WS_PROTOCOL,
 )
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+)
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import Message
+from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
+from strawberry.subscriptions.protocols.graphql_ws.types import OperationMessage
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 from typing_extensions import override
@@ -37,8 +44,100 @@ from schema.errors import GatewayError
 
 log = logging.getLogger(__name__)
 
+CLOSE_REASON_BYTES = 123
+"""A close frame holds at most 125 bytes: the code's two, then the reason."""
+
+
+class CheckedTransportWS(BaseGraphQLTransportWSHandler[ApiContext, None]):
+    """graphql-transport-ws, with each message's shape checked before Strawberry reads it.
+
+    Strawberry indexes messages as the protocol says they are: a message that is not
+    an object, an id that is a list or a payload that is a string raise inside its
+    handler, and the connection drops without a close frame. Such messages are
+    invalid, and the protocol closes with 4400 for those.
+    """
+
+    async def handle_message(self, message: Message) -> None:
+        problem = _transport_ws_problem(message)
+        if problem is not None:
+            await self.handle_invalid_message(problem)
+            return
+        await super().handle_message(message)
+
+
+class CheckedLegacyWS(BaseGraphQLWSHandler[ApiContext, None]):
+    """graphql-ws (the legacy protocol), with each message's shape checked the same way.
+
+    That protocol has no close code for a bad message: the reference server answers
+    with an ``error`` message and keeps the connection, and so does this one.
+    """
+
+    async def handle_message(self, message: OperationMessage) -> None:
+        problem = _legacy_ws_problem(message)
+        if problem is None:
+            await super().handle_message(message)
+            return
+        error: dict[str, object] = {"type": "error", "payload": {"message": problem}}
+        operation = message.get("id") if isinstance(message, dict) else None
+        if isinstance(operation, str):
+            error["id"] = operation
+        await self.websocket.send_json(error)
+
+
+class BoundedCloseAdapter(ASGIWebSocketAdapter):
+    """Close reasons cut to what a close frame holds.
+
+    Strawberry puts client text in some reasons ("Unknown message type: ...",
+    "Subscriber for ... already exists", an operation name); a longer reason makes the
+    WebSocket library refuse to send the close frame, and the connection drops instead.
+    """
+
+    async def close(self, code: int, reason: str) -> None:
+        fitted = reason.encode()[:CLOSE_REASON_BYTES].decode(errors="ignore")
+        await super().close(code, fitted)
+
+
+def _transport_ws_problem(message: object) -> str | None:
+    if not isinstance(message, dict):
+        return "a message must be a JSON object"
+    kind = message.get("type")
+    if kind in ("subscribe", "complete") and not isinstance(message.get("id"), str):
+        return f"{kind} needs an id that is a string"
+    if kind == "subscribe":
+        return _payload_problem(message.get("payload"))
+    return None
+
+
+def _legacy_ws_problem(message: object) -> str | None:
+    if not isinstance(message, dict):
+        return "a message must be a JSON object"
+    kind = message.get("type")
+    if not isinstance(kind, str):
+        return "a message needs a type that is a string"
+    if kind in ("start", "stop") and not isinstance(message.get("id"), str):
+        return f"{kind} needs an id that is a string"
+    if kind == "start":
+        return _payload_problem(message.get("payload"))
+    return None
+
+
+def _payload_problem(payload: object) -> str | None:
+    """What is wrong with an operation's payload: {query, variables?, operationName?, ...}."""
+    if not isinstance(payload, dict):
+        return "the payload must be an object"
+    if not isinstance(payload.get("query"), str):
+        return "the payload's query must be a string"
+    for key, kind in (("variables", dict), ("extensions", dict), ("operationName", str)):
+        if payload.get(key) is not None and not isinstance(payload[key], kind):
+            return f"the payload's {key} must be {'a string' if kind is str else 'an object'}"
+    return None
+
 
 class GatewayGraphQL(GraphQL[ApiContext, None]):
+    graphql_transport_ws_handler_class = CheckedTransportWS
+    graphql_ws_handler_class = CheckedLegacyWS
+    websocket_adapter_class = BoundedCloseAdapter
+
     def __init__(
         self,
         schema: BaseSchema,
@@ -136,6 +235,17 @@ class GatewayGraphQL(GraphQL[ApiContext, None]):
 
     def encode_json(self, data: Any) -> str:
         return orjson.dumps(data).decode()
+
+    def decode_json(self, data: str | bytes) -> object:
+        """``json`` raises a plain ValueError for numbers of more than 4300 digits; callers
+        (query-string variables, WebSocket messages) expect a JSONDecodeError for bad JSON."""
+        try:
+            return json.loads(data)
+        except json.JSONDecodeError:
+            raise
+        except ValueError as error:
+            text = data if isinstance(data, str) else data.decode(errors="replace")
+            raise json.JSONDecodeError("a number is too long", text, 0) from error
 
 
 def _operation_type(request_data: GraphQLRequestData) -> OperationType | None:

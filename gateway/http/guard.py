@@ -164,8 +164,10 @@ class GraphQLGuard:
             return body
         try:
             parsed = json.loads(body)
-        except (json.JSONDecodeError, UnicodeDecodeError) as error:
-            raise Refusal(400, f"request body is not valid JSON: {error}", "BAD_REQUEST") from error
+        except ValueError as error:
+            raise Refusal(
+                400, f"request body is not valid JSON: {_unreadable(error)}", "BAD_REQUEST"
+            ) from error
         if isinstance(parsed, dict):
             return json.dumps(await self.persisted.resolve(parsed)).encode()
         if isinstance(parsed, list):
@@ -182,15 +184,25 @@ class GraphQLGuard:
             return scope
         try:
             extensions = json.loads(params["extensions"])
-        except json.JSONDecodeError as error:
+        except ValueError as error:
             raise Refusal(
-                400, f"the extensions parameter is not valid JSON: {error}", "BAD_REQUEST"
+                400,
+                f"the extensions parameter is not valid JSON: {_unreadable(error)}",
+                "BAD_REQUEST",
             ) from error
         request = await self.persisted.resolve(
             {"query": params.get("query"), "extensions": extensions}
         )
         params["query"] = request["query"]
         return {**scope, "query_string": urlencode(params).encode()}
+
+
+def _unreadable(error: ValueError) -> str:
+    """What is wrong with a JSON text. Besides syntax and encoding errors, ``json`` raises a
+    plain ValueError for a number of more than 4300 digits (Python's conversion limit)."""
+    if isinstance(error, json.JSONDecodeError | UnicodeDecodeError):
+        return str(error)
+    return "a number in it is too long"
 
 
 def _asks_for_the_ide(scope: Scope) -> bool:
