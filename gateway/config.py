@@ -104,7 +104,11 @@ class Oidc(Section):
     jwks_cache_seconds: int = Field(default=300, ge=10, le=86_400)
     clock_skew_seconds: int = Field(default=60, ge=0, le=600)
     username_claim: str = "sub"
+    username_prefix: str | None = None
+    """Put before every OIDC username so that it cannot pose as a bot of the token file or
+    a user of another method. Unset: ``<issuer>#`` unless the claim is ``email``; "-": none."""
     groups_claim: str = "groups"
+    groups_prefix: str = ""
     algorithms: tuple[str, ...] = ("RS256", "ES256")
 
 

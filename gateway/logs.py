@@ -48,6 +48,11 @@ class TextFormatter(logging.Formatter):
         return line
 
 
+REVEALING_LOGGERS = ("kubernetes_asyncio.client.rest",)
+"""Loggers that print whole response bodies at debug level: a TokenReview answer echoes the
+token it reviewed, so they stay at info even when the gateway logs at debug."""
+
+
 def configure(level: str = "info", fmt: str = "auto", stream: TextIO | None = None) -> None:
     """``fmt`` is "json", "text" or "auto" (text on a terminal, JSON otherwise)."""
     out = stream or sys.stderr
@@ -59,3 +64,5 @@ def configure(level: str = "info", fmt: str = "auto", stream: TextIO | None = No
     root.setLevel(level.upper())
     for noisy in ("uvicorn.access", "aiohttp.access"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    for revealing in REVEALING_LOGGERS:
+        logging.getLogger(revealing).setLevel(max(root.level, logging.INFO))

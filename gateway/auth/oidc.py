@@ -125,6 +125,15 @@ def _in_the_clear(url: str) -> bool:
         return True
 
 
+def username_prefix(settings: Oidc) -> str:
+    """As Kubernetes' API server does: only an email is a name the issuer vouches for as is."""
+    if settings.username_prefix == "-":
+        return ""
+    if settings.username_prefix is not None:
+        return settings.username_prefix
+    return "" if settings.username_claim == "email" else f"{settings.issuer}#"
+
+
 def _groups(claims: Mapping[str, Any], claim: str) -> frozenset[str]:
     value = claims.get(claim)
     if value is None:
@@ -327,7 +336,13 @@ class OidcAuthenticator:
         if claim == "email" and claims.get("email_verified") is False:
             raise AuthenticationError("the token's email is not verified")
         groups = _groups(claims, self.settings.groups_claim)
-        return Principal(subject, groups, self.name, fingerprint(token))
+        prefix = self.settings.groups_prefix
+        return Principal(
+            username_prefix(self.settings) + subject,
+            frozenset(prefix + group for group in groups),
+            self.name,
+            fingerprint(token),
+        )
 
     async def close(self) -> None:
         if self._session is not None:

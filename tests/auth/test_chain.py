@@ -72,7 +72,7 @@ async def test_each_token_finds_its_method_and_others_are_unknown(
     )
     person = guard.secret(key.sign(claims(sub="alice", groups=["sre"])))
     assert await authenticate(authenticators, person) == Principal(
-        "alice", frozenset({"sre"}), "oidc", fingerprint(person)
+        f"{ISSUER}#alice", frozenset({"sre"}), "oidc", fingerprint(person)
     )
     for stranger in (
         secrets.token_urlsafe(32),

@@ -92,10 +92,23 @@ async def test_a_valid_token_names_its_subject_and_groups(
     token = guard.secret(keys[alg].sign(claims()))
     principal = await oidc.authenticate(token)
     assert principal is not None
-    assert principal.subject == "alice"
+    assert principal.subject == f"{ISSUER}#alice"
     assert principal.groups == {"team-payments", "developers"}
     assert principal.method == "oidc"
     assert principal.fingerprint == fingerprint(token)
+
+
+async def test_prefixes_keep_oidc_names_apart_from_other_methods(
+    make: Make, keys: dict[str, KeyPair], guard: LeakGuard
+) -> None:
+    """A user who may pick a username must not become the token file's ``ci-deployer``."""
+    token = guard.secret(keys["RS256"].sign(claims(sub="ci-deployer")))
+    chosen = await make(username_prefix="oidc:", groups_prefix="oidc:").authenticate(token)
+    assert chosen is not None
+    assert chosen.subject == "oidc:ci-deployer"
+    assert chosen.groups == {"oidc:team-payments", "oidc:developers"}
+    bare = await make(username_prefix="-").authenticate(token)
+    assert bare is not None and bare.subject == "ci-deployer"
 
 
 async def test_claims_chosen_for_username_and_groups(
