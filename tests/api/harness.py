@@ -74,7 +74,7 @@ async def running_gateway(
             subscription_buffer=limits.subscription_buffer,
             snapshot_max=limits.snapshot_max,
             max_page=max_page,
-        )
+        ),
     )
     port = free_port()
     server_config = uvicorn.Config(
