@@ -375,7 +375,11 @@ async def test_an_expired_cursor_falls_back_to_a_snapshot_that_drops_the_deleted
         for m in map(json.loads, browser_page.network.frames_received)
         if m.get("type") == "next" and m["payload"].get("errors")
     ]
-    assert refusals == ["CURSOR_EXPIRED"]
+    # The gateway's feed hub may end the new subscription too once it notices the new
+    # feeds; each time the page starts over from a snapshot.
+    assert refusals[0] == "CURSOR_EXPIRED"
+    assert set(refusals) == {"CURSOR_EXPIRED"}, refusals
+    assert subscriptions[resumed + 1 :] == [{"filter": {}, "snapshot": True}] * len(refusals)
     await tiles_agree(browser_page, demo.gateway)
     assert_stayed_local(browser_page, cut=True)
 
@@ -503,10 +507,8 @@ async def test_a_gateway_with_authentication_asks_for_a_token_and_shows_what_it_
         assert await browser_page.evaluate("location.href") == f"{gw.url}/board"
         assert not await browser_page.evaluate("document.getElementById('sign-in').open")
 
-    assert browser_page.network.outside() == []
-    refused = {line.split(": ", 1)[1] for line in browser_page.network.failed}
-    assert refused == {"HTTP 401"}
-    assert all("401" in error for error in browser_page.console_errors), browser_page.console_errors
+    # Refused WebSockets only: the page asks for nothing over HTTP before it is let in.
+    assert_stayed_local(browser_page)
 
 
 class PageTags(HTMLParser):

@@ -42,7 +42,7 @@ const WORKLOAD = `fragment BoardWorkload on Workload {
 }`;
 
 const SUMMARY = `query BoardSummary($filter: WorkloadFilter) {
-  statusSummary(filter: $filter) { byStatus { status count } }
+  statusSummary(filter: $filter) { total byStatus { status count } }
 }`;
 
 const CLUSTERS = `query BoardClusters {
@@ -73,14 +73,15 @@ const clusters = new Map(); // name -> {name, reachable, since, error, lastSynce
 let summary = null; // statusSummary's counts, shown until the snapshot is in
 let loaded = false; // the first snapshot is in: the tiles count the workloads themselves
 let cursor = null; // where to resume from after a reconnect
-let snapshotCursor = null;
-let snapshotting = false;
+let snapshot = null; // the snapshot under way: {cursor, received, expected}
 let snapshotTimer = 0;
 let lastChange = null;
 
-// The API does not mark the end of a snapshot. It ends at the first live change, or
-// when no snapshot message has come for this long (an idle cluster has no changes).
-const SNAPSHOT_QUIET = 1500; // ms
+// The API does not mark the end of a snapshot, so the board knows it by other signs: as
+// many workloads as statusSummary counted, the first live change, a SLOW_CONSUMER (only
+// ever sent once the snapshot is out), or, when the count was off (a workload deleted
+// meanwhile), no snapshot message for this long.
+const SNAPSHOT_QUIET = 5000; // ms
 const PERMANENT = new Set(["BAD_USER_INPUT", "FORBIDDEN", "QUERY_TOO_COSTLY"]);
 
 const $ = (id) => document.getElementById(id);
@@ -124,27 +125,31 @@ const changes = {
   },
   next(data) {
     const change = data.workloadStatusChanged;
+    markDirty(workloads.apply(change));
     if (change.type === "SNAPSHOT") {
-      snapshotCursor = change.cursor;
-      armSnapshotEnd();
+      if (snapshot) snapshotArrived(change.cursor);
     } else {
       endSnapshot();
       cursor = change.cursor;
       lastChange = new Date();
       showConnection({ state: "live" });
     }
-    markDirty(workloads.apply(change));
     showProblem(null);
   },
   error(error) {
+    if (error.code === "SLOW_CONSUMER") {
+      // We fell behind (a snapshot takes a while): the snapshot is all here, and the
+      // cursor holds our place, so resume from it.
+      endSnapshot();
+      connection.resubscribe(changes);
+      return;
+    }
     abandonSnapshot();
     if (error.code === "CURSOR_EXPIRED") {
       // The gateway no longer holds every change since our cursor (history trimmed,
       // cache reset): take the current state again; what was deleted meanwhile goes.
       cursor = null;
       connection.resubscribe(changes);
-    } else if (error.code === "SLOW_CONSUMER") {
-      connection.resubscribe(changes); // we fell behind; the cursor still holds our place
     } else if (PERMANENT.has(error.code)) {
       showProblem(`The gateway refused the board's subscription: ${error.message}`);
       connection.unsubscribe(changes);
@@ -158,10 +163,18 @@ const changes = {
 };
 
 function beginSnapshot() {
-  snapshotting = true;
-  snapshotCursor = null;
+  snapshot = { cursor: null, received: 0, expected: Infinity };
   workloads.beginSnapshot();
   armSnapshotEnd();
+  loadSummary(); // the first tiles, and how many workloads the snapshot will hold
+}
+
+// Every message of a snapshot carries the same cursor: the feeds' ends when it started.
+function snapshotArrived(at) {
+  snapshot.cursor = at;
+  snapshot.received += 1;
+  if (snapshot.received >= snapshot.expected) endSnapshot();
+  else armSnapshotEnd();
 }
 
 function armSnapshotEnd() {
@@ -170,20 +183,20 @@ function armSnapshotEnd() {
 }
 
 function endSnapshot() {
-  if (!snapshotting) return;
+  if (!snapshot) return;
   clearTimeout(snapshotTimer);
-  snapshotting = false;
   for (const id of workloads.endSnapshot()) markDirty(id);
-  cursor = snapshotCursor ?? cursor;
+  cursor = snapshot.cursor ?? cursor;
+  snapshot = null;
   loaded = true;
   scheduleRender();
 }
 
 // A snapshot cut short is asked for again whole: its cursor would skip the rest.
 function abandonSnapshot() {
-  if (!snapshotting) return;
+  if (!snapshot) return;
   clearTimeout(snapshotTimer);
-  snapshotting = false;
+  snapshot = null;
   workloads.unconfirmed = null;
 }
 
@@ -238,6 +251,10 @@ async function loadSummary() {
   try {
     const data = await query(SUMMARY, { filter: serverFilter });
     summary = new Map(data.statusSummary.byStatus.map((s) => [s.status, s.count]));
+    if (snapshot) {
+      snapshot.expected = data.statusSummary.total;
+      if (snapshot.received >= snapshot.expected) endSnapshot();
+    }
     scheduleRender();
   } catch (error) {
     // Then the tiles wait for the snapshot.
@@ -736,7 +753,6 @@ ui.signInForm.addEventListener("submit", (event) => {
   ui.signIn.close();
   ui.signOut.hidden = false;
   useToken(token);
-  if (!summary) loadSummary();
   connection.retryNow();
 });
 
@@ -791,7 +807,6 @@ for (const info of STATUSES) {
   makeTile(info);
 }
 setInterval(refreshClusters, 30_000);
-loadSummary();
 connection.subscribe(changes);
 connection.subscribe(reachability);
 scheduleRender();
