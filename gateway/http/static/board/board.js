@@ -756,6 +756,10 @@ ui.signInForm.addEventListener("submit", (event) => {
   connection.retryNow();
 });
 
+// Escape would close the form and leave an empty board with no way back: nothing to see
+// without a token anyway.
+ui.signIn.addEventListener("cancel", (event) => event.preventDefault());
+
 ui.signOut.addEventListener("click", () => {
   sessionStorage.removeItem(TOKEN_KEY);
   localStorage.removeItem(TOKEN_KEY);
