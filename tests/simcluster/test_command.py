@@ -65,10 +65,22 @@ async def test_serves_clusters_and_stops_on_signals(tmp_path: Path, sign: signal
     assert b"Traceback" not in err
 
 
+def two_free_ports_in_a_row() -> int:
+    """A port free now whose successor is free too (a lone free port's neighbour may not be)."""
+    for _ in range(100):
+        with socket.socket() as first, socket.socket() as second:
+            first.bind(("127.0.0.1", 0))
+            port: int = first.getsockname()[1]
+            try:
+                second.bind(("127.0.0.1", port + 1))
+            except OSError:
+                continue
+            return port
+    raise AssertionError("no two consecutive free ports on loopback")
+
+
 async def test_fixed_ports_follow_each_other(tmp_path: Path) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        first = probe.getsockname()[1]
+    first = two_free_ports_in_a_row()
     process = await _start(
         "--port", str(first), "--clusters", "2", "--kubeconfig", str(tmp_path / "k")
     )
