@@ -190,7 +190,7 @@ class Subscription:
             epoch = await hub.epoch()
             capacity = ctx.limits.subscription_buffer
             admits = _admits_workload(chosen, ctx.queries.visibility)
-            async with _held(ctx), hub.subscribe(WORKLOADS, admits, capacity) as sub:
+            async with _held(ctx), hub.subscribe(WORKLOADS, admits, capacity, epoch) as sub:
                 async for event in _start(
                     hub, sub, stream=WORKLOADS, clusters=clusters, since=since, epoch=epoch
                 ):
@@ -218,7 +218,7 @@ class Subscription:
             epoch = await hub.epoch()
             capacity = ctx.limits.subscription_buffer
             admits = _admits_pod(given, ctx.queries)
-            async with _held(ctx), hub.subscribe(PODS, admits, capacity) as sub:
+            async with _held(ctx), hub.subscribe(PODS, admits, capacity, epoch) as sub:
                 async for event in _start(
                     hub, sub, stream=PODS, clusters=clusters, since=since, epoch=epoch
                 ):
@@ -242,7 +242,7 @@ class Subscription:
             def admits(event: FeedEvent) -> bool:
                 return bool(visibility.visible_clusters([str(event.fields.get("cluster", ""))]))
 
-            async with _held(ctx), hub.subscribe(CLUSTERS, admits, capacity) as sub:
+            async with _held(ctx), hub.subscribe(CLUSTERS, admits, capacity, epoch) as sub:
                 async for event in _start(
                     hub, sub, stream=CLUSTERS, clusters=[CLUSTER_FEED], since=since, epoch=epoch
                 ):

@@ -103,12 +103,16 @@ class Subscription:
     delivered: dict[str, str] = field(default_factory=dict)
     overflowed: bool = False
     expired: str = ""
+    epoch: str = ""
+    """The feeds' epoch the subscriber's positions belong to ("" when unknown)."""
 
     def __post_init__(self) -> None:
         self.queue = asyncio.Queue(self.capacity)
 
     def offer(self, event: FeedEvent) -> None:
-        if self.overflowed or not self.admits(event):
+        """Queue a live entry; entries at or before where the subscriber starts are not its
+        business (the hub may still be reading older ones) and must not fill its queue."""
+        if self.overflowed or not self.after_start(event) or not self.admits(event):
             return
         try:
             self.queue.put_nowait(event)
@@ -119,6 +123,10 @@ class Subscription:
         self.expired = why
         with contextlib.suppress(asyncio.QueueFull):
             self.queue.put_nowait(None)
+
+    def after_start(self, event: FeedEvent) -> bool:
+        last = self.delivered.get(event.cluster)
+        return last is None or _id_tuple(event.entry_id) > _id_tuple(last)
 
     def fresh(self, event: FeedEvent) -> bool:
         """Not delivered yet (replay and live overlap); records the delivery."""
@@ -211,7 +219,8 @@ class FeedHub:
             self._positions = dict.fromkeys(self._positions, "0-0")
             for subscriptions in self._subscriptions.values():
                 for subscription in subscriptions:
-                    subscription.expire("the feeds were recreated (Redis lost its data)")
+                    if subscription.epoch != current:
+                        subscription.expire("the feeds were recreated (Redis lost its data)")
 
     async def run(self) -> None:
         initial = True
@@ -304,9 +313,9 @@ class FeedHub:
 
     @contextlib.asynccontextmanager
     async def subscribe(
-        self, stream: str, admits: Callable[[FeedEvent], bool], capacity: int
+        self, stream: str, admits: Callable[[FeedEvent], bool], capacity: int, epoch: str = ""
     ) -> AsyncIterator[Subscription]:
-        subscription = Subscription(stream, admits, capacity)
+        subscription = Subscription(stream, admits, capacity, epoch=epoch)
         self._subscriptions[stream].add(subscription)
         try:
             yield subscription

@@ -147,3 +147,37 @@ async def test_feeds_recreated_while_redis_was_away_end_live_subscriptions(
     async with hub.subscribe(WORKLOADS, admit_all, 10) as subscription:
         await redis_client.hset(KEYS.clusters, CLUSTER, b"{}")
         await following(hub, redis_client, subscription)
+
+
+async def test_a_subscription_made_under_the_new_epoch_is_not_ended_by_it(
+    hub: FeedHub, redis_client: aioredis.Redis
+) -> None:
+    async with hub.subscribe(WORKLOADS, admit_all, 10) as old:
+        await following(hub, redis_client, old)
+        await redis_client.flushdb()
+        await redis_client.hset(KEYS.clusters, CLUSTER, b"{}")
+        epoch = await hub.epoch()
+        async with hub.subscribe(WORKLOADS, admit_all, 10, epoch) as new:
+            with pytest.raises(CursorExpired):
+                await next_event(hub, old)
+            assert not new.expired
+            await following(hub, redis_client, new)
+
+
+async def test_entries_from_before_a_subscription_starts_do_not_fill_its_queue(
+    hub: FeedHub, redis_client: aioredis.Redis
+) -> None:
+    """A cluster the hub finds late is read from its start while a subscriber waits."""
+    async with hub.subscribe(WORKLOADS, admit_all, 50) as watching:
+        await following(hub, redis_client, watching)
+        feed_key = KEYS.workload_feed("west")
+        for number in range(30):
+            last = await redis_client.xadd(feed_key, entry(f"old {number}"))
+        async with hub.subscribe(WORKLOADS, admit_all, 5) as late:
+            late.delivered["west"] = last.decode() if isinstance(last, bytes) else last
+            await redis_client.hset(KEYS.clusters, "west", b"{}")
+            seen = [(await next_event(hub, watching)).fields["id"] for _ in range(30)]
+            assert seen[-1] == "old 29"
+            assert not late.overflowed and late.queue.empty()
+            await redis_client.xadd(feed_key, entry("new"))
+            assert (await next_event(hub, late)).fields["id"] == "new"
