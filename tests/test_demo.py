@@ -58,6 +58,7 @@ async def test_demo_runs_everything_in_one_process_and_stops_on_interrupt(tmp_pa
         _, errors = await asyncio.wait_for(process.communicate(), 30)
     assert process.returncode == 0, errors.decode()[-2000:]
     assert b"GraphiQL:" in errors
+    assert b"/board" in errors
     config = (tmp_path / "redis" / "valkey.conf").read_text()
     valkey_port = int(
         next(line.split()[1] for line in config.splitlines() if line.startswith("port "))

@@ -63,6 +63,7 @@ async def demo(args: argparse.Namespace) -> int:
             f"\n  kube-status-gateway demo: {len(fleet)} simulated clusters, embedded Valkey, "
             f"no authentication (loopback only)\n"
             f"  GraphiQL:  {url}/graphql\n"
+            f"  board:     {url}/board\n"
             f"  kubectl:   kubectl --kubeconfig {fleet.kubeconfig} get deploy -A\n",
             file=sys.stderr,
             flush=True,
