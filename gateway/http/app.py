@@ -18,6 +18,7 @@ from gateway import metrics
 from gateway.auth import audit
 from gateway.auth.gatekeeper import bearer
 from gateway.auth.principal import AuthenticationError
+from gateway.auth.unavailable import VerificationUnavailable
 from gateway.config import Config
 from gateway.http.board import board_route
 from gateway.http.graphiql import STATIC_DIR
@@ -76,6 +77,11 @@ def build_app(gateway: Gateway, config: Config = DEFAULT_CONFIG) -> Starlette:
         if gatekeeper.enabled and not config.auth.metrics_public:
             try:
                 principal = await gatekeeper.principal(bearer(request.headers.get("authorization")))
+            except VerificationUnavailable as error:
+                audit.denied(None, "metrics", str(error))
+                return PlainTextResponse(
+                    f"{error}\n", status_code=503, headers={"Retry-After": "5"}
+                )
             except AuthenticationError as error:
                 audit.denied(None, "metrics", str(error))
                 return PlainTextResponse(

@@ -36,6 +36,7 @@ from typing_extensions import override
 from gateway.auth import audit
 from gateway.auth.gatekeeper import Gatekeeper
 from gateway.auth.principal import ANONYMOUS, AuthenticationError
+from gateway.auth.unavailable import VerificationUnavailable
 from gateway.auth.visibility import Visibility
 from gateway.http.graphiql import offline_graphiql_html
 from gateway.http.guard import PRINCIPAL
@@ -192,9 +193,10 @@ class GatewayGraphQL(GraphQL[ApiContext, None]):
             principal = await gatekeeper.from_connection_params(context.connection_params)
         except AuthenticationError as error:
             log.info("websocket refused", extra={"cause": str(error)})
-            raise ConnectionRejectionError(
-                {"message": str(error), "code": "UNAUTHENTICATED"}
-            ) from error
+            code = (
+                "UNAVAILABLE" if isinstance(error, VerificationUnavailable) else "UNAUTHENTICATED"
+            )
+            raise ConnectionRejectionError({"message": str(error), "code": code}) from error
         context.principal = principal
         context.queries = context.queries.scoped(await gatekeeper.visibility(principal))
         audit.connected(principal, "websocket")

@@ -24,6 +24,7 @@ from gateway.auth import audit
 from gateway.auth.gatekeeper import Gatekeeper, bearer
 from gateway.auth.principal import AuthenticationError, Principal
 from gateway.auth.ratelimit import RateLimited
+from gateway.auth.unavailable import VerificationUnavailable
 from gateway.store.keys import Keys
 
 Scope = MutableMapping[str, Any]
@@ -33,6 +34,8 @@ Send = Callable[[Message], Awaitable[None]]
 App = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 APQ_TTL_SECONDS = 7 * 24 * 3600
+RETRY_VERIFICATION = b"5"
+"""Seconds a client waits when its token could not be checked (issuer or API server away)."""
 
 
 PRINCIPAL = "ksg.principal"
@@ -117,6 +120,11 @@ class GraphQLGuard:
         gatekeeper = self.gatekeeper()
         try:
             principal = await gatekeeper.principal(bearer(authorization))
+        except VerificationUnavailable as error:
+            audit.denied(None, "http", str(error))
+            raise Refusal(
+                503, str(error), "UNAVAILABLE", ((b"retry-after", RETRY_VERIFICATION),)
+            ) from error
         except AuthenticationError as error:
             audit.denied(None, "http", str(error))
             raise Refusal(

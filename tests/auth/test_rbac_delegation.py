@@ -171,3 +171,20 @@ async def _a_pod(gw: RunningGateway, token: str) -> str | None:
     found = await data(gw, query, token)
     pods = [p["name"] for n in found["workloads"]["nodes"] for p in n["pods"]]
     return pods[0] if pods else None
+
+
+async def test_a_token_that_cannot_be_checked_now_is_503_not_401(
+    gw: RunningGateway, cluster: SimulatedCluster
+) -> None:
+    """The API server answering TokenReviews is away: the caller should retry, not give up."""
+    alice = token_of(cluster, "carol@example.test", ("team-shop",))
+    await cluster.faults.go_unreachable()
+    try:
+        answer = await ask(gw.graphql, WORKLOADS, alice)
+    finally:
+        await cluster.faults.come_back()
+    assert answer.status_code == 503
+    assert answer.headers["retry-after"] == "5"
+    [error] = answer.json()["errors"]
+    assert error["extensions"]["code"] == "UNAVAILABLE"
+    assert (await ask(gw.graphql, WORKLOADS, alice)).status_code == 200
