@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import gc
 import ipaddress
 import logging
 import os
@@ -150,6 +152,54 @@ def run(args: argparse.Namespace) -> int:
     return asyncio.run(serve(Gateway(settings_from(config, sources)), config))
 
 
+YOUNG_COLLECTION_THRESHOLD = 50_000
+"""Net allocations between two young-generation collections (CPython's default is 700)."""
+FREEZE_POLL_SECONDS = 1.0
+
+
+def tune_collector() -> None:
+    """Collect the young generation every 50,000 allocations instead of every 700.
+
+    Answering one page of a thousand workloads, or pushing one change to a thousand
+    subscribers, allocates a few hundred thousand short-lived objects: at the default
+    threshold that is hundreds of young and tens of middle collections per request,
+    and the survivors of those (objects still in use mid-request) count towards a
+    full collection, which then walks the whole heap, watch mirrors included. Nearly
+    all of these objects are freed by reference counting; collecting less often costs
+    at most the cyclic garbage of 50,000 allocations in memory.
+    """
+    gc.set_threshold(YOUNG_COLLECTION_THRESHOLD, *gc.get_threshold()[1:])
+
+
+async def freeze_when_synced(gateway: Gateway, poll_seconds: float = FREEZE_POLL_SECONDS) -> None:
+    """Once every cluster has synced, move the heap out of the collector's sight (gc.freeze).
+
+    The first sync builds the watch mirrors of every cluster, and they live as long as
+    the process (with 1,000 workloads and 10,000 pods the heap holds about 180,000
+    objects). Every full collection walked them all: a pause of 200 to 400 ms that
+    fell on whatever request or fan-out was running. Frozen, they are still freed by
+    reference counting when the watchers replace them; only reference cycles among
+    them would stay, and the mirrors hold plain dicts and lists. Frozen once, after
+    a collection, so garbage of the start-up is not kept. A readiness check that
+    fails counts as not ready yet.
+    """
+    while True:
+        await asyncio.sleep(poll_seconds)
+        if gateway.link_if_started() is None:
+            continue
+        try:
+            ready, _ = await gateway.readiness()
+        except Exception:
+            continue
+        if ready:
+            break
+    gc.collect()
+    gc.freeze()
+    logging.getLogger(__name__).info(
+        "heap frozen after the first sync", extra={"frozen": gc.get_freeze_count()}
+    )
+
+
 async def serve(gateway: Gateway, config: Config) -> int:
     uvicorn_config = uvicorn.Config(
         build_app(gateway, config),
@@ -166,5 +216,12 @@ async def serve(gateway: Gateway, config: Config) -> int:
             "serving without authentication: every caller sees every cluster",
             extra={"host": config.server.host, "port": config.server.port},
         )
-    await uvicorn.Server(uvicorn_config).serve()
+    tune_collector()
+    freezer = asyncio.create_task(freeze_when_synced(gateway), name="heap-freezer")
+    try:
+        await uvicorn.Server(uvicorn_config).serve()
+    finally:
+        freezer.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await freezer
     return 0
