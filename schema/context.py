@@ -2,11 +2,14 @@
 
 ``queries`` is always scoped to the caller: resolvers cannot reach an unscoped read
 path. A WebSocket connection starts with nothing visible and gets its caller's view
-in ``connection_init`` (see gateway/http/graphql.py).
+in ``connection_init`` (see gateway/http/graphql.py). A subscription outlives the
+moment its credential was checked, so it checks again every ``recheck_seconds``: a
+revoked token or a narrowed rule ends or narrows what it receives.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from gateway.auth.principal import Principal
@@ -34,3 +37,7 @@ class ApiContext:
     request: object = None
     response: object = None
     connection_params: dict[str, object] = field(default_factory=dict)
+    reauthorize: Callable[[], Awaitable[Queries]] | None = None
+    """Checks the caller's credential again and returns its queries scoped anew; raises
+    AuthenticationError once the credential is refused. Long subscriptions call it."""
+    recheck_seconds: float = 60.0

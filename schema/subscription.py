@@ -8,15 +8,16 @@ nothing. A cursor older than the feed keeps is refused with CURSOR_EXPIRED, and
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from datetime import datetime
 
 import strawberry
 from strawberry.types import Info
 
+from gateway.auth.principal import AuthenticationError
 from gateway.auth.ratelimit import RateLimited
-from gateway.auth.visibility import Visibility
 from gateway.store.hub import (
     CLUSTER_FEED,
     CLUSTERS,
@@ -48,12 +49,14 @@ from schema.types import (
 )
 
 
-def _admits_workload(chosen: Criteria, visibility: Visibility) -> Callable[[FeedEvent], bool]:
+def _admits_workload(chosen: Criteria, ctx: ApiContext) -> Callable[[FeedEvent], bool]:
+    """Reads the caller's visibility at each event: a recheck may have narrowed it."""
+
     def admits(event: FeedEvent) -> bool:
         if chosen.clusters and event.cluster not in chosen.clusters:
             return False
         kind, namespace, name = event.fields["id"].split("/", 2)
-        if not visibility.admits(event.cluster, namespace, kind):
+        if not ctx.queries.visibility.admits(event.cluster, namespace, kind):
             return False
         statuses = {event.fields.get("oldStatus", ""), event.fields.get("newStatus", "")} - {""}
         probes = [IndexEntry(event.cluster, kind, namespace, name, s, "", 0.0) for s in statuses]
@@ -154,9 +157,18 @@ async def _held(ctx: ApiContext) -> AsyncIterator[None]:
         raise GatewayError(str(error), "RATE_LIMITED") from error
 
 
-async def _live(hub: FeedHub, subscription: HubSubscription) -> AsyncGenerator[FeedEvent, None]:
+async def _live(
+    ctx: ApiContext, hub: FeedHub, subscription: HubSubscription
+) -> AsyncGenerator[FeedEvent, None]:
+    loop = asyncio.get_running_loop()
+    recheck_at = loop.time() + ctx.recheck_seconds
     try:
         async for event in hub.follow(subscription):
+            if ctx.reauthorize is not None and loop.time() >= recheck_at:
+                await _reauthorize(ctx, ctx.reauthorize)
+                recheck_at = loop.time() + ctx.recheck_seconds
+                if not subscription.admits(event):
+                    continue
             yield event
     except SlowConsumer as error:
         raise GatewayError(
@@ -165,6 +177,16 @@ async def _live(hub: FeedHub, subscription: HubSubscription) -> AsyncGenerator[F
     except CursorExpired as error:
         raise GatewayError(
             f"subscription ended: {error}; resubscribe with snapshot: true", CURSOR_EXPIRED
+        ) from error
+
+
+async def _reauthorize(ctx: ApiContext, reauthorize: Callable[[], Awaitable[Queries]]) -> None:
+    try:
+        ctx.queries = await reauthorize()
+    except AuthenticationError as error:
+        raise GatewayError(
+            f"subscription ended: the credential is no longer accepted ({error})",
+            "UNAUTHENTICATED",
         ) from error
 
 
@@ -189,7 +211,7 @@ class Subscription:
             clusters = await ctx.queries.clusters_for(chosen)
             epoch = await hub.epoch()
             capacity = ctx.limits.subscription_buffer
-            admits = _admits_workload(chosen, ctx.queries.visibility)
+            admits = _admits_workload(chosen, ctx)
             async with _held(ctx), hub.subscribe(WORKLOADS, admits, capacity, epoch) as sub:
                 async for event in _start(
                     hub, sub, stream=WORKLOADS, clusters=clusters, since=since, epoch=epoch
@@ -199,7 +221,7 @@ class Subscription:
                     cursor = encode_cursor(epoch, sub.delivered)
                     async for change in _snapshot(ctx, chosen, cursor):
                         yield change
-                async for event in _live(hub, sub):
+                async for event in _live(ctx, hub, sub):
                     yield workload_change(event, encode_cursor(epoch, sub.delivered))
 
     @strawberry.subscription(
@@ -217,13 +239,13 @@ class Subscription:
             )
             epoch = await hub.epoch()
             capacity = ctx.limits.subscription_buffer
-            admits = _admits_pod(given, ctx.queries)
+            admits = _admits_pod(given, ctx)
             async with _held(ctx), hub.subscribe(PODS, admits, capacity, epoch) as sub:
                 async for event in _start(
                     hub, sub, stream=PODS, clusters=clusters, since=since, epoch=epoch
                 ):
                     yield pod_change(event, encode_cursor(epoch, sub.delivered))
-                async for event in _live(hub, sub):
+                async for event in _live(ctx, hub, sub):
                     yield pod_change(event, encode_cursor(epoch, sub.delivered))
 
     @strawberry.subscription(
@@ -237,17 +259,17 @@ class Subscription:
         with client_errors():
             epoch = await hub.epoch()
             capacity = ctx.limits.subscription_buffer
-            visibility = ctx.queries.visibility
 
             def admits(event: FeedEvent) -> bool:
-                return bool(visibility.visible_clusters([str(event.fields.get("cluster", ""))]))
+                cluster = str(event.fields.get("cluster", ""))
+                return bool(ctx.queries.visibility.visible_clusters([cluster]))
 
             async with _held(ctx), hub.subscribe(CLUSTERS, admits, capacity, epoch) as sub:
                 async for event in _start(
                     hub, sub, stream=CLUSTERS, clusters=[CLUSTER_FEED], since=since, epoch=epoch
                 ):
                     yield reachability_change(event, encode_cursor(epoch, sub.delivered))
-                async for event in _live(hub, sub):
+                async for event in _live(ctx, hub, sub):
                     yield reachability_change(event, encode_cursor(epoch, sub.delivered))
 
 
@@ -287,7 +309,7 @@ async def _snapshot(
             )
 
 
-def _admits_pod(given: PodFilter, queries: Queries) -> Callable[[FeedEvent], bool]:
+def _admits_pod(given: PodFilter, ctx: ApiContext) -> Callable[[FeedEvent], bool]:
     phases = {p.value for p in given.phases or ()}
     clusters = set(given.clusters or ())
     namespaces = set(given.namespaces or ())
@@ -302,7 +324,7 @@ def _admits_pod(given: PodFilter, queries: Queries) -> Callable[[FeedEvent], boo
         if phases and not moved & phases:
             return False
         record = event.record or {}
-        if not record or not queries.pod_visible(record):
+        if not record or not ctx.queries.pod_visible(record):
             return False
         if given.abnormal is not None and bool(record.get("abnormal")) != given.abnormal:
             return False

@@ -47,7 +47,11 @@ def build_app(gateway: Gateway, config: Config = DEFAULT_CONFIG) -> Starlette:
 
     def api_context() -> ApiContext:
         return ApiContext(
-            queries=gateway.queries, hub=gateway.hub, logs=gateway.logs, limits=limits
+            queries=gateway.queries,
+            hub=gateway.hub,
+            logs=gateway.logs,
+            limits=limits,
+            recheck_seconds=config.auth.recheck_seconds,
         )
 
     graphql = GatewayGraphQL(

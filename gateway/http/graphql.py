@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
@@ -34,12 +34,13 @@ from strawberry.types.graphql import OperationType
 from typing_extensions import override
 
 from gateway.auth import audit
-from gateway.auth.gatekeeper import Gatekeeper
-from gateway.auth.principal import ANONYMOUS, AuthenticationError
+from gateway.auth.gatekeeper import Gatekeeper, bearer
+from gateway.auth.principal import ANONYMOUS, AuthenticationError, Principal
 from gateway.auth.unavailable import VerificationUnavailable
 from gateway.auth.visibility import Visibility
 from gateway.http.graphiql import offline_graphiql_html
 from gateway.http.guard import PRINCIPAL
+from gateway.store.queries import Queries
 from schema.context import ApiContext
 from schema.errors import GatewayError
 
@@ -176,6 +177,10 @@ class GatewayGraphQL(GraphQL[ApiContext, None]):
         visibility = (
             await gatekeeper.visibility(principal) if principal is not None else Visibility()
         )
+        reauthorize = None
+        if isinstance(request, Request) and gatekeeper.enabled:
+            token = bearer(request.headers.get("authorization"))
+            reauthorize = _rechecking(base.queries, gatekeeper, lambda: gatekeeper.principal(token))
         return ApiContext(
             queries=base.queries.scoped(visibility),
             hub=base.hub,
@@ -185,6 +190,8 @@ class GatewayGraphQL(GraphQL[ApiContext, None]):
             limiter=gatekeeper.limiter if gatekeeper.enabled else None,
             request=request,
             response=response,
+            reauthorize=reauthorize,
+            recheck_seconds=base.recheck_seconds,
         )
 
     async def on_ws_connect(self, context: ApiContext) -> dict[str, object] | None:
@@ -198,7 +205,13 @@ class GatewayGraphQL(GraphQL[ApiContext, None]):
             )
             raise ConnectionRejectionError({"message": str(error), "code": code}) from error
         context.principal = principal
-        context.queries = context.queries.scoped(await gatekeeper.visibility(principal))
+        unscoped = context.queries
+        context.queries = unscoped.scoped(await gatekeeper.visibility(principal))
+        if gatekeeper.enabled:
+            params = dict(context.connection_params)
+            context.reauthorize = _rechecking(
+                unscoped, gatekeeper, lambda: gatekeeper.from_connection_params(params)
+            )
         audit.connected(principal, "websocket")
         return None
 
@@ -248,6 +261,18 @@ class GatewayGraphQL(GraphQL[ApiContext, None]):
         except ValueError as error:
             text = data if isinstance(data, str) else data.decode(errors="replace")
             raise json.JSONDecodeError("a number is too long", text, 0) from error
+
+
+def _rechecking(
+    unscoped: Queries, gatekeeper: Gatekeeper, principal: Callable[[], Awaitable[Principal]]
+) -> Callable[[], Awaitable[Queries]]:
+    """The caller's queries scoped anew from its credential, for subscriptions that outlive
+    the moment it was checked (AuthenticationError once it is refused)."""
+
+    async def reauthorize() -> Queries:
+        return unscoped.scoped(await gatekeeper.visibility(await principal()))
+
+    return reauthorize
 
 
 def _operation_type(request_data: GraphQLRequestData) -> OperationType | None:

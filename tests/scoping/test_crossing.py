@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 import redis.asyncio as redis
+import yaml
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
@@ -278,3 +279,43 @@ async def test_audit_lines_say_who_what_where_and_never_the_token(
     assert any(r.getMessage() == "denied" for r in lines)
     text = " ".join(json.dumps(r.__dict__, default=str) for r in lines)
     assert all(token not in text for token in TOKENS.values())
+
+
+async def test_a_revoked_token_ends_the_subscriptions_it_opened(
+    redis_server: EmbeddedRedis,
+    mirrors: dict[str, ClusterMirror],
+    redis_client: redis.Redis,
+    tmp_path: Path,
+) -> None:
+    """A WebSocket outlives the moment its token was checked; the token is checked again.
+
+    The token file is looked at every few seconds, so changes keep coming for up to 30 s.
+    """
+    auth = auth_config(tmp_path, recheckSeconds=1)
+    sim1 = mirrors["sim-1"]
+    async with (
+        running_gateway(redis_server.url, auth=auth) as gw,
+        transport_ws(gw.websocket, {"authToken": TOKENS["alice"]}) as alice,
+    ):
+        operation = await alice.subscribe(CHANGES)
+        await settle()
+        tokens = auth.token_file.path if auth.token_file else None
+        assert tokens is not None
+        kept = [
+            e for e in yaml.safe_load(tokens.read_text()) if e["subject"] != "alice@example.com"
+        ]
+        tokens.write_text(yaml.safe_dump(kept))
+        ended: dict[str, Any] = {}
+        for attempt in range(60):
+            await asyncio.sleep(0.5)
+            crashing = [o.crash_loop("web")] if attempt % 2 == 0 else []
+            pod = o.pod("web-7d9f8b6c5d-0", namespace="shop", node="worker-1", statuses=crashing)
+            sim1.apply("Pod", "MODIFIED", pod)
+            await flush(redis_client, sim1)
+            message = await alice.receive()
+            if message["id"] == operation and message["payload"].get("errors"):
+                ended = message["payload"]
+                break
+    [error] = ended["errors"]
+    assert error["extensions"]["code"] == "UNAUTHENTICATED"
+    assert "no longer accepted" in error["message"]
