@@ -11,7 +11,7 @@ import orjson
 import redis.asyncio as redis
 import uvicorn
 
-from gateway.config import Auth, Config
+from gateway.config import Auth, Config, Server
 from gateway.config import Limits as ConfigLimits
 from gateway.http.app import build_app
 from gateway.redis_server import free_port
@@ -52,6 +52,7 @@ async def running_gateway(
     grace_seconds: float = 30.0,
     max_page: int = 1000,
     auth: Auth | None = None,
+    server: Server | None = None,
 ) -> AsyncIterator[RunningGateway]:
     auth = auth or Auth()
     gateway = Gateway(
@@ -66,6 +67,7 @@ async def running_gateway(
         )
     )
     config = Config(
+        server=server or Server(),
         auth=auth,
         limits=ConfigLimits(
             max_depth=protection.max_depth,
@@ -86,16 +88,16 @@ async def running_gateway(
         lifespan="on",
         timeout_graceful_shutdown=2,
     )
-    server = uvicorn.Server(server_config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:
+    http_server = uvicorn.Server(server_config)
+    task = asyncio.create_task(http_server.serve())
+    while not http_server.started:
         if task.done():
             task.result()
         await asyncio.sleep(0.01)
     try:
         yield RunningGateway(f"http://127.0.0.1:{port}", gateway)
     finally:
-        server.should_exit = True
+        http_server.should_exit = True
         await task
 
 

@@ -4,6 +4,7 @@ header sizes, and the rule that an unauthenticated gateway stays on loopback."""
 from __future__ import annotations
 
 import asyncio
+import json
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -12,9 +13,12 @@ from pathlib import Path
 import httpx
 import pytest
 import redis.asyncio as redis
+from websockets.asyncio.client import connect
+from websockets.exceptions import InvalidStatus
+from websockets.typing import Origin, Subprotocol
 
 from gateway.commands.serve import check_exposure
-from gateway.config import ConfigError, load
+from gateway.config import ConfigError, Server, load
 from gateway.redis_server import EmbeddedRedis
 from tests.api.harness import RunningGateway, running_gateway
 from tests.api.test_subscriptions import CHANGES
@@ -126,3 +130,32 @@ def test_no_authentication_only_on_loopback_or_when_asked(tmp_path: Path) -> Non
     )
     assert ran.returncode == 2
     assert "refusing to serve on 0.0.0.0 without authentication" in ran.stderr
+
+
+async def test_browser_websockets_only_from_allowed_origins(
+    redis_server: EmbeddedRedis, redis_client: redis.Redis, tmp_path: Path
+) -> None:
+    """A page on another site must not ride a user's session into a subscription; clients
+    that are not browsers send no Origin and are let in."""
+    await fill(redis_client)
+    server = Server(websocket_origins=("https://console.example.com",))
+    async with running_gateway(redis_server.url, auth=auth_config(tmp_path), server=server) as gw:
+        init = {"type": "connection_init", "payload": {"authToken": TOKENS["alice"]}}
+        async with connect(
+            gw.websocket,
+            subprotocols=[Subprotocol("graphql-transport-ws")],
+            origin=Origin("https://console.example.com"),
+        ) as socket:
+            await socket.send(json.dumps(init))
+            assert json.loads(await socket.recv())["type"] == "connection_ack"
+        with pytest.raises(InvalidStatus) as refused:
+            async with connect(
+                gw.websocket,
+                subprotocols=[Subprotocol("graphql-transport-ws")],
+                origin=Origin("https://evil.example.net"),
+            ):
+                pass
+        assert refused.value.response.status_code == 403
+        async with transport_ws(gw.websocket, {"authToken": TOKENS["alice"]}) as ws:
+            operation = await ws.subscribe(CHANGES, {"snapshot": True})
+            assert (await ws.next_payload(operation))["data"]["workloadStatusChanged"]
