@@ -221,6 +221,7 @@ class Subscription:
                     cursor = encode_cursor(epoch, sub.delivered)
                     async for change in _snapshot(ctx, chosen, cursor):
                         yield change
+                    yield _snapshot_end(cursor)
                 async for event in _live(ctx, hub, sub):
                     yield workload_change(event, encode_cursor(epoch, sub.delivered))
 
@@ -271,6 +272,28 @@ class Subscription:
                     yield reachability_change(event, encode_cursor(epoch, sub.delivered))
                 async for event in _live(ctx, hub, sub):
                     yield reachability_change(event, encode_cursor(epoch, sub.delivered))
+
+
+def _snapshot_end(cursor: str) -> WorkloadStatusChange:
+    """Without it a client cannot tell an empty snapshot, or the last message of one,
+    from a quiet feed: it would hide its loading state on a timer."""
+    return WorkloadStatusChange(
+        type=ChangeType.SNAPSHOT_END,
+        cursor=cursor,
+        cluster="",
+        kind=None,
+        namespace="",
+        name="",
+        workload_id=strawberry.ID(""),
+        old_status=None,
+        new_status=None,
+        old_reason="",
+        reason="",
+        message="",
+        resource_version="",
+        time=None,
+        workload=None,
+    )
 
 
 async def _snapshot(

@@ -55,6 +55,13 @@ class PodPhase(Enum):
 @strawberry.enum
 class ChangeType(Enum):
     SNAPSHOT = "snapshot"
+    SNAPSHOT_END = strawberry.enum_value(
+        "snapshot_end",
+        description=(
+            "The snapshot is complete (sent even when it held nothing): live changes follow."
+            " The marker names no workload; its cursor resumes right after the snapshot."
+        ),
+    )
     ADDED = "added"
     CHANGED = "changed"
     DELETED = "deleted"
@@ -317,7 +324,7 @@ class WorkloadStatusChange:
     type: ChangeType
     cursor: str = strawberry.field(description="Pass as `since` to resume right after this change.")
     cluster: str
-    kind: WorkloadKind
+    kind: WorkloadKind | None = strawberry.field(description="Null only on SNAPSHOT_END.")
     namespace: str
     name: str
     workload_id: strawberry.ID

@@ -99,12 +99,35 @@ async def test_snapshot_first_then_live(
             ("SNAPSHOT", "api", "WAITING"),
             ("SNAPSHOT", "web", "RUNNING"),
         ]
+        end = (await ws.next_payload(operation))["data"]["workloadStatusChanged"]
+        assert (end["type"], end["kind"], end["workload"]) == ("SNAPSHOT_END", None, None)
+        assert end["cursor"] == snapshot[-1]["cursor"]
         await settle()
         mirror.replace("Deployment", [o.deployment()])
         await flush(redis_client, mirror)
         deleted = (await ws.next_payload(operation))["data"]["workloadStatusChanged"]
     assert (deleted["type"], deleted["name"], deleted["oldStatus"]) == ("DELETED", "api", "WAITING")
     assert deleted["workload"] is None
+
+
+async def test_an_empty_snapshot_still_says_it_is_complete(
+    redis_server: EmbeddedRedis, redis_client: redis.Redis
+) -> None:
+    """A console waiting for the end of the snapshot must not wait forever for nothing."""
+    mirror = fleet_mirror()
+    await publish(redis_client, mirror)
+    async with running_gateway(redis_server.url) as gw, transport_ws(gw.websocket) as ws:
+        operation = await ws.subscribe(
+            CHANGES, {"snapshot": True, "filter": {"namespaces": ["nobody-here"]}}
+        )
+        end = (await ws.next_payload(operation))["data"]["workloadStatusChanged"]
+        assert end["type"] == "SNAPSHOT_END"
+        await settle()
+        mirror.apply("Pod", "MODIFIED", web_pod(0, statuses=[o.crash_loop("web")]))
+        await flush(redis_client, mirror)
+        resumed = await ws.subscribe(CHANGES, {"since": end["cursor"]})
+        change = (await ws.next_payload(resumed))["data"]["workloadStatusChanged"]
+    assert (change["type"], change["name"], change["newStatus"]) == ("CHANGED", "web", "NOT_READY")
 
 
 async def test_filter_admits_only_matching_workloads(

@@ -410,6 +410,21 @@ async def test_url_parameters_narrow_the_board_and_the_controls_keep_them(
     assert_stayed_local(browser_page)
 
 
+async def test_a_scope_with_no_workloads_says_so_without_waiting(
+    demo: Demo, browser_page: Page
+) -> None:
+    """The snapshot's end marker, not a quiet timer, tells the page that nothing matched."""
+    await browser_page.open(f"{demo.board}?namespace=nobody-here")
+    await browser_page.wait_for(
+        "document.querySelector(\"#groups[aria-busy='false']\") !== null", within=2
+    )
+    empty = await browser_page.evaluate(
+        "(e => !e.hidden && e.textContent)(document.getElementById('empty'))"
+    )
+    assert empty == "No workloads in scope."
+    assert_stayed_local(browser_page)
+
+
 async def test_thousands_of_workloads_arrive_whole_and_a_big_calm_group_folds(
     tmp_path: Path, redis_server: EmbeddedRedis, redis_client: redis.Redis, browser_page: Page
 ) -> None:

@@ -64,6 +64,8 @@ class Boundary:
                 )
 
     def _object(self, value: dict[str, Any]) -> list[str]:
+        if value.get("type") == "SNAPSHOT_END":
+            return _marker(value)
         problems: list[str] = []
         kind = value.get("__typename")
         cluster = value.get("cluster")
@@ -140,3 +142,12 @@ ALICE = Boundary(
     nodes=False,
     markers=("billing", "sim-2", "worker-2"),
 )
+
+
+def _marker(value: dict[str, Any]) -> list[str]:
+    """The end of a snapshot names no workload: whatever identity it carries is a leak."""
+    return [
+        f"snapshot end marker carries {key} {value[key]!r}"
+        for key in ("cluster", "namespace", "name", "workloadId", "kind", "workload")
+        if value.get(key) not in (None, "")
+    ]

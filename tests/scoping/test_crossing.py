@@ -203,6 +203,8 @@ async def test_subscriptions_never_carry_another_tenants_changes(
         alices = await alice.subscribe(CHANGES, {"snapshot": True})
         snapshot = (await alice.next_payload(alices))["data"]["workloadStatusChanged"]
         assert (snapshot["type"], snapshot["namespace"]) == ("SNAPSHOT", "shop")
+        end = (await alice.next_payload(alices))["data"]["workloadStatusChanged"]
+        assert end["type"] == "SNAPSHOT_END"
         bobs = await bob.subscribe(CHANGES)
         await settle()
         sim1.apply(

@@ -50,7 +50,7 @@ const CLUSTERS = `query BoardClusters {
 }`;
 
 // `snapshot: true` first sends every matching workload as it is now (type SNAPSHOT),
-// then every change. Each message carries a cursor; `since: cursor` after a reconnect
+// then a SNAPSHOT_END marker, then every change. Each message carries a cursor; `since: cursor` after a reconnect
 // replays what was missed instead of sending everything again.
 const CHANGES = `subscription BoardChanges(
   $filter: WorkloadFilter, $since: String, $snapshot: Boolean
@@ -73,15 +73,9 @@ const clusters = new Map(); // name -> {name, reachable, since, error, lastSynce
 let summary = null; // statusSummary's counts, shown until the snapshot is in
 let loaded = false; // the first snapshot is in: the tiles count the workloads themselves
 let cursor = null; // where to resume from after a reconnect
-let snapshot = null; // the snapshot under way: {cursor, received, expected}
-let snapshotTimer = 0;
+let snapshot = false; // a snapshot is under way
 let lastChange = null;
 
-// The API does not mark the end of a snapshot, so the board knows it by other signs: as
-// many workloads as statusSummary counted, the first live change, a SLOW_CONSUMER (only
-// ever sent once the snapshot is out), or, when the count was off (a workload deleted
-// meanwhile), no snapshot message for this long.
-const SNAPSHOT_QUIET = 5000; // ms
 const PERMANENT = new Set(["BAD_USER_INPUT", "FORBIDDEN", "QUERY_TOO_COSTLY"]);
 
 const $ = (id) => document.getElementById(id);
@@ -125,11 +119,12 @@ const changes = {
   },
   next(data) {
     const change = data.workloadStatusChanged;
-    markDirty(workloads.apply(change));
-    if (change.type === "SNAPSHOT") {
-      if (snapshot) snapshotArrived(change.cursor);
+    if (change.type === "SNAPSHOT_END") {
+      endSnapshot(change.cursor);
+    } else if (change.type === "SNAPSHOT") {
+      markDirty(workloads.apply(change));
     } else {
-      endSnapshot();
+      markDirty(workloads.apply(change));
       cursor = change.cursor;
       lastChange = new Date();
       showConnection({ state: "live" });
@@ -138,9 +133,9 @@ const changes = {
   },
   error(error) {
     if (error.code === "SLOW_CONSUMER") {
-      // We fell behind (a snapshot takes a while): the snapshot is all here, and the
-      // cursor holds our place, so resume from it.
-      endSnapshot();
+      // We fell behind. Once the snapshot is in, the cursor holds our place: resume
+      // from it. A snapshot cut short is asked for again whole.
+      abandonSnapshot();
       connection.resubscribe(changes);
       return;
     }
@@ -163,31 +158,17 @@ const changes = {
 };
 
 function beginSnapshot() {
-  snapshot = { cursor: null, received: 0, expected: Infinity };
+  snapshot = true;
   workloads.beginSnapshot();
-  armSnapshotEnd();
-  loadSummary(); // the first tiles, and how many workloads the snapshot will hold
+  loadSummary(); // the first tiles, while the snapshot streams in
 }
 
-// Every message of a snapshot carries the same cursor: the feeds' ends when it started.
-function snapshotArrived(at) {
-  snapshot.cursor = at;
-  snapshot.received += 1;
-  if (snapshot.received >= snapshot.expected) endSnapshot();
-  else armSnapshotEnd();
-}
-
-function armSnapshotEnd() {
-  clearTimeout(snapshotTimer);
-  snapshotTimer = setTimeout(endSnapshot, SNAPSHOT_QUIET);
-}
-
-function endSnapshot() {
+// The marker's cursor is the feeds' ends when the snapshot started.
+function endSnapshot(at) {
   if (!snapshot) return;
-  clearTimeout(snapshotTimer);
   for (const id of workloads.endSnapshot()) markDirty(id);
-  cursor = snapshot.cursor ?? cursor;
-  snapshot = null;
+  cursor = at;
+  snapshot = false;
   loaded = true;
   scheduleRender();
 }
@@ -195,8 +176,7 @@ function endSnapshot() {
 // A snapshot cut short is asked for again whole: its cursor would skip the rest.
 function abandonSnapshot() {
   if (!snapshot) return;
-  clearTimeout(snapshotTimer);
-  snapshot = null;
+  snapshot = false;
   workloads.unconfirmed = null;
 }
 
@@ -251,10 +231,6 @@ async function loadSummary() {
   try {
     const data = await query(SUMMARY, { filter: serverFilter });
     summary = new Map(data.statusSummary.byStatus.map((s) => [s.status, s.count]));
-    if (snapshot) {
-      snapshot.expected = data.statusSummary.total;
-      if (snapshot.received >= snapshot.expected) endSnapshot();
-    }
     scheduleRender();
   } catch (error) {
     // Then the tiles wait for the snapshot.
