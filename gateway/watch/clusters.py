@@ -10,10 +10,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
 from kubernetes_asyncio import client, config
 
 IN_CLUSTER = "in-cluster"
 POOL_SIZE = 32
+UNREADABLE = (config.ConfigException, OSError, ValueError, yaml.YAMLError)
+"""What loading a kubeconfig or a service account raises for a file that will not do."""
 
 
 class ClusterConfigError(ValueError):
@@ -37,7 +40,7 @@ def from_kubeconfig(path: Path, contexts: Sequence[str] = ()) -> list[ClusterSou
         raise ClusterConfigError(f"kubeconfig {path} does not exist")
     try:
         found, _ = config.list_kube_config_contexts(config_file=str(path))
-    except (config.ConfigException, OSError, ValueError) as error:
+    except UNREADABLE as error:
         raise ClusterConfigError(f"kubeconfig {path} cannot be read: {error}") from error
     names = [str(c["name"]) for c in found or ()]
     if contexts:
@@ -61,7 +64,7 @@ async def api_client(source: ClusterSource) -> client.ApiClient:
     configuration = client.Configuration()
     try:
         if source.in_cluster:
-            config.load_incluster_config(client_configuration=configuration)  # type: ignore[no-untyped-call]
+            _load_service_account(source, configuration)
         else:
             await config.load_kube_config(
                 config_file=str(source.kubeconfig),
@@ -69,10 +72,23 @@ async def api_client(source: ClusterSource) -> client.ApiClient:
                 client_configuration=configuration,
                 persist_config=False,
             )
-    except (config.ConfigException, OSError, ValueError) as error:
+    except UNREADABLE as error:
         raise ClusterConfigError(f"cluster {source.name}: {error}") from error
     configuration.connection_pool_maxsize = POOL_SIZE
     return client.ApiClient(configuration=configuration)
+
+
+def _load_service_account(source: ClusterSource, configuration: client.Configuration) -> None:
+    """The library's own words ("Service host/port is not set.") do not tell someone who
+    started the gateway on a laptop what to do instead."""
+    try:
+        config.load_incluster_config(client_configuration=configuration)  # type: ignore[no-untyped-call]
+    except config.ConfigException as error:
+        raise ClusterConfigError(
+            f"cluster {source.name}: the pod's service account cannot be used ({error}); "
+            "outside a Kubernetes pod, name a kubeconfig (--kubeconfig, or clusters.kubeconfig "
+            "in the config file)"
+        ) from error
 
 
 def server_of(api: client.ApiClient) -> str:

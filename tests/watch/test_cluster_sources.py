@@ -1,0 +1,111 @@
+"""Where clusters come from: every context of a kubeconfig or a chosen few, or the service
+account of the pod the gateway runs in, and a clear word when none of these can be used."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+from kubernetes_asyncio import client
+from kubernetes_asyncio.config import incluster_config
+
+from gateway.simcluster.fleet import SimulatedFleet
+from gateway.watch.clusters import ClusterConfigError, api_client, from_kubeconfig, in_cluster
+
+
+async def test_every_context_or_the_chosen_ones_each_reach_their_own_cluster(
+    tmp_path: Path,
+) -> None:
+    async with SimulatedFleet(3, kubeconfig=tmp_path / "kubeconfig") as fleet:
+        every = from_kubeconfig(fleet.kubeconfig)
+        assert [s.name for s in every] == ["sim-1", "sim-2", "sim-3"]
+        chosen = from_kubeconfig(fleet.kubeconfig, ["sim-3", "sim-1"])
+        assert [s.name for s in chosen] == ["sim-3", "sim-1"]
+        for source in chosen:
+            api = await api_client(source)
+            try:
+                assert api.configuration.host == fleet[source.name].url
+                listed = await client.CoreV1Api(api).list_node()
+                assert len(listed.items) == 3
+            finally:
+                await api.close()
+
+
+async def test_an_unknown_context_names_the_ones_there_are(tmp_path: Path) -> None:
+    async with SimulatedFleet(2, kubeconfig=tmp_path / "kubeconfig") as fleet:
+        with pytest.raises(ClusterConfigError) as refused:
+            from_kubeconfig(fleet.kubeconfig, ["sim-1", "prod-eu"])
+    assert str(refused.value) == (
+        f"context(s) prod-eu not in {fleet.kubeconfig} (it has: sim-1, sim-2)"
+    )
+
+
+def test_missing_broken_and_empty_kubeconfigs_are_refused_by_name(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere"
+    with pytest.raises(ClusterConfigError, match=f"kubeconfig {missing} does not exist"):
+        from_kubeconfig(missing)
+    broken = tmp_path / "broken"
+    broken.write_text("contexts: [\n")
+    with pytest.raises(ClusterConfigError, match=f"kubeconfig {broken} cannot be read"):
+        from_kubeconfig(broken)
+    empty = tmp_path / "empty"
+    empty.write_text("apiVersion: v1\nkind: Config\ncontexts: []\n")
+    with pytest.raises(ClusterConfigError, match=f"kubeconfig {empty}"):
+        from_kubeconfig(empty)
+
+
+async def test_in_a_pod_the_service_account_is_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the Helm chart relies on: the API server from the environment Kubernetes sets,
+    the token and CA that it mounts into every pod."""
+    token = tmp_path / "token"
+    token.write_text("service-account-token")
+    ca = tmp_path / "ca.crt"
+    ca.write_bytes(certificate_authority())
+    monkeypatch.setenv("KUBERNETES_SERVICE_HOST", "10.96.0.1")
+    monkeypatch.setenv("KUBERNETES_SERVICE_PORT", "443")
+    monkeypatch.setattr(incluster_config, "SERVICE_TOKEN_FILENAME", str(token))
+    monkeypatch.setattr(incluster_config, "SERVICE_CERT_FILENAME", str(ca))
+    api = await api_client(in_cluster())
+    try:
+        assert api.configuration.host == "https://10.96.0.1:443"
+        assert api.configuration.ssl_ca_cert == str(ca)
+        assert api.configuration.api_key["BearerToken"].endswith("service-account-token")
+    finally:
+        await api.close()
+
+
+async def test_outside_a_pod_in_cluster_configuration_says_why_it_cannot_work(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
+    monkeypatch.delenv("KUBERNETES_SERVICE_PORT", raising=False)
+    with pytest.raises(ClusterConfigError) as refused:
+        await api_client(in_cluster())
+    assert "the pod's service account cannot be used" in str(refused.value)
+    assert "name a kubeconfig (--kubeconfig" in str(refused.value)
+
+
+def certificate_authority() -> bytes:
+    """A CA certificate in PEM, as Kubernetes mounts the cluster's into every pod."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "kubernetes")])
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now)
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    return certificate.public_bytes(serialization.Encoding.PEM)
