@@ -171,3 +171,57 @@ else from SOURCE replaces. Unlike sprig's mergeOverwrite, false, 0, "" and [] wi
 {{- end }}
 {{- end }}
 {{- end }}
+
+{{/* The chatops notifier (notifier.*): its names, where it keeps things, what it needs. */}}
+{{- define "ksg.notifierName" -}}
+{{- printf "%s-notifier" (include "ksg.fullname" . | trunc 54 | trimSuffix "-") }}
+{{- end }}
+
+{{- define "ksg.notifierSelectorLabels" -}}
+app.kubernetes.io/name: {{ include "ksg.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: notifier
+{{- end }}
+
+{{- define "ksg.notifierStateDir" -}}/state{{- end }}
+{{- define "ksg.notifierTokenDir" -}}/etc/kube-status-gateway/gateway-token{{- end }}
+
+{{- define "ksg.notifierWebhookSecret" -}}
+{{- default (printf "%s-webhook" (include "ksg.notifierName" .)) .Values.notifier.webhook.existingSecret }}
+{{- end }}
+
+{{- define "ksg.notifierTokenSecret" -}}
+{{- default (printf "%s-gateway-token" (include "ksg.notifierName" .)) .Values.notifier.gatewayToken.existingSecret }}
+{{- end }}
+
+{{- define "ksg.notifierHasToken" -}}
+{{- if or .Values.notifier.gatewayToken.existingSecret .Values.notifier.gatewayToken.value }}true{{ end }}
+{{- end }}
+
+{{/* The gateway's authentication methods (config.auth), by name; empty when it has none. */}}
+{{- define "ksg.authMethods" -}}
+{{- $auth := (.Values.config | default dict).auth | default dict }}
+{{- $methods := list }}
+{{- range $key := list "tokenFile" "oidc" "tokenReview" }}
+{{- if get $auth $key }}{{ $methods = append $methods $key }}{{ end }}
+{{- end }}
+{{- join ", " $methods }}
+{{- end }}
+
+{{/* What the notifier cannot run without, refused with a message that says what to do. */}}
+{{- define "ksg.validateNotifier" -}}
+{{- $notifier := .Values.notifier }}
+{{- if not (or $notifier.webhook.url $notifier.webhook.existingSecret) }}
+{{- fail "notifier.enabled=true needs the chat's incoming webhook, which is a credential kept in a Secret: set notifier.webhook.existingSecret (a Secret you created, e.g. kubectl create secret generic chat-webhook --from-literal=url=https://hooks.slack.com/services/..., its key in notifier.webhook.key) or notifier.webhook.url (the chart keeps it in a Secret of its own)" }}
+{{- end }}
+{{- if and $notifier.webhook.url $notifier.webhook.existingSecret }}
+{{- fail "set notifier.webhook.url or notifier.webhook.existingSecret, not both" }}
+{{- end }}
+{{- if and $notifier.gatewayToken.value $notifier.gatewayToken.existingSecret }}
+{{- fail "set notifier.gatewayToken.value or notifier.gatewayToken.existingSecret, not both" }}
+{{- end }}
+{{- $methods := include "ksg.authMethods" . }}
+{{- if and $methods (not (include "ksg.notifierHasToken" .)) }}
+{{- fail (printf "the gateway authenticates its callers (config.auth: %s), so the notifier needs a token the gateway accepts: set notifier.gatewayToken.existingSecret (a Secret you created, its key in notifier.gatewayToken.key) or notifier.gatewayToken.value (the chart keeps it in a Secret of its own)" $methods) }}
+{{- end }}
+{{- end }}
