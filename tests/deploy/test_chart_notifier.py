@@ -34,6 +34,7 @@ from tests.deploy.chart import (
     render,
     schema_errors,
 )
+from tests.deploy.dockerfile import ROOT
 from tests.deploy.podconfig import secret_values
 from tests.deploy.values import AUTH_TOKEN_FILE, AUTH_TOKEN_REVIEW
 
@@ -85,7 +86,19 @@ SETTINGS = merged(
         "service": {"port": 8080},
     },
 )
-EXISTING = {("chat-webhook", "slack-url"): WEBHOOK, ("bot-token", "jwt"): TOKEN}
+README_EXAMPLE = merged(
+    AUTH_TOKEN_FILE,
+    yaml.safe_load(
+        (ROOT / "README.md").read_text().split("# notifier.yaml\n", 1)[1].split("```", 1)[0]
+    ),
+)
+"""The README's notifier.yaml, installed with its auth.yaml."""
+EXISTING = {
+    ("chat-webhook", "slack-url"): WEBHOOK,
+    ("bot-token", "jwt"): TOKEN,
+    ("chat-webhook", "url"): WEBHOOK,
+    ("notifier-token", "token"): TOKEN,
+}
 """(Secret, key) -> value of the Secrets the value sets expect to exist in the namespace."""
 
 VALUE_SETS: dict[str, dict[str, Any]] = {
@@ -95,6 +108,7 @@ VALUE_SETS: dict[str, dict[str, Any]] = {
     "token-value": WITH_TOKEN,
     "token-secret": TOKEN_SECRET,
     "settings": SETTINGS,
+    "readme": README_EXAMPLE,
 }
 
 
@@ -446,3 +460,11 @@ def test_the_bot_restarts_when_the_charts_webhook_changes() -> None:
         return found
 
     assert annotations(WEBHOOK) != annotations(WEBHOOK + "rotated")
+
+
+def test_the_readmes_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = notifier_config(render(README_EXAMPLE), tmp_path, monkeypatch)
+    assert config.webhook == WEBHOOK
+    assert config.current_token() == TOKEN
+    assert config.filter == ChannelFilter(namespaces=("shop", "payments"))
+    assert config.format == "slack" and config.min_severity is Severity.NOT_READY
