@@ -68,14 +68,22 @@ def pod_entry(
     )
 
 
+FIELD = "e"
+"""The one field of a stream entry."""
+
+
+def payload(entry: FeedEntry) -> bytes:
+    return orjson.dumps(entry.fields)
+
+
 def encode(entry: FeedEntry) -> dict[str, bytes]:
-    return {"e": orjson.dumps(entry.fields)}
+    return {FIELD: payload(entry)}
 
 
 def decode(raw: Mapping[Any, Any]) -> dict[str, Any]:
     """An entry as read from a stream; entries of another shape decode to nothing."""
-    payload = raw.get(b"e", raw.get("e"))
-    if payload is None:
+    data = raw.get(FIELD.encode(), raw.get(FIELD))
+    if data is None:
         return {}
-    found = orjson.loads(payload)
+    found = orjson.loads(data)
     return found if isinstance(found, dict) else {}
