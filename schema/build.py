@@ -29,6 +29,7 @@ from schema.audited import OperationAudit
 from schema.cost import cost_rule
 from schema.literals import CheckedValidationCache
 from schema.observed import OperationMetrics
+from schema.projection import ProjectingExecutionContext
 from schema.query import Cluster, Query
 from schema.subscription import Subscription
 from schema.types import ClusterNode, CronJob, DaemonSet, Deployment, Job, Pod, StatefulSet
@@ -99,6 +100,7 @@ def build_schema(
         subscription=Subscription,
         types=[Deployment, StatefulSet, DaemonSet, Job, CronJob, Pod, ClusterNode, Cluster],
         extensions=extensions,
+        execution_context_class=ProjectingExecutionContext,
     )
 
 

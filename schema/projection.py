@@ -1,0 +1,259 @@
+"""Lists of plain objects completed as projections, not field by field.
+
+graphql-core completes every field of every row on its own: a resolver call, a path, a
+type check, for 12,000 fields when a console asks for 1,000 workloads. Our list
+resolvers hand over objects that are complete already (the parent batched everything),
+and most of what a page selects are attributes read by Strawberry's default resolver.
+For such a selection the answer is a projection of the objects, which a few closures
+per selected field compute without graphql-core's per-field machinery.
+
+The projection is taken only where it gives exactly what graphql-core would give:
+every selected field uses the default resolver (no arguments, no resolver, no
+extension), no middleware, no @defer. It reads attributes and nothing else, so when
+anything is off (a null where the schema says non-null, a value the scalar refuses, an
+object of the wrong type) it is abandoned whole and graphql-core completes the list
+itself, errors, paths and all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from operator import attrgetter
+from typing import Any
+
+from graphql import (
+    FieldNode,
+    GraphQLAbstractType,
+    GraphQLError,
+    GraphQLField,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLResolveInfo,
+    Undefined,
+    is_abstract_type,
+    is_leaf_type,
+    is_list_type,
+    is_non_null_type,
+    is_object_type,
+)
+from graphql.execution.collect_fields import FieldDetailsList
+from graphql.pyutils import AwaitableOrValue, Path
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.schema.schema_converter import GraphQLCoreConverter
+from strawberry.types.field import StrawberryField
+
+Complete = Callable[[Any], Any]
+"""A value to what the response holds for it; raises Abandon when graphql-core must."""
+
+
+class Abandon(Exception):
+    """The projection cannot give graphql-core's answer; graphql-core completes the list."""
+
+
+class ProjectingExecutionContext(StrawberryGraphQLCoreExecutionContext):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.completers: dict[tuple[int, int], tuple[FieldDetailsList, Complete | None]] = {}
+        """By list type and selection, for every row's nested list alike; None: never
+        projectable. The selection is kept so that its id is not reused meanwhile."""
+
+    def complete_list_value(  # noqa: PLR0917 - graphql-core's signature
+        self,
+        return_type: GraphQLList[GraphQLOutputType],
+        field_details_list: FieldDetailsList,
+        info: GraphQLResolveInfo[Any],
+        path: Path,
+        result: Any,
+        position_context: Any,
+    ) -> AwaitableOrValue[list[Any]]:
+        middleware = self.middleware_manager
+        if (middleware is None or not middleware.middlewares) and isinstance(result, list | tuple):
+            complete = self._completer(return_type, field_details_list, info)
+            if complete is not None:
+                try:
+                    projected: list[Any] = complete(result)
+                    return projected
+                except Exception:
+                    pass  # pure reads, nothing to undo: graphql-core says what went wrong
+        return super().complete_list_value(
+            return_type, field_details_list, info, path, result, position_context
+        )
+
+    def _completer(
+        self,
+        return_type: GraphQLList[GraphQLOutputType],
+        fields: FieldDetailsList,
+        info: GraphQLResolveInfo[Any],
+    ) -> Complete | None:
+        key = (id(return_type), id(fields))
+        known = self.completers.get(key)
+        if known is not None:
+            return known[1]
+        try:
+            complete: Complete | None = _Compiler(self, info).completer(return_type, fields)
+        except Exception:
+            complete = None  # graphql-core completes it, and says what is wrong if anything is
+        self.completers[key] = (fields, complete)
+        return complete
+
+
+class _Compiler:
+    """Completers for one list of one execution: the selection is known, the rows are not."""
+
+    def __init__(self, context: ProjectingExecutionContext, info: GraphQLResolveInfo[Any]) -> None:
+        self.context = context
+        self.info = info
+        self.objects: dict[tuple[str, int], Complete] = {}
+
+    def completer(self, of: GraphQLOutputType, fields: FieldDetailsList) -> Complete:
+        if is_non_null_type(of):
+            return _non_null(self.completer(_inner(of), fields))
+        if is_list_type(of):
+            return _list(self.completer(_inner(of), fields))
+        if is_leaf_type(of):
+            return _leaf(of.coerce_output_value)
+        if is_abstract_type(of):
+            return self._abstract(of, fields)
+        if is_object_type(of):
+            return self._object(of, fields)
+        raise Abandon
+
+    def _object(self, of: GraphQLObjectType, fields: FieldDetailsList) -> Complete:
+        project = self._projector(of, fields)
+        is_type_of = of.is_type_of
+        info = self.info
+
+        def complete(value: Any) -> Any:
+            if value is None:
+                return None
+            if is_type_of is not None and is_type_of(value, info) is not True:
+                raise Abandon
+            return project(value)
+
+        return complete
+
+    def _abstract(self, of: GraphQLAbstractType, fields: FieldDetailsList) -> Complete:
+        resolve_type = of.resolve_type
+        if resolve_type is None:
+            raise Abandon
+        schema = self.context.schema
+        info = self.info
+        by_name: dict[str, Complete] = {}
+
+        def complete(value: Any) -> Any:
+            if value is None:
+                return None
+            name = resolve_type(value, info, of)
+            if not isinstance(name, str):
+                raise Abandon
+            found = by_name.get(name)
+            if found is None:
+                runtime = schema.get_type(name)
+                if not is_object_type(runtime) or not schema.is_sub_type(of, runtime):
+                    raise Abandon
+                found = by_name[name] = self._object(runtime, fields)
+            return found(value)
+
+        return complete
+
+    def _projector(self, of: GraphQLObjectType, fields: FieldDetailsList) -> Complete:
+        key = (of.name, id(fields))
+        known = self.objects.get(key)
+        if known is not None:
+            return known
+        grouped, deferred, forbidden = self.context.collect_subfields(of, fields)
+        if deferred or forbidden:
+            raise Abandon
+        parts: list[tuple[str, Callable[[Any], Any], Complete | None]] = []
+        for response_key, details in grouped.items():
+            node = details[0].node
+            name = node.name.value
+            if name == "__typename":
+                parts.append((response_key, _constant(of.name), None))
+                continue
+            field = of.fields.get(name)
+            if field is None:
+                continue
+            if any(_special(d.node) for d in details):
+                raise Abandon
+            parts.append((response_key, _reader(field), self.completer(field.type, details)))
+
+        def project(value: Any) -> dict[str, Any]:
+            answer: dict[str, Any] = {}
+            for response_key, read, complete in parts:
+                raw = read(value)
+                answer[response_key] = raw if complete is None else complete(raw)
+            return answer
+
+        self.objects[key] = project
+        return project
+
+
+def _reader(field: GraphQLField) -> Callable[[Any], Any]:
+    """What Strawberry's default resolver reads for the field, without the three calls
+    around it: a C-level attribute read."""
+    if not getattr(field.resolve, "_is_default", False):
+        raise Abandon
+    definition = (field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    if not isinstance(definition, StrawberryField) or not definition.is_basic_field:
+        raise Abandon
+    if definition.default_resolver is not getattr:
+        raise Abandon
+    return attrgetter(definition.python_name)
+
+
+def _special(node: FieldNode) -> bool:
+    """Arguments ask for a resolver; @stream and @defer for incremental delivery."""
+    return bool(node.arguments) or any(
+        d.name.value in ("stream", "defer") for d in node.directives or ()
+    )
+
+
+def _inner(of: GraphQLOutputType) -> GraphQLOutputType:
+    assert isinstance(of, GraphQLNonNull | GraphQLList)
+    inner: GraphQLOutputType = of.of_type
+    return inner
+
+
+def _constant(value: str) -> Callable[[Any], str]:
+    return lambda _: value
+
+
+def _non_null(complete: Complete) -> Complete:
+    def required(value: Any) -> Any:
+        completed = complete(value)
+        if completed is None:
+            raise Abandon
+        return completed
+
+    return required
+
+
+def _list(complete: Complete) -> Complete:
+    def each(value: Any) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+            raise Abandon
+        return [complete(item) for item in value]
+
+    return each
+
+
+def _leaf(coerce: Callable[[Any], Any]) -> Complete:
+    def leaf(value: Any) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, Exception):
+            raise Abandon
+        try:
+            coerced = coerce(value)
+        except (GraphQLError, TypeError, ValueError) as error:
+            raise Abandon from error
+        if coerced is None or coerced is Undefined:
+            raise Abandon
+        return coerced
+
+    return leaf
