@@ -51,7 +51,7 @@ async def workloads(
             ref: job for ref, job in zip(job_records, built, strict=True) if isinstance(job, Job)
         }
     if not (pods or events or jobs):
-        return [convert.workload(record) for record in records]
+        return [queries.built(record, convert.workload) for record in records]
     result: list[Workload] = []
     for record in records:
         cluster, namespace = record["cluster"], record["namespace"]

@@ -6,8 +6,9 @@ turns the records into types. Errors carry a code the API passes to clients.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from gateway.auth.visibility import Visibility
 from gateway.store.errors import QueryError
@@ -24,6 +25,8 @@ from gateway.store.selection import (
     window,
     with_labels,
 )
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +169,11 @@ class Queries:
             if criteria.admits(probe) and self.visibility.admits(cluster, namespace, kind):
                 summary.add(kind, status, count)
         return summary
+
+    def built(self, record: Record, build: Callable[[Record], T]) -> T:
+        """The schema's object for a workload record, built once while the record is
+        unchanged in Redis (see gateway/store/memo.py)."""
+        return self.reader.workload_memo.built(record, build)
 
     async def workloads_of(self, entries: Sequence[IndexEntry]) -> dict[Ref, Record]:
         """Records of entries ``selected`` chose (so already within the caller's view)."""

@@ -7,7 +7,7 @@ thousand workloads with their pods costs two or three round trips to Redis.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import orjson
@@ -15,6 +15,7 @@ import redis.asyncio as redis
 
 from gateway.store.errors import bounded
 from gateway.store.keys import SEPARATOR, Keys
+from gateway.store.memo import RecordMemo
 from gateway.store.records import Record
 from gateway.store.selection import IndexEntry
 
@@ -52,6 +53,7 @@ class StoreReader:
     def __init__(self, client: redis.Redis, keys: Keys) -> None:
         self.client = client
         self.keys = keys
+        self.workload_memo = RecordMemo()
 
     @bounded
     async def clusters(self) -> dict[str, Record]:
@@ -71,7 +73,9 @@ class StoreReader:
                 entries.append(IndexEntry(cluster, kind, namespace, name, status, reason, since))
         return entries
 
-    async def _hmget(self, key_of: Any, refs: Sequence[Ref]) -> dict[Ref, Any]:
+    async def _hmget(
+        self, key_of: Any, refs: Sequence[Ref], decode: Callable[[bytes], Any] = orjson.loads
+    ) -> dict[Ref, Any]:
         by_cluster: dict[str, list[str]] = defaultdict(list)
         for cluster, item in refs:
             by_cluster[cluster].append(item)
@@ -84,7 +88,7 @@ class StoreReader:
         for cluster, values in zip(clusters, answers, strict=True):
             for item, value in zip(by_cluster[cluster], values, strict=True):
                 if value is not None:
-                    found[(cluster, item)] = orjson.loads(value)
+                    found[(cluster, item)] = decode(value)
         return found
 
     @bounded
@@ -93,7 +97,7 @@ class StoreReader:
 
     @bounded
     async def workloads(self, refs: Sequence[Ref]) -> dict[Ref, Record]:
-        return await self._hmget(self.keys.workloads, refs)
+        return await self._hmget(self.keys.workloads, refs, self.workload_memo.decode)
 
     @bounded
     async def pods(self, refs: Sequence[Ref]) -> dict[Ref, Record]:
