@@ -6,8 +6,8 @@ them and building the schema's objects was half the CPU of a 1,000-workload page
 Keyed by the bytes themselves, a change in Redis is a new key: nothing goes stale,
 and every answer still comes from what Redis holds at the moment of the read.
 
-Bounded: the oldest entries go first. At about 4 KiB an entry (bytes, decoded record,
-object), the default holds the workloads of a large fleet in about 80 MiB.
+Bounded: the oldest entries go first. At about 4.7 KiB an entry (measured: 0.8 KiB of
+bytes, 3.9 KiB of record and object), the default 20,000 workloads take about 90 MiB.
 """
 
 from __future__ import annotations
