@@ -1,17 +1,18 @@
-"""Lists of plain objects completed as projections, not field by field.
+"""Plain objects and lists of them completed as projections, not field by field.
 
 graphql-core completes every field of every row on its own: a resolver call, a path, a
-type check, for 12,000 fields when a console asks for 1,000 workloads. Our list
-resolvers hand over objects that are complete already (the parent batched everything),
-and most of what a page selects are attributes read by Strawberry's default resolver.
-For such a selection the answer is a projection of the objects, which a few closures
-per selected field compute without graphql-core's per-field machinery.
+type check, for 12,000 fields when a console asks for 1,000 workloads, and again for
+each of a thousand subscribers when one change goes out. Our resolvers hand over
+objects that are complete already (the parent batched everything), and most of what a
+client selects are attributes read by Strawberry's default resolver. For such a
+selection the answer is a projection of the objects, which a few closures per selected
+field compute without graphql-core's per-field machinery.
 
 The projection is taken only where it gives exactly what graphql-core would give:
 every selected field uses the default resolver (no arguments, no resolver, no
 extension), no middleware, no @defer. It reads attributes and nothing else, so when
 anything is off (a null where the schema says non-null, a value the scalar refuses, an
-object of the wrong type) it is abandoned whole and graphql-core completes the list
+object of the wrong type) it is abandoned whole and graphql-core completes the value
 itself, errors, paths and all.
 """
 
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from operator import attrgetter
-from typing import Any
+from typing import Any, cast
 
 from graphql import (
     FieldNode,
@@ -49,14 +50,14 @@ Complete = Callable[[Any], Any]
 
 
 class Abandon(Exception):
-    """The projection cannot give graphql-core's answer; graphql-core completes the list."""
+    """The projection cannot give graphql-core's answer; graphql-core completes the value."""
 
 
 class ProjectingExecutionContext(StrawberryGraphQLCoreExecutionContext):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.completers: dict[tuple[int, int], tuple[FieldDetailsList, Complete | None]] = {}
-        """By list type and selection, for every row's nested list alike; None: never
+        """By type and selection, for every row's nested value alike; None: never
         projectable. The selection is kept so that its id is not reused meanwhile."""
 
     def complete_list_value(  # noqa: PLR0917 - graphql-core's signature
@@ -68,31 +69,60 @@ class ProjectingExecutionContext(StrawberryGraphQLCoreExecutionContext):
         result: Any,
         position_context: Any,
     ) -> AwaitableOrValue[list[Any]]:
-        middleware = self.middleware_manager
-        if (middleware is None or not middleware.middlewares) and isinstance(result, list | tuple):
-            complete = self._completer(return_type, field_details_list, info)
-            if complete is not None:
-                try:
-                    projected: list[Any] = complete(result)
-                    return projected
-                except Exception:
-                    pass  # pure reads, nothing to undo: graphql-core says what went wrong
+        if isinstance(result, list | tuple):
+            projected = self._projected(return_type, field_details_list, info, result)
+            if projected is not None:
+                return cast(list[Any], projected)
         return super().complete_list_value(
             return_type, field_details_list, info, path, result, position_context
         )
 
-    def _completer(
+    def complete_object_value(  # noqa: PLR0917 - graphql-core's signature
         self,
-        return_type: GraphQLList[GraphQLOutputType],
+        return_type: GraphQLObjectType,
+        field_details_list: FieldDetailsList,
+        info: GraphQLResolveInfo[Any],
+        path: Path,
+        result: Any,
+        position_context: Any,
+    ) -> AwaitableOrValue[dict[str, Any]]:
+        """One object, a subscription's change or a connection with its pages: projected
+        whole when its whole selection is plain."""
+        projected = self._projected(return_type, field_details_list, info, result)
+        if projected is not None:
+            return cast(dict[str, Any], projected)
+        return super().complete_object_value(
+            return_type, field_details_list, info, path, result, position_context
+        )
+
+    def _projected(
+        self,
+        of: GraphQLOutputType,
         fields: FieldDetailsList,
         info: GraphQLResolveInfo[Any],
+        value: Any,
+    ) -> Any:
+        """The completed value, or None when graphql-core must complete it."""
+        middleware = self.middleware_manager
+        if middleware is not None and middleware.middlewares:
+            return None
+        complete = self._completer(of, fields, info)
+        if complete is None:
+            return None
+        try:
+            return complete(value)
+        except Exception:
+            return None  # pure reads, nothing to undo: graphql-core says what went wrong
+
+    def _completer(
+        self, of: GraphQLOutputType, fields: FieldDetailsList, info: GraphQLResolveInfo[Any]
     ) -> Complete | None:
-        key = (id(return_type), id(fields))
+        key = (id(of), id(fields))
         known = self.completers.get(key)
         if known is not None:
             return known[1]
         try:
-            complete: Complete | None = _Compiler(self, info).completer(return_type, fields)
+            complete: Complete | None = _Compiler(self, info).completer(of, fields)
         except Exception:
             complete = None  # graphql-core completes it, and says what is wrong if anything is
         self.completers[key] = (fields, complete)

@@ -237,6 +237,10 @@ class Broken:
         return [Item(name="a", size=1), Item(name=None, size=None)]  # type: ignore[arg-type]
 
     @strawberry.field
+    def one(self) -> Item | None:
+        return Item(name=None, size=4)  # type: ignore[arg-type]
+
+    @strawberry.field
     def maybe(self) -> list[Item | None]:
         return [None, Item(name="b", size=2), Item(name=None, size=3)]  # type: ignore[arg-type]
 
@@ -244,15 +248,19 @@ class Broken:
 async def test_a_null_where_the_schema_forbids_it_is_graphql_cores_error() -> None:
     """The projection gives up on the list; graphql-core reports the field and its path."""
     schema = strawberry.Schema(query=Broken)._schema
-    query = "{ items { name size } maybe { name size } }"
+    query = "{ items { name size } one { size name } maybe { name size } }"
     answers = []
     for execution in (StrawberryGraphQLCoreExecutionContext, ProjectingExecutionContext):
         result = await graphql.graphql(schema, query, executor_class=execution)
         answers.append((result.data, [(e.message, e.path) for e in result.errors or ()]))
     assert answers[1] == answers[0]
     data, errors = answers[0]
-    assert data == {"items": None, "maybe": [None, {"name": "b", "size": 2}, None]}
-    assert [path for _, path in errors] == [["items", 1, "name"], ["maybe", 2, "name"]]
+    assert data == {"items": None, "one": None, "maybe": [None, {"name": "b", "size": 2}, None]}
+    assert [path for _, path in errors] == [
+        ["items", 1, "name"],
+        ["one", "name"],
+        ["maybe", 2, "name"],
+    ]
 
 
 @settings(
