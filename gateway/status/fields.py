@@ -29,10 +29,22 @@ def parse_time(value: object) -> datetime | None:
     return parsed
 
 
+def seconds_text(value: datetime) -> str:
+    """``value.strftime("%Y-%m-%dT%H:%M:%SZ")``, its fields as they are (no conversion).
+
+    strftime builds a time tuple for the garbage collector to track on every call, and
+    records and messages format hundreds of thousands of times; isoformat does not.
+    The C library's %Y does not pad years before 1000, so those still take strftime.
+    """
+    if value.year < 1000:
+        return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return value.isoformat(timespec="seconds")[:19] + "Z"
+
+
 def format_time(value: datetime | None) -> str:
     if value is None:
         return "an unknown time"
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return seconds_text(value.astimezone(UTC))
 
 
 def newest(*values: datetime | None) -> datetime | None:

@@ -73,10 +73,15 @@ class EventPush:
 
 @dataclass(frozen=True, slots=True)
 class FeedEntry:
-    """One entry of a change feed: ``stream`` is "workloads", "pods" or "clusters"."""
+    """One entry of a change feed: ``stream`` is "workloads", "pods" or "clusters".
+
+    ``encoded`` is ``fields`` as JSON when whoever made the entry had it for free (the
+    record inside already serialised); otherwise the writer serialises ``fields``.
+    """
 
     stream: str
     fields: dict[str, Any] = field(default_factory=dict)
+    encoded: bytes | None = field(default=None, compare=False, repr=False)
 
 
 Change = (

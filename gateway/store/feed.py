@@ -27,11 +27,31 @@ def now_text() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def _entry(stream: str, fields: dict[str, Any], record: Record, record_json: bytes) -> FeedEntry:
+    """The entry with its JSON made around the record's, which the caller has already
+    serialised: byte for byte what serialising ``fields`` would give, at a fraction of
+    the cost (the record is most of an entry)."""
+    if not record_json:
+        fields["record"] = record
+        return FeedEntry(stream, fields)
+    fields["record"] = orjson.Fragment(record_json)
+    encoded = orjson.dumps(fields)
+    fields["record"] = record
+    return FeedEntry(stream, fields, encoded)
+
+
 def workload_entry(
-    event: str, record: Record, old_status: str = "", old_reason: str = "", at: str = ""
+    event: str,
+    record: Record,
+    old_status: str = "",
+    old_reason: str = "",
+    *,
+    at: str = "",
+    record_json: bytes = b"",
 ) -> FeedEntry:
+    """``record_json``, when given, must be ``orjson.dumps(record)``."""
     new_status = "" if event == DELETED else str(record["status"])
-    return FeedEntry(
+    return _entry(
         WORKLOADS,
         {
             "type": event,
@@ -43,15 +63,23 @@ def workload_entry(
             "message": str(record["message"]),
             "resourceVersion": str(record.get("resourceVersion") or ""),
             "time": at or now_text(),
-            "record": record,
         },
+        record,
+        record_json,
     )
 
 
 def pod_entry(
-    event: str, record: Record, old_phase: str = "", old_reason: str = "", at: str = ""
+    event: str,
+    record: Record,
+    old_phase: str = "",
+    old_reason: str = "",
+    *,
+    at: str = "",
+    record_json: bytes = b"",
 ) -> FeedEntry:
-    return FeedEntry(
+    """``record_json``, when given, must be ``orjson.dumps(record)``."""
+    return _entry(
         PODS,
         {
             "type": event,
@@ -63,8 +91,9 @@ def pod_entry(
             "message": str(record["message"]),
             "resourceVersion": str(record.get("resourceVersion") or ""),
             "time": at or now_text(),
-            "record": record,
         },
+        record,
+        record_json,
     )
 
 
@@ -73,7 +102,7 @@ FIELD = "e"
 
 
 def payload(entry: FeedEntry) -> bytes:
-    return orjson.dumps(entry.fields)
+    return entry.encoded if entry.encoded is not None else orjson.dumps(entry.fields)
 
 
 def encode(entry: FeedEntry) -> dict[str, bytes]:

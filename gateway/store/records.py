@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any, TypedDict
 
 from gateway.status import Counts, NodeHealth, PodState, WorkloadState
-from gateway.status.fields import EMPTY, Obj, as_int, as_str
+from gateway.status.fields import EMPTY, Obj, as_int, as_str, seconds_text
 
 Record = dict[str, Any]
 
@@ -34,7 +34,7 @@ class ContainerRecord(TypedDict):
 
 
 def iso(value: datetime | None) -> str | None:
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value is not None else None
+    return seconds_text(value) if value is not None else None
 
 
 def workload_id(kind: str, namespace: str, name: str) -> str:

@@ -85,6 +85,9 @@ class _Batch:
             if names:
                 pipe.hdel(key, *sorted(names))
         for key, values in self.sets.items():
+            if len(values) <= _BULK:
+                pipe.hset(key, mapping=values)
+                continue
             items = list(values.items())
             for chunk in _chunks(items, _BULK):
                 pipe.hset(key, mapping=dict(chunk))

@@ -10,9 +10,9 @@ Memory is the reason for the shapes here: a healthy pod is kept as its verdict a
 container summary, not as the manifest; only pods with a problem keep their raw
 object, because only they are re-judged when an event arrives or a grace period
 ends, and they keep it as JSON bytes: one object instead of the hundred-odd dicts
-and lists of a parsed manifest, which the garbage collector would otherwise walk
-on every full collection (at 100,000 crash-looping pods, most of the ingest time). Node health is applied to cached pod verdicts (``observe_node``) instead of
-being baked in, so a node change needs no pod manifest.
+and lists of a parsed manifest, which the garbage collector would otherwise walk on
+every full collection. Node health is applied to cached pod verdicts
+(``observe_node``) instead of being baked in, so a node change needs no pod manifest.
 """
 
 from __future__ import annotations
@@ -402,31 +402,28 @@ class ClusterMirror:
         status = obj.get("status")
         status = status if isinstance(status, dict) else EMPTY
         labels = meta.get("labels") if not owner else None
+        labels = labels if isinstance(labels, dict) else None
         healthy = state.problem is None and state.phase is PodPhase.RUNNING
-        entry = PodEntry(
-            uid=as_str(meta.get("uid")),
-            owner_uid=owner,
-            node=node,
-            labels=labels if isinstance(labels, dict) else None,
-            containers=container_records(obj),
-            extra={
-                "ip": as_str(status.get("podIP")) or None,
-                "hostIP": as_str(status.get("hostIP")) or None,
-                "created": as_str(meta.get("creationTimestamp")) or None,
-                "resourceVersion": as_str(meta.get("resourceVersion")),
-            },
-            state=state,
-            raw=None if healthy else _kept(obj),
-        )
-        if previous is not None:
-            entry.written, entry.counted, entry.digest = (
-                previous.written,
-                previous.counted,
-                previous.digest,
-            )
+        uid = as_str(meta.get("uid"))
+        containers = container_records(obj)
+        extra: dict[str, str | None] = {
+            "ip": as_str(status.get("podIP")) or None,
+            "hostIP": as_str(status.get("hostIP")) or None,
+            "created": as_str(meta.get("creationTimestamp")) or None,
+            "resourceVersion": as_str(meta.get("resourceVersion")),
+        }
+        raw = None if healthy else _kept(obj)
+        if previous is None:
+            entry = PodEntry(uid, owner, node, labels, containers, extra, state, raw)
+            self.pods[key] = entry
+        else:
+            # Updated in place: a new entry per event would be one more object for the
+            # garbage collector to promote and walk, for every pod that changes.
             self._unindex_pod(key, previous)
             self._dirty_uid(previous.owner_uid)
-        self.pods[key] = entry
+            entry = previous
+            entry.uid, entry.owner_uid, entry.node, entry.labels = uid, owner, node, labels
+            entry.containers, entry.extra, entry.state, entry.raw = containers, extra, state, raw
         self._index_pod(key, entry)
         self._dirty.pods.add(key)
         self._dirty_uid(owner)
@@ -709,11 +706,18 @@ class ClusterMirror:
         now_status: tuple[str, str] = (str(record["phase"]), str(record["displayReason"]))
         if not full:
             if entry.written is None:
-                changes.append(feed.pod_entry(feed.ADDED, record, at=self._stamp))
+                changes.append(feed.pod_entry(feed.ADDED, record, at=self._stamp, record_json=data))
             elif entry.written != now_status:
                 old_phase, old_reason = entry.written
                 changes.append(
-                    feed.pod_entry(feed.CHANGED, record, old_phase, old_reason, at=self._stamp)
+                    feed.pod_entry(
+                        feed.CHANGED,
+                        record,
+                        old_phase,
+                        old_reason,
+                        at=self._stamp,
+                        record_json=data,
+                    )
                 )
         entry.digest, entry.counted, entry.written = digest, counted, now_status
         return changes
@@ -793,7 +797,9 @@ class ClusterMirror:
         ]
         if not full:
             if previous is None:
-                changes.append(feed.workload_entry(feed.ADDED, record, at=self._stamp))
+                changes.append(
+                    feed.workload_entry(feed.ADDED, record, at=self._stamp, record_json=data)
+                )
             elif (previous.status, previous.reason) != (state.status, state.reason):
                 changes.append(
                     feed.workload_entry(
@@ -802,6 +808,7 @@ class ClusterMirror:
                         previous.status.value,
                         previous.reason,
                         at=self._stamp,
+                        record_json=data,
                     )
                 )
         entry.state, entry.digest = state, digest
