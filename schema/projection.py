@@ -20,8 +20,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from operator import attrgetter
-from typing import Any, cast
+from typing import Any, ClassVar, cast
 
+import orjson
 from graphql import (
     FieldNode,
     GraphQLAbstractType,
@@ -53,12 +54,25 @@ class Abandon(Exception):
     """The projection cannot give graphql-core's answer; graphql-core completes the value."""
 
 
+NO_INFO = cast(GraphQLResolveInfo[Any], None)
+"""What type checks get for ``info`` (see _Compiler)."""
+
+SHARED_COMPLETERS = 2_000
+"""Completers kept across executions: a subscription executes its selection again for
+every change it delivers, a console asks the same query again and again."""
+
+
 class ProjectingExecutionContext(StrawberryGraphQLCoreExecutionContext):
+    shared: ClassVar[dict[tuple[Any, ...], tuple[tuple[Any, ...], Complete | None]]] = {}
+    """By schema, operation, variables, type and selection nodes; the entry keeps them all
+    alive, so that none of their ids is reused while it is here."""
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.completers: dict[tuple[int, int], tuple[FieldDetailsList, Complete | None]] = {}
         """By type and selection, for every row's nested value alike; None: never
         projectable. The selection is kept so that its id is not reused meanwhile."""
+        self._variables: bytes | None = None
 
     def complete_list_value(  # noqa: PLR0917 - graphql-core's signature
         self,
@@ -70,7 +84,7 @@ class ProjectingExecutionContext(StrawberryGraphQLCoreExecutionContext):
         position_context: Any,
     ) -> AwaitableOrValue[list[Any]]:
         if isinstance(result, list | tuple):
-            projected = self._projected(return_type, field_details_list, info, result)
+            projected = self._projected(return_type, field_details_list, result)
             if projected is not None:
                 return cast(list[Any], projected)
         return super().complete_list_value(
@@ -88,25 +102,19 @@ class ProjectingExecutionContext(StrawberryGraphQLCoreExecutionContext):
     ) -> AwaitableOrValue[dict[str, Any]]:
         """One object, a subscription's change or a connection with its pages: projected
         whole when its whole selection is plain."""
-        projected = self._projected(return_type, field_details_list, info, result)
+        projected = self._projected(return_type, field_details_list, result)
         if projected is not None:
             return cast(dict[str, Any], projected)
         return super().complete_object_value(
             return_type, field_details_list, info, path, result, position_context
         )
 
-    def _projected(
-        self,
-        of: GraphQLOutputType,
-        fields: FieldDetailsList,
-        info: GraphQLResolveInfo[Any],
-        value: Any,
-    ) -> Any:
+    def _projected(self, of: GraphQLOutputType, fields: FieldDetailsList, value: Any) -> Any:
         """The completed value, or None when graphql-core must complete it."""
         middleware = self.middleware_manager
         if middleware is not None and middleware.middlewares:
             return None
-        complete = self._completer(of, fields, info)
+        complete = self._completer(of, fields)
         if complete is None:
             return None
         try:
@@ -114,27 +122,52 @@ class ProjectingExecutionContext(StrawberryGraphQLCoreExecutionContext):
         except Exception:
             return None  # pure reads, nothing to undo: graphql-core says what went wrong
 
-    def _completer(
-        self, of: GraphQLOutputType, fields: FieldDetailsList, info: GraphQLResolveInfo[Any]
-    ) -> Complete | None:
+    def _completer(self, of: GraphQLOutputType, fields: FieldDetailsList) -> Complete | None:
         key = (id(of), id(fields))
         known = self.completers.get(key)
         if known is not None:
             return known[1]
+        complete = self._shared_completer(of, fields)
+        self.completers[key] = (fields, complete)
+        return complete
+
+    def _shared_completer(self, of: GraphQLOutputType, fields: FieldDetailsList) -> Complete | None:
+        """What the selection depends on: the schema, the operation (its fragments), the
+        variables (@skip and @include) and the field nodes, which are the same objects
+        from one execution of a cached document to the next."""
+        if self._variables is None:
+            self._variables = orjson.dumps(
+                self.variable_values.coerced, option=orjson.OPT_SORT_KEYS, default=repr
+            )
+        nodes = tuple(d.node for d in fields)
+        key = (
+            id(self.schema),
+            id(self.operation),
+            self._variables,
+            id(of),
+            tuple(map(id, nodes)),
+        )
+        shared = ProjectingExecutionContext.shared
+        known = shared.get(key)
+        if known is not None:
+            return known[1]
         try:
-            complete: Complete | None = _Compiler(self, info).completer(of, fields)
+            complete: Complete | None = _Compiler(self).completer(of, fields)
         except Exception:
             complete = None  # graphql-core completes it, and says what is wrong if anything is
-        self.completers[key] = (fields, complete)
+        if len(shared) >= SHARED_COMPLETERS:
+            del shared[next(iter(shared))]
+        shared[key] = ((self.schema, self.operation, of, nodes), complete)
         return complete
 
 
 class _Compiler:
-    """Completers for one list of one execution: the selection is known, the rows are not."""
+    """Completers for one selection, compiled whole before any value is seen: they keep
+    nothing of the execution that compiled them, and type checks get no ``info`` (ours
+    and Strawberry's do not read it; one that does fails, and graphql-core takes over)."""
 
-    def __init__(self, context: ProjectingExecutionContext, info: GraphQLResolveInfo[Any]) -> None:
+    def __init__(self, context: ProjectingExecutionContext) -> None:
         self.context = context
-        self.info = info
         self.objects: dict[tuple[str, int], Complete] = {}
 
     def completer(self, of: GraphQLOutputType, fields: FieldDetailsList) -> Complete:
@@ -153,12 +186,11 @@ class _Compiler:
     def _object(self, of: GraphQLObjectType, fields: FieldDetailsList) -> Complete:
         project = self._projector(of, fields)
         is_type_of = of.is_type_of
-        info = self.info
 
         def complete(value: Any) -> Any:
             if value is None:
                 return None
-            if is_type_of is not None and is_type_of(value, info) is not True:
+            if is_type_of is not None and is_type_of(value, NO_INFO) is not True:
                 raise Abandon
             return project(value)
 
@@ -168,22 +200,20 @@ class _Compiler:
         resolve_type = of.resolve_type
         if resolve_type is None:
             raise Abandon
-        schema = self.context.schema
-        info = self.info
         by_name: dict[str, Complete] = {}
+        for runtime in self.context.schema.get_possible_types(of):
+            try:
+                by_name[runtime.name] = self._object(runtime, fields)
+            except Abandon:
+                continue  # a value of this type goes to graphql-core
 
         def complete(value: Any) -> Any:
             if value is None:
                 return None
-            name = resolve_type(value, info, of)
-            if not isinstance(name, str):
-                raise Abandon
-            found = by_name.get(name)
+            name = resolve_type(value, NO_INFO, of)
+            found = by_name.get(name) if isinstance(name, str) else None
             if found is None:
-                runtime = schema.get_type(name)
-                if not is_object_type(runtime) or not schema.is_sub_type(of, runtime):
-                    raise Abandon
-                found = by_name[name] = self._object(runtime, fields)
+                raise Abandon
             return found(value)
 
         return complete
