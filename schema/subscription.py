@@ -312,7 +312,7 @@ async def _snapshot(
             record = records.get((entry.cluster, entry.id))
             if record is None:
                 continue
-            workload = convert.workload(record)
+            workload = ctx.queries.built(record, convert.workload)
             yield WorkloadStatusChange(
                 type=ChangeType.SNAPSHOT,
                 cursor=cursor,
