@@ -18,7 +18,7 @@ itself, errors, paths and all.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from operator import attrgetter
 from typing import Any, ClassVar, cast
 
@@ -41,7 +41,7 @@ from graphql import (
     is_object_type,
 )
 from graphql.execution.collect_fields import FieldDetailsList
-from graphql.pyutils import AwaitableOrValue, Path
+from graphql.pyutils import AwaitableOrValue, Path, is_iterable
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
@@ -295,7 +295,7 @@ def _list(complete: Complete) -> Complete:
     def each(value: Any) -> Any:
         if value is None:
             return None
-        if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+        if not is_iterable(value):
             raise Abandon
         return [complete(item) for item in value]
 
