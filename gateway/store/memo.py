@@ -34,7 +34,9 @@ class RecordMemo:
         self._by_bytes: dict[bytes, _Entry] = {}
         self._by_record: dict[int, _Entry] = {}
         """By the decoded record's identity: it lives as long as its entry, so its id
-        cannot be reused for another record meanwhile."""
+        cannot be reused for another record meanwhile. Different bytes can decode to one
+        object (orjson shares ``true``, ``null`` and small numbers): the latest entry
+        holds the id, and an older one leaves it alone when evicted."""
 
     def __len__(self) -> int:
         return len(self._by_bytes)
@@ -45,7 +47,8 @@ class RecordMemo:
             entry = _Entry(orjson.loads(raw))
             if len(self._by_bytes) >= self.capacity:
                 oldest = self._by_bytes.pop(next(iter(self._by_bytes)))
-                del self._by_record[id(oldest.record)]
+                if self._by_record.get(id(oldest.record)) is oldest:
+                    del self._by_record[id(oldest.record)]
             self._by_bytes[raw] = entry
             self._by_record[id(entry.record)] = entry
         return entry.record
