@@ -22,7 +22,6 @@ from collections.abc import Callable
 from operator import attrgetter
 from typing import Any, ClassVar, cast
 
-import orjson
 from graphql import (
     FieldNode,
     GraphQLAbstractType,
@@ -72,7 +71,7 @@ class ProjectingExecutionContext(StrawberryGraphQLCoreExecutionContext):
         self.completers: dict[tuple[int, int], tuple[FieldDetailsList, Complete | None]] = {}
         """By type and selection, for every row's nested value alike; None: never
         projectable. The selection is kept so that its id is not reused meanwhile."""
-        self._variables: bytes | None = None
+        self._conditions: tuple[tuple[str, bool | None], ...] | None = None
 
     def complete_list_value(  # noqa: PLR0917 - graphql-core's signature
         self,
@@ -133,17 +132,23 @@ class ProjectingExecutionContext(StrawberryGraphQLCoreExecutionContext):
 
     def _shared_completer(self, of: GraphQLOutputType, fields: FieldDetailsList) -> Complete | None:
         """What the selection depends on: the schema, the operation (its fragments), the
-        variables (@skip and @include) and the field nodes, which are the same objects
-        from one execution of a cached document to the next."""
-        if self._variables is None:
-            self._variables = orjson.dumps(
-                self.variable_values.coerced, option=orjson.OPT_SORT_KEYS, default=repr
+        values of Boolean variables (the only ones @skip and @include take) and the field
+        nodes, which are the same objects from one execution of a cached document to the
+        next. Other variables (a name filter, a cursor) are left out: they change nothing
+        here, and each value would keep a copy of the completers and of itself."""
+        if self._conditions is None:
+            self._conditions = tuple(
+                sorted(
+                    (name, value)
+                    for name, value in self.variable_values.coerced.items()
+                    if value is None or isinstance(value, bool)
+                )
             )
         nodes = tuple(d.node for d in fields)
         key = (
             id(self.schema),
             id(self.operation),
-            self._variables,
+            self._conditions,
             id(of),
             tuple(map(id, nodes)),
         )
