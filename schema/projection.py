@@ -40,7 +40,7 @@ from graphql import (
     is_object_type,
 )
 from graphql.execution.collect_fields import FieldDetailsList
-from graphql.pyutils import AwaitableOrValue, Path, is_iterable
+from graphql.pyutils import AwaitableOrValue, Path
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
@@ -195,6 +195,8 @@ class _Compiler:
         def complete(value: Any) -> Any:
             if value is None:
                 return None
+            if isinstance(value, Exception):
+                raise Abandon
             if is_type_of is not None and is_type_of(value, NO_INFO) is not True:
                 raise Abandon
             return project(value)
@@ -238,7 +240,7 @@ class _Compiler:
             if name == "__typename":
                 parts.append((response_key, _constant(of.name), None))
                 continue
-            field = of.fields.get(name)
+            field = self.context.schema.get_field(of, name)
             if field is None:
                 continue
             if any(_special(d.node) for d in details):
@@ -297,10 +299,13 @@ def _non_null(complete: Complete) -> Complete:
 
 
 def _list(complete: Complete) -> Complete:
+    """Lists and tuples only: any other iterable goes to graphql-core unread, as an
+    iterator read here would be empty there."""
+
     def each(value: Any) -> Any:
         if value is None:
             return None
-        if not is_iterable(value):
+        if not isinstance(value, list | tuple):
             raise Abandon
         return [complete(item) for item in value]
 

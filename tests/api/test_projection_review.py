@@ -95,6 +95,38 @@ async def _both(query: str, variables: dict[str, Any] | None = None) -> tuple[An
     return reference, projected
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        "{ again { __schema { queryType { name } } } }",
+        '{ again { __type(name: "Item") { name fields { name } } } }',
+    ],
+)
+async def test_introspection_under_the_query_type_is_answered(query: str) -> None:
+    """``__schema`` and ``__type`` are fields of the query type wherever it appears; the
+    projection looked them up among its declared fields and left them out."""
+    reference, projected = await _both(query)
+    assert projected == reference
+    assert reference[0]["again"], reference
+
+
+async def test_a_list_held_as_an_iterator_is_graphql_cores_error() -> None:
+    """An iterator read by the projection before it gave up was empty for graphql-core,
+    which answered an empty list instead of the null it finds in it."""
+    reference, projected = await _both("{ streamed { items { name size } } }")
+    assert projected == reference
+    null = "Cannot return null for non-nullable field Item.name."
+    assert reference == (None, [(null, ["streamed", "items", 1, "name"])])
+
+
+async def test_an_exception_where_an_object_belongs_is_an_error_not_its_attributes() -> None:
+    """graphql-core reports an exception value as the field's error; the projection read
+    the attributes off it as if it were the object."""
+    reference, projected = await _both("{ failed { item { name size } } }")
+    assert projected == reference
+    assert reference == ({"failed": {"item": None}}, [("", ["failed", "item"])])
+
+
 async def test_a_variable_json_cannot_hold_leaves_the_answer_alone() -> None:
     """A string with a lone surrogate (JSON's \\ud800, which Python's json accepts) made
     the projection's cache key raise, and the list became an error."""
