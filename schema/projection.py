@@ -82,7 +82,7 @@ class ProjectingExecutionContext(StrawberryGraphQLCoreExecutionContext):
         result: Any,
         position_context: Any,
     ) -> AwaitableOrValue[list[Any]]:
-        if isinstance(result, list | tuple):
+        if isinstance(result, list | tuple) and not _streamed(field_details_list):
             projected = self._projected(return_type, field_details_list, result)
             if projected is not None:
                 return cast(list[Any], projected)
@@ -276,6 +276,11 @@ def _special(node: FieldNode) -> bool:
     return bool(node.arguments) or any(
         d.name.value in ("stream", "defer") for d in node.directives or ()
     )
+
+
+def _streamed(fields: FieldDetailsList) -> bool:
+    """@stream on the list itself: graphql-core delivers its items incrementally."""
+    return any(d.name.value == "stream" for detail in fields for d in detail.node.directives or ())
 
 
 def _inner(of: GraphQLOutputType) -> GraphQLOutputType:

@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 import graphql
 import pytest
 import strawberry
+from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from gateway.redis_server import EmbeddedRedis
@@ -151,6 +152,22 @@ def test_kept_completers_are_shared_by_values_the_selection_does_not_depend_on()
     first, second = ([c for _, c in e.completers.values()] for e in Recording.made)
     assert first and all(c is not None for c in first)
     assert all(a is b for a, b in zip(first, second, strict=True))
+
+
+async def test_a_streamed_list_is_delivered_incrementally() -> None:
+    """@stream on the list itself (incremental execution enabled): the projection
+    completed the whole list in the initial result."""
+    initial = []
+    for execution in (StrawberryGraphQLCoreExecutionContext, ProjectingExecutionContext):
+        schema = strawberry.Schema(
+            query=Query,
+            config=StrawberryConfig(enable_experimental_incremental_execution=True),
+            execution_context_class=execution,
+        )
+        result = await schema.execute("{ items @stream(initialCount: 1) { name } }")
+        first = getattr(result, "initial_result", result)
+        initial.append(first.data)
+    assert initial[1] == initial[0] == {"items": [{"name": "a"}]}
 
 
 @pytest.fixture(scope="module")
