@@ -28,16 +28,15 @@ def now_text() -> str:
 
 
 def _entry(stream: str, fields: dict[str, Any], record: Record, record_json: bytes) -> FeedEntry:
-    """The entry with its JSON made around the record's, which the caller has already
-    serialised: byte for byte what serialising ``fields`` would give, at a fraction of
-    the cost (the record is most of an entry)."""
+    """With ``record_json``, the entry is made as JSON around the record's, which the
+    caller has already serialised: byte for byte what serialising ``fields`` would
+    give, at a fraction of the cost (the record is most of an entry), and no dicts
+    kept until the entry is written."""
     if not record_json:
         fields["record"] = record
         return FeedEntry(stream, fields)
     fields["record"] = orjson.Fragment(record_json)
-    encoded = orjson.dumps(fields)
-    fields["record"] = record
-    return FeedEntry(stream, fields, encoded)
+    return FeedEntry(stream, encoded=orjson.dumps(fields))
 
 
 def workload_entry(

@@ -12,6 +12,8 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, TypedDict
 
+import orjson
+
 from gateway.status import Counts, NodeHealth, PodState, WorkloadState
 from gateway.status.fields import EMPTY, Obj, as_int, as_str, seconds_text
 
@@ -158,9 +160,12 @@ def pod_record(
     cluster: str,
     state: PodState,
     owner: str | None,
-    containers: Sequence[ContainerRecord],
+    containers: bytes,
     extra: Mapping[str, Any],
 ) -> Record:
+    """``containers`` is ``orjson.dumps(container_records(pod))``: kept that way, a pod's
+    summary is one object to the garbage collector instead of a list of dicts. The
+    record is for serialising with orjson (it holds them as a ``Fragment``)."""
     return {
         "cluster": cluster,
         "namespace": state.namespace,
@@ -178,7 +183,7 @@ def pod_record(
         "totalContainers": state.total_containers,
         "restarts": state.restarts,
         "since": iso(state.since),
-        "containers": list(containers),
+        "containers": orjson.Fragment(containers),
         **extra,
     }
 
