@@ -18,6 +18,7 @@ itself, errors, paths and all.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from operator import attrgetter
 from typing import Any, ClassVar, cast
@@ -25,7 +26,6 @@ from typing import Any, ClassVar, cast
 from graphql import (
     FieldNode,
     GraphQLAbstractType,
-    GraphQLError,
     GraphQLField,
     GraphQLList,
     GraphQLNonNull,
@@ -63,8 +63,9 @@ every change it delivers, a console asks the same query again and again."""
 
 class ProjectingExecutionContext(StrawberryGraphQLCoreExecutionContext):
     shared: ClassVar[dict[tuple[Any, ...], tuple[tuple[Any, ...], Complete | None]]] = {}
-    """By schema, operation, variables, type and selection nodes; the entry keeps them all
-    alive, so that none of their ids is reused while it is here."""
+    """By schema, operation, variables, type and selection nodes. An entry refers to them
+    weakly (a kept document would keep its whole text and tokens) and counts only while
+    they are the very objects it was made for: ids are reused once they are gone."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -113,11 +114,9 @@ class ProjectingExecutionContext(StrawberryGraphQLCoreExecutionContext):
         middleware = self.middleware_manager
         if middleware is not None and middleware.middlewares:
             return None
-        complete = self._completer(of, fields)
-        if complete is None:
-            return None
         try:
-            return complete(value)
+            complete = self._completer(of, fields)
+            return None if complete is None else complete(value)
         except Exception:
             return None  # pure reads, nothing to undo: graphql-core says what went wrong
 
@@ -154,15 +153,17 @@ class ProjectingExecutionContext(StrawberryGraphQLCoreExecutionContext):
         )
         shared = ProjectingExecutionContext.shared
         known = shared.get(key)
-        if known is not None:
+        kept = (self.schema, of, self.operation, *nodes)
+        if known is not None and _alive(known[0], kept):
             return known[1]
         try:
             complete: Complete | None = _Compiler(self).completer(of, fields)
         except Exception:
             complete = None  # graphql-core completes it, and says what is wrong if anything is
+        shared.pop(key, None)
         if len(shared) >= SHARED_COMPLETERS:
             del shared[next(iter(shared))]
-        shared[key] = ((self.schema, self.operation, of, nodes), complete)
+        shared[key] = (tuple(map(weakref.ref, kept)), complete)
         return complete
 
 
@@ -271,11 +272,14 @@ def _reader(field: GraphQLField) -> Callable[[Any], Any]:
     return attrgetter(definition.python_name)
 
 
+def _alive(refs: tuple[weakref.ref[Any], ...], nodes: tuple[Any, ...]) -> bool:
+    """The kept entry is for these very objects."""
+    return all(ref() is node for ref, node in zip(refs, nodes, strict=True))
+
+
 def _special(node: FieldNode) -> bool:
-    """Arguments ask for a resolver; @stream and @defer for incremental delivery."""
-    return bool(node.arguments) or any(
-        d.name.value in ("stream", "defer") for d in node.directives or ()
-    )
+    """Arguments ask for a resolver; @stream for incremental delivery."""
+    return bool(node.arguments) or any(d.name.value == "stream" for d in node.directives or ())
 
 
 def _streamed(fields: FieldDetailsList) -> bool:
@@ -323,10 +327,7 @@ def _leaf(coerce: Callable[[Any], Any]) -> Complete:
             return None
         if isinstance(value, Exception):
             raise Abandon
-        try:
-            coerced = coerce(value)
-        except (GraphQLError, TypeError, ValueError) as error:
-            raise Abandon from error
+        coerced = coerce(value)
         if coerced is None or coerced is Undefined:
             raise Abandon
         return coerced

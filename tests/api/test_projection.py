@@ -9,7 +9,9 @@ answers (data, key order, errors and their paths) must be the same.
 from __future__ import annotations
 
 import asyncio
+import gc
 import threading
+import weakref
 from collections.abc import Coroutine, Iterator
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
@@ -299,3 +301,18 @@ async def test_a_null_where_the_schema_forbids_it_is_graphql_cores_error() -> No
 def test_generated_selections_answer_the_same(both: Both, query: str) -> None:
     reference, projected = both.answers(query, {})
     assert projected == reference
+
+
+async def test_kept_completers_do_not_keep_documents_alive() -> None:
+    """A kept document would hold its whole text and tokens: many distinct large
+    queries would pin them all."""
+    schema = strawberry.Schema(query=Broken)._schema
+    document = graphql.parse("{ maybe { size } }")
+    result = graphql.execute(schema, document, executor_class=ProjectingExecutionContext)
+    if not isinstance(result, graphql.ExecutionResult):
+        result = await result
+    assert result.data == {"maybe": [None, {"size": 2}, {"size": 3}]}
+    gone = weakref.ref(document.definitions[0])
+    del document
+    gc.collect()
+    assert gone() is None
