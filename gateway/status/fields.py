@@ -29,16 +29,34 @@ def parse_time(value: object) -> datetime | None:
     return parsed
 
 
+_SECONDS_TEXTS: dict[datetime, str] = {}
+_SECONDS_TEXTS_KEPT = 4096
+
+
 def seconds_text(value: datetime) -> str:
     """``value.strftime("%Y-%m-%dT%H:%M:%SZ")``, its fields as they are (no conversion).
 
     strftime builds a time tuple for the garbage collector to track on every call, and
     records and messages format hundreds of thousands of times; isoformat does not.
     The C library's %Y does not pad years before 1000, so those still take strftime.
+    The same instants come back again and again (a pod's transitions, every record of
+    a rollout), so UTC ones are remembered; only UTC, because equal instants in other
+    zones are equal keys with other fields.
     """
+    utc = value.tzinfo is UTC
+    if utc:
+        known = _SECONDS_TEXTS.get(value)
+        if known is not None:
+            return known
     if value.year < 1000:
-        return value.strftime("%Y-%m-%dT%H:%M:%SZ")
-    return value.isoformat(timespec="seconds")[:19] + "Z"
+        text = value.strftime("%Y-%m-%dT%H:%M:%SZ")
+    else:
+        text = value.isoformat(timespec="seconds")[:19] + "Z"
+    if utc:
+        if len(_SECONDS_TEXTS) >= _SECONDS_TEXTS_KEPT:
+            _SECONDS_TEXTS.clear()
+        _SECONDS_TEXTS[value] = text
+    return text
 
 
 def format_time(value: datetime | None) -> str:

@@ -120,7 +120,16 @@ class StoreWriter:
 
     def _fold(self, batch: _Batch, cluster: str, change: Change) -> None:
         keys = self.keys
-        match change:
+        match change:  # the most frequent first: a pod changes status, its feed entry
+            case PodUpsert():
+                batch.put(keys.pods(cluster), change.id, change.record)
+                if change.counts_before != change.counts_after:
+                    for name in change.counts_before:
+                        batch.count(keys.pod_counts(cluster), name, -1)
+                    for name in change.counts_after:
+                        batch.count(keys.pod_counts(cluster), name, 1)
+            case FeedEntry():
+                batch.entries.append((self._stream(cluster, change), change))
             case WorkloadUpsert():
                 batch.put(keys.workloads(cluster), change.id, change.record)
                 batch.put(keys.workload_index(cluster), change.id, change.index)
@@ -139,13 +148,6 @@ class StoreWriter:
                 if change.count_before is not None:
                     batch.count(keys.workload_counts(cluster), change.count_before, -1)
                 batch.unlinks.add(keys.events(cluster, change.id))
-            case PodUpsert():
-                batch.put(keys.pods(cluster), change.id, change.record)
-                if change.counts_before != change.counts_after:
-                    for name in change.counts_before:
-                        batch.count(keys.pod_counts(cluster), name, -1)
-                    for name in change.counts_after:
-                        batch.count(keys.pod_counts(cluster), name, 1)
             case PodRemove():
                 batch.drop(keys.pods(cluster), change.id)
                 for name in change.counts_before:
@@ -164,8 +166,6 @@ class StoreWriter:
                     key = keys.events(cluster, object_id)
                     batch.unlinks.discard(key)
                     batch.pushes.setdefault(key, []).append(change.record)
-            case FeedEntry():
-                batch.entries.append((self._stream(cluster, change), change))
 
     async def apply(self, cluster: str, changes: Sequence[Change]) -> None:
         if not changes:

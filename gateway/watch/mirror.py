@@ -423,15 +423,20 @@ class ClusterMirror:
         if previous is None:
             entry = PodEntry(uid, owner, node, labels, containers, extra, state, raw)
             self.pods[key] = entry
+            self._index_pod(key, entry)
         else:
             # Updated in place: a new entry per event would be one more object for the
             # garbage collector to promote and walk, for every pod that changes.
-            self._unindex_pod(key, previous)
-            self._dirty_uid(previous.owner_uid)
+            moved = previous.owner_uid != owner or previous.node != node
+            if moved:
+                self._unindex_pod(key, previous)
+            if previous.owner_uid != owner:
+                self._dirty_uid(previous.owner_uid)
             entry = previous
             entry.uid, entry.owner_uid, entry.node, entry.labels = uid, owner, node, labels
             entry.containers, entry.extra, entry.state, entry.raw = containers, extra, state, raw
-        self._index_pod(key, entry)
+            if moved:
+                self._index_pod(key, entry)
         self._dirty.pods.add(key)
         self._dirty_uid(owner)
         if not owner:
