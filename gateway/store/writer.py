@@ -68,11 +68,15 @@ class _Batch:
 
     def put(self, key: str, name: str, value: bytes) -> None:
         self.sets.setdefault(key, {})[name] = value
-        self.deletes.get(key, set()).discard(name)
+        deleted = self.deletes.get(key)
+        if deleted:
+            deleted.discard(name)
 
     def drop(self, key: str, name: str) -> None:
         self.deletes.setdefault(key, set()).add(name)
-        self.sets.get(key, {}).pop(name, None)
+        written = self.sets.get(key)
+        if written:
+            written.pop(name, None)
 
     def count(self, key: str, name: str, delta: int) -> None:
         bucket = self.counts.setdefault(key, {})
@@ -124,10 +128,11 @@ class StoreWriter:
             case PodUpsert():
                 batch.put(keys.pods(cluster), change.id, change.record)
                 if change.counts_before != change.counts_after:
+                    counts = keys.pod_counts(cluster)
                     for name in change.counts_before:
-                        batch.count(keys.pod_counts(cluster), name, -1)
+                        batch.count(counts, name, -1)
                     for name in change.counts_after:
-                        batch.count(keys.pod_counts(cluster), name, 1)
+                        batch.count(counts, name, 1)
             case FeedEntry():
                 batch.entries.append((self._stream(cluster, change), change))
             case WorkloadUpsert():
