@@ -13,6 +13,10 @@ Run: ``python bench/ingest.py [--workloads 10000] [--rounds 2]``.
    the bench times until every workload with a pod on it reads Exception.
 4. Redis memory per pod and per workload, and the gateway's resident memory.
 The consistency checker compares the cache with the API server at the end.
+
+The process runs with the collector settings ``serve`` uses (young collections every
+50,000 allocations, the heap frozen after the first sync), so the gateway is measured
+as it runs in production; the baseline, in the same process, runs under them too.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ import orjson
 import redis.asyncio as redis
 
 from gateway import logs
+from gateway.commands.serve import freeze_when_synced, tune_collector
 from gateway.consistency import check
 from gateway.redis_server import EmbeddedRedis, free_port
 from gateway.service import Gateway, Settings
@@ -230,8 +235,10 @@ async def run(
     url: str, kubeconfig: Path, server: EmbeddedRedis, workloads: int, rounds: int
 ) -> None:
     rss_before = rss_mib()
+    tune_collector()
     gateway = Gateway(Settings(sources=from_kubeconfig(kubeconfig), redis_url=server.url))
     seconds = await first_sync(gateway)
+    await freeze_when_synced(gateway, poll_seconds=0.1)
     cluster = gateway.settings.sources[0].name
     keys = Keys()
     pods_total = int(await gateway.client.hlen(keys.pods(cluster)))
