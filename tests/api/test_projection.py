@@ -132,6 +132,16 @@ class Both:
         await publish(client, mirror, prefix=PREFIX)
         return client
 
+    def context(self) -> ApiContext:
+        """What a request of an unauthenticated gateway reads through: everything."""
+        keys = Keys(PREFIX)
+        return ApiContext(
+            queries=Queries(StoreReader(self.client, keys)),
+            hub=FeedHub(self.client, keys),
+            logs=PodLogs([]),
+            limits=Limits(),
+        )
+
     def answers(self, query: str, variables: dict[str, Any]) -> tuple[bytes, bytes]:
         return self.call(self._answers(query, variables))
 
@@ -140,13 +150,7 @@ class Both:
         if document is None:  # parsed once, as the gateway's parser cache does
             document = self.documents[query] = graphql.parse(query)
             assert not graphql.validate(self.schema, document), query
-        keys = Keys(PREFIX)
-        context = ApiContext(
-            queries=Queries(StoreReader(self.client, keys)),
-            hub=FeedHub(self.client, keys),
-            logs=PodLogs([]),
-            limits=Limits(),
-        )
+        context = self.context()
         answers = []
         for execution in (StrawberryGraphQLCoreExecutionContext, ProjectingExecutionContext):
             result = graphql.execute(
@@ -220,13 +224,7 @@ class Recording(ProjectingExecutionContext):
 def test_the_page_a_console_asks_for_is_projected(both: Both) -> None:
     """Equal answers prove nothing if the projection never ran: it must take the big list."""
     query, _ = HANDWRITTEN[1]
-    keys = Keys(PREFIX)
-    context = ApiContext(
-        queries=Queries(StoreReader(both.client, keys)),
-        hub=FeedHub(both.client, keys),
-        logs=PodLogs([]),
-        limits=Limits(),
-    )
+    context = both.context()
 
     async def run() -> Any:
         return await graphql.graphql(
