@@ -180,6 +180,16 @@ def pod_lines(pods: Sequence[PodTransition], said: str = "") -> tuple[str, ...]:
     return tuple(lines)
 
 
+def _workload_facts(first: WorkloadTransition, last: WorkloadTransition) -> list[tuple[str, str]]:
+    """Where the workload is and how its status moved over the window: every workload notice."""
+    return [
+        ("Cluster", last.cluster),
+        ("Namespace", last.namespace),
+        ("Workload", f"{last.kind} {last.name}"),
+        ("Status", _arrow(first.old_status, last.new_status)),
+    ]
+
+
 def _affected(pods: Sequence[PodTransition]) -> int:
     return len({p.name for p in pods})
 
@@ -191,12 +201,7 @@ def problem(
 ) -> Notice:
     first, last = transitions[0], transitions[-1]
     name = workload_name(last.key)
-    facts = [
-        ("Cluster", last.cluster),
-        ("Namespace", last.namespace),
-        ("Workload", f"{last.kind} {last.name}"),
-        ("Status", _arrow(first.old_status, last.new_status)),
-    ]
+    facts = _workload_facts(first, last)
     if last.reason:
         facts.append(("Reason", last.reason))
     if last.ready is not None and last.desired is not None:
@@ -231,12 +236,7 @@ def recovery(
     lasted = duration(began, last.time)
     verb = "Deleted" if last.deleted else "Recovered"
     after = f" after {lasted}" if lasted else ""
-    facts = [
-        ("Cluster", last.cluster),
-        ("Namespace", last.namespace),
-        ("Workload", f"{last.kind} {last.name}"),
-        ("Status", _arrow(first.old_status, last.new_status)),
-    ]
+    facts = _workload_facts(first, last)
     if problem_reason:
         facts.append(("Problem was", problem_reason))
     if lasted:
