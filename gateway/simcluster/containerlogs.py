@@ -157,8 +157,7 @@ class ContainerLog:
 
     def render(self, index: int, timestamps: bool) -> bytes:
         at, text = self.line(index)
+        stamp = rfc3339_nano(at) if timestamps or self.writer.json_lines else ""
         if self.writer.json_lines:
-            text = as_json(text, rfc3339_nano(at)[:23] + "Z")
-        if timestamps:
-            return f"{rfc3339_nano(at)} {text}\n".encode()
-        return f"{text}\n".encode()
+            text = as_json(text, stamp[:23] + "Z")
+        return f"{stamp} {text}\n".encode() if timestamps else f"{text}\n".encode()
