@@ -90,6 +90,13 @@ def _terminated_run(terminated: Mapping[str, Any]) -> Run:
     )
 
 
+def _running_run(status: Mapping[str, Any]) -> Run:
+    running = (status.get("state") or {}).get("running") or {}
+    return Run(
+        container_id=str(status.get("containerID")), started=nanos(running.get("startedAt")) or 0
+    )
+
+
 def container_status(pod: Mapping[str, Any], container: str) -> Mapping[str, Any] | None:
     status = pod.get("status") or {}
     for key in _STATUSES:
@@ -117,8 +124,7 @@ def select_run(pod: Mapping[str, Any], container: str, *, previous: bool) -> Run
             )
         return _terminated_run(last)
     if "running" in state:
-        started = nanos((state["running"] or {}).get("startedAt"))
-        return Run(container_id=str(found.get("containerID")), started=started or 0)
+        return _running_run(found)
     terminated = state.get("terminated")
     if terminated:
         if terminated.get("containerID"):
@@ -150,8 +156,7 @@ def same_run(pod: Mapping[str, Any], container: str, container_id: str) -> Run |
         return None
     state = found.get("state") or {}
     if "running" in state and found.get("containerID") == container_id:
-        started = nanos((state["running"] or {}).get("startedAt"))
-        return Run(container_id=container_id, started=started or 0)
+        return _running_run(found)
     for terminated in (state.get("terminated"), (found.get("lastState") or {}).get("terminated")):
         if terminated and terminated.get("containerID") == container_id:
             return _terminated_run(terminated)
