@@ -6,6 +6,7 @@ from typing import Any
 
 import aiohttp
 
+from gateway.simcluster import logsource
 from gateway.simcluster.cluster import SimulatedCluster
 from gateway.simcluster.nodes import NodeState
 
@@ -40,11 +41,7 @@ async def log_error(
 def container_status(
     cluster: SimulatedCluster, name: str, container: str = "main"
 ) -> dict[str, Any]:
-    found = cluster.get("Pod", name) or {}
-    for status in (found.get("status") or {}).get("containerStatuses") or ():
-        if status["name"] == container:
-            return dict(status)
-    return {}
+    return dict(logsource.container_status(cluster.get("Pod", name) or {}, container) or {})
 
 
 def state_of(cluster: SimulatedCluster, name: str, container: str = "main") -> str:
