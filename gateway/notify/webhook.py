@@ -117,7 +117,7 @@ class WebhookPoster:
                 raise PostRejected(status, answer)
             delay = self.backoff.next_delay()
             if wait is not None and status in (429, 503):
-                delay = max(wait, 0.0)
+                delay = wait
             log.warning(
                 "webhook post failed; retrying",
                 extra={**details, "answer": answer, "retry_in": round(delay, 2)},
