@@ -103,12 +103,11 @@ async def graphql_socket(
     authenticates itself reads the connection_init payload, as graphql-transport-ws
     clients in browsers (which cannot set handshake headers) send it.
     """
-    headers = {"Authorization": f"Bearer {token}"} if token else None
-    payload = {"Authorization": f"Bearer {token}"} if token else {}
+    credentials = {"Authorization": f"Bearer {token}"} if token else {}
     async with connect(
         url,
         subprotocols=[PROTOCOL],
-        additional_headers=headers,
+        additional_headers=credentials,
         open_timeout=open_timeout,
         ping_interval=20,
         ping_timeout=20,
@@ -117,5 +116,5 @@ async def graphql_socket(
         if socket.subprotocol != PROTOCOL:
             raise ProtocolError(f"the gateway at {url} does not speak graphql-transport-ws")
         client = GraphQLSocket(socket)
-        await client.initialise(payload, open_timeout)
+        await client.initialise(credentials, open_timeout)
         yield client
