@@ -17,7 +17,7 @@ from schema.types import PodPhase, WorkloadKind, WorkloadStatus
 def _time(value: Any) -> datetime | None:
     if not isinstance(value, str) or not value:
         return None
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return datetime.fromisoformat(value)
 
 
 def _status(name: Any) -> str | None:
