@@ -52,6 +52,22 @@ def resolve(image: ReplayedImage, program: str) -> str:
     return found
 
 
+def run_in(
+    image: ReplayedImage, program: str, *args: str, check: bool = False
+) -> subprocess.CompletedProcess[str]:
+    """``program`` from the image's PATH with its environment, run in the image's root so
+    that nothing is imported from the checkout this test runs in."""
+    return subprocess.run(
+        [resolve(image, program), *args],
+        env=image.env,
+        capture_output=True,
+        text=True,
+        check=check,
+        timeout=60,
+        cwd=image.root,
+    )
+
+
 @contextmanager
 def started(argv: list[str], env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
     with log.open("wb") as out:
@@ -84,39 +100,19 @@ def test_image_command_refuses_to_serve_until_authentication_is_chosen(
     """It listens on 0.0.0.0, so the gateway's secure default applies before anything starts."""
     entrypoint = image.exec_form("ENTRYPOINT")
     command = [image.relocate_argument(a) for a in image.exec_form("CMD")]
-    done = subprocess.run(
-        [resolve(image, entrypoint[0]), *entrypoint[1:], *command],
-        env=image.env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
-    )
+    done = run_in(image, entrypoint[0], *entrypoint[1:], *command)
     assert done.returncode == 2
     assert "without authentication" in done.stderr
 
 
 def installed_package_dir(image: ReplayedImage, package: str) -> Path:
-    done = subprocess.run(
-        [resolve(image, "python"), "-c", f"import {package}; print({package}.__file__)"],
-        env=image.env,
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=image.root,
-    )
+    done = run_in(image, "python", "-c", f"import {package}; print({package}.__file__)", check=True)
     return Path(done.stdout.strip()).parent
 
 
 def test_entrypoint_is_the_installed_gateway(image: ReplayedImage) -> None:
     entrypoint = image.exec_form("ENTRYPOINT")
-    done = subprocess.run(
-        [resolve(image, entrypoint[0]), *entrypoint[1:], "--help"],
-        env=image.env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    done = run_in(image, entrypoint[0], *entrypoint[1:], "--help")
     assert done.returncode == 0, done.stderr
     assert "serve" in done.stdout
     assert "explain" in done.stdout
@@ -140,13 +136,7 @@ def test_every_packaged_file_of_the_sources_is_installed(image: ReplayedImage) -
 
 
 def test_bundled_redis_binary_is_on_the_image_path(image: ReplayedImage) -> None:
-    done = subprocess.run(
-        [resolve(image, "valkey-server"), "--version"],
-        env=image.env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    done = run_in(image, "valkey-server", "--version")
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("Valkey server v=")
 
