@@ -81,12 +81,17 @@ class GatewaySchema(strawberry.Schema):
 def build_schema(
     protection: Protection = Protection(), extra: tuple[Any, ...] = ()
 ) -> strawberry.Schema:
+    # The rule classes are made once: the validation cache is keyed by them, and the
+    # limiters make a new class per instance, so per-request limiters never hit it.
+    rules = [
+        *QueryDepthLimiter(max_depth=protection.max_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=protection.max_aliases).validation_rules,
+        cost_rule(protection.max_cost, protection.max_page),
+    ]
     extensions: list[type[SchemaExtension] | Any] = [
-        lambda: QueryDepthLimiter(max_depth=protection.max_depth),
         lambda: MaxTokensLimiter(max_token_count=protection.max_tokens),
-        lambda: MaxAliasesLimiter(max_alias_count=protection.max_aliases),
         lambda: ParserCache(maxsize=500),
-        lambda: AddValidationRules([cost_rule(protection.max_cost, protection.max_page)]),
+        lambda: AddValidationRules(rules),
         lambda: CheckedValidationCache(maxsize=500),
         OperationMetrics,
         OperationAudit,
