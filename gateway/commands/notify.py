@@ -7,6 +7,7 @@ import asyncio
 import os
 import signal
 import sys
+from dataclasses import fields
 from pathlib import Path
 
 from gateway import logs
@@ -25,6 +26,8 @@ from gateway.notify.model import Severity
 
 WEBHOOK_ENV = "KSG_NOTIFY_WEBHOOK"
 TOKEN_ENV = "KSG_GATEWAY_TOKEN"
+DEFAULTS = {f.name: f.default for f in fields(NotifierConfig)}
+"""The bot's own defaults, so the flags cannot drift from them."""
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -44,7 +47,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument(
         "--webhook", default=None, help=f"incoming webhook URL (default: ${WEBHOOK_ENV})"
     )
-    parser.add_argument("--format", default="slack", choices=tuple(FORMATS))
+    parser.add_argument("--format", default=DEFAULTS["format"], choices=tuple(FORMATS))
     parser.add_argument(
         "--filter",
         default=None,
@@ -72,14 +75,22 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         default=None,
         help="cursor, posted ids and open incidents (default: .state/notify-<hash>.json)",
     )
-    parser.add_argument("--window", type=float, default=5.0, help="seconds a burst is gathered")
     parser.add_argument(
-        "--digest-after", type=int, default=5, help="more notices than this at once: one digest"
+        "--window", type=float, default=DEFAULTS["window"], help="seconds a burst is gathered"
     )
-    parser.add_argument("--rate-per-minute", type=float, default=30.0)
-    parser.add_argument("--burst", type=int, default=5)
     parser.add_argument(
-        "--retry-cap", type=float, default=60.0, help="longest wait between retries"
+        "--digest-after",
+        type=int,
+        default=DEFAULTS["digest_after"],
+        help="more notices than this at once: one digest",
+    )
+    parser.add_argument("--rate-per-minute", type=float, default=DEFAULTS["per_minute"])
+    parser.add_argument("--burst", type=int, default=DEFAULTS["burst"])
+    parser.add_argument(
+        "--retry-cap",
+        type=float,
+        default=DEFAULTS["retry_cap"],
+        help="longest wait between retries",
     )
     parser.add_argument(
         "--log-level", default="info", choices=("debug", "info", "warning", "error")
