@@ -130,8 +130,7 @@ class Subscription:
 
     def fresh(self, event: FeedEvent) -> bool:
         """Not delivered yet (replay and live overlap); records the delivery."""
-        last = self.delivered.get(event.cluster)
-        if last is not None and _id_tuple(event.entry_id) <= _id_tuple(last):
+        if not self.after_start(event):
             return False
         self.delivered[event.cluster] = event.entry_id
         return True
