@@ -206,7 +206,7 @@ def _kept(obj: Obj) -> bytes | Obj:
 def _compact(data: bytes) -> bytes:
     """A copy of its own size of what orjson wrote: orjson hands out its output in the
     buffer it wrote it in, 4 KiB at least, which is 100,000 times too much for bytes
-    kept per pod."""
+    kept per pod (or per node or namespace)."""
     return memoryview(data).tobytes()
 
 
@@ -315,7 +315,7 @@ class ClusterMirror:
         elif kind == "Node":
             self._upsert_node(name, obj)
         elif kind == "Namespace":
-            self.namespaces[name] = orjson.dumps(namespace_record(self.cluster, obj))
+            self.namespaces[name] = _compact(orjson.dumps(namespace_record(self.cluster, obj)))
             self._dirty.namespaces.add(name)
         elif kind == "Event":
             self._add_event(obj)
@@ -385,7 +385,7 @@ class ClusterMirror:
     def _upsert_node(self, name: str, obj: Obj) -> None:
         health = node_health(obj)
         previous = self.nodes.get(name)
-        record = orjson.dumps(node_record(self.cluster, obj, health))
+        record = _compact(orjson.dumps(node_record(self.cluster, obj, health)))
         self.nodes[name] = NodeEntry(health, record)
         self._dirty.nodes.add(name)
         if previous is None or previous.health != health:
