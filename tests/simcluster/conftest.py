@@ -9,13 +9,13 @@ import aiohttp
 import kubernetes
 import pytest
 import pytest_asyncio
-from kubernetes_asyncio import client, config
+from kubernetes_asyncio import client
 
 from gateway.simcluster.cluster import SimulatedCluster
 from gateway.simcluster.fleet import SimulatedFleet
 from gateway.simcluster.watch import WatchSettings
 
-from .helpers import Kubectl, kubectl_binary
+from .helpers import Kubectl, api_from, kubectl_binary
 
 TIME_SCALE = 40.0
 """Simulated seconds per real second: a pod starts in about 50 ms."""
@@ -39,11 +39,7 @@ def cluster(fleet: SimulatedFleet) -> SimulatedCluster:
 @pytest_asyncio.fixture
 async def api(fleet: SimulatedFleet) -> AsyncIterator[client.ApiClient]:
     """kubernetes_asyncio configured from the fleet's kubeconfig."""
-    configuration = client.Configuration()
-    await config.load_kube_config(
-        config_file=str(fleet.kubeconfig), context="sim-1", client_configuration=configuration
-    )
-    async with client.ApiClient(configuration) as api_client:
+    async with api_from(fleet.kubeconfig) as api_client:
         yield api_client
 
 

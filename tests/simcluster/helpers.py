@@ -1,12 +1,15 @@
-"""What the simulated cluster tests share: kubectl as a subprocess, reading objects
-back over HTTP, and the status engine's verdict on what was read."""
+"""What the simulated cluster tests share: kubectl as a subprocess, kubernetes_asyncio
+from a kubeconfig, reading objects back over HTTP, and the status engine's verdict on
+what was read."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import shutil
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -14,6 +17,7 @@ from typing import Any
 
 import aiohttp
 import pytest
+from kubernetes_asyncio import client, config
 
 from gateway.ownership import group, identity
 from gateway.simcluster.cluster import SimulatedCluster
@@ -83,6 +87,17 @@ class Kubectl:
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
         )
+
+
+@contextlib.asynccontextmanager
+async def api_from(kubeconfig: Path) -> AsyncIterator[client.ApiClient]:
+    """kubernetes_asyncio from a kubeconfig, in its sim-1 context."""
+    configuration = client.Configuration()
+    await config.load_kube_config(
+        config_file=str(kubeconfig), context="sim-1", client_configuration=configuration
+    )
+    async with client.ApiClient(configuration) as api_client:
+        yield api_client
 
 
 async def get_json(session: aiohttp.ClientSession, path: str) -> Any:

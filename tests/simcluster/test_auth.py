@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
 import yaml
-from kubernetes_asyncio import client, config, watch
+from kubernetes_asyncio import client, watch
 from kubernetes_asyncio.client.exceptions import ApiException
 
 from gateway.simcluster.cluster import SimulatedCluster
@@ -23,7 +23,7 @@ from gateway.simcluster.rbac import Attributes
 from gateway.simcluster.requestinfo import request_attributes
 from gateway.simcluster.resources import ALL_VERBS
 
-from .helpers import Kubectl, get_json
+from .helpers import Kubectl, api_from, get_json
 from .objects import binding, role, rule, subject
 
 SAR = "/apis/authorization.k8s.io/v1/subjectaccessreviews"
@@ -32,16 +32,11 @@ ADMIN_IDENTITIES = "/simcluster/identities"
 NAMESPACE_SHOP = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop"}}
 
 
-@contextlib.asynccontextmanager
-async def api_as(fleet: SimulatedFleet, token: str, path: Path) -> AsyncIterator[client.ApiClient]:
+def api_as(
+    fleet: SimulatedFleet, token: str, path: Path
+) -> contextlib.AbstractAsyncContextManager[client.ApiClient]:
     """kubernetes_asyncio from a kubeconfig carrying ``token`` for sim-1."""
-    configuration = client.Configuration()
-    kubeconfig = fleet.write_kubeconfig(path, {"sim-1": token})
-    await config.load_kube_config(
-        config_file=str(kubeconfig), context="sim-1", client_configuration=configuration
-    )
-    async with client.ApiClient(configuration) as api_client:
-        yield api_client
+    return api_from(fleet.write_kubeconfig(path, {"sim-1": token}))
 
 
 async def _post(
@@ -864,11 +859,7 @@ async def test_require_auth_refuses_and_authorizes(tmp_path: Path) -> None:
             with pytest.raises(ApiException) as revoked:
                 await client.CoreV1Api(api).list_namespaced_pod("shop")
             assert revoked.value.status == 401
-        configuration = client.Configuration()
-        await config.load_kube_config(
-            config_file=str(fleet.kubeconfig), client_configuration=configuration
-        )
-        async with client.ApiClient(configuration) as api:
+        async with api_from(fleet.kubeconfig) as api:
             assert (await client.CoreV1Api(api).list_node()).items
 
 

@@ -8,14 +8,14 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from kubernetes_asyncio import client, config
+from kubernetes_asyncio import client
 
 from gateway.ownership import group
 from gateway.simcluster.fleet import SimulatedFleet
 from gateway.simcluster.scenarios import parse_scenario
 from gateway.status import STATUSES_BY_KIND, PodPhase, evaluate, evaluate_pod, index_nodes
 
-from .helpers import get_json, read_back
+from .helpers import api_from, get_json, read_back
 
 
 async def test_demo_shows_every_status_within_a_minute(tmp_path: Path) -> None:
@@ -57,31 +57,29 @@ async def test_demo_shows_every_status_within_a_minute(tmp_path: Path) -> None:
 
 async def test_demo_objects_deserialise_strictly(tmp_path: Path) -> None:
     """kubernetes_asyncio refuses objects missing required fields; none is, at any time."""
-    async with SimulatedFleet(time_scale=120, scenario="demo", kubeconfig=tmp_path / "k") as fleet:
-        configuration = client.Configuration()
-        await config.load_kube_config(
-            config_file=str(fleet.kubeconfig), client_configuration=configuration
+    async with (
+        SimulatedFleet(time_scale=120, scenario="demo", kubeconfig=tmp_path / "k") as fleet,
+        api_from(fleet.kubeconfig) as api,
+    ):
+        core, apps, batch = client.CoreV1Api(api), client.AppsV1Api(api), client.BatchV1Api(api)
+        lists = (
+            core.list_pod_for_all_namespaces,
+            core.list_node,
+            core.list_namespace,
+            core.list_event_for_all_namespaces,
+            apps.list_deployment_for_all_namespaces,
+            apps.list_replica_set_for_all_namespaces,
+            apps.list_stateful_set_for_all_namespaces,
+            apps.list_daemon_set_for_all_namespaces,
+            batch.list_job_for_all_namespaces,
+            batch.list_cron_job_for_all_namespaces,
         )
-        async with client.ApiClient(configuration) as api:
-            core, apps, batch = client.CoreV1Api(api), client.AppsV1Api(api), client.BatchV1Api(api)
-            lists = (
-                core.list_pod_for_all_namespaces,
-                core.list_node,
-                core.list_namespace,
-                core.list_event_for_all_namespaces,
-                apps.list_deployment_for_all_namespaces,
-                apps.list_replica_set_for_all_namespaces,
-                apps.list_stateful_set_for_all_namespaces,
-                apps.list_daemon_set_for_all_namespaces,
-                batch.list_job_for_all_namespaces,
-                batch.list_cron_job_for_all_namespaces,
-            )
-            cluster = fleet[0]
-            start = cluster.clock.time()
-            kinds = set()
-            while cluster.clock.time() - start < 130:
-                for listing in lists:
-                    kinds |= {type(item).__name__ for item in (await listing()).items}
+        cluster = fleet[0]
+        start = cluster.clock.time()
+        kinds = set()
+        while cluster.clock.time() - start < 130:
+            for listing in lists:
+                kinds |= {type(item).__name__ for item in (await listing()).items}
     assert len(kinds) == len(lists)
 
 
