@@ -110,7 +110,7 @@ class GraphQLGuard:
             elif scope["method"] == "GET":
                 scope = await self._rewrite_query_string(scope)
         except Refusal as refusal:
-            await _refuse(send, refusal)
+            await refuse(send, refusal)
             return
         await self.app(scope, receive, send)
 
@@ -241,7 +241,8 @@ def _replay(body: bytes, original: Receive) -> Receive:
     return receive
 
 
-async def _refuse(send: Send, refusal: Refusal) -> None:
+async def refuse(send: Send, refusal: Refusal) -> None:
+    """The refusal as a GraphQL-shaped error response."""
     body = json.dumps(
         {"errors": [{"message": str(refusal), "extensions": {"code": refusal.code}}]}
     ).encode()

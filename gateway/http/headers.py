@@ -6,9 +6,7 @@ header in one packet would otherwise reach the application whole.
 
 from __future__ import annotations
 
-import json
-
-from gateway.http.guard import App, Receive, Scope, Send
+from gateway.http.guard import App, Receive, Refusal, Scope, Send, refuse
 
 
 class HeaderLimit:
@@ -29,17 +27,4 @@ class HeaderLimit:
             await send({"type": "websocket.close", "code": 1009, "reason": "headers too large"})
             return
         message = f"request headers of {size} bytes exceed the limit of {self.max_bytes}"
-        body = json.dumps(
-            {"errors": [{"message": message, "extensions": {"code": "HEADERS_TOO_LARGE"}}]}
-        ).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 431,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+        await refuse(send, Refusal(431, message, "HEADERS_TOO_LARGE"))
