@@ -78,6 +78,13 @@ class _Batch:
         if written:
             written.pop(name, None)
 
+    def forget_events(self, key: str) -> None:
+        """The object is gone: its event list goes, and so do events pushed for it earlier
+        in the batch. Unlinks are sent before pushes, so events that come after the
+        removal in the batch (a pod's Killing) still start the list anew."""
+        self.unlinks.add(key)
+        self.pushes.pop(key, None)
+
     def count(self, key: str, name: str, delta: int) -> None:
         bucket = self.counts.setdefault(key, {})
         bucket[name] = bucket.get(name, 0) + delta
@@ -152,12 +159,12 @@ class StoreWriter:
                     batch.drop(key, change.id)
                 if change.count_before is not None:
                     batch.count(keys.workload_counts(cluster), change.count_before, -1)
-                batch.unlinks.add(keys.events(cluster, change.id))
+                batch.forget_events(keys.events(cluster, change.id))
             case PodRemove():
                 batch.drop(keys.pods(cluster), change.id)
                 for name in change.counts_before:
                     batch.count(keys.pod_counts(cluster), name, -1)
-                batch.unlinks.add(keys.events(cluster, f"Pod/{change.id}"))
+                batch.forget_events(keys.events(cluster, f"Pod/{change.id}"))
             case NodeUpsert():
                 batch.put(keys.nodes(cluster), change.name, change.record)
             case NodeRemove():
@@ -169,7 +176,6 @@ class StoreWriter:
             case EventPush():
                 for object_id in change.object_ids:
                     key = keys.events(cluster, object_id)
-                    batch.unlinks.discard(key)
                     batch.pushes.setdefault(key, []).append(change.record)
 
     async def apply(self, cluster: str, changes: Sequence[Change]) -> None:

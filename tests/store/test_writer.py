@@ -6,6 +6,7 @@ from typing import Any
 
 import redis.asyncio as redis
 
+from gateway.store.changes import EventPush, PodRemove
 from gateway.store.keys import Keys
 from gateway.store.writer import StoreWriter
 from gateway.watch.mirror import ClusterMirror
@@ -96,3 +97,23 @@ async def test_feeds_are_bounded(redis_client: redis.Redis) -> None:
         await writer.apply("sim-1", mirror.flush())
     assert await redis_client.xlen(KEYS.workload_feed("sim-1")) < 200
     assert await redis_client.xlen(KEYS.pod_feed("sim-1")) < 200
+
+
+async def test_a_removed_objects_events_go_even_when_an_event_follows_in_the_batch(
+    redis_client: redis.Redis,
+) -> None:
+    """A pod deleted and its Killing event in one flush: a pod recreated under the same
+    name (a StatefulSet's) must not show the deleted pod's events."""
+    keys = Keys("ksg")
+    events = keys.events("sim-1", "Pod/data/db-0")
+    writer = StoreWriter(redis_client, keys)
+    await writer.apply("sim-1", [EventPush(("Pod/data/db-0",), b'{"reason": "Started"}')])
+    await writer.apply(
+        "sim-1",
+        [
+            EventPush(("Pod/data/db-0",), b'{"reason": "Unhealthy"}'),
+            PodRemove("data/db-0", ()),
+            EventPush(("Pod/data/db-0",), b'{"reason": "Killing"}'),
+        ],
+    )
+    assert await redis_client.lrange(events, 0, -1) == [b'{"reason": "Killing"}']
