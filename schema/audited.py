@@ -8,6 +8,7 @@ from strawberry.extensions import SchemaExtension
 
 from gateway.auth import audit
 from schema.context import ApiContext
+from schema.observed import operation_errors, operation_kind
 
 
 class OperationAudit(SchemaExtension):
@@ -17,18 +18,12 @@ class OperationAudit(SchemaExtension):
         context = execution.context
         if not isinstance(context, ApiContext):
             return
-        try:
-            kind = execution.operation_type.value
-        except RuntimeError:
-            kind = "unknown"
-        errors = list(execution.pre_execution_errors or ())
-        if execution.result is not None and execution.result.errors:
-            errors += execution.result.errors
+        errors = operation_errors(execution)
         codes = [str((e.extensions or {}).get("code", "ERROR")) for e in errors]
         audit.operation(
             context.principal,
             name=execution.operation_name,
-            kind=kind,
+            kind=operation_kind(execution),
             outcome="error" if errors else "ok",
             touched=context.queries.touched,
             codes=codes,

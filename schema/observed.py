@@ -5,10 +5,27 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 
-from graphql import OperationType
+from graphql import GraphQLError, OperationType
 from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionContext
 
 from gateway.metrics import GRAPHQL_SECONDS, operation_label
+
+
+def operation_kind(execution: ExecutionContext) -> str:
+    """query, mutation or subscription; "unknown" when the document names no such operation."""
+    try:
+        return execution.operation_type.value
+    except RuntimeError:
+        return "unknown"
+
+
+def operation_errors(execution: ExecutionContext) -> list[GraphQLError]:
+    """The errors of parsing and validation, then those of execution."""
+    errors = list(execution.pre_execution_errors or ())
+    if execution.result is not None and execution.result.errors:
+        errors += execution.result.errors
+    return errors
 
 
 class OperationMetrics(SchemaExtension):
@@ -16,12 +33,8 @@ class OperationMetrics(SchemaExtension):
         started = time.perf_counter()
         yield
         context = self.execution_context
-        try:
-            kind = context.operation_type.value
-        except RuntimeError:
-            kind = "unknown"
-        result = context.result
-        failed = bool(context.pre_execution_errors) or bool(result is not None and result.errors)
+        kind = operation_kind(context)
+        failed = bool(operation_errors(context))
         outcome = "error" if failed else "ok"
         if kind == OperationType.SUBSCRIPTION.value and not failed:
             outcome = "subscribed"
