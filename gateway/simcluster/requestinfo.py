@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from gateway.simcluster.query import flag
 from gateway.simcluster.rbac import Attributes
 
 _METHOD_VERBS = {
@@ -24,10 +25,6 @@ _METHOD_VERBS = {
     "DELETE": "delete",
 }
 _NAMESPACE_SUBRESOURCES = ("status", "finalize")
-
-
-def _truthy(value: str | None) -> bool:
-    return value is not None and value.lower() in ("true", "1")
 
 
 def request_attributes(
@@ -62,7 +59,7 @@ def request_attributes(
     name = rest[1] if len(rest) >= 2 else ""
     subresource = rest[2] if len(rest) >= 3 and verb not in ("proxy", "watch") else ""
     if by_method and not name and verb == "get":
-        verb = "watch" if _truthy(query.get("watch")) else "list"
+        verb = "watch" if flag(query, "watch") else "list"
     if verb in ("list", "watch") and not name:
         name = _named_by_selector(query.get("fieldSelector") or "")
     if by_method and not name and verb == "delete":

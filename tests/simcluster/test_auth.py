@@ -1026,6 +1026,8 @@ async def test_reviews_in_protobuf(cluster: SimulatedCluster, http: aiohttp.Clie
             ("create", "", "rbac.authorization.k8s.io", "clusterroles", "", ""),
         ),
         ("GET", "/api/v1/nodes/n1", {}, ("get", "", "", "nodes", "", "n1")),
+        ("GET", "/api/v1/pods", {"watch": "yes"}, ("watch", "", "", "pods", "", "")),
+        ("GET", "/api/v1/pods", {"watch": "False"}, ("list", "", "", "pods", "", "")),
     ],
 )
 def test_request_attributes_follow_request_info(
