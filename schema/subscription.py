@@ -263,7 +263,7 @@ class Subscription:
 
             def admits(event: FeedEvent) -> bool:
                 cluster = str(event.fields.get("cluster", ""))
-                return bool(ctx.queries.visibility.visible_clusters([cluster]))
+                return ctx.queries.visibility.cluster(cluster) is not None
 
             async with _held(ctx), hub.subscribe(CLUSTERS, admits, capacity, epoch) as sub:
                 async for event in _start(
