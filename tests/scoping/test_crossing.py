@@ -42,6 +42,12 @@ async def gw(
         yield running
 
 
+def web_pod_in(namespace: str, *, crashing: bool) -> o.Obj:
+    """The first pod of ``fill``'s web workload in ``namespace``, crash-looping or running."""
+    statuses = [o.crash_loop("web")] if crashing else []
+    return o.pod("web-7d9f8b6c5d-0", namespace=namespace, node="worker-1", statuses=statuses)
+
+
 def places(body: dict[str, Any]) -> set[tuple[str, str]]:
     """Every (cluster, namespace) pair anywhere in a response."""
     found: set[tuple[str, str]] = set()
@@ -207,30 +213,12 @@ async def test_subscriptions_never_carry_another_tenants_changes(
         assert end["type"] == "SNAPSHOT_END"
         bobs = await bob.subscribe(CHANGES)
         await settle()
-        sim1.apply(
-            "Pod",
-            "MODIFIED",
-            o.pod(
-                "web-7d9f8b6c5d-0",
-                namespace="billing",
-                node="worker-1",
-                statuses=[o.crash_loop("web")],
-            ),
-        )
+        sim1.apply("Pod", "MODIFIED", web_pod_in("billing", crashing=True))
         await flush(redis_client, sim1)
         seen_by_bob = (await bob.next_payload(bobs))["data"]["workloadStatusChanged"]
         assert seen_by_bob["namespace"] == "billing"
         bobs_cursor = seen_by_bob["cursor"]
-        sim1.apply(
-            "Pod",
-            "MODIFIED",
-            o.pod(
-                "web-7d9f8b6c5d-0",
-                namespace="shop",
-                node="worker-1",
-                statuses=[o.crash_loop("web")],
-            ),
-        )
+        sim1.apply("Pod", "MODIFIED", web_pod_in("shop", crashing=True))
         await flush(redis_client, sim1)
         seen_by_alice = (await alice.next_payload(alices))["data"]["workloadStatusChanged"]
         assert seen_by_alice["namespace"] == "shop"
@@ -310,9 +298,7 @@ async def test_a_revoked_token_ends_the_subscriptions_it_opened(
         ended: dict[str, Any] = {}
         for attempt in range(60):
             await asyncio.sleep(0.5)
-            crashing = [o.crash_loop("web")] if attempt % 2 == 0 else []
-            pod = o.pod("web-7d9f8b6c5d-0", namespace="shop", node="worker-1", statuses=crashing)
-            sim1.apply("Pod", "MODIFIED", pod)
+            sim1.apply("Pod", "MODIFIED", web_pod_in("shop", crashing=attempt % 2 == 0))
             await flush(redis_client, sim1)
             message = await alice.receive()
             if message["id"] == operation and message["payload"].get("errors"):
