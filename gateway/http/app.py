@@ -23,7 +23,7 @@ from gateway.config import Config
 from gateway.http.board import board_route
 from gateway.http.graphiql import STATIC_DIR
 from gateway.http.graphql import GatewayGraphQL
-from gateway.http.guard import GraphQLGuard, PersistedQueries
+from gateway.http.guard import RETRY_VERIFICATION, GraphQLGuard, PersistedQueries
 from gateway.http.headers import HeaderLimit
 from gateway.service import Gateway
 from schema.build import Protection, build_schema
@@ -84,7 +84,9 @@ def build_app(gateway: Gateway, config: Config = DEFAULT_CONFIG) -> Starlette:
             except VerificationUnavailable as error:
                 audit.denied(None, "metrics", str(error))
                 return PlainTextResponse(
-                    f"{error}\n", status_code=503, headers={"Retry-After": "5"}
+                    f"{error}\n",
+                    status_code=503,
+                    headers={"Retry-After": RETRY_VERIFICATION.decode()},
                 )
             except AuthenticationError as error:
                 audit.denied(None, "metrics", str(error))
