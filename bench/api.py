@@ -261,7 +261,7 @@ async def redis_pubsub_round_trip(url: str) -> AsyncIterator[Callable[[bytes], A
         reader.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await reader
-        await pubsub.aclose()  # type: ignore[no-untyped-call]
+        await pubsub.aclose()
         await publisher.aclose()
         await listener.aclose()
 

@@ -22,11 +22,11 @@ from collections.abc import Awaitable, Callable
 import aiohttp
 from aiohttp import web
 
-from gateway.simcluster.cluster import SimulatedCluster
-from gateway.simcluster.fleet import SimulatedFleet
-from gateway.simcluster.resources import PODS
-from gateway.simcluster.scale import install_scale
-from gateway.simcluster.server import ClusterServer
+from simcluster.cluster import SimulatedCluster
+from simcluster.fleet import SimulatedFleet
+from simcluster.resources import PODS
+from simcluster.scale import install_scale
+from simcluster.server import ClusterServer
 
 PAGE = 500
 NAMESPACE = "bench-watch"

@@ -24,8 +24,7 @@ _BEARER_TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
 GENERATE_HINT = "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
 
 
-def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = commands.add_parser("auth", help="authentication helpers")
+def register(parser: argparse.ArgumentParser) -> None:
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
     hash_token = actions.add_parser(
         "hash-token",

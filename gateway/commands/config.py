@@ -16,8 +16,7 @@ import yaml
 from gateway.config import ConfigError, load
 
 
-def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = commands.add_parser("config", help="validate a configuration file")
+def register(parser: argparse.ArgumentParser) -> None:
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
     check = actions.add_parser(
         "check", help="validate FILE (and KSG_* variables) and print the result"

@@ -21,12 +21,8 @@ from gateway.status.events import index_events
 from gateway.status.fields import parse_time
 
 
-def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = commands.add_parser(
-        "explain",
-        help="print the status of every workload and pod in manifest files",
-        description="Evaluate workloads and pods from YAML or JSON files (or directories).",
-    )
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.description = "Evaluate workloads and pods from YAML or JSON files (or directories)."
     parser.add_argument("paths", nargs="+", metavar="PATH", help="files or directories")
     parser.add_argument("--output", "-o", choices=("table", "json"), default="table")
     parser.add_argument(

@@ -30,16 +30,12 @@ DEFAULTS = {f.name: f.default for f in fields(NotifierConfig)}
 """The bot's own defaults, so the flags cannot drift from them."""
 
 
-def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = commands.add_parser(
-        "notify",
-        help="post abnormal statuses and recoveries to a chat's incoming webhook",
-        description=(
-            "Follow the gateway's change feeds and post each transition into Exception or "
-            "Not Ready, each recovery and each unreachable cluster to an incoming webhook. "
-            "Bursts are grouped, the channel is rate-limited, failed posts are retried, and "
-            "the bot resumes where it left off (state file) without posting anything twice."
-        ),
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.description = (
+        "Follow the gateway's change feeds and post each transition into Exception or "
+        "Not Ready, each recovery and each unreachable cluster to an incoming webhook. "
+        "Bursts are grouped, the channel is rate-limited, failed posts are retried, and "
+        "the bot resumes where it left off (state file) without posting anything twice."
     )
     parser.add_argument(
         "--gateway", required=True, help="the gateway: host:port, http(s):// or ws(s)://"

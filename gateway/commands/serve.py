@@ -42,12 +42,8 @@ FLAGS: tuple[tuple[str, str, str], ...] = (
 """(flag attribute, config section, config key): flags given on the command line win."""
 
 
-def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = commands.add_parser(
-        "serve",
-        help="run the gateway against the clusters of a kubeconfig (or in-cluster)",
-        description="Watch clusters, keep the cache in Redis, serve the API.",
-    )
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.description = "Watch clusters, keep the cache in Redis, serve the API."
     parser.add_argument("--config", type=Path, default=None, help="YAML configuration file")
     add_common(parser)
     parser.add_argument("--kubeconfig", type=Path, help="default: $KUBECONFIG or ~/.kube/config")

@@ -17,9 +17,9 @@ from gql.transport.exceptions import TransportQueryError
 from gql.transport.websockets import WebsocketsTransport
 
 from gateway.redis_server import EmbeddedRedis
-from gateway.simcluster.behaviours import BEHAVIOR
-from gateway.simcluster.fleet import SimulatedFleet
 from gateway.watch.clusters import from_kubeconfig
+from simcluster.behaviours import BEHAVIOR
+from simcluster.fleet import SimulatedFleet
 from tests.api.harness import RunningGateway, running_gateway
 from tests.simcluster import objects as k
 from tests.simcluster.helpers import Kubectl, kubectl_binary

@@ -11,9 +11,9 @@ import pytest_asyncio
 
 from gateway.config import Auth, Rbac, TokenReview
 from gateway.redis_server import EmbeddedRedis
-from gateway.simcluster.cluster import SimulatedCluster
-from gateway.simcluster.fleet import SimulatedFleet
 from gateway.watch.clusters import from_kubeconfig
+from simcluster.cluster import SimulatedCluster
+from simcluster.fleet import SimulatedFleet
 from tests.api.harness import RunningGateway, running_gateway
 from tests.scoping.tenants import ask
 from tests.secrets import secret

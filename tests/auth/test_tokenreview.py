@@ -17,9 +17,9 @@ from gateway.auth.principal import Principal, fingerprint
 from gateway.auth.tokenreview import TokenReviewAuthenticator
 from gateway.auth.unavailable import VerificationUnavailable as Unavailable
 from gateway.config import Auth, TokenReview
-from gateway.simcluster.cluster import SimulatedCluster
-from gateway.simcluster.fleet import SimulatedFleet
 from gateway.watch.clusters import ClusterSource, api_client, from_kubeconfig
+from simcluster.cluster import SimulatedCluster
+from simcluster.fleet import SimulatedFleet
 from tests.auth.conftest import LeakGuard, ManualClock, token_file
 
 AUDIENCE = "kube-status-gateway"

@@ -18,9 +18,9 @@ from pathlib import Path
 import httpx
 
 from gateway.redis_server import EmbeddedRedis
-from gateway.simcluster.fleet import SimulatedFleet
 from gateway.watch.clusters import from_kubeconfig
 from schema.ids import encode
+from simcluster.fleet import SimulatedFleet
 from tests.api.harness import RunningGateway, running_gateway
 from tests.browser.chromium import chromium
 from tests.browser.page import new_page

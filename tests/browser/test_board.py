@@ -25,11 +25,11 @@ import yaml
 from gateway.config import Auth
 from gateway.http.board import BOARD_DIR, CONTENT_SECURITY_POLICY
 from gateway.redis_server import EmbeddedRedis
-from gateway.simcluster.fleet import SimulatedFleet
-from gateway.simcluster.nodes import NodeState
-from gateway.simcluster.watch import WatchSettings
 from gateway.watch.clusters import from_kubeconfig
 from schema.ids import encode
+from simcluster.fleet import SimulatedFleet
+from simcluster.nodes import NodeState
+from simcluster.watch import WatchSettings
 from tests.api.harness import RunningGateway, running_gateway
 from tests.browser.page import Page
 from tests.browser.relay import Relay, relay_to

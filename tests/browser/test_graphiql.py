@@ -21,9 +21,9 @@ import pytest_asyncio
 import redis.asyncio as redis
 
 from gateway.redis_server import EmbeddedRedis
-from gateway.simcluster.fleet import SimulatedFleet
-from gateway.simcluster.watch import WatchSettings
 from gateway.watch.clusters import from_kubeconfig
+from simcluster.fleet import SimulatedFleet
+from simcluster.watch import WatchSettings
 from tests.api.harness import RunningGateway, running_gateway
 from tests.browser.page import Page
 from tests.simcluster.objects import behaviour, workload

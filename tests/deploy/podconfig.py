@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from gateway.cli import build_parser
+from gateway.cli import parse_arguments
 from gateway.commands.serve import overrides_from
 from gateway.config import Config, load
 from tests.deploy.chart import Manifest, Rendered
@@ -67,7 +67,7 @@ def pod_configuration(rendered: Rendered) -> PodConfiguration:
     container = rendered.gateway_container()
     assert "command" not in container, "the image's ENTRYPOINT must stay the gateway"
     assert container["args"][0] == "serve"
-    args = build_parser().parse_args(container["args"])
+    args = parse_arguments(container["args"])
     assert args.config is not None, "the container does not pass --config"
     volumes = {v["name"]: v for v in rendered.gateway_pod()["spec"]["volumes"]}
     (mount,) = (m for m in container["volumeMounts"] if m["mountPath"] == str(args.config.parent))

@@ -16,7 +16,7 @@ import helm_python as helm
 import pytest
 import yaml
 
-from gateway.cli import build_parser
+from gateway.cli import parse_arguments
 from gateway.commands import notify
 from gateway.commands.notify import TOKEN_ENV, WEBHOOK_ENV, config_from
 from gateway.notify.config import NotifierConfig, gateway_url
@@ -152,7 +152,7 @@ def notifier_args(rendered: Rendered) -> argparse.Namespace:
     for arg in container["args"][1:]:
         flag = arg.partition("=")[0]
         assert flag in known, f"{flag} is not a flag of notify (argparse would take a prefix)"
-    return build_parser().parse_args(container["args"])
+    return parse_arguments(container["args"])
 
 
 def notifier_config(
@@ -186,9 +186,9 @@ def notifier_config(
 
 
 def notify_parser() -> argparse.ArgumentParser:
-    commands = argparse.ArgumentParser().add_subparsers()
-    notify.register(commands)
-    return commands.choices["notify"]
+    parser = argparse.ArgumentParser()
+    notify.register(parser)
+    return parser
 
 
 def flag_choices() -> dict[str, list[str]]:
@@ -303,7 +303,7 @@ def test_chart_defaults_are_the_bots_defaults_except_json_logs(
 ) -> None:
     rendered = render(WITH_WEBHOOK)
     config = notifier_config(rendered, tmp_path, monkeypatch)
-    bare = config_from(build_parser().parse_args(["notify", "--gateway", "gw"]))
+    bare = config_from(parse_arguments(["notify", "--gateway", "gw"]))
     assert config.filter == bare.filter == ChannelFilter()
     assert "--filter" not in " ".join(notifier_container(rendered)["args"])
     for setting in ("format", "min_severity", "window", "digest_after", "per_minute", "burst"):

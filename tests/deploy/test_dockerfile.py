@@ -97,15 +97,36 @@ def test_no_compiler_and_no_package_install_in_the_runtime_stage(
 
 def test_assets_reach_the_image_only_inside_the_wheel(build: Stage, runtime: Stage) -> None:
     copied = {source for copy in build.all("COPY") for source in copy.value[:-1]}
-    assert copied == {"pyproject.toml", "README.md", "gateway/", "schema/"}
+    assert copied == {
+        "scripts/uv-requirements.txt",
+        "uv.lock",
+        "pyproject.toml",
+        "README.md",
+        "gateway/",
+        "schema/",
+        "simcluster/",
+    }
     commands = [" ".join(w) for w in words(build)]
     assert any("pip wheel --no-deps" in c for c in commands)
-    installs = [c for c in commands if " install " in c]
+    installs = [c for c in commands if " install " in c and "$VENV" in c]
     assert installs
-    assert all(".whl" in c for c in installs), "installs the source tree, not the wheel"
+    project = [c for c in installs if "--no-deps" in c]
+    assert project and all(".whl" in c for c in project), "installs the source tree, not the wheel"
     assert all("-e " not in c for c in installs)
     (copy,) = runtime.all("COPY")
     assert copy.value == ("$VENV", "$VENV")
+
+
+def test_dependencies_come_from_the_lock_by_hash(build: Stage) -> None:
+    """The image gets the versions CI tested: uv.lock exported with its hashes, pip refusing
+    anything unhashed, and uv itself pinned by hash."""
+    commands = [" ".join(w) for w in words(build)]
+    exports = [c for c in commands if " export " in c]
+    assert exports and all("--frozen" in c and "--no-dev" in c for c in exports)
+    hashed = [c for c in commands if "--require-hashes" in c]
+    assert any("uv-requirements.txt" in c for c in hashed), "uv is not installed by hash"
+    assert any("requirements.txt" in c and "$VENV" in c for c in hashed)
+    assert "--hash=sha256:" in (ROOT / "scripts" / "uv-requirements.txt").read_text()
 
 
 def test_healthcheck_gets_healthz_on_the_served_port(runtime: Stage) -> None:
@@ -132,7 +153,17 @@ def test_entrypoint_is_the_gateway_console_script(runtime: Stage) -> None:
 
 def test_build_context_holds_only_the_sources(build: Stage) -> None:
     files = context_files()
-    allowed = ("pyproject.toml", "README.md", "Dockerfile", ".dockerignore", "gateway/", "schema/")
+    allowed = (
+        "pyproject.toml",
+        "README.md",
+        "Dockerfile",
+        ".dockerignore",
+        "uv.lock",
+        "scripts/uv-requirements.txt",
+        "gateway/",
+        "schema/",
+        "simcluster/",
+    )
     assert all(f.startswith(allowed) for f in files), [
         f for f in files if not f.startswith(allowed)
     ]

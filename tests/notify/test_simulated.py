@@ -10,9 +10,9 @@ import redis.asyncio as redis
 
 from gateway.notify.filters import parse_filter
 from gateway.redis_server import EmbeddedRedis
-from gateway.simcluster.fleet import SimulatedFleet
-from gateway.simcluster.watch import WatchSettings
 from gateway.watch.clusters import from_kubeconfig
+from simcluster.fleet import SimulatedFleet
+from simcluster.watch import WatchSettings
 from tests.api.harness import running_gateway
 from tests.notify.conftest import (
     cluster_feed_followed,

@@ -11,9 +11,9 @@ import pytest
 import pytest_asyncio
 from kubernetes_asyncio import client
 
-from gateway.simcluster.cluster import SimulatedCluster
-from gateway.simcluster.fleet import SimulatedFleet
-from gateway.simcluster.watch import WatchSettings
+from simcluster.cluster import SimulatedCluster
+from simcluster.fleet import SimulatedFleet
+from simcluster.watch import WatchSettings
 
 from .helpers import Kubectl, api_from, kubectl_binary
 

@@ -20,9 +20,9 @@ import pytest
 from kubernetes_asyncio import client, config
 
 from gateway.ownership import group, identity
-from gateway.simcluster.cluster import SimulatedCluster
 from gateway.status import PodState, WorkloadState, evaluate, evaluate_pod, index_nodes
 from gateway.status.events import index_events
+from simcluster.cluster import SimulatedCluster
 
 LIST_PATHS = {
     "Deployment": "/apis/apps/v1/deployments",

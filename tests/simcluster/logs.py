@@ -6,9 +6,9 @@ from typing import Any
 
 import aiohttp
 
-from gateway.simcluster import logsource
-from gateway.simcluster.cluster import SimulatedCluster
-from gateway.simcluster.nodes import NodeState
+from simcluster import logsource
+from simcluster.cluster import SimulatedCluster
+from simcluster.nodes import NodeState
 
 from .objects import pod
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gateway.simcluster.behaviours import PREFIX
+from simcluster.behaviours import PREFIX
 
 
 def behaviour(**values: str) -> dict[str, str]:

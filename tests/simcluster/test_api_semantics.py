@@ -8,8 +8,8 @@ from typing import Any
 import aiohttp
 import pytest
 
-from gateway.simcluster.cluster import SimulatedCluster
-from gateway.simcluster.resources import RESOURCES
+from simcluster.cluster import SimulatedCluster
+from simcluster.resources import RESOURCES
 
 from .helpers import get_json
 from .objects import behaviour, job, pod, workload

@@ -10,7 +10,7 @@ import pytest
 from kubernetes_asyncio import client, watch
 from kubernetes_asyncio.client.exceptions import ApiException
 
-from gateway.simcluster.cluster import SimulatedCluster
+from simcluster.cluster import SimulatedCluster
 
 from .objects import behaviour, pod, workload
 

@@ -16,12 +16,12 @@ import yaml
 from kubernetes_asyncio import client, watch
 from kubernetes_asyncio.client.exceptions import ApiException
 
-from gateway.simcluster.cluster import SimulatedCluster
-from gateway.simcluster.fleet import SimulatedFleet
-from gateway.simcluster.identities import API_AUDIENCES
-from gateway.simcluster.rbac import Attributes
-from gateway.simcluster.requestinfo import request_attributes
-from gateway.simcluster.resources import ALL_VERBS
+from simcluster.cluster import SimulatedCluster
+from simcluster.fleet import SimulatedFleet
+from simcluster.identities import API_AUDIENCES
+from simcluster.rbac import Attributes
+from simcluster.requestinfo import request_attributes
+from simcluster.resources import ALL_VERBS
 
 from .helpers import Kubectl, api_from, get_json
 from .objects import binding, role, rule, subject

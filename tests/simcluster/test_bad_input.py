@@ -9,8 +9,8 @@ from typing import Any
 import aiohttp
 import pytest
 
-from gateway.simcluster.cluster import SimulatedCluster
-from gateway.simcluster.query import ContinueToken
+from simcluster.cluster import SimulatedCluster
+from simcluster.query import ContinueToken
 
 from .objects import behaviour, pod, workload
 

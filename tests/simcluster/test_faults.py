@@ -8,7 +8,7 @@ import json
 import aiohttp
 import pytest
 
-from gateway.simcluster.cluster import SimulatedCluster
+from simcluster.cluster import SimulatedCluster
 
 PODS = "/api/v1/namespaces/default/pods"
 

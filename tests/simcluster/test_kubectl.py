@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from gateway.simcluster.cluster import SimulatedCluster
+from simcluster.cluster import SimulatedCluster
 
 from .helpers import Kubectl, lines
 from .objects import behaviour, workload

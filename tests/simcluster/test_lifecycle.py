@@ -9,9 +9,9 @@ from typing import Any
 
 import aiohttp
 
-from gateway.simcluster.cluster import SimulatedCluster
-from gateway.simcluster.nodes import NodeState
 from gateway.status import STATUSES_BY_KIND, Kind, PodPhase
+from simcluster.cluster import SimulatedCluster
+from simcluster.nodes import NodeState
 
 from .helpers import pod_state, wait_for_status
 from .objects import behaviour, cronjob, job, pod, workload

@@ -7,7 +7,7 @@ import json
 
 import aiohttp
 
-from gateway.simcluster.cluster import SimulatedCluster
+from simcluster.cluster import SimulatedCluster
 
 WATCHERS = 200
 CREATES = 500

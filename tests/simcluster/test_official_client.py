@@ -10,7 +10,7 @@ import kubernetes
 import pytest
 from kubernetes.client.exceptions import ApiException
 
-from gateway.simcluster.cluster import SimulatedCluster
+from simcluster.cluster import SimulatedCluster
 
 from .objects import behaviour, pod, workload
 

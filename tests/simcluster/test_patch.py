@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from gateway.simcluster.errors import ApiError
-from gateway.simcluster.patch import (
+from simcluster.errors import ApiError
+from simcluster.patch import (
     JSON_PATCH,
     MERGE_PATCH,
     STRATEGIC_MERGE_PATCH,

@@ -12,13 +12,13 @@ import aiohttp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gateway.simcluster.behaviours import Behavior, pod_behavior
-from gateway.simcluster.cluster import SimulatedCluster
-from gateway.simcluster.containerlogs import END_MARGIN, RETAINED_LINES, ContainerLog, Run
-from gateway.simcluster.fleet import SimulatedFleet
-from gateway.simcluster.logscripts import NS, Writer
-from gateway.simcluster.nodes import NodeState
-from gateway.simcluster.watch import WatchSettings
+from simcluster.behaviours import Behavior, pod_behavior
+from simcluster.cluster import SimulatedCluster
+from simcluster.containerlogs import END_MARGIN, RETAINED_LINES, ContainerLog, Run
+from simcluster.fleet import SimulatedFleet
+from simcluster.logscripts import NS, Writer
+from simcluster.nodes import NodeState
+from simcluster.watch import WatchSettings
 
 from .helpers import get_json
 from .logs import container_status, duo, freeze, log_error, log_path, read_log, state_of

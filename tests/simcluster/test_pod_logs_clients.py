@@ -14,9 +14,9 @@ from kubernetes_asyncio import client
 from kubernetes_asyncio.client.exceptions import ApiException
 
 from gateway.podlogs import LogError, PodLogs
-from gateway.simcluster.cluster import SimulatedCluster
-from gateway.simcluster.fleet import SimulatedFleet
 from gateway.watch.clusters import from_kubeconfig
+from simcluster.cluster import SimulatedCluster
+from simcluster.fleet import SimulatedFleet
 
 from .helpers import Kubectl
 from .logs import container_status, duo, freeze, state_of

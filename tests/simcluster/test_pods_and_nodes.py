@@ -6,8 +6,8 @@ import ipaddress
 from functools import partial
 from typing import Any
 
-from gateway.simcluster.cluster import SimulatedCluster
-from gateway.simcluster.nodes import NodeState
+from simcluster.cluster import SimulatedCluster
+from simcluster.nodes import NodeState
 
 from .objects import behaviour, pod, workload
 

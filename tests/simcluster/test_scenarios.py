@@ -11,9 +11,9 @@ import pytest
 from kubernetes_asyncio import client
 
 from gateway.ownership import group
-from gateway.simcluster.fleet import SimulatedFleet
-from gateway.simcluster.scenarios import parse_scenario
 from gateway.status import STATUSES_BY_KIND, PodPhase, evaluate, evaluate_pod, index_nodes
+from simcluster.fleet import SimulatedFleet
+from simcluster.scenarios import parse_scenario
 
 from .helpers import api_from, get_json, read_back
 

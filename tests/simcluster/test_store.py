@@ -6,16 +6,16 @@ from typing import Any
 
 import pytest
 
-from gateway.simcluster.errors import ApiError
-from gateway.simcluster.query import (
+from simcluster.errors import ApiError
+from simcluster.query import (
     ContinueToken,
     decode_continue,
     flag,
     parse_field_selector,
     parse_list_options,
 )
-from gateway.simcluster.resources import EVENTS, NODES, PODS
-from gateway.simcluster.store import ADDED, DELETED, MODIFIED, Store
+from simcluster.resources import EVENTS, NODES, PODS
+from simcluster.store import ADDED, DELETED, MODIFIED, Store
 
 
 def _pod(name: str, **labels: str) -> dict[str, Any]:

@@ -7,9 +7,9 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from gateway.simcluster.cluster import SimulatedCluster
-from gateway.simcluster.resources import PODS
-from gateway.simcluster.store import Change
+from simcluster.cluster import SimulatedCluster
+from simcluster.resources import PODS
+from simcluster.store import Change
 
 from .objects import behaviour, cronjob, job, workload
 

@@ -14,10 +14,10 @@ import redis.asyncio as redis
 from gateway.consistency import Report, check
 from gateway.redis_server import EmbeddedRedis
 from gateway.service import Gateway, Settings
-from gateway.simcluster.fleet import SimulatedFleet
-from gateway.simcluster.watch import WatchSettings
 from gateway.store.keys import Keys
 from gateway.watch.clusters import from_kubeconfig
+from simcluster.fleet import SimulatedFleet
+from simcluster.watch import WatchSettings
 from tests.redis_io import stream_of
 
 TIME_SCALE = 40.0

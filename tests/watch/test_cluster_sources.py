@@ -14,8 +14,8 @@ from cryptography.x509.oid import NameOID
 from kubernetes_asyncio import client
 from kubernetes_asyncio.config import incluster_config
 
-from gateway.simcluster.fleet import SimulatedFleet
 from gateway.watch.clusters import ClusterConfigError, api_client, from_kubeconfig, in_cluster
+from simcluster.fleet import SimulatedFleet
 
 
 async def test_every_context_or_the_chosen_ones_each_reach_their_own_cluster(

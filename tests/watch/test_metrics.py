@@ -7,8 +7,8 @@ import redis.asyncio as redis
 from prometheus_client.parser import text_string_to_metric_families
 
 from gateway.redis_server import EmbeddedRedis
-from gateway.simcluster.fleet import SimulatedFleet
 from gateway.watch.clusters import from_kubeconfig
+from simcluster.fleet import SimulatedFleet
 from tests.api.harness import running_gateway
 from tests.simcluster.objects import workload
 from tests.watch.conftest import until

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from gateway.redis_server import EmbeddedRedis
 from gateway.service import Gateway
-from gateway.simcluster.fleet import SimulatedFleet
+from simcluster.fleet import SimulatedFleet
 from tests.simcluster.objects import behaviour, workload
 from tests.watch.conftest import assert_consistent, ready, settings_for, until
 

@@ -17,8 +17,8 @@ import httpx
 import redis.asyncio as redis
 
 from gateway.redis_server import EmbeddedRedis, free_port
-from gateway.simcluster.fleet import SimulatedFleet
 from gateway.store.keys import Keys
+from simcluster.fleet import SimulatedFleet
 from tests.api.test_subscriptions import CHANGES
 from tests.api.wsclient import transport_ws
 from tests.simcluster.objects import behaviour, workload

@@ -7,8 +7,8 @@ import redis.asyncio as redis
 
 from gateway.redis_server import EmbeddedRedis
 from gateway.service import Gateway
-from gateway.simcluster.fleet import SimulatedFleet
 from gateway.store.keys import Keys
+from simcluster.fleet import SimulatedFleet
 from tests.redis_io import hash_of, stream_of
 from tests.simcluster.objects import behaviour, cronjob, job, workload
 from tests.watch.conftest import (
