@@ -47,6 +47,7 @@ MAX_BODY = 3 * 1024 * 1024
 ADMIN_PREFIX = "/simcluster/"
 _YAML_TYPES = frozenset({"application/yaml", "application/x-yaml", "text/yaml"})
 _PATCH_TYPES = frozenset({patch.MERGE_PATCH, patch.JSON_PATCH, patch.STRATEGIC_MERGE_PATCH})
+SCALE = ("autoscaling/v1", "Scale")
 
 
 @dataclass(slots=True)
@@ -289,10 +290,7 @@ async def _review(request: web.Request, context: ApiContext, target: Target) -> 
         raise errors.method_not_allowed()
     if target.resource.namespaced and not target.namespace:
         raise errors.no_such_path()
-    if request.content_type == kubeproto.CONTENT_TYPE:
-        body = kubeproto.decode(await request.read())
-    else:
-        body = await read_body(request)
+    body = await read_body(request, kind=(target.resource.api_version, target.resource.kind))
     answer = context.reviews.answer(
         target.resource, body, target.namespace or "", request[REQUESTER]
     )
@@ -355,11 +353,16 @@ async def _get(request: web.Request, context: ApiContext, target: Target) -> web
     return json_response(list_body(head, meta, [o.data for o in result.items]))
 
 
-async def read_body(request: web.Request, *, patching: bool = False) -> Any:
+async def read_body(
+    request: web.Request, *, patching: bool = False, kind: tuple[str, str] | None = None
+) -> Any:
+    """The body as JSON would decode it; protobuf too when ``kind`` says what it must hold."""
     raw = await request.read()
     content_type = request.content_type
     if not raw.strip():
         raise errors.bad_request("the request body is empty: expected a JSON or YAML object")
+    if content_type == kubeproto.CONTENT_TYPE and kind is not None and not patching:
+        return kubeproto.decode(raw, *kind)
     if patching:
         if content_type not in _PATCH_TYPES:
             raise errors.unsupported_media_type(content_type)
@@ -387,7 +390,7 @@ def _dry_run(request: web.Request) -> bool:
 async def _post(request: web.Request, context: ApiContext, target: Target) -> web.StreamResponse:
     if target.name or (target.resource.namespaced and target.namespace is None):
         raise errors.method_not_allowed()
-    body = await read_body(request)
+    body = await read_body(request, kind=(target.resource.api_version, target.resource.kind))
     result: StoredObject | dict[str, Any]
     if _dry_run(request):
         result = context.registry.prepare_create(target.resource, target.namespace or "", body)
@@ -399,9 +402,11 @@ async def _post(request: web.Request, context: ApiContext, target: Target) -> we
 async def _put(request: web.Request, context: ApiContext, target: Target) -> web.StreamResponse:
     if not target.name:
         raise errors.method_not_allowed()
-    body = await read_body(request)
+    scale = target.subresource == "scale"
+    kind = SCALE if scale else (target.resource.api_version, target.resource.kind)
+    body = await read_body(request, kind=kind)
     namespace = target.namespace or ""
-    if target.subresource == "scale":
+    if scale:
         return json_response(
             context.registry.update_scale(
                 target.resource, namespace, target.name, body, dry_run=_dry_run(request)
@@ -446,11 +451,13 @@ async def _patch(request: web.Request, context: ApiContext, target: Target) -> w
     return _object_response(request, context, target, result)
 
 
-async def delete_options(request: web.Request) -> DeleteOptions:
+async def delete_options(request: web.Request, resource: ResourceType) -> DeleteOptions:
     body: dict[str, Any] = {}
     if request.can_read_body:
         raw = await request.read()
-        if raw.strip():
+        if request.content_type == kubeproto.CONTENT_TYPE:
+            body = kubeproto.decode_delete_options(raw, resource.api_version)
+        elif raw.strip():
             try:
                 parsed = json.loads(raw)
             except (ValueError, UnicodeDecodeError) as error:
@@ -494,7 +501,7 @@ async def delete_options(request: web.Request) -> DeleteOptions:
 async def _delete(request: web.Request, context: ApiContext, target: Target) -> web.StreamResponse:
     if target.subresource:
         raise errors.method_not_allowed()
-    options = await delete_options(request)
+    options = await delete_options(request, target.resource)
     if target.name:
         result = context.registry.delete(
             target.resource, target.namespace or "", target.name, options

@@ -25,6 +25,7 @@ from simcluster.resources import ALL_VERBS
 
 from .helpers import Kubectl, api_from, get_json
 from .objects import binding, role, rule, subject
+from .protobuf import PROTOBUF, envelope, field
 
 SAR = "/apis/authorization.k8s.io/v1/subjectaccessreviews"
 TOKEN_REVIEWS = "/apis/authentication.k8s.io/v1/tokenreviews"
@@ -929,32 +930,20 @@ async def test_identities_admin_api(cluster: SimulatedCluster, http: aiohttp.Cli
         assert response.status == 200
 
 
-def _field(number: int, payload: bytes) -> bytes:
-    """A length-delimited protobuf field (payloads here stay below 128 bytes)."""
-    return bytes([(number << 3) | 2, len(payload)]) + payload
-
-
-def _protobuf(api_version: str, kind: str, message: bytes) -> bytes:
-    """The envelope client-go's typed clients send: magic, then runtime.Unknown."""
-    type_meta = _field(1, api_version.encode()) + _field(2, kind.encode())
-    return b"k8s\x00" + _field(1, type_meta) + _field(2, message)
-
-
 async def test_reviews_in_protobuf(cluster: SimulatedCluster, http: aiohttp.ClientSession) -> None:
     token = cluster.identities.add_user("alice", groups=["team-shop"])
-    protobuf = {"Content-Type": "application/vnd.kubernetes.protobuf"}
-    spec = _field(1, token.encode()) + _field(2, API_AUDIENCES[0].encode())
-    body = _protobuf("authentication.k8s.io/v1", "TokenReview", _field(1, b"") + _field(2, spec))
-    async with http.post(TOKEN_REVIEWS, data=body, headers=protobuf) as response:
+    spec = field(1, token.encode()) + field(2, API_AUDIENCES[0].encode())
+    body = envelope("authentication.k8s.io/v1", "TokenReview", field(1, b"") + field(2, spec))
+    async with http.post(TOKEN_REVIEWS, data=body, headers=PROTOBUF) as response:
         assert response.status == 201
         answer = await response.json()
     assert answer["spec"] == {"token": token, "audiences": list(API_AUDIENCES)}
     assert answer["status"]["user"]["groups"] == ["team-shop", "system:authenticated"]
 
-    attributes = _field(2, b"list") + _field(5, b"nodes")
-    spec = _field(1, attributes) + _field(3, b"alice") + _field(4, b"system:masters")
-    body = _protobuf("authorization.k8s.io/v1", "SubjectAccessReview", _field(2, spec))
-    async with http.post(SAR, data=body, headers=protobuf) as response:
+    attributes = field(2, b"list") + field(5, b"nodes")
+    spec = field(1, attributes) + field(3, b"alice") + field(4, b"system:masters")
+    body = envelope("authorization.k8s.io/v1", "SubjectAccessReview", field(2, spec))
+    async with http.post(SAR, data=body, headers=PROTOBUF) as response:
         answer = await response.json()
     assert answer["spec"] == {
         "resourceAttributes": {"verb": "list", "resource": "nodes"},
@@ -966,9 +955,9 @@ async def test_reviews_in_protobuf(cluster: SimulatedCluster, http: aiohttp.Clie
     for garbled, status in (
         (b"k8s\x00\x0a\xff", 400),
         (b"not protobuf", 400),
-        (_protobuf("v1", "Pod", b""), 415),
+        (envelope("v1", "Pod", b""), 400),
     ):
-        async with http.post(SAR, data=garbled, headers=protobuf) as response:
+        async with http.post(SAR, data=garbled, headers=PROTOBUF) as response:
             assert response.status == status
             assert (await response.json())["kind"] == "Status"
     async with http.post(

@@ -1,0 +1,462 @@
+"""Protobuf field numbers of core/v1 (AWSElasticBlockStoreVolumeSource to NodeSelectorRequirement).
+
+Written by scripts/generate_kubeproto.py from generated.proto and the Go types of
+kubernetes/api and kubernetes/apimachinery v0.32.13 (commits
+67a30ffc59c5 and 59e9003f02d6): regenerate, do not edit.
+"""
+
+from simcluster.protoschemas.field import Field, Messages
+
+MESSAGES: Messages = {
+    "core.v1.AWSElasticBlockStoreVolumeSource": {
+        1: Field("volumeID", "string", keep_zero=True),
+        2: Field("fsType", "string"),
+        3: Field("partition", "int32"),
+        4: Field("readOnly", "bool"),
+    },
+    "core.v1.Affinity": {
+        1: Field("nodeAffinity", "core.v1.NodeAffinity"),
+        2: Field("podAffinity", "core.v1.PodAffinity"),
+        3: Field("podAntiAffinity", "core.v1.PodAntiAffinity"),
+    },
+    "core.v1.AppArmorProfile": {
+        1: Field("type", "string", keep_zero=True),
+        2: Field("localhostProfile", "string", keep_zero=True),
+    },
+    "core.v1.AttachedVolume": {
+        1: Field("name", "string", keep_zero=True),
+        2: Field("devicePath", "string", keep_zero=True),
+    },
+    "core.v1.AzureDiskVolumeSource": {
+        1: Field("diskName", "string", keep_zero=True),
+        2: Field("diskURI", "string", keep_zero=True),
+        3: Field("cachingMode", "string", keep_zero=True),
+        4: Field("fsType", "string", keep_zero=True),
+        5: Field("readOnly", "bool", keep_zero=True),
+        6: Field("kind", "string", keep_zero=True),
+    },
+    "core.v1.AzureFileVolumeSource": {
+        1: Field("secretName", "string", keep_zero=True),
+        2: Field("shareName", "string", keep_zero=True),
+        3: Field("readOnly", "bool"),
+    },
+    "core.v1.CSIVolumeSource": {
+        1: Field("driver", "string", keep_zero=True),
+        2: Field("readOnly", "bool", keep_zero=True),
+        3: Field("fsType", "string", keep_zero=True),
+        4: Field("volumeAttributes", "map[string]string"),
+        5: Field("nodePublishSecretRef", "core.v1.LocalObjectReference"),
+    },
+    "core.v1.Capabilities": {
+        1: Field("add", "[]string"),
+        2: Field("drop", "[]string"),
+    },
+    "core.v1.CephFSVolumeSource": {
+        1: Field("monitors", "[]string"),
+        2: Field("path", "string"),
+        3: Field("user", "string"),
+        4: Field("secretFile", "string"),
+        5: Field("secretRef", "core.v1.LocalObjectReference"),
+        6: Field("readOnly", "bool"),
+    },
+    "core.v1.CinderVolumeSource": {
+        1: Field("volumeID", "string", keep_zero=True),
+        2: Field("fsType", "string"),
+        3: Field("readOnly", "bool"),
+        4: Field("secretRef", "core.v1.LocalObjectReference"),
+    },
+    "core.v1.ClusterTrustBundleProjection": {
+        1: Field("name", "string", keep_zero=True),
+        2: Field("signerName", "string", keep_zero=True),
+        3: Field("labelSelector", "meta.v1.LabelSelector"),
+        5: Field("optional", "bool", keep_zero=True),
+        4: Field("path", "string", keep_zero=True),
+    },
+    "core.v1.ConfigMapEnvSource": {
+        1: Field("", "core.v1.LocalObjectReference"),
+        2: Field("optional", "bool", keep_zero=True),
+    },
+    "core.v1.ConfigMapKeySelector": {
+        1: Field("", "core.v1.LocalObjectReference"),
+        2: Field("key", "string", keep_zero=True),
+        3: Field("optional", "bool", keep_zero=True),
+    },
+    "core.v1.ConfigMapNodeConfigSource": {
+        1: Field("namespace", "string", keep_zero=True),
+        2: Field("name", "string", keep_zero=True),
+        3: Field("uid", "string"),
+        4: Field("resourceVersion", "string"),
+        5: Field("kubeletConfigKey", "string", keep_zero=True),
+    },
+    "core.v1.ConfigMapProjection": {
+        1: Field("", "core.v1.LocalObjectReference"),
+        2: Field("items", "[]core.v1.KeyToPath"),
+        4: Field("optional", "bool", keep_zero=True),
+    },
+    "core.v1.ConfigMapVolumeSource": {
+        1: Field("", "core.v1.LocalObjectReference"),
+        2: Field("items", "[]core.v1.KeyToPath"),
+        3: Field("defaultMode", "int32", keep_zero=True),
+        4: Field("optional", "bool", keep_zero=True),
+    },
+    "core.v1.Container": {
+        1: Field("name", "string", keep_zero=True),
+        2: Field("image", "string"),
+        3: Field("command", "[]string"),
+        4: Field("args", "[]string"),
+        5: Field("workingDir", "string"),
+        6: Field("ports", "[]core.v1.ContainerPort"),
+        19: Field("envFrom", "[]core.v1.EnvFromSource"),
+        7: Field("env", "[]core.v1.EnvVar"),
+        8: Field("resources", "core.v1.ResourceRequirements"),
+        23: Field("resizePolicy", "[]core.v1.ContainerResizePolicy"),
+        24: Field("restartPolicy", "string", keep_zero=True),
+        9: Field("volumeMounts", "[]core.v1.VolumeMount"),
+        21: Field("volumeDevices", "[]core.v1.VolumeDevice"),
+        10: Field("livenessProbe", "core.v1.Probe"),
+        11: Field("readinessProbe", "core.v1.Probe"),
+        22: Field("startupProbe", "core.v1.Probe"),
+        12: Field("lifecycle", "core.v1.Lifecycle"),
+        13: Field("terminationMessagePath", "string"),
+        20: Field("terminationMessagePolicy", "string"),
+        14: Field("imagePullPolicy", "string"),
+        15: Field("securityContext", "core.v1.SecurityContext"),
+        16: Field("stdin", "bool"),
+        17: Field("stdinOnce", "bool"),
+        18: Field("tty", "bool"),
+    },
+    "core.v1.ContainerImage": {
+        1: Field("names", "[]string"),
+        2: Field("sizeBytes", "int64"),
+    },
+    "core.v1.ContainerPort": {
+        1: Field("name", "string"),
+        2: Field("hostPort", "int32"),
+        3: Field("containerPort", "int32", keep_zero=True),
+        4: Field("protocol", "string"),
+        5: Field("hostIP", "string"),
+    },
+    "core.v1.ContainerResizePolicy": {
+        1: Field("resourceName", "string", keep_zero=True),
+        2: Field("restartPolicy", "string", keep_zero=True),
+    },
+    "core.v1.ContainerState": {
+        1: Field("waiting", "core.v1.ContainerStateWaiting"),
+        2: Field("running", "core.v1.ContainerStateRunning"),
+        3: Field("terminated", "core.v1.ContainerStateTerminated"),
+    },
+    "core.v1.ContainerStateRunning": {
+        1: Field("startedAt", "meta.v1.Time"),
+    },
+    "core.v1.ContainerStateTerminated": {
+        1: Field("exitCode", "int32", keep_zero=True),
+        2: Field("signal", "int32"),
+        3: Field("reason", "string"),
+        4: Field("message", "string"),
+        5: Field("startedAt", "meta.v1.Time"),
+        6: Field("finishedAt", "meta.v1.Time"),
+        7: Field("containerID", "string"),
+    },
+    "core.v1.ContainerStateWaiting": {
+        1: Field("reason", "string"),
+        2: Field("message", "string"),
+    },
+    "core.v1.ContainerStatus": {
+        1: Field("name", "string", keep_zero=True),
+        2: Field("state", "core.v1.ContainerState"),
+        3: Field("lastState", "core.v1.ContainerState"),
+        4: Field("ready", "bool", keep_zero=True),
+        5: Field("restartCount", "int32", keep_zero=True),
+        6: Field("image", "string", keep_zero=True),
+        7: Field("imageID", "string", keep_zero=True),
+        8: Field("containerID", "string"),
+        9: Field("started", "bool", keep_zero=True),
+        10: Field("allocatedResources", "map[string]resource.Quantity"),
+        11: Field("resources", "core.v1.ResourceRequirements"),
+        12: Field("volumeMounts", "[]core.v1.VolumeMountStatus"),
+        13: Field("user", "core.v1.ContainerUser"),
+        14: Field("allocatedResourcesStatus", "[]core.v1.ResourceStatus"),
+    },
+    "core.v1.ContainerUser": {
+        1: Field("linux", "core.v1.LinuxContainerUser"),
+    },
+    "core.v1.DaemonEndpoint": {
+        1: Field("Port", "int32", keep_zero=True),
+    },
+    "core.v1.DownwardAPIProjection": {
+        1: Field("items", "[]core.v1.DownwardAPIVolumeFile"),
+    },
+    "core.v1.DownwardAPIVolumeFile": {
+        1: Field("path", "string", keep_zero=True),
+        2: Field("fieldRef", "core.v1.ObjectFieldSelector"),
+        3: Field("resourceFieldRef", "core.v1.ResourceFieldSelector"),
+        4: Field("mode", "int32", keep_zero=True),
+    },
+    "core.v1.DownwardAPIVolumeSource": {
+        1: Field("items", "[]core.v1.DownwardAPIVolumeFile"),
+        2: Field("defaultMode", "int32", keep_zero=True),
+    },
+    "core.v1.EmptyDirVolumeSource": {
+        1: Field("medium", "string"),
+        2: Field("sizeLimit", "resource.Quantity"),
+    },
+    "core.v1.EnvFromSource": {
+        1: Field("prefix", "string"),
+        2: Field("configMapRef", "core.v1.ConfigMapEnvSource"),
+        3: Field("secretRef", "core.v1.SecretEnvSource"),
+    },
+    "core.v1.EnvVar": {
+        1: Field("name", "string", keep_zero=True),
+        2: Field("value", "string"),
+        3: Field("valueFrom", "core.v1.EnvVarSource"),
+    },
+    "core.v1.EnvVarSource": {
+        1: Field("fieldRef", "core.v1.ObjectFieldSelector"),
+        2: Field("resourceFieldRef", "core.v1.ResourceFieldSelector"),
+        3: Field("configMapKeyRef", "core.v1.ConfigMapKeySelector"),
+        4: Field("secretKeyRef", "core.v1.SecretKeySelector"),
+    },
+    "core.v1.EphemeralContainer": {
+        1: Field("", "core.v1.EphemeralContainerCommon"),
+        2: Field("targetContainerName", "string"),
+    },
+    "core.v1.EphemeralContainerCommon": {
+        1: Field("name", "string", keep_zero=True),
+        2: Field("image", "string"),
+        3: Field("command", "[]string"),
+        4: Field("args", "[]string"),
+        5: Field("workingDir", "string"),
+        6: Field("ports", "[]core.v1.ContainerPort"),
+        19: Field("envFrom", "[]core.v1.EnvFromSource"),
+        7: Field("env", "[]core.v1.EnvVar"),
+        8: Field("resources", "core.v1.ResourceRequirements"),
+        23: Field("resizePolicy", "[]core.v1.ContainerResizePolicy"),
+        24: Field("restartPolicy", "string", keep_zero=True),
+        9: Field("volumeMounts", "[]core.v1.VolumeMount"),
+        21: Field("volumeDevices", "[]core.v1.VolumeDevice"),
+        10: Field("livenessProbe", "core.v1.Probe"),
+        11: Field("readinessProbe", "core.v1.Probe"),
+        22: Field("startupProbe", "core.v1.Probe"),
+        12: Field("lifecycle", "core.v1.Lifecycle"),
+        13: Field("terminationMessagePath", "string"),
+        20: Field("terminationMessagePolicy", "string"),
+        14: Field("imagePullPolicy", "string"),
+        15: Field("securityContext", "core.v1.SecurityContext"),
+        16: Field("stdin", "bool"),
+        17: Field("stdinOnce", "bool"),
+        18: Field("tty", "bool"),
+    },
+    "core.v1.EphemeralVolumeSource": {
+        1: Field("volumeClaimTemplate", "core.v1.PersistentVolumeClaimTemplate"),
+    },
+    "core.v1.Event": {
+        1: Field("metadata", "meta.v1.ObjectMeta"),
+        2: Field("involvedObject", "core.v1.ObjectReference"),
+        3: Field("reason", "string"),
+        4: Field("message", "string"),
+        5: Field("source", "core.v1.EventSource"),
+        6: Field("firstTimestamp", "meta.v1.Time"),
+        7: Field("lastTimestamp", "meta.v1.Time"),
+        8: Field("count", "int32"),
+        9: Field("type", "string"),
+        10: Field("eventTime", "meta.v1.MicroTime"),
+        11: Field("series", "core.v1.EventSeries"),
+        12: Field("action", "string"),
+        13: Field("related", "core.v1.ObjectReference"),
+        14: Field("reportingComponent", "string", keep_zero=True),
+        15: Field("reportingInstance", "string", keep_zero=True),
+    },
+    "core.v1.EventSeries": {
+        1: Field("count", "int32"),
+        2: Field("lastObservedTime", "meta.v1.MicroTime"),
+    },
+    "core.v1.EventSource": {
+        1: Field("component", "string"),
+        2: Field("host", "string"),
+    },
+    "core.v1.ExecAction": {
+        1: Field("command", "[]string"),
+    },
+    "core.v1.FCVolumeSource": {
+        1: Field("targetWWNs", "[]string"),
+        2: Field("lun", "int32", keep_zero=True),
+        3: Field("fsType", "string"),
+        4: Field("readOnly", "bool"),
+        5: Field("wwids", "[]string"),
+    },
+    "core.v1.FlexVolumeSource": {
+        1: Field("driver", "string", keep_zero=True),
+        2: Field("fsType", "string"),
+        3: Field("secretRef", "core.v1.LocalObjectReference"),
+        4: Field("readOnly", "bool"),
+        5: Field("options", "map[string]string"),
+    },
+    "core.v1.FlockerVolumeSource": {
+        1: Field("datasetName", "string"),
+        2: Field("datasetUUID", "string"),
+    },
+    "core.v1.GCEPersistentDiskVolumeSource": {
+        1: Field("pdName", "string", keep_zero=True),
+        2: Field("fsType", "string"),
+        3: Field("partition", "int32"),
+        4: Field("readOnly", "bool"),
+    },
+    "core.v1.GRPCAction": {
+        1: Field("port", "int32", keep_zero=True),
+        2: Field("service", "string", keep_zero=True),
+    },
+    "core.v1.GitRepoVolumeSource": {
+        1: Field("repository", "string", keep_zero=True),
+        2: Field("revision", "string"),
+        3: Field("directory", "string"),
+    },
+    "core.v1.GlusterfsVolumeSource": {
+        1: Field("endpoints", "string", keep_zero=True),
+        2: Field("path", "string", keep_zero=True),
+        3: Field("readOnly", "bool"),
+    },
+    "core.v1.HTTPGetAction": {
+        1: Field("path", "string"),
+        2: Field("port", "intstr.IntOrString"),
+        3: Field("host", "string"),
+        4: Field("scheme", "string"),
+        5: Field("httpHeaders", "[]core.v1.HTTPHeader"),
+    },
+    "core.v1.HTTPHeader": {
+        1: Field("name", "string", keep_zero=True),
+        2: Field("value", "string", keep_zero=True),
+    },
+    "core.v1.HostAlias": {
+        1: Field("ip", "string", keep_zero=True),
+        2: Field("hostnames", "[]string"),
+    },
+    "core.v1.HostIP": {
+        1: Field("ip", "string", keep_zero=True),
+    },
+    "core.v1.HostPathVolumeSource": {
+        1: Field("path", "string", keep_zero=True),
+        2: Field("type", "string", keep_zero=True),
+    },
+    "core.v1.ISCSIVolumeSource": {
+        1: Field("targetPortal", "string", keep_zero=True),
+        2: Field("iqn", "string", keep_zero=True),
+        3: Field("lun", "int32", keep_zero=True),
+        4: Field("iscsiInterface", "string"),
+        5: Field("fsType", "string"),
+        6: Field("readOnly", "bool"),
+        7: Field("portals", "[]string"),
+        8: Field("chapAuthDiscovery", "bool"),
+        11: Field("chapAuthSession", "bool"),
+        10: Field("secretRef", "core.v1.LocalObjectReference"),
+        12: Field("initiatorName", "string", keep_zero=True),
+    },
+    "core.v1.ImageVolumeSource": {
+        1: Field("reference", "string"),
+        2: Field("pullPolicy", "string"),
+    },
+    "core.v1.KeyToPath": {
+        1: Field("key", "string", keep_zero=True),
+        2: Field("path", "string", keep_zero=True),
+        3: Field("mode", "int32", keep_zero=True),
+    },
+    "core.v1.Lifecycle": {
+        1: Field("postStart", "core.v1.LifecycleHandler"),
+        2: Field("preStop", "core.v1.LifecycleHandler"),
+    },
+    "core.v1.LifecycleHandler": {
+        1: Field("exec", "core.v1.ExecAction"),
+        2: Field("httpGet", "core.v1.HTTPGetAction"),
+        3: Field("tcpSocket", "core.v1.TCPSocketAction"),
+        4: Field("sleep", "core.v1.SleepAction"),
+    },
+    "core.v1.LinuxContainerUser": {
+        1: Field("uid", "int64", keep_zero=True),
+        2: Field("gid", "int64", keep_zero=True),
+        3: Field("supplementalGroups", "[]int64"),
+    },
+    "core.v1.LocalObjectReference": {
+        1: Field("name", "string"),
+    },
+    "core.v1.ModifyVolumeStatus": {
+        1: Field("targetVolumeAttributesClassName", "string"),
+        2: Field("status", "string", keep_zero=True),
+    },
+    "core.v1.NFSVolumeSource": {
+        1: Field("server", "string", keep_zero=True),
+        2: Field("path", "string", keep_zero=True),
+        3: Field("readOnly", "bool"),
+    },
+    "core.v1.Namespace": {
+        1: Field("metadata", "meta.v1.ObjectMeta"),
+        2: Field("spec", "core.v1.NamespaceSpec"),
+        3: Field("status", "core.v1.NamespaceStatus"),
+    },
+    "core.v1.NamespaceCondition": {
+        1: Field("type", "string", keep_zero=True),
+        2: Field("status", "string", keep_zero=True),
+        4: Field("lastTransitionTime", "meta.v1.Time"),
+        5: Field("reason", "string"),
+        6: Field("message", "string"),
+    },
+    "core.v1.NamespaceSpec": {
+        1: Field("finalizers", "[]string"),
+    },
+    "core.v1.NamespaceStatus": {
+        1: Field("phase", "string"),
+        2: Field("conditions", "[]core.v1.NamespaceCondition"),
+    },
+    "core.v1.Node": {
+        1: Field("metadata", "meta.v1.ObjectMeta"),
+        2: Field("spec", "core.v1.NodeSpec"),
+        3: Field("status", "core.v1.NodeStatus"),
+    },
+    "core.v1.NodeAddress": {
+        1: Field("type", "string", keep_zero=True),
+        2: Field("address", "string", keep_zero=True),
+    },
+    "core.v1.NodeAffinity": {
+        1: Field("requiredDuringSchedulingIgnoredDuringExecution", "core.v1.NodeSelector"),
+        2: Field(
+            "preferredDuringSchedulingIgnoredDuringExecution", "[]core.v1.PreferredSchedulingTerm"
+        ),
+    },
+    "core.v1.NodeCondition": {
+        1: Field("type", "string", keep_zero=True),
+        2: Field("status", "string", keep_zero=True),
+        3: Field("lastHeartbeatTime", "meta.v1.Time"),
+        4: Field("lastTransitionTime", "meta.v1.Time"),
+        5: Field("reason", "string"),
+        6: Field("message", "string"),
+    },
+    "core.v1.NodeConfigSource": {
+        2: Field("configMap", "core.v1.ConfigMapNodeConfigSource"),
+    },
+    "core.v1.NodeConfigStatus": {
+        1: Field("assigned", "core.v1.NodeConfigSource"),
+        2: Field("active", "core.v1.NodeConfigSource"),
+        3: Field("lastKnownGood", "core.v1.NodeConfigSource"),
+        4: Field("error", "string"),
+    },
+    "core.v1.NodeDaemonEndpoints": {
+        1: Field("kubeletEndpoint", "core.v1.DaemonEndpoint"),
+    },
+    "core.v1.NodeFeatures": {
+        1: Field("supplementalGroupsPolicy", "bool", keep_zero=True),
+    },
+    "core.v1.NodeRuntimeHandler": {
+        1: Field("name", "string", keep_zero=True),
+        2: Field("features", "core.v1.NodeRuntimeHandlerFeatures"),
+    },
+    "core.v1.NodeRuntimeHandlerFeatures": {
+        1: Field("recursiveReadOnlyMounts", "bool", keep_zero=True),
+        2: Field("userNamespaces", "bool", keep_zero=True),
+    },
+    "core.v1.NodeSelector": {
+        1: Field("nodeSelectorTerms", "[]core.v1.NodeSelectorTerm"),
+    },
+    "core.v1.NodeSelectorRequirement": {
+        1: Field("key", "string", keep_zero=True),
+        2: Field("operator", "string", keep_zero=True),
+        3: Field("values", "[]string"),
+    },
+}
