@@ -8,12 +8,14 @@ import asyncio
 import contextlib
 import json
 import os
+import re
 import shutil
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 import pytest
@@ -52,6 +54,37 @@ class Ran:
     err: str
 
 
+@dataclass(frozen=True, slots=True)
+class Sent:
+    """A request kubectl -v=8 logged: method, path (no query) and whether its body was
+    protobuf."""
+
+    method: str
+    path: str
+    protobuf: bool
+
+
+_REQUEST_LINE = re.compile(
+    r'\] (?:(GET|POST|PUT|PATCH|DELETE) (http\S+)$|"Request" verb="(\w+)" url="([^"]+)")',
+    re.MULTILINE,
+)
+_PROTOBUF_HEADER = "Content-Type: application/vnd.kubernetes.protobuf"
+"""Only a request can carry it: the simulator always answers in JSON."""
+
+
+def requests_sent(log: str) -> list[Sent]:
+    """The requests in kubectl's -v=8 log, in the 1.32 layout (a line per header) or the
+    1.33 one (``"Request" verb=... headers=<...>``)."""
+    starts = list(_REQUEST_LINE.finditer(log))
+    found: list[Sent] = []
+    for index, start in enumerate(starts):
+        end = starts[index + 1].start() if index + 1 < len(starts) else len(log)
+        method = start[1] or start[3]
+        url = start[2] or start[4]
+        found.append(Sent(method, urlsplit(url).path, _PROTOBUF_HEADER in log[start.end() : end]))
+    return found
+
+
 class Kubectl:
     """kubectl against the fleet's kubeconfig, with a private discovery cache."""
 
@@ -72,6 +105,10 @@ class Kubectl:
             process.communicate(stdin.encode() if stdin is not None else None), within
         )
         return Ran(process.returncode or 0, out.decode(), err.decode())
+
+    async def client_minor(self) -> int:
+        version = json.loads(await self.ok("version", "--client", "-o", "json"))
+        return int(version["clientVersion"]["minor"].rstrip("+"))
 
     async def ok(self, *args: str, stdin: str | None = None) -> str:
         ran = await self.run(*args, stdin=stdin)

@@ -25,11 +25,6 @@ from .objects import behaviour, pod, workload
 CRASH = 'level=fatal msg="exiting" code=1'
 
 
-async def _kubectl_minor(kubectl: Kubectl) -> int:
-    version = json.loads(await kubectl.ok("version", "--client", "-o", "json"))
-    return int(version["clientVersion"]["minor"].rstrip("+"))
-
-
 async def _crashed_duo(cluster: SimulatedCluster) -> None:
     cluster.create(duo("duo", behaviour(behavior="crash-loop")))
     await cluster.wait_for(lambda: container_status(cluster, "duo").get("restartCount", 0) >= 1)
@@ -63,7 +58,7 @@ async def test_kubectl_logs_tail_container_previous_and_the_multi_container_erro
         "choose one of: [setup main sidecar]"
     ) in raw.err
     unnamed = await kubectl.run("logs", "duo")
-    if await _kubectl_minor(kubectl) >= 21:
+    if await kubectl.client_minor() >= 21:
         assert unnamed.code == 0
         assert 'Defaulted container "main" out of: main, sidecar, setup (init)' in unnamed.err
         assert unnamed.out.startswith('level=info msg="starting" app=duo')
