@@ -166,7 +166,7 @@ def _message(data: bytes, name: str) -> Any:
     if name in LISTS:
         return found.get("items", [])
     if name in CUSTOM_JSON:
-        return _CONVERTERS[name](found, data)
+        return CONVERTERS[name](found, data)
     return found
 
 
@@ -216,7 +216,7 @@ def _fields_v1(found: Mapping[str, Any], data: bytes) -> Any:
         raise Garbled("the managed fields (FieldsV1) are not JSON") from None
 
 
-_CONVERTERS: Mapping[str, Callable[[Mapping[str, Any], bytes], Any]] = {
+CONVERTERS: Mapping[str, Callable[[Mapping[str, Any], bytes], Any]] = {
     "meta.v1.Time": _time,
     "meta.v1.MicroTime": _micro_time,
     "intstr.IntOrString": _int_or_string,

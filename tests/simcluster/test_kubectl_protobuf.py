@@ -191,7 +191,7 @@ async def test_node_debugging_pod_is_created_from_protobuf(
 
 
 RBAC = "/apis/rbac.authorization.k8s.io/v1"
-RBAC_MANIFEST = [
+RBAC_MANIFEST: list[dict[str, Any]] = [
     {
         "apiVersion": "rbac.authorization.k8s.io/v1",
         "kind": "ClusterRole",
