@@ -31,6 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from simcluster.protoschemas.field import Field  # noqa: E402
 from simcluster.resources import SERVED  # noqa: E402
 
 TARGET = ROOT / "simcluster" / "protoschemas"
@@ -254,8 +255,7 @@ class Emitted:
     """A message as the schema modules write it."""
 
     qualified: str
-    fields: list[tuple[int, str, str, bool]]
-    """(number, JSON name or "" when inlined, type, keep zero)."""
+    fields: list[tuple[int, Field]]
 
 
 def collect(source: Source, roots: list[str]) -> tuple[list[Emitted], set[str], set[str]]:
@@ -280,14 +280,14 @@ def collect(source: Source, roots: list[str]) -> tuple[list[Emitted], set[str], 
             custom.add(qualified)
         if message in package.named_slices:
             lists.add(qualified)
-        rows: list[tuple[int, str, str, bool]] = []
+        rows: list[tuple[int, Field]] = []
         for proto in package.messages[message]:
             known = go.get(proto.number)
             if known is None or by_hand:
-                rows.append((proto.number, proto.name, proto.type, True))
+                rows.append((proto.number, Field(proto.name, proto.type, keep_zero=True)))
             else:
                 _agree(qualified, proto, known)
-                rows.append((proto.number, known.json, proto.type, known.keep_zero))
+                rows.append((proto.number, Field(known.json, proto.type, known.keep_zero)))
             order.extend(_message_types(proto.type))
         if go and not by_hand and set(go) - {p.number for p in package.messages[message]}:
             raise SystemExit(f"{qualified}: Go fields {sorted(go)} not all in generated.proto")
@@ -313,15 +313,11 @@ def roots() -> dict[tuple[str, str], str]:
 
 def _message_lines(message: Emitted) -> list[str]:
     lines = [f'    "{message.qualified}": {{']
-    for number, name, kind, keep in message.fields:
-        keep_text = ", keep_zero=True" if keep and _is_scalar(kind) else ""
-        lines.append(f'        {number}: Field("{name}", "{kind}"{keep_text}),')
+    for number, described in message.fields:
+        keep = ", keep_zero=True" if described.keep_zero and described.type in SCALARS else ""
+        lines.append(f'        {number}: Field("{described.name}", "{described.type}"{keep}),')
     lines.append("    },")
     return lines
-
-
-def _is_scalar(kind: str) -> bool:
-    return kind in SCALARS
 
 
 def _module_text(title: str, provenance: str, messages: list[Emitted]) -> str:

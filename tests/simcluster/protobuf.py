@@ -31,6 +31,13 @@ def number_field(number: int, value: int) -> bytes:
     return varint(number << 3) + varint(value)
 
 
+def int_or_string(value: int | str) -> bytes:
+    """An IntOrString as Go writes one: type 1 (0 int, 1 string), intVal 2, strVal 3."""
+    if isinstance(value, str):
+        return number_field(1, 1) + number_field(2, 0) + field(3, value)
+    return number_field(1, 0) + number_field(2, value) + field(3, "")
+
+
 def envelope(api_version: str, kind: str, message: bytes) -> bytes:
     """What client-go's typed clients send: the magic, then a runtime.Unknown (typeMeta 1
     with apiVersion 1 and kind 2, raw 2)."""

@@ -13,7 +13,7 @@ from simcluster import errors, kubeproto
 from simcluster.protoschemas import CUSTOM_JSON, KINDS, LISTS, MESSAGES
 from simcluster.resources import SERVED
 
-from .protobuf import envelope, field, number_field, varint
+from .protobuf import envelope, field, int_or_string, number_field, varint
 
 APPS = "apps/v1"
 
@@ -98,9 +98,8 @@ def test_inlined_volume_source_and_quantities() -> None:
 
 
 def test_int_or_string_both_ways() -> None:
-    surge = field(2, number_field(1, 1) + number_field(2, 0) + field(3, "25%"))
-    unavailable = field(1, number_field(1, 0) + number_field(2, 2) + field(3, ""))
-    spec = deployment_spec(field(4, field(2, unavailable + surge)))
+    rolling = field(1, int_or_string(2)) + field(2, int_or_string("25%"))
+    spec = deployment_spec(field(4, field(2, rolling)))
     assert spec == {"strategy": {"rollingUpdate": {"maxUnavailable": 2, "maxSurge": "25%"}}}
 
 

@@ -1,11 +1,13 @@
-"""Protobuf bodies that are not what they claim get a 400 Status, and change nothing.
+"""Protobuf bodies kubectl never sends, written by hand from generated.proto's numbers.
 
-The bodies are written by hand (numbers from generated.proto: ObjectMeta.name 1,
-Namespace.metadata 1, Scale.spec 2, ScaleSpec.replicas 1, DeleteOptions
-.gracePeriodSeconds 1) since no client sends them broken.
+The kinds only controllers and kubelets write (ReplicaSet, StatefulSet, DaemonSet,
+Node), Scale and DeleteOptions, each created and read back over HTTP; and bodies that
+are not what they claim, which get a 400 Status and change nothing.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import aiohttp
 import pytest
@@ -13,15 +15,127 @@ import pytest
 from simcluster.cluster import SimulatedCluster
 
 from .objects import pod, workload
-from .protobuf import PROTOBUF, envelope, field, number_field, varint
+from .protobuf import PROTOBUF, envelope, field, int_or_string, number_field, varint
 from .test_bad_input import DEPLOYMENTS, PODS, status_of
 
 NAMESPACES = "/api/v1/namespaces"
+APPS = "/apis/apps/v1/namespaces/default"
 MAGIC = b"k8s\x00"
 
 
 def namespace(meta: bytes) -> bytes:
     return envelope("v1", "Namespace", field(1, meta))
+
+
+def app_label(name: str) -> bytes:
+    """An ObjectMeta's labels (11) entry app=name."""
+    return field(11, field(1, "app") + field(2, name))
+
+
+def labelled(name: str) -> bytes:
+    """ObjectMeta: name 1, labels 11."""
+    return field(1, name) + app_label(name)
+
+
+def selector_and_template(name: str) -> tuple[bytes, bytes]:
+    """LabelSelector (matchLabels 1) and PodTemplateSpec (metadata 1, spec 2 with one
+    container 2: name 1, image 2)."""
+    selector = field(1, field(1, "app") + field(2, name))
+    container = field(1, "main") + field(2, "nginx:1.27")
+    return selector, field(1, app_label(name)) + field(2, field(2, container))
+
+
+async def _created(http: aiohttp.ClientSession, path: str, body: bytes) -> dict[str, Any]:
+    async with http.post(path, data=body, headers=PROTOBUF) as response:
+        assert response.status == 201, await response.text()
+        name = (await response.json())["metadata"]["name"]
+    async with http.get(f"{path}/{name}") as response:
+        found: dict[str, Any] = await response.json()
+    return found
+
+
+async def test_statefulset_replicaset_and_daemonset(
+    cluster: SimulatedCluster, http: aiohttp.ClientSession
+) -> None:
+    selector, template = selector_and_template("db")
+    rolling = field(1, "RollingUpdate") + field(
+        2, number_field(1, 0) + field(2, int_or_string("50%"))
+    )
+    spec = (
+        number_field(1, 2)
+        + field(2, selector)
+        + field(3, template)
+        + field(5, "db")
+        + field(6, "Parallel")
+        + field(7, rolling)
+        + number_field(9, 0)
+    )
+    sts = await _created(
+        http,
+        f"{APPS}/statefulsets",
+        envelope("apps/v1", "StatefulSet", field(1, labelled("db")) + field(2, spec)),
+    )
+    assert sts["spec"]["serviceName"] == "db"
+    assert sts["spec"]["podManagementPolicy"] == "Parallel"
+    assert sts["spec"]["updateStrategy"] == {
+        "type": "RollingUpdate",
+        "rollingUpdate": {"partition": 0, "maxUnavailable": "50%"},
+    }
+    assert "minReadySeconds" not in sts["spec"]
+    assert sts["spec"]["template"]["spec"]["containers"][0]["image"] == "nginx:1.27"
+
+    selector, template = selector_and_template("cache")
+    spec = number_field(1, 2) + number_field(4, 0) + field(2, selector) + field(3, template)
+    rs = await _created(
+        http,
+        f"{APPS}/replicasets",
+        envelope("apps/v1", "ReplicaSet", field(1, labelled("cache")) + field(2, spec)),
+    )
+    assert rs["spec"]["replicas"] == 2 and "minReadySeconds" not in rs["spec"]
+    assert rs["spec"]["selector"] == {"matchLabels": {"app": "cache"}}
+
+    selector, template = selector_and_template("agent")
+    rolling = field(1, "RollingUpdate") + field(
+        2, field(1, int_or_string(1)) + field(2, int_or_string(0))
+    )
+    spec = field(1, selector) + field(2, template) + field(3, rolling) + number_field(4, 5)
+    ds = await _created(
+        http,
+        f"{APPS}/daemonsets",
+        envelope("apps/v1", "DaemonSet", field(1, labelled("agent")) + field(2, spec)),
+    )
+    assert ds["spec"]["updateStrategy"] == {
+        "type": "RollingUpdate",
+        "rollingUpdate": {"maxUnavailable": 1, "maxSurge": 0},
+    }
+    assert ds["spec"]["minReadySeconds"] == 5
+    await cluster.wait_for(
+        lambda: (
+            {p["metadata"]["labels"]["app"] for p in cluster.list_objects("Pod")}
+            == {"db", "cache", "agent"}
+        )
+    )
+
+
+async def test_node_with_a_taint(http: aiohttp.ClientSession) -> None:
+    taint = field(1, "dedicated") + field(2, "gpu") + field(3, "NoSchedule")
+    taint += field(4, number_field(1, 1_700_000_000))
+    spec = number_field(4, 1) + field(5, taint) + field(7, "10.9.0.0/24")
+    node = await _created(
+        http, "/api/v1/nodes", envelope("v1", "Node", field(1, field(1, "extra")) + field(2, spec))
+    )
+    assert node["spec"] == {
+        "unschedulable": True,
+        "taints": [
+            {
+                "key": "dedicated",
+                "value": "gpu",
+                "effect": "NoSchedule",
+                "timeAdded": "2023-11-14T22:13:20Z",
+            }
+        ],
+        "podCIDRs": ["10.9.0.0/24"],
+    }
 
 
 async def _names(http: aiohttp.ClientSession, path: str) -> list[str]:
