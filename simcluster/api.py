@@ -455,7 +455,7 @@ async def delete_options(request: web.Request, resource: ResourceType) -> Delete
     body: dict[str, Any] = {}
     if request.can_read_body:
         raw = await request.read()
-        if request.content_type == kubeproto.CONTENT_TYPE:
+        if raw and request.content_type == kubeproto.CONTENT_TYPE:
             body = kubeproto.decode_delete_options(raw, resource.api_version)
         elif raw.strip():
             try:

@@ -144,7 +144,7 @@ def _message(data: bytes, name: str) -> Any:
             continue
         where = f"field {number} ({field.name or 'inline'}) of {name}"
         if field.type.startswith(_MAP):
-            if not isinstance(value, bytes):
+            if wire != _BYTES or not isinstance(value, bytes):
                 raise Garbled(f"{where} has wire type {wire}, expected {_BYTES}")
             key, item = _map_entry(field.type.removeprefix(_MAP), value, where)
             found.setdefault(field.name, {})[key] = item

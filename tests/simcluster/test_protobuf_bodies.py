@@ -155,6 +155,10 @@ async def _names(http: aiohttp.ClientSession, path: str) -> list[str]:
         (envelope("v1", "Namespace", b"\x0a"), "a varint runs past the end"),
         (namespace(number_field(1, 7)), "field 1 (name) of meta.v1.ObjectMeta has wire type 0"),
         (envelope("v1", "Namespace", number_field(1, 3)), "field 1 (metadata) of core.v1"),
+        (
+            namespace(varint(11 << 3 | 1) + bytes(8)),
+            "field 11 (labels) of meta.v1.ObjectMeta has wire type 1",
+        ),
         (namespace(field(1, b"\xff\xfe")), "field 1 (name) of meta.v1.ObjectMeta is not valid"),
         (namespace(b"\x0f"), "wire type 7, which Kubernetes never sends"),
         (namespace(varint(0)), "a field has number 0"),
@@ -172,6 +176,7 @@ async def _names(http: aiohttp.ClientSession, path: str) -> list[str]:
         "length-missing",
         "string-sent-as-varint",
         "message-sent-as-varint",
+        "map-sent-as-fixed64",
         "invalid-utf-8",
         "wire-type-7",
         "field-number-0",
