@@ -6,7 +6,8 @@
 ARG PYTHON_IMAGE=python:3.11.16-slim-trixie@sha256:be1575ed968de893bd54f4c56315ff7c4736ce522c1bca08fd521731aafc0d76
 
 # Build stage: the project becomes a wheel (with GraphiQL's vendored assets as package
-# data) and is installed into a virtual environment that the runtime stage copies whole.
+# data, and the LICENSE, which Apache-2.0 asks every copy to carry) and is installed into
+# a virtual environment that the runtime stage copies whole.
 # Its dependencies come from uv.lock, the project's one lock, exported with their hashes and
 # installed by pip with --require-hashes, all from prebuilt wheels: the image holds exactly
 # the versions CI tested. uv itself is pinned by hash too. Nothing here compiles.
@@ -21,7 +22,7 @@ ENV SRC=/src \
     TOOLS=/tools \
     VENV=/opt/kube-status-gateway
 WORKDIR $SRC
-COPY scripts/uv-requirements.txt uv.lock pyproject.toml README.md ./
+COPY scripts/uv-requirements.txt uv.lock pyproject.toml README.md LICENSE ./
 COPY gateway/ gateway/
 COPY schema/ schema/
 COPY simcluster/ simcluster/

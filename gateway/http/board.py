@@ -7,7 +7,7 @@ on an air-gapped network and markup slipped into a workload's message could not 
 
 The page reads its own query parameters: ``cluster`` and ``namespace`` (repeated or
 comma-separated) narrow what it subscribes to, ``abnormal=1`` and ``q=text`` preset
-its "abnormal only" toggle and filter box. See the README's "Status board".
+its "abnormal only" toggle and filter box. See docs/board.md.
 """
 
 from __future__ import annotations

@@ -232,11 +232,20 @@ class Page:
             )
 
     async def _middle_of(self, element: str) -> tuple[float, float]:
-        box = await self.evaluate(
-            f"(() => {{ const e = {element}; e.scrollIntoView({{block: 'center'}});"
-            " const r = e.getBoundingClientRect();"
+        """Scroll the element into view and aim at its middle once it stays put: a page
+        may still move it after the scroll (an editor rendering the lines it reveals)."""
+        await self.evaluate(f"{element}.scrollIntoView({{block: 'center'}})")
+        middle = (
+            f"(() => {{ const r = {element}.getBoundingClientRect();"
             " return [r.x + r.width / 2, r.y + r.height / 2]; })()"
         )
+        deadline = asyncio.get_running_loop().time() + WAIT_TIMEOUT
+        aimed = None
+        while (box := await self.evaluate(middle)) != aimed:
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"{element} kept moving for {WAIT_TIMEOUT}s")
+            aimed = box
+            await asyncio.sleep(0.1)
         return box[0], box[1]
 
     async def hover(self, selector: str) -> None:
@@ -245,12 +254,23 @@ class Page:
         x, y = await self._middle_of(f"document.querySelector({json.dumps(selector)})")
         await self.send("Input.dispatchMouseEvent", {"type": "mouseMoved", "x": x, "y": y})
 
+    async def scroll(self, selector: str, pixels: float) -> None:
+        """Turn the mouse wheel over the element's middle, ``pixels`` down (up if negative)."""
+        await self.wait_for_selector(selector)
+        x, y = await self._middle_of(f"document.querySelector({json.dumps(selector)})")
+        wheel = {"type": "mouseWheel", "x": x, "y": y, "deltaX": 0, "deltaY": pixels}
+        await self.send("Input.dispatchMouseEvent", wheel)
+
     async def move_mouse_away(self) -> None:
         await self.send("Input.dispatchMouseEvent", {"type": "mouseMoved", "x": 1, "y": 1})
 
-    async def press(self, key: str) -> None:
-        """Press and release one key of ``KEYS`` where the focus is, as a keyboard would."""
+    async def press(self, key: str, *, ctrl: bool = False) -> None:
+        """Press and release one key of ``KEYS`` where the focus is, as a keyboard would;
+        with ``ctrl`` held, the key types nothing (a shortcut such as Ctrl-Enter)."""
         described = {"key": key, **KEYS[key]}
+        if ctrl:
+            described.pop("text", None)
+            described["modifiers"] = CTRL_KEY
         await self.send("Input.dispatchKeyEvent", {"type": "keyDown", **described})
         described.pop("text", None)
         await self.send("Input.dispatchKeyEvent", {"type": "keyUp", **described})

@@ -1,7 +1,9 @@
 """GraphiQL in a real headless Chromium that may only reach this machine.
 
-The gateway watches a simulated cluster; the browser loads ``/graphql``, runs a query,
-reads the schema docs and watches a subscription deliver a change made in the cluster.
+The gateway watches a simulated cluster; the browser loads ``/graphql``, finds the
+gateway's own default document in the editor and runs both of its operations, runs a
+query, reads the schema docs and watches a subscription deliver a change made in the
+cluster.
 Every request to another host is refused by the harness and recorded, so "works
 air-gapped" is checked twice: nothing tried to leave, and everything still worked.
 """
@@ -20,6 +22,7 @@ import httpx
 import pytest_asyncio
 import redis.asyncio as redis
 
+from gateway.http.graphiql import DEFAULT_DOCUMENT, STATUS_CHANGES, WHAT_IS_BROKEN
 from gateway.redis_server import EmbeddedRedis
 from gateway.watch.clusters import from_kubeconfig
 from simcluster.fleet import SimulatedFleet
@@ -65,6 +68,10 @@ async def served(
 async def open_graphiql(page: Page, gw: RunningGateway) -> None:
     await page.open(gw.graphql)
     await page.wait_for_selector(EDITOR)
+
+
+async def subscribed(gw: RunningGateway) -> bool:
+    return gw.gateway.hub.subscriber_count == 1
 
 
 async def enter_query(page: Page, query: str) -> None:
@@ -130,10 +137,7 @@ async def test_subscription_shows_a_change_made_in_the_cluster(
     await enter_query(browser_page, CHANGES)
     await browser_page.click(RUN)
 
-    async def subscribed() -> bool:
-        return gw.gateway.hub.subscriber_count == 1
-
-    await until(subscribed, within=15)
+    await until(lambda: subscribed(gw), within=15)
     assert any(url.startswith("ws://127.0.0.1") for url in browser_page.network.attempted)
 
     crashing = workload("Deployment", "crashy", behaviour(behavior="crash-loop"), replicas=1)
@@ -142,6 +146,56 @@ async def test_subscription_shows_a_change_made_in_the_cluster(
 
     assert '"name": "crashy"' in result
     assert '"newStatus": "NOT_READY"' in result
+    assert_stayed_local(browser_page)
+
+
+async def not_ready(gw: RunningGateway, name: str) -> bool:
+    query = (
+        '{ workload(cluster: "sim-1", namespace: "default", kind: DEPLOYMENT,'
+        f' name: "{name}") {{ statusLabel }} }}'
+    )
+    async with httpx.AsyncClient() as http:
+        answer = (await http.post(gw.graphql, json={"query": query})).json()
+    return bool(answer.get("data")) and answer["data"]["workload"]["statusLabel"] == "Not Ready"
+
+
+async def run_operation(page: Page, name: str) -> None:
+    """Click the operation's name in the editor and press Ctrl-Enter, as the document's
+    comment tells a person to: GraphiQL runs the operation under the cursor."""
+    await page.click_text(EDITOR, name)
+    await page.press("Enter", ctrl=True)
+
+
+async def test_graphiql_opens_on_what_is_broken_and_runs_both_operations(
+    served: tuple[SimulatedFleet, RunningGateway], browser_page: Page
+) -> None:
+    fleet, gw = served
+    fleet["sim-1"].create(workload("Deployment", "huge", behaviour(behavior="unschedulable")))
+    await until(lambda: not_ready(gw, "huge"), within=30)
+    await open_graphiql(browser_page, gw)
+
+    shown = await browser_page.evaluate(
+        f"document.querySelector({json.dumps(EDITOR)}).CodeMirror.getValue()"
+    )
+    assert shown == DEFAULT_DOCUMENT
+    assert "Welcome to GraphiQL" not in await browser_page.evaluate("document.body.innerText")
+
+    await run_operation(browser_page, WHAT_IS_BROKEN)
+    broken = await browser_page.wait_for_text(RESULT, '"totalCount"')
+    assert '"totalCount": 1' in broken, "the healthy web Deployment is not broken"
+    assert '"name": "huge"' in broken
+    assert '"statusLabel": "Not Ready"' in broken
+    assert '"reason": "Unschedulable"' in broken
+    assert "Insufficient memory" in broken, "the scheduler's own words"
+    assert '"displayReason": "Pending"' in broken
+
+    await browser_page.scroll(EDITOR, 2000)
+    await run_operation(browser_page, STATUS_CHANGES)
+    await until(lambda: subscribed(gw), within=15)
+    fleet["sim-1"].delete("Deployment", "huge", "default")
+    change = await browser_page.wait_for_text(RESULT, '"DELETED"', within=30)
+    assert '"name": "huge"' in change
+    assert '"cursor"' in change
     assert_stayed_local(browser_page)
 
 

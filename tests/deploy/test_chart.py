@@ -1,6 +1,6 @@
 """The Helm chart, rendered by Helm's engine for the default and the documented value sets:
-valid Kubernetes objects, and each Redis and cluster mode wired as the README says, as the
-gateway's own configuration loader sees it in the pod. Combinations that cannot work fail
+valid Kubernetes objects, and each Redis and cluster mode wired as docs/deployment.md says,
+as the gateway's own configuration loader sees it in the pod. Combinations that cannot work fail
 with a message saying what to do. (The configuration file itself: test_chart_config.py.)"""
 
 from __future__ import annotations

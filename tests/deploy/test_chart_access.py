@@ -7,42 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from gateway.config import Config
-from gateway.watch.resources import RESOURCES
 from tests.deploy.chart import FULLNAME, NAMESPACE, Manifest, Rendered, render
 from tests.deploy.dockerfile import parse
+from tests.deploy.grants import granted, needed
 from tests.deploy.podconfig import pod_configuration
 from tests.deploy.values import AUTH_TOKEN_REVIEW, BUNDLED_REDIS, EXTERNAL_REDIS, VALUE_SETS
-
-Grant = tuple[str, str, str]
-READ = ("get", "list", "watch")
-
-
-def granted(role: Manifest) -> set[Grant]:
-    """(API group, resource, verb) triples; wildcards and name limits are refused outright."""
-    grants: set[Grant] = set()
-    for rule in role["rules"]:
-        assert set(rule) == {"apiGroups", "resources", "verbs"}, rule
-        for group in rule["apiGroups"]:
-            for resource in rule["resources"]:
-                for verb in rule["verbs"]:
-                    assert "*" not in (group, resource, verb), rule
-                    grants.add((group, resource, verb))
-    return grants
-
-
-def needed(config: Config) -> set[Grant]:
-    """What the watchers list and watch (gateway/watch/resources.py) and Pod.logs reads, and
-    the reviews the configured authentication asks the cluster for."""
-    grants = {
-        ("" if r.group == "core" else r.group, r.plural, verb) for r in RESOURCES for verb in READ
-    }
-    grants.add(("", "pods/log", "get"))
-    if config.auth.token_review is not None:
-        grants.add(("authentication.k8s.io", "tokenreviews", "create"))
-    if config.auth.rbac.enabled:
-        grants.add(("authorization.k8s.io", "subjectaccessreviews", "create"))
-    return grants
 
 
 def image_user() -> tuple[int, int]:

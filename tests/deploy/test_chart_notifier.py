@@ -34,9 +34,9 @@ from tests.deploy.chart import (
     render,
     schema_errors,
 )
-from tests.deploy.dockerfile import ROOT
 from tests.deploy.podconfig import secret_values
 from tests.deploy.values import AUTH_TOKEN_FILE, AUTH_TOKEN_REVIEW
+from tests.docs.markdown import DOCS, Page
 
 NOTIFIER = f"{FULLNAME}-notifier"
 WEBHOOK = "https://hooks.slack.com/services/T0000/B0000/webhookSecretPart42"
@@ -86,13 +86,11 @@ SETTINGS = merged(
         "service": {"port": 8080},
     },
 )
-README_EXAMPLE = merged(
+DOCUMENTED = merged(
     AUTH_TOKEN_FILE,
-    yaml.safe_load(
-        (ROOT / "README.md").read_text().split("# notifier.yaml\n", 1)[1].split("```", 1)[0]
-    ),
+    yaml.safe_load(Page.read(DOCS / "deployment.md").block("# notifier.yaml")),
 )
-"""The README's notifier.yaml, installed with its auth.yaml."""
+"""docs/deployment.md's notifier.yaml, installed with its auth.yaml."""
 EXISTING = {
     ("chat-webhook", "slack-url"): WEBHOOK,
     ("bot-token", "jwt"): TOKEN,
@@ -108,7 +106,7 @@ VALUE_SETS: dict[str, dict[str, Any]] = {
     "token-value": WITH_TOKEN,
     "token-secret": TOKEN_SECRET,
     "settings": SETTINGS,
-    "readme": README_EXAMPLE,
+    "documented": DOCUMENTED,
 }
 
 
@@ -462,8 +460,8 @@ def test_the_bot_restarts_when_the_charts_webhook_changes() -> None:
     assert annotations(WEBHOOK) != annotations(WEBHOOK + "rotated")
 
 
-def test_the_readmes_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    config = notifier_config(render(README_EXAMPLE), tmp_path, monkeypatch)
+def test_the_documented_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = notifier_config(render(DOCUMENTED), tmp_path, monkeypatch)
     assert config.webhook == WEBHOOK
     assert config.current_token() == TOKEN
     assert config.filter == ChannelFilter(namespaces=("shop", "payments"))

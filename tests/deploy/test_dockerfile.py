@@ -102,6 +102,7 @@ def test_assets_reach_the_image_only_inside_the_wheel(build: Stage, runtime: Sta
         "uv.lock",
         "pyproject.toml",
         "README.md",
+        "LICENSE",
         "gateway/",
         "schema/",
         "simcluster/",
@@ -156,6 +157,7 @@ def test_build_context_holds_only_the_sources(build: Stage) -> None:
     allowed = (
         "pyproject.toml",
         "README.md",
+        "LICENSE",
         "Dockerfile",
         ".dockerignore",
         "uv.lock",

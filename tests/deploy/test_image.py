@@ -135,6 +135,20 @@ def test_every_packaged_file_of_the_sources_is_installed(image: ReplayedImage) -
     assert any(static.rglob("graphiql*.min.js")), "GraphiQL's script is not installed"
 
 
+def test_the_installed_package_carries_the_license(image: ReplayedImage) -> None:
+    """Apache-2.0 asks every copy to carry the license: the wheel's metadata holds it."""
+    done = run_in(
+        image,
+        "python",
+        "-c",
+        "from importlib.metadata import distribution as d;"
+        " print(d('kube-status-gateway').read_text('licenses/LICENSE'))",
+        check=True,
+    )
+    root = Path(__file__).resolve().parents[2]
+    assert done.stdout == (root / "LICENSE").read_text() + "\n"
+
+
 def test_bundled_redis_binary_is_on_the_image_path(image: ReplayedImage) -> None:
     done = run_in(image, "valkey-server", "--version")
     assert done.returncode == 0, done.stderr

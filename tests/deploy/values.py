@@ -1,6 +1,6 @@
-"""Sets of chart values the tests render: the default install and the choices the README
-documents (Redis modes, replicas, remote clusters, ingress, resources, the gateway's
-settings and a configuration section given only through values)."""
+"""Sets of chart values the tests render: the default install and the choices
+docs/deployment.md documents (Redis modes, replicas, remote clusters, ingress, resources,
+the gateway's settings and a configuration section given only through values)."""
 
 from __future__ import annotations
 
@@ -101,8 +101,8 @@ AUTH_TOKEN_FILE: dict[str, Any] = {
         }
     },
 }
-"""The README's auth.yaml: a section the chart has no values for, its file mounted from a
-Secret, with no template change."""
+"""docs/deployment.md's auth.yaml (tests/docs checks they agree): a section the chart has no
+values for, its file mounted from a Secret, with no template change."""
 
 AUTH_TOKEN_REVIEW: dict[str, Any] = {
     "config": {"auth": {"tokenReview": {"cluster": "in-cluster"}, "rbac": {"enabled": True}}}
