@@ -119,7 +119,10 @@ def test_relist_removes_what_vanished_and_says_so() -> None:
         "Running",
         "",
     )
-    assert [e["type"] for e in feed(changes, "pods")] == ["deleted"]
+    pods = feed(changes, "pods")
+    assert [e["type"] for e in pods] == ["deleted", "changed", "changed"]
+    # The pods left behind belong to no workload now: subscribers to standalone pods hear it.
+    assert [(e["oldOwner"], e["record"]["owner"]) for e in pods[1:]] == [(WEB, None)] * 2
 
 
 def test_events_are_listed_under_the_pod_and_its_workload() -> None:
