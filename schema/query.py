@@ -18,7 +18,16 @@ from gateway.store.selection import Criteria
 from schema import convert, ids, materialize
 from schema.context import ApiContext
 from schema.errors import GatewayError, not_found
-from schema.inputs import WorkloadFilter, WorkloadOrder, criteria, order
+from schema.inputs import (
+    PodFilter,
+    PodOrder,
+    WorkloadFilter,
+    WorkloadOrder,
+    criteria,
+    order,
+    pod_criteria,
+    pod_order,
+)
 from schema.lookahead import requested
 from schema.types import (
     ClusterNode,
@@ -28,6 +37,8 @@ from schema.types import (
     Node,
     PageInfo,
     Pod,
+    PodConnection,
+    PodEdge,
     StatusCount,
     StatusSummary,
     Workload,
@@ -245,6 +256,55 @@ class Query:
             ctx.queries, [record], requested(info), ctx.limits.events_per_object
         )
         return built
+
+    @strawberry.field(
+        description=(
+            "Pods across clusters, filtered, ordered and paged on the server (Relay: first "
+            "and after forward, last and before backward)."
+        )
+    )
+    async def pods(
+        self,
+        info: Info,
+        *,
+        filter: PodFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        order_by: PodOrder | None = None,
+    ) -> PodConnection:
+        ctx = context(info)
+        with client_errors():
+            page = await ctx.queries.pod_page(
+                pod_criteria(filter),
+                pod_order(order_by),
+                first=first,
+                after=after,
+                last=last,
+                before=before,
+            )
+            wanted = requested(info)
+            found = await materialize.with_events(
+                ctx.queries,
+                {(r["cluster"], f"{r['namespace']}/{r['name']}"): r for r in page.records},
+                wanted,
+                ctx.limits.events_per_object,
+            )
+        built = list(found.values())
+        cursors = page.cursors() if "cursor" in wanted else [""] * len(built)
+        last_index = len(built) - 1
+        return PodConnection(
+            edges=[PodEdge(cursor=c, node=p) for c, p in zip(cursors, built, strict=True)],
+            nodes=built,
+            page_info=PageInfo(
+                has_next_page=page.has_next,
+                has_previous_page=page.has_previous,
+                start_cursor=page.cursor(0) if built else None,
+                end_cursor=page.cursor(last_index) if built else None,
+            ),
+            total_count=page.total,
+        )
 
     @strawberry.field
     async def pod(self, info: Info, cluster: str, namespace: str, name: str) -> Pod:

@@ -150,3 +150,21 @@ class StoreReader:
                     namespace, kind, status = _text(field).split(SEPARATOR, 2)
                     rows.append((cluster, namespace, kind, status, count))
         return rows
+
+    @bounded
+    async def standalone_counts(
+        self, clusters: Sequence[str]
+    ) -> list[tuple[str, str, str, bool, int]]:
+        """(cluster, namespace, phase, abnormal, count) of standalone pods, non-zero counts."""
+        async with self.client.pipeline(transaction=False) as pipe:
+            for cluster in clusters:
+                pipe.hgetall(self.keys.standalone_counts(cluster))
+            answers = await pipe.execute()
+        rows: list[tuple[str, str, str, bool, int]] = []
+        for cluster, raw in zip(clusters, answers, strict=True):
+            for field, value in raw.items():
+                count = int(value)
+                if count > 0:
+                    namespace, phase, abnormal = _text(field).split(SEPARATOR, 2)
+                    rows.append((cluster, namespace, phase, bool(abnormal), count))
+        return rows
