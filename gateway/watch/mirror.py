@@ -544,6 +544,7 @@ class ClusterMirror:
             return
         self._uid_workload.pop(entry.uid, None)
         self._dirty.workloads.discard(key)
+        self._dirty_owned_pods(entry.uid)  # their records name this owner: no longer
         self._events.pop(key, None)
         if key[0] == "Job":
             owner = _controller_uid(entry.obj)
