@@ -189,15 +189,16 @@ class Queries:
     async def summary(self, criteria: Criteria) -> Summary:
         """From the count hashes when the filter allows it, else from the index."""
         summary = Summary()
+        clusters = await self.clusters_for(criteria)
         if criteria.needs_labels or criteria.name_contains:
             for entry in await self.selected(criteria, Order()):
                 summary.add(entry.kind, entry.status, 1)
-            return summary
-        clusters = await self.clusters_for(criteria)
-        for cluster, namespace, kind, status, count in await self.reader.workload_counts(clusters):
-            probe = IndexEntry(cluster, kind, namespace, "", status, "", 0.0)
-            if criteria.admits(probe) and self.visibility.admits(cluster, namespace, kind):
-                summary.add(kind, status, count)
+        else:
+            counts = await self.reader.workload_counts(clusters)
+            for cluster, namespace, kind, status, count in counts:
+                probe = IndexEntry(cluster, kind, namespace, "", status, "", 0.0)
+                if criteria.admits(probe) and self.visibility.admits(cluster, namespace, kind):
+                    summary.add(kind, status, count)
         if not criteria.kinds or STANDALONE_KIND in criteria.kinds:
             await self._count_standalone(criteria, clusters, summary)
         return summary
