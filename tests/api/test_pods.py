@@ -205,7 +205,7 @@ async def test_the_summary_counts_standalone_pods_under_their_own_kind(
 
 async def test_bad_paging_and_filters_are_the_clients_error(gw: RunningGateway) -> None:
     cursor = (await page(gw, first=1))["pageInfo"]["endCursor"]
-    cases = [
+    cases: list[tuple[dict[str, Any], str]] = [
         ({"first": 2, "last": 2}, "not both"),
         ({"first": -1}, "first must be between 0 and 50"),
         ({"last": 51}, "last must be between 0 and 50"),
