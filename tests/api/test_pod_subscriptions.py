@@ -101,7 +101,7 @@ async def test_bad_requests_are_refused_whole(
         running_gateway(redis_server.url, limits=limits) as gw,
         transport_ws(gw.websocket) as ws,
     ):
-        cases = [
+        cases: list[tuple[dict[str, Any], str]] = [
             ({"since": "x", "snapshot": True}, "either since"),
             ({"snapshot": True}, "at most 2"),
             ({"filter": {"labelSelector": "=nope"}}, "invalid labelSelector"),
