@@ -17,6 +17,7 @@ import binascii
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 import orjson
 
@@ -102,8 +103,13 @@ class PodIndexEntry:
 
 
 def decode_entry(pod_id: str, value: bytes | str) -> PodIndexEntry:
+    return entry_from(pod_id, orjson.loads(value))
+
+
+def entry_from(pod_id: str, fields: list[Any]) -> PodIndexEntry:
+    """From the decoded JSON of an entry (``encoded``)."""
     namespace, _, name = pod_id.partition("/")
-    phase, reason, abnormal, owner_kind, node, since = orjson.loads(value)
+    phase, reason, abnormal, owner_kind, node, since = fields
     return PodIndexEntry(namespace, name, phase, reason, abnormal, owner_kind, node, since)
 
 

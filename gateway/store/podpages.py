@@ -20,6 +20,7 @@ import dataclasses
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 import orjson
@@ -35,12 +36,32 @@ from gateway.store.podindex import (
     PodKey,
     PodOrder,
     PodOrderField,
-    decode_entry,
+    entry_from,
     member_for,
-    pod_id_of,
 )
 
-_LABELS_AT_ONCE = 5000
+_SLICE = 5000
+_ENTRIES = """
+local rows = {}
+local members = redis.call('ZRANGE', KEYS[1], ARGV[1], ARGV[2])
+for i = 1, #members do
+  local name, namespace = string.match(members[i], '^(.-)%z(.*)$')
+  local id = namespace .. '/' .. name
+  local entry = redis.call('HGET', KEYS[2], id)
+  if entry then
+    local labels = '{}'
+    if ARGV[3] == '1' then labels = redis.call('HGET', KEYS[3], id) or '{}' end
+    rows[#rows + 1] = '[' .. cjson.encode(id) .. ',' .. entry .. ',' .. labels .. ']'
+  end
+end
+return '[' .. table.concat(rows, ',') .. ']'
+"""
+"""A slice of a name-ordered set as one JSON document: [[id, entry, labels], ...].
+
+One reply per slice instead of three per pod (member, entry, labels), which
+redis-py's parser would spend more on than the whole query does with them; a slice
+at a time, so no script holds the server for long. Sent with EVAL (cached compiled).
+"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,14 +113,22 @@ class PodWindow:
     has_previous: bool
 
 
+class Strategy(StrEnum):
+    RANGE = "range"
+    """One set is exactly the answer, in the page's order: a range read in Redis."""
+    INTERSECTION = "intersection"
+    """Several sets' intersection is exactly the answer: ZINTER, in name order."""
+    CHECKED = "checked"
+    """The smallest union of sets holds the answer: its entries are checked."""
+
+
 @dataclass(frozen=True, slots=True)
 class _Plan:
     criteria: PodCriteria
     scope: PodScope
+    strategy: Strategy
     sets: list[str]
-    """The sets whose union holds every candidate."""
-    whole: bool
-    """The one set is exactly the answer: no entry needs checking."""
+    sizes: list[int]
 
 
 def _conditions(criteria: PodCriteria) -> int:
@@ -114,6 +143,25 @@ def _conditions(criteria: PodCriteria) -> int:
     )
 
 
+def _plan(
+    criteria: PodCriteria, scope: PodScope, order: PodOrder, sizes: Mapping[str, int]
+) -> _Plan:
+    """``sizes`` holds every set the filter names, and ALL."""
+    groups = criteria.choices()
+    exact = scope.admits is None and _conditions(criteria) == len(groups)
+    """Every condition is a set's: no entry needs checking."""
+    singles = [group[0] for group in groups if len(group) == 1]
+    by_name = order.field is PodOrderField.NAME
+    if exact and not groups:
+        own = ALL if by_name else SINCE
+        return _Plan(criteria, scope, Strategy.RANGE, [own], [sizes[ALL]])
+    if exact and len(singles) == len(groups) and by_name:
+        strategy = Strategy.RANGE if len(singles) == 1 else Strategy.INTERSECTION
+        return _Plan(criteria, scope, strategy, singles, [sizes[n] for n in singles])
+    chosen = min(groups, key=lambda g: sum(sizes[n] for n in g)) if groups else [ALL]
+    return _Plan(criteria, scope, Strategy.CHECKED, chosen, [sizes[n] for n in chosen])
+
+
 def _text(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
 
@@ -126,8 +174,8 @@ class PodIndexReader:
     async def _plans(
         self, scopes: Mapping[str, PodScope], criteria: PodCriteria, order: PodOrder
     ) -> dict[str, _Plan]:
-        """Per cluster, the sets to read: the smallest of those the filter names (one ZCARD
-        round trip for all clusters), the ordering's own set when it names none."""
+        """Per cluster, how to read it (``_plan``), from the sizes of the sets the filter
+        names: one ZCARD round trip for all clusters."""
         narrowed: dict[str, PodCriteria] = {}
         for cluster, scope in scopes.items():
             namespaces = criteria.namespaces
@@ -136,30 +184,22 @@ class PodIndexReader:
                 if not namespaces:
                     continue
             narrowed[cluster] = dataclasses.replace(criteria, namespaces=namespaces)
-        choices = {cluster: c.choices() for cluster, c in narrowed.items()}
-        asked = [(c, name) for c, found in choices.items() for group in found for name in group]
+        asked = [
+            (cluster, name)
+            for cluster, chosen in narrowed.items()
+            for name in {ALL, *(n for group in chosen.choices() for n in group)}
+        ]
         async with self.client.pipeline(transaction=False) as pipe:
             for cluster, name in asked:
                 pipe.zcard(self.keys.pod_set(cluster, name))
             answers = await pipe.execute()
-        sizes = {ask: int(size) for ask, size in zip(asked, answers, strict=True)}
-        plans: dict[str, _Plan] = {}
-        for cluster, chosen in narrowed.items():
-            groups = choices[cluster]
-            own = SINCE if order.field is PodOrderField.SINCE else ALL
-            sets = (
-                min(groups, key=lambda group: sum(sizes[(cluster, n)] for n in group))
-                if groups
-                else [own]
-            )
-            conditions = _conditions(chosen)
-            whole = (
-                scopes[cluster].admits is None
-                and len(sets) == 1
-                and (conditions == 0 or (conditions == 1 and len(groups) == 1 and own == ALL))
-            )
-            plans[cluster] = _Plan(chosen, scopes[cluster], sets, whole)
-        return plans
+        sizes: dict[str, dict[str, int]] = {}
+        for (cluster, name), size in zip(asked, answers, strict=True):
+            sizes.setdefault(cluster, {})[name] = int(size)
+        return {
+            cluster: _plan(chosen, scopes[cluster], order, sizes[cluster])
+            for cluster, chosen in narrowed.items()
+        }
 
     @bounded
     async def page(
@@ -176,10 +216,14 @@ class PodIndexReader:
         plans = await self._plans(scopes, criteria, order)
         parts: list[_Part] = []
         for cluster, plan in plans.items():
-            if plan.whole:
+            if plan.strategy is Strategy.RANGE:
                 parts.append(await self._range(cluster, plan.sets[0], span))
+            elif plan.strategy is Strategy.INTERSECTION:
+                keys = [self.keys.pod_set(cluster, name) for name in plan.sets]
+                members: list[Any] = await self.client.zinter(keys)
+                parts.append(_part([(_text(m), cluster) for m in members], span))
             else:
-                found = await self._matching(cluster, plan)
+                found = await self._checked(cluster, plan)
                 parts.append(_part(sorted((member_for(e, order), cluster) for e in found), span))
         window = _merge(parts, span)
         if order.descending:
@@ -193,7 +237,7 @@ class PodIndexReader:
         """Every pod the filter admits, in name order per cluster: for summaries and snapshots."""
         found: list[tuple[str, PodIndexEntry]] = []
         for cluster, plan in (await self._plans(scopes, criteria, PodOrder())).items():
-            entries = await self._matching(cluster, plan)
+            entries = await self._checked(cluster, plan)
             entries.sort(key=lambda e: (e.name, e.namespace))
             found.extend((cluster, e) for e in entries)
         return found
@@ -216,38 +260,50 @@ class PodIndexReader:
             keys.reverse()
         return _Part(int(total), int(in_range), keys, int(before) > 0, int(past) > 0)
 
-    async def _matching(self, cluster: str, plan: _Plan) -> list[PodIndexEntry]:
-        """The entries of the plan's candidates that pass every condition."""
+    async def _checked(self, cluster: str, plan: _Plan) -> list[PodIndexEntry]:
+        """The entries of the plan's candidates that pass every condition, read with their
+        labels (when a selector needs them) by a script, a slice of a set at a time."""
         criteria, scope = plan.criteria, plan.scope
+        labels = "1" if criteria.needs_labels else "0"
         if criteria.workload:
             ids = sorted(await self._workload_pods(cluster, criteria.workload))
+            rows = await self._by_id(cluster, ids, labels == "1")
         else:
+            index, kept = self.keys.pod_index(cluster), self.keys.pod_labels(cluster)
             async with self.client.pipeline(transaction=False) as pipe:
-                for name in plan.sets:
-                    pipe.zrange(self.keys.pod_set(cluster, name), 0, -1)
+                for name, size in zip(plan.sets, plan.sizes, strict=True):
+                    key = self.keys.pod_set(cluster, name)
+                    for start in range(0, size, _SLICE):
+                        pipe.eval(_ENTRIES, 3, key, index, kept, start, start + _SLICE - 1, labels)
                 answers = await pipe.execute()
-            ids = sorted({pod_id_of(_text(m)) for members in answers for m in members})
-        found: list[PodIndexEntry] = []
-        for chunk in _chunks(ids, _LABELS_AT_ONCE):
-            values = await self.client.hmget(self.keys.pod_index(cluster), chunk)
-            entries = [decode_entry(i, v) for i, v in zip(chunk, values, strict=True) if v]
-            entries = [
-                e
-                for e in entries
-                if criteria.admits(e)
-                and (scope.admits is None or scope.admits(e.namespace, e.owner_kind))
-            ]
-            if criteria.needs_labels and criteria.selector is not None and entries:
-                labels = await self.client.hmget(
-                    self.keys.pod_labels(cluster), [e.id for e in entries]
-                )
-                entries = [
-                    e
-                    for e, raw in zip(entries, labels, strict=True)
-                    if criteria.selector.matches(orjson.loads(raw) if raw else {})
-                ]
-            found.extend(entries)
-        return found
+            rows = [row for document in answers for row in orjson.loads(document)]
+        found: dict[str, PodIndexEntry] = {}
+        for row in rows:
+            entry = entry_from(row[0], row[1])
+            if not criteria.admits(entry):
+                continue
+            if scope.admits is not None and not scope.admits(entry.namespace, entry.owner_kind):
+                continue
+            if criteria.selector is not None and not criteria.selector.matches(row[2]):
+                continue
+            found[entry.id] = entry
+        return list(found.values())
+
+    async def _by_id(self, cluster: str, ids: list[str], labels: bool) -> list[list[Any]]:
+        """Rows as ``_ENTRIES`` makes them, for pods named by id (a workload's)."""
+        if not ids:
+            return []
+        entries: list[Any] = await self.client.hmget(self.keys.pod_index(cluster), ids)
+        kept: list[Any] = (
+            await self.client.hmget(self.keys.pod_labels(cluster), ids)
+            if labels
+            else [None] * len(ids)
+        )
+        return [
+            [pod, orjson.loads(entry), orjson.loads(label) if label else {}]
+            for pod, entry, label in zip(ids, entries, kept, strict=True)
+            if entry is not None
+        ]
 
     async def _workload_pods(self, cluster: str, workload: str) -> set[str]:
         raw = await self.client.hget(self.keys.workloads(cluster), workload)
