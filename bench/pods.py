@@ -79,7 +79,8 @@ def _container(crashing: bool, started: str) -> dict[str, Any]:
 def pod(index: int, namespace: str, owner: str | None) -> dict[str, Any]:
     """Pod ``index``: crash-looping every 100th (and every third standalone one),
     unschedulable every 200th."""
-    crashing, pending = index % 100 == 7 or index % 600 == 3, index % 200 == 13
+    local = index // NAMESPACES  # spread over the namespaces, not all in one
+    crashing, pending = local % 100 == 7 or index % 600 == 3, local % 200 == 13
     started = _stamp(60 + index % 5000)
     meta: dict[str, Any] = {
         "name": f"{owner or 'solo'}-{index:06d}",
