@@ -304,7 +304,8 @@ async def measure(
 
     _, page = await timed(ours)
     ids = [pod_id_of(member) for member, _ in page.keys]
-    mine, bare = [], []
+    mine: list[float] = []
+    bare: list[float] = []
     for index in range(rounds):
         pair = [(ours, mine), (lambda: bare_page(client, ids), bare)]
         for call, times in pair if index % 2 else reversed(pair):

@@ -22,12 +22,14 @@ from typing import Any
 import orjson
 
 from gateway.selectors import Selector
+from gateway.status.model import PodPhase
 from gateway.store.keys import count_field
 
 ALL = "all"
 SINCE = "since"
 ABNORMAL = "abnormal"
 STANDALONE = "standalone"
+PHASES = frozenset(p.value for p in PodPhase)
 _SEP = "\x00"
 """Sorts before every character a Kubernetes name may hold: "web" < "web-1" in the sets."""
 
@@ -202,9 +204,13 @@ class PodCriteria:
         if self.phases:
             found.append([facet("phase", p) for p in sorted(self.phases)])
         if self.reasons:
-            # A reason equal to the phase's name is in the phase's set only (see members).
+            # A reason equal to a phase's name is in that phase's set only (see members).
             found.append(
-                [facet(kind, r) for r in sorted(self.reasons) for kind in ("reason", "phase")]
+                [
+                    facet(kind, r)
+                    for r in sorted(self.reasons)
+                    for kind in (("reason", "phase") if r in PHASES else ("reason",))
+                ]
             )
         if self.abnormal:
             found.append([ABNORMAL])

@@ -38,6 +38,7 @@ from gateway.store.podindex import (
     PodOrderField,
     entry_from,
     member_for,
+    pod_id_of,
 )
 
 _SLICE = 5000
@@ -119,7 +120,8 @@ class Strategy(StrEnum):
     INTERSECTION = "intersection"
     """Several sets' intersection is exactly the answer: ZINTER, in name order."""
     CHECKED = "checked"
-    """The smallest union of sets holds the answer: its entries are checked."""
+    """The smallest union of sets, or the intersection of single sets, holds the answer:
+    its entries are checked (and ordered, for the since order)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +131,8 @@ class _Plan:
     strategy: Strategy
     sets: list[str]
     sizes: list[int]
+    intersect: bool = False
+    """The candidates are the intersection of ``sets``, not their union."""
 
 
 def _conditions(criteria: PodCriteria) -> int:
@@ -158,6 +162,9 @@ def _plan(
     if exact and len(singles) == len(groups) and by_name:
         strategy = Strategy.RANGE if len(singles) == 1 else Strategy.INTERSECTION
         return _Plan(criteria, scope, strategy, singles, [sizes[n] for n in singles])
+    if len(singles) > 1:
+        sized = [sizes[n] for n in singles]
+        return _Plan(criteria, scope, Strategy.CHECKED, singles, sized, intersect=True)
     chosen = min(groups, key=lambda g: sum(sizes[n] for n in g)) if groups else [ALL]
     return _Plan(criteria, scope, Strategy.CHECKED, chosen, [sizes[n] for n in chosen])
 
@@ -265,8 +272,13 @@ class PodIndexReader:
         labels (when a selector needs them) by a script, a slice of a set at a time."""
         criteria, scope = plan.criteria, plan.scope
         labels = "1" if criteria.needs_labels else "0"
-        if criteria.workload:
-            ids = sorted(await self._workload_pods(cluster, criteria.workload))
+        if criteria.workload or plan.intersect:
+            if criteria.workload:
+                ids = sorted(await self._workload_pods(cluster, criteria.workload))
+            else:
+                keys = [self.keys.pod_set(cluster, name) for name in plan.sets]
+                members: list[Any] = await self.client.zinter(keys)
+                ids = [pod_id_of(_text(m)) for m in members]
             rows = await self._by_id(cluster, ids, labels == "1")
         else:
             index, kept = self.keys.pod_index(cluster), self.keys.pod_labels(cluster)
