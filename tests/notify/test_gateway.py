@@ -84,6 +84,45 @@ async def test_a_crash_loop_and_its_recovery_are_posted_once_each(
     assert state.inflight == []
 
 
+async def test_a_standalone_pods_trouble_and_recovery_are_posted_like_a_workloads(
+    redis_server: EmbeddedRedis,
+    redis_client: redis.Redis,
+    receiver: WebhookReceiver,
+    tmp_path: Path,
+) -> None:
+    """A pod of no workload (kubectl run) is its own subject, not a workload's warning."""
+    mirror = shop(["web"])
+    trainer = o.standalone_pod("gpu-trainer", namespace="shop", node="worker-2")
+    mirror.apply("Pod", "ADDED", trainer)
+    await publish(redis_client, mirror)
+    async with running_gateway(redis_server.url) as gw:
+        config = quick_config(gw.websocket, receiver.url, tmp_path / "state.json")
+        async with running_notifier(config) as notifier:
+            await eventually(lambda: notifier.idle)
+            crashing = o.standalone_pod(
+                "gpu-trainer", namespace="shop", node="worker-2", statuses=[o.crash_loop("web")]
+            )
+            mirror.apply("Pod", "MODIFIED", crashing)
+            await flush(redis_client, mirror)
+            await receiver.wait_for_posts(1)
+            mirror.apply("Pod", "MODIFIED", trainer)
+            await flush(redis_client, mirror)
+            await receiver.wait_for_posts(2)
+            await eventually(lambda: notifier.idle)
+    problem, recovery = bodies(receiver)
+    assert problem["kind"] == "problem"
+    assert problem["title"] == "Not Ready: Pod shop/gpu-trainer in sim-1"
+    assert problem["facts"]["Pod"] == "gpu-trainer"
+    assert problem["facts"]["Status"] == "Running → Not Ready"
+    assert problem["facts"]["Reason"] == "CrashLoopBackOff"
+    assert "crash-looping" in problem["message"]
+    assert recovery["kind"] == "recovery"
+    assert recovery["title"].startswith("Recovered: Pod shop/gpu-trainer in sim-1 after ")
+    assert recovery["facts"]["Status"] == "Not Ready → Running"
+    assert_each_transition_once(receiver)
+    assert saved_state(tmp_path / "state.json").incidents == {}
+
+
 async def test_thirty_crashing_pods_of_one_workload_are_one_message(
     redis_server: EmbeddedRedis,
     redis_client: redis.Redis,
