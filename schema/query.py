@@ -6,6 +6,7 @@ import dataclasses
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from typing import Protocol
 
 import strawberry
 from strawberry.types import Info
@@ -78,18 +79,35 @@ async def connection(
     built = await materialize.workloads(
         ctx.queries, page.records, wanted, ctx.limits.events_per_object
     )
-    cursors = page.cursors() if "cursor" in wanted else [""] * len(built)
-    last = len(built) - 1
+    cursors, page_info = paging(page, wanted, len(built))
     return WorkloadConnection(
         edges=[WorkloadEdge(cursor=c, node=w) for c, w in zip(cursors, built, strict=True)],
         nodes=built,
-        page_info=PageInfo(
-            has_next_page=page.has_next,
-            has_previous_page=page.has_previous,
-            start_cursor=page.cursor(0) if built else None,
-            end_cursor=page.cursor(last) if built else None,
-        ),
+        page_info=page_info,
         total_count=page.total,
+    )
+
+
+class Page(Protocol):
+    @property
+    def has_next(self) -> bool: ...
+
+    @property
+    def has_previous(self) -> bool: ...
+
+    def cursor(self, position: int) -> str: ...
+
+    def cursors(self) -> list[str]: ...
+
+
+def paging(page: Page, wanted: frozenset[str], count: int) -> tuple[list[str], PageInfo]:
+    """The edges' cursors (empty unless the query selects them) and the page's info."""
+    cursors = page.cursors() if "cursor" in wanted else [""] * count
+    return cursors, PageInfo(
+        has_next_page=page.has_next,
+        has_previous_page=page.has_previous,
+        start_cursor=page.cursor(0) if count else None,
+        end_cursor=page.cursor(count - 1) if count else None,
     )
 
 
@@ -292,17 +310,11 @@ class Query:
                 ctx.limits.events_per_object,
             )
         built = list(found.values())
-        cursors = page.cursors() if "cursor" in wanted else [""] * len(built)
-        last_index = len(built) - 1
+        cursors, page_info = paging(page, wanted, len(built))
         return PodConnection(
             edges=[PodEdge(cursor=c, node=p) for c, p in zip(cursors, built, strict=True)],
             nodes=built,
-            page_info=PageInfo(
-                has_next_page=page.has_next,
-                has_previous_page=page.has_previous,
-                start_cursor=page.cursor(0) if built else None,
-                end_cursor=page.cursor(last_index) if built else None,
-            ),
+            page_info=page_info,
             total_count=page.total,
         )
 

@@ -6,7 +6,7 @@ turns the records into types. Errors carry a code the API passes to clients.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -118,6 +118,16 @@ class Queries:
         """The same cache read on behalf of one caller (a fresh audit record)."""
         return Queries(self.reader, self.max_page, self.default_page, visibility)
 
+    def _present(
+        self, positions: Sequence[T], refs: Sequence[Ref], found: Mapping[Ref, Record]
+    ) -> tuple[list[T], list[Record]]:
+        """The page's positions whose records are still there (one may go between the index
+        read and the record read), with those records, touched for the audit."""
+        present = [(p, found[ref]) for p, ref in zip(positions, refs, strict=True) if ref in found]
+        records = [record for _, record in present]
+        self._touch(records)
+        return [p for p, _ in present], records
+
     def _touch(self, records: Iterable[Record]) -> None:
         for record in records:
             self.touched.add((str(record.get("cluster", "")), str(record.get("namespace", ""))))
@@ -171,15 +181,10 @@ class Queries:
         except CursorError as error:
             raise QueryError(f"invalid cursor: {error}", "BAD_USER_INPUT") from error
         refs: list[Ref] = [(e.cluster, e.id) for e in part.entries]
-        found = await self.reader.workloads(refs)
-        present = [
-            (e, found[ref]) for e, ref in zip(part.entries, refs, strict=True) if ref in found
-        ]
-        records = [record for _, record in present]
-        self._touch(records)
+        entries, records = self._present(part.entries, refs, await self.reader.workloads(refs))
         return RecordPage(
             records,
-            [entry for entry, _ in present],
+            entries,
             order,
             part.total,
             part.has_next,
@@ -295,15 +300,10 @@ class Queries:
         clusters = await self.clusters_for(Criteria(clusters=criteria.clusters))
         window = await self.pod_index.page(self.pod_scopes(clusters), criteria, order, span)
         refs: list[Ref] = [(cluster, pod_id_of(member)) for member, cluster in window.keys]
-        found = await self.reader.pods(refs)
-        present = [
-            (key, found[ref]) for key, ref in zip(window.keys, refs, strict=True) if ref in found
-        ]
-        records = [record for _, record in present]
-        self._touch(records)
+        keys, records = self._present(window.keys, refs, await self.reader.pods(refs))
         return PodPage(
             records,
-            [key for key, _ in present],
+            keys,
             order,
             window.total,
             window.has_next,

@@ -148,21 +148,21 @@ async def cards_shown(page: Page) -> list[dict[str, str]]:
     return found
 
 
-def changes_subscriptions(page: Page) -> list[dict[str, Any]]:
-    """The variables of every BoardChanges subscription the page sent, in order."""
+def changes_subscriptions(page: Page, field: str = "workloadStatusChanged") -> list[dict[str, Any]]:
+    """The variables of every subscription to ``field`` the page sent, in order."""
     sent = [json.loads(frame) for frame in page.network.frames_sent]
     return [
         m["payload"]["variables"]
         for m in sent
-        if m.get("type") == "subscribe" and "workloadStatusChanged" in m["payload"]["query"]
+        if m.get("type") == "subscribe" and field in m["payload"]["query"]
     ]
 
 
-def last_cursor(page: Page) -> str:
+def last_cursor(page: Page, field: str = "workloadStatusChanged") -> str:
     cursors = [
-        str(m["payload"]["data"]["workloadStatusChanged"]["cursor"])
+        str(m["payload"]["data"][field]["cursor"])
         for m in map(json.loads, page.network.frames_received)
-        if m.get("type") == "next" and "workloadStatusChanged" in (m["payload"].get("data") or {})
+        if m.get("type") == "next" and field in (m["payload"].get("data") or {})
     ]
     return cursors[-1]
 

@@ -7,9 +7,6 @@ page's connection to see the pods' subscription resume like the workloads' one.
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 import redis.asyncio as redis
 
 from schema.ids import encode
@@ -19,6 +16,8 @@ from tests.browser.test_board import (
     PODS_GROUP,
     PROMPT_SHOWN,
     assert_stayed_local,
+    changes_subscriptions,
+    last_cursor,
     open_board,
     tiles_agree,
 )
@@ -36,23 +35,7 @@ def text_of(selector: str, part: str) -> str:
     return f"document.querySelector('{selector} .{part}')?.textContent"
 
 
-def pod_subscriptions(page: Page) -> list[dict[str, Any]]:
-    """The variables of every BoardPods subscription the page sent, in order."""
-    sent = [json.loads(frame) for frame in page.network.frames_sent]
-    return [
-        m["payload"]["variables"]
-        for m in sent
-        if m.get("type") == "subscribe" and "podStatusChanged" in m["payload"]["query"]
-    ]
-
-
-def last_pod_cursor(page: Page) -> str:
-    cursors = [
-        str(m["payload"]["data"]["podStatusChanged"]["cursor"])
-        for m in map(json.loads, page.network.frames_received)
-        if m.get("type") == "next" and "podStatusChanged" in (m["payload"].get("data") or {})
-    ]
-    return cursors[-1]
+PODS = "podStatusChanged"
 
 
 async def test_standalone_pods_have_a_group_with_cards_tile_and_prompt(
@@ -126,7 +109,7 @@ async def test_the_pods_subscription_resumes_from_its_cursor_after_a_cut(
 
     demo.relay.cut()
     await browser_page.wait_for("document.getElementById('connection').dataset.state === 'waiting'")
-    cursor = last_pod_cursor(browser_page)
+    cursor = last_cursor(browser_page, PODS)
     demo.fleet["sim-2"].create(pod("late-pod", namespace="shop"))
 
     async def cached() -> bool:
@@ -135,7 +118,7 @@ async def test_the_pods_subscription_resumes_from_its_cursor_after_a_cut(
     await until(cached)
     demo.relay.restore()
     await browser_page.wait_for_selector(pod_card("sim-2", "shop", "late-pod"), within=30)
-    first, *others = pod_subscriptions(browser_page)
+    first, *others = changes_subscriptions(browser_page, PODS)
     assert first == {"filter": {"standalone": True}, "snapshot": True}
     assert others, "the page subscribed again"
     assert others[0] == {"filter": {"standalone": True}, "since": cursor}, "right after the last"

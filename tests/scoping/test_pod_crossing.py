@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 import redis.asyncio as redis
 
-from gateway.redis_server import EmbeddedRedis
 from gateway.watch.mirror import ClusterMirror
-from tests.api.harness import RunningGateway, flush, running_gateway
+from tests.api.harness import RunningGateway, flush
 from tests.api.test_subscriptions import settle
 from tests.api.wsclient import transport_ws
-from tests.scoping.tenants import TOKENS, ask, auth_config, fill
+from tests.scoping.tenants import TOKENS, ask, fill
 from tests.scoping.test_crossing import places
 from tests.status import objects as o
 
@@ -45,14 +42,6 @@ async def mirrors(redis_client: redis.Redis) -> dict[str, ClusterMirror]:
             mirror.apply("Pod", "ADDED", trainer(namespace))
         await flush(redis_client, mirror)
     return found
-
-
-@pytest.fixture
-async def gw(
-    redis_server: EmbeddedRedis, mirrors: dict[str, ClusterMirror], tmp_path: Path
-) -> AsyncIterator[RunningGateway]:
-    async with running_gateway(redis_server.url, auth=auth_config(tmp_path)) as running:
-        yield running
 
 
 async def pods_of(gw: RunningGateway, who: str, **variables: Any) -> dict[str, Any]:
