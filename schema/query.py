@@ -13,6 +13,7 @@ from strawberry.types import Info
 
 from gateway.store.errors import QueryError
 from gateway.store.hub import CLUSTER_FEED, encode_cursor
+from gateway.store.podindex import PodCriteria
 from gateway.store.queries import Queries, Summary
 from gateway.store.records import Record
 from gateway.store.selection import Criteria
@@ -135,6 +136,55 @@ async def summarize(info: Info, chosen: Criteria) -> StatusSummary:
         return summary_type(await context(info).queries.summary(chosen))
 
 
+NO_PAGE = PageInfo(has_next_page=False, has_previous_page=False, start_cursor=None, end_cursor=None)
+"""The page of a connection that cannot hold anything (a filter naming another cluster)."""
+
+PODS_DESCRIPTION = (
+    "Pods, filtered, ordered and paged on the server (Relay: first and after forward, last "
+    "and before backward)."
+)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Relay:
+    """A connection's paging arguments as the client gave them."""
+
+    first: int | None
+    after: str | None
+    last: int | None
+    before: str | None
+
+
+async def pod_connection(
+    info: Info, chosen: PodCriteria, ordering: PodOrder | None, relay: Relay
+) -> PodConnection:
+    ctx = context(info)
+    with client_errors():
+        page = await ctx.queries.pod_page(
+            chosen,
+            pod_order(ordering),
+            first=relay.first,
+            after=relay.after,
+            last=relay.last,
+            before=relay.before,
+        )
+        wanted = requested(info)
+        found = await materialize.with_events(
+            ctx.queries,
+            {(r["cluster"], f"{r['namespace']}/{r['name']}"): r for r in page.records},
+            wanted,
+            ctx.limits.events_per_object,
+        )
+    built = list(found.values())
+    cursors, page_info = paging(page, wanted, len(built))
+    return PodConnection(
+        edges=[PodEdge(cursor=c, node=p) for c, p in zip(cursors, built, strict=True)],
+        nodes=built,
+        page_info=page_info,
+        total_count=page.total,
+    )
+
+
 @strawberry.type
 class Cluster(Node):
     name: str
@@ -167,14 +217,7 @@ class Cluster(Node):
     ) -> WorkloadConnection:
         chosen = criteria(filter)
         if chosen.clusters and self.name not in chosen.clusters:
-            return WorkloadConnection(
-                edges=[],
-                nodes=[],
-                total_count=0,
-                page_info=PageInfo(
-                    has_next_page=False, has_previous_page=False, start_cursor=None, end_cursor=None
-                ),
-            )
+            return WorkloadConnection(edges=[], nodes=[], total_count=0, page_info=NO_PAGE)
         return await connection(
             info,
             dataclasses.replace(chosen, clusters=frozenset({self.name})),
@@ -182,6 +225,24 @@ class Cluster(Node):
             first,
             after,
         )
+
+    @strawberry.field(description=PODS_DESCRIPTION)
+    async def pods(
+        self,
+        info: Info,
+        *,
+        filter: PodFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        order_by: PodOrder | None = None,
+    ) -> PodConnection:
+        chosen = pod_criteria(filter)
+        if chosen.clusters and self.name not in chosen.clusters:
+            return PodConnection(edges=[], nodes=[], total_count=0, page_info=NO_PAGE)
+        here = dataclasses.replace(chosen, clusters=frozenset({self.name}))
+        return await pod_connection(info, here, order_by, Relay(first, after, last, before))
 
     @strawberry.field
     async def status_summary(
@@ -275,12 +336,7 @@ class Query:
         )
         return built
 
-    @strawberry.field(
-        description=(
-            "Pods across clusters, filtered, ordered and paged on the server (Relay: first "
-            "and after forward, last and before backward)."
-        )
-    )
+    @strawberry.field(description=PODS_DESCRIPTION)
     async def pods(
         self,
         info: Info,
@@ -292,31 +348,8 @@ class Query:
         before: str | None = None,
         order_by: PodOrder | None = None,
     ) -> PodConnection:
-        ctx = context(info)
-        with client_errors():
-            page = await ctx.queries.pod_page(
-                pod_criteria(filter),
-                pod_order(order_by),
-                first=first,
-                after=after,
-                last=last,
-                before=before,
-            )
-            wanted = requested(info)
-            found = await materialize.with_events(
-                ctx.queries,
-                {(r["cluster"], f"{r['namespace']}/{r['name']}"): r for r in page.records},
-                wanted,
-                ctx.limits.events_per_object,
-            )
-        built = list(found.values())
-        cursors, page_info = paging(page, wanted, len(built))
-        return PodConnection(
-            edges=[PodEdge(cursor=c, node=p) for c, p in zip(cursors, built, strict=True)],
-            nodes=built,
-            page_info=page_info,
-            total_count=page.total,
-        )
+        relay = Relay(first, after, last, before)
+        return await pod_connection(info, pod_criteria(filter), order_by, relay)
 
     @strawberry.field
     async def pod(self, info: Info, cluster: str, namespace: str, name: str) -> Pod:

@@ -97,6 +97,23 @@ async def test_abnormal_standalone_pods_across_clusters(gw: RunningGateway) -> N
     ]
 
 
+async def test_a_clusters_pods_are_its_own(gw: RunningGateway) -> None:
+    body = await ask(
+        gw.graphql,
+        """{ cluster(name: "sim-2") {
+             pods(filter: {standalone: true}) { totalCount nodes { cluster name } }
+             elsewhere: pods(filter: {clusters: ["sim-1"]}) { totalCount pageInfo { endCursor } }
+           } }""",
+    )
+    assert "errors" not in body, body
+    found = body["data"]["cluster"]
+    assert found["pods"] == {
+        "totalCount": 1,
+        "nodes": [{"cluster": "sim-2", "name": "gpu-trainer"}],
+    }
+    assert found["elsewhere"] == {"totalCount": 0, "pageInfo": {"endCursor": None}}
+
+
 async def test_each_filter_narrows_as_it_says(gw: RunningGateway) -> None:
     async def total(**given: Any) -> list[str]:
         return names(await page(gw, filter=given))
