@@ -25,7 +25,11 @@ class WorkloadFilter:
     )
     name_contains: str | None = None
     abnormal: bool | None = strawberry.field(
-        default=None, description="true: only Exception and Not Ready; false: only the others."
+        default=None,
+        description=(
+            "true: only Exception and Not Ready (standalone pods in statusSummary: the "
+            "abnormal ones); false: only the others."
+        ),
     )
 
 

@@ -359,7 +359,10 @@ class Query:
         return await _pod_with_events(info, record)
 
     @strawberry.field(
-        description="Counts per status (and per kind and status) for dashboard tiles."
+        description=(
+            "Counts per status (and per kind and status) for dashboard tiles; pods of no "
+            "workload count under kind POD with their phase as status."
+        )
     )
     async def status_summary(
         self, info: Info, filter: WorkloadFilter | None = None
