@@ -261,6 +261,20 @@ async def run(
         f"redis memory: {pod_memory / pods_total:.0f} B per pod (target < 1024), "
         f"{workload_memory / workloads_total:.0f} B per workload"
     )
+    sets = [
+        key.decode() if isinstance(key, bytes) else str(key)
+        async for key in gateway.client.scan_iter(keys.pod_set(cluster, "*"), count=1000)
+    ]
+    index_keys = [
+        keys.pod_index(cluster),
+        keys.pod_labels(cluster),
+        keys.standalone_counts(cluster),
+    ]
+    index_memory = await memory_of(gateway.client, index_keys + sets)
+    print(
+        f"  and the pod index (entries, labels, {len(sets)} sets, counts): "
+        f"{index_memory / pods_total:.0f} B per pod"
+    )
     print(f"gateway RSS: {rss_before:.0f} MiB before, {rss_after:.0f} MiB after the first sync")
 
     pods = await list_pods(url)

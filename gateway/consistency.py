@@ -2,14 +2,16 @@
 
 The checker lists every resource of a cluster once (through the same reflector code
 and the same mirror the watchers use, but from scratch), builds the records the
-cache should hold, and compares them with what Redis holds, record by record. The
+cache should hold, and compares them with what Redis holds, record by record; the
+pod index (entries, sorted sets, standalone counts) is derived from the expected pod
+records and compared too, so a page of ``pods`` cannot disagree with the records. The
 tests use it after outages and relists; the ingest benchmark uses it to prove the
 fast path wrote the truth.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -18,8 +20,15 @@ import orjson
 import redis.asyncio as redis
 from kubernetes_asyncio import client
 
-from gateway.store.changes import NamespaceUpsert, NodeUpsert, PodUpsert, WorkloadUpsert
+from gateway.store.changes import (
+    Change,
+    NamespaceUpsert,
+    NodeUpsert,
+    PodUpsert,
+    WorkloadUpsert,
+)
 from gateway.store.keys import Keys
+from gateway.store.podindex import PodIndexEntry, decode_entry, entry_of
 from gateway.watch.clusters import ClusterSource, api_client
 from gateway.watch.health import ContactTracker
 from gateway.watch.mirror import ClusterMirror
@@ -65,8 +74,13 @@ async def expected_records(
             await reflector.list_all()
     finally:
         await api.close()
+    return records_of(mirror.snapshot(clock()))
+
+
+def records_of(changes: Iterable[Change]) -> dict[str, dict[str, Any]]:
+    """The sections of a cache that holds exactly these changes (a mirror's snapshot)."""
     found: dict[str, dict[str, Any]] = {"w": {}, "p": {}, "n": {}, "ns": {}}
-    for change in mirror.snapshot(clock()):
+    for change in changes:
         if isinstance(change, WorkloadUpsert):
             found["w"][change.id] = orjson.loads(change.record)
         elif isinstance(change, PodUpsert):
@@ -75,7 +89,34 @@ async def expected_records(
             found["n"][change.name] = orjson.loads(change.record)
         elif isinstance(change, NamespaceUpsert):
             found["ns"][change.name] = orjson.loads(change.record)
+    found.update(pod_index_of(entry_of(record) for record in found["p"].values()))
     return found
+
+
+def _entry_fields(entry: PodIndexEntry) -> dict[str, Any]:
+    return {
+        "phase": entry.phase,
+        "reason": entry.reason,
+        "abnormal": entry.abnormal,
+        "ownerKind": entry.owner_kind,
+        "node": entry.node,
+        "since": entry.since,
+    }
+
+
+def pod_index_of(entries: Iterable[PodIndexEntry]) -> dict[str, dict[str, Any]]:
+    """The pod index these entries make: "pi" entries, "ps" set members, "pc" counts."""
+    index: dict[str, Any] = {}
+    sets: dict[str, dict[str, Any]] = {}
+    counts: dict[str, dict[str, Any]] = {}
+    for entry in entries:
+        index[entry.id] = _entry_fields(entry)
+        for name, member in entry.members().items():
+            sets.setdefault(name, {})[member] = True
+        tally = entry.tally()
+        if tally is not None:
+            counts.setdefault(tally, {"count": 0})["count"] += 1
+    return {"pi": index, "ps": sets, "pc": counts}
 
 
 async def cached_records(cache: redis.Redis, keys: Keys, cluster: str) -> dict[str, dict[str, Any]]:
@@ -88,18 +129,36 @@ async def cached_records(cache: redis.Redis, keys: Keys, cluster: str) -> dict[s
     found: dict[str, dict[str, Any]] = {}
     for section, key in sections.items():
         raw: Mapping[Any, Any] = await cache.hgetall(key)
-        found[section] = {
-            (k.decode() if isinstance(k, bytes) else str(k)): orjson.loads(v)
-            for k, v in raw.items()
-        }
+        found[section] = {_text(k): orjson.loads(v) for k, v in raw.items()}
+    raw_index: Mapping[Any, Any] = await cache.hgetall(keys.pod_index(cluster))
+    found["pi"] = {_text(k): _entry_fields(decode_entry(_text(k), v)) for k, v in raw_index.items()}
+    stem = keys.pod_set(cluster, "")
+    found["ps"] = {}
+    async for key in cache.scan_iter(keys.cluster_pattern(cluster)[:-1] + "p:z:*", count=1000):
+        members: list[Any] = await cache.zrange(_text(key), 0, -1)
+        found["ps"][_text(key)[len(stem) :]] = {_text(m): True for m in members}
+    raw_counts: Mapping[Any, Any] = await cache.hgetall(keys.standalone_counts(cluster))
+    found["pc"] = {_text(k): {"count": int(v)} for k, v in raw_counts.items() if int(v)}
     return found
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
 
 
 def compare(
     cluster: str, expected: dict[str, dict[str, Any]], cached: dict[str, dict[str, Any]]
 ) -> Report:
     report = Report(cluster)
-    names = {"w": "workload", "p": "pod", "n": "node", "ns": "namespace"}
+    names = {
+        "w": "workload",
+        "p": "pod",
+        "n": "node",
+        "ns": "namespace",
+        "pi": "pod index entry",
+        "ps": "pod index set",
+        "pc": "standalone pod count",
+    }
     for section, label in names.items():
         want, have = expected.get(section, {}), cached.get(section, {})
         for missing in sorted(set(want) - set(have)):

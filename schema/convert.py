@@ -21,6 +21,7 @@ from schema.types import (
     Job,
     Namespace,
     Pod,
+    PodIssue,
     PodPhase,
     StatefulSet,
     Workload,
@@ -33,6 +34,7 @@ Record = Mapping[str, Any]
 STATUS_BY_LABEL = {s.value: s for s in WorkloadStatus}
 KIND_BY_NAME = {k.value: k for k in WorkloadKind}
 PHASE_BY_NAME = {p.value: p for p in PodPhase}
+ISSUE_BY_NAME = {str(i.value): i for i in PodIssue}
 _TYPES: dict[str, type[Workload]] = {
     "Deployment": Deployment,
     "StatefulSet": StatefulSet,
@@ -110,6 +112,7 @@ def pod(record: Record, events: Sequence[Record] = ()) -> Pod:
         reason=record.get("reason", ""),
         message=record["message"],
         abnormal=record["abnormal"],
+        issue=ISSUE_BY_NAME.get(record.get("issue") or ""),
         ready=record["ready"],
         ready_containers=record["readyContainers"],
         total_containers=record["totalContainers"],

@@ -40,7 +40,8 @@ EXPECTED_SIZES = {
     "warnings": 3,
     "images": 3,
 }
-PAGED = frozenset({"workloads"})
+PAGE_SIZES = ("first", "last")
+"""A connection's page size; a field returning a ``...Connection`` is charged by it."""
 DEFAULT_PAGE = 100
 DEFAULT_LIST = 10
 """Lists this module does not name are charged as ten items."""
@@ -96,7 +97,7 @@ def cost_rule(max_cost: int, max_page: int) -> type[ValidationRule]:
                         total += 1
                         continue
                     named, listed = _unwrap(definition.type)
-                    size = self._size(selection, parent, listed)
+                    size = self._size(selection, parent, named, listed)
                     total += size * (1 + self._cost(selection.selection_set, named, fragments))
                 elif isinstance(selection, InlineFragmentNode):
                     condition = selection.type_condition
@@ -114,15 +115,23 @@ def cost_rule(max_cost: int, max_page: int) -> type[ValidationRule]:
                         )
             return total
 
-        def _size(self, field: FieldNode, parent: GraphQLNamedType, listed: bool) -> int:
+        def _size(
+            self,
+            field: FieldNode,
+            parent: GraphQLNamedType,
+            named: GraphQLNamedType,
+            listed: bool,
+        ) -> int:
             name = field.name.value
-            if name in PAGED:
-                for argument in field.arguments or ():
-                    if argument.name.value == "first":
-                        if isinstance(argument.value, IntValueNode):
-                            return _literal_page(argument.value.value, max_page)
-                        return max_page
-                return DEFAULT_PAGE
+            if named.name.endswith("Connection"):
+                sizes = [
+                    _literal_page(argument.value.value, max_page)
+                    if isinstance(argument.value, IntValueNode)
+                    else max_page
+                    for argument in field.arguments or ()
+                    if argument.name.value in PAGE_SIZES
+                ]
+                return max(sizes, default=DEFAULT_PAGE)
             if not listed or parent.name.endswith("Connection"):
                 return 1
             return EXPECTED_SIZES.get(name, DEFAULT_LIST)

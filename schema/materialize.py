@@ -21,7 +21,13 @@ async def pods_for(
 ) -> dict[Ref, Pod]:
     if "pods" not in wanted:
         return {}
-    found = await queries.pods_of(records)
+    return await with_events(queries, await queries.pods_of(records), wanted, events_limit)
+
+
+async def with_events(
+    queries: Queries, found: dict[Ref, Record], wanted: frozenset[str], events_limit: int
+) -> dict[Ref, Pod]:
+    """Pod records (by cluster and pod id) as pods, their events read in one batch if asked."""
     events: dict[Ref, list[Record]] = {}
     if "events" in wanted and found:
         pod_refs = [(cluster, f"Pod/{pod_id}") for cluster, pod_id in found]

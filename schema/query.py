@@ -6,19 +6,30 @@ import dataclasses
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from typing import Protocol
 
 import strawberry
 from strawberry.types import Info
 
 from gateway.store.errors import QueryError
 from gateway.store.hub import CLUSTER_FEED, encode_cursor
+from gateway.store.podindex import PodCriteria
 from gateway.store.queries import Queries, Summary
 from gateway.store.records import Record
 from gateway.store.selection import Criteria
 from schema import convert, ids, materialize
 from schema.context import ApiContext
 from schema.errors import GatewayError, not_found
-from schema.inputs import WorkloadFilter, WorkloadOrder, criteria, order
+from schema.inputs import (
+    PodFilter,
+    PodOrder,
+    WorkloadFilter,
+    WorkloadOrder,
+    criteria,
+    order,
+    pod_criteria,
+    pod_order,
+)
 from schema.lookahead import requested
 from schema.types import (
     ClusterNode,
@@ -28,6 +39,8 @@ from schema.types import (
     Node,
     PageInfo,
     Pod,
+    PodConnection,
+    PodEdge,
     StatusCount,
     StatusSummary,
     Workload,
@@ -67,18 +80,35 @@ async def connection(
     built = await materialize.workloads(
         ctx.queries, page.records, wanted, ctx.limits.events_per_object
     )
-    cursors = page.cursors() if "cursor" in wanted else [""] * len(built)
-    last = len(built) - 1
+    cursors, page_info = paging(page, wanted, len(built))
     return WorkloadConnection(
         edges=[WorkloadEdge(cursor=c, node=w) for c, w in zip(cursors, built, strict=True)],
         nodes=built,
-        page_info=PageInfo(
-            has_next_page=page.has_next,
-            has_previous_page=page.has_previous,
-            start_cursor=page.cursor(0) if built else None,
-            end_cursor=page.cursor(last) if built else None,
-        ),
+        page_info=page_info,
         total_count=page.total,
+    )
+
+
+class Page(Protocol):
+    @property
+    def has_next(self) -> bool: ...
+
+    @property
+    def has_previous(self) -> bool: ...
+
+    def cursor(self, position: int) -> str: ...
+
+    def cursors(self) -> list[str]: ...
+
+
+def paging(page: Page, wanted: frozenset[str], count: int) -> tuple[list[str], PageInfo]:
+    """The edges' cursors (empty unless the query selects them) and the page's info."""
+    cursors = page.cursors() if "cursor" in wanted else [""] * count
+    return cursors, PageInfo(
+        has_next_page=page.has_next,
+        has_previous_page=page.has_previous,
+        start_cursor=page.cursor(0) if count else None,
+        end_cursor=page.cursor(count - 1) if count else None,
     )
 
 
@@ -104,6 +134,55 @@ def summary_type(summary: Summary) -> StatusSummary:
 async def summarize(info: Info, chosen: Criteria) -> StatusSummary:
     with client_errors():
         return summary_type(await context(info).queries.summary(chosen))
+
+
+NO_PAGE = PageInfo(has_next_page=False, has_previous_page=False, start_cursor=None, end_cursor=None)
+"""The page of a connection that cannot hold anything (a filter naming another cluster)."""
+
+PODS_DESCRIPTION = (
+    "Pods, filtered, ordered and paged on the server (Relay: first and after forward, last "
+    "and before backward)."
+)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Relay:
+    """A connection's paging arguments as the client gave them."""
+
+    first: int | None
+    after: str | None
+    last: int | None
+    before: str | None
+
+
+async def pod_connection(
+    info: Info, chosen: PodCriteria, ordering: PodOrder | None, relay: Relay
+) -> PodConnection:
+    ctx = context(info)
+    with client_errors():
+        page = await ctx.queries.pod_page(
+            chosen,
+            pod_order(ordering),
+            first=relay.first,
+            after=relay.after,
+            last=relay.last,
+            before=relay.before,
+        )
+        wanted = requested(info)
+        found = await materialize.with_events(
+            ctx.queries,
+            {(r["cluster"], f"{r['namespace']}/{r['name']}"): r for r in page.records},
+            wanted,
+            ctx.limits.events_per_object,
+        )
+    built = list(found.values())
+    cursors, page_info = paging(page, wanted, len(built))
+    return PodConnection(
+        edges=[PodEdge(cursor=c, node=p) for c, p in zip(cursors, built, strict=True)],
+        nodes=built,
+        page_info=page_info,
+        total_count=page.total,
+    )
 
 
 @strawberry.type
@@ -138,14 +217,7 @@ class Cluster(Node):
     ) -> WorkloadConnection:
         chosen = criteria(filter)
         if chosen.clusters and self.name not in chosen.clusters:
-            return WorkloadConnection(
-                edges=[],
-                nodes=[],
-                total_count=0,
-                page_info=PageInfo(
-                    has_next_page=False, has_previous_page=False, start_cursor=None, end_cursor=None
-                ),
-            )
+            return WorkloadConnection(edges=[], nodes=[], total_count=0, page_info=NO_PAGE)
         return await connection(
             info,
             dataclasses.replace(chosen, clusters=frozenset({self.name})),
@@ -153,6 +225,24 @@ class Cluster(Node):
             first,
             after,
         )
+
+    @strawberry.field(description=PODS_DESCRIPTION)
+    async def pods(
+        self,
+        info: Info,
+        *,
+        filter: PodFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        order_by: PodOrder | None = None,
+    ) -> PodConnection:
+        chosen = pod_criteria(filter)
+        if chosen.clusters and self.name not in chosen.clusters:
+            return PodConnection(edges=[], nodes=[], total_count=0, page_info=NO_PAGE)
+        here = dataclasses.replace(chosen, clusters=frozenset({self.name}))
+        return await pod_connection(info, here, order_by, Relay(first, after, last, before))
 
     @strawberry.field
     async def status_summary(
@@ -246,6 +336,21 @@ class Query:
         )
         return built
 
+    @strawberry.field(description=PODS_DESCRIPTION)
+    async def pods(
+        self,
+        info: Info,
+        *,
+        filter: PodFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        order_by: PodOrder | None = None,
+    ) -> PodConnection:
+        relay = Relay(first, after, last, before)
+        return await pod_connection(info, pod_criteria(filter), order_by, relay)
+
     @strawberry.field
     async def pod(self, info: Info, cluster: str, namespace: str, name: str) -> Pod:
         ctx = context(info)
@@ -254,7 +359,10 @@ class Query:
         return await _pod_with_events(info, record)
 
     @strawberry.field(
-        description="Counts per status (and per kind and status) for dashboard tiles."
+        description=(
+            "Counts per status (and per kind and status) for dashboard tiles; pods of no "
+            "workload count under kind POD with their phase as status."
+        )
     )
     async def status_summary(
         self, info: Info, filter: WorkloadFilter | None = None

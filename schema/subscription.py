@@ -36,10 +36,10 @@ from gateway.store.hub import (
 )
 from gateway.store.queries import Queries
 from gateway.store.selection import Criteria, IndexEntry, Order
-from schema import convert
+from schema import convert, podchanges
 from schema.context import ApiContext
 from schema.errors import CURSOR_EXPIRED, SLOW_CONSUMER, GatewayError, bad_input
-from schema.inputs import PodFilter, WorkloadFilter, criteria
+from schema.inputs import PodFilter, WorkloadFilter, criteria, pod_criteria
 from schema.query import client_errors, context
 from schema.types import (
     ChangeType,
@@ -226,28 +226,42 @@ class Subscription:
                     yield workload_change(event, encode_cursor(epoch, sub.delivered))
 
     @strawberry.subscription(
-        description="Every phase or STATUS change of the pods the filter admits."
+        description=(
+            "Every change of phase, STATUS, issue or owner of the pods the filter admits; "
+            "`snapshot: true` first sends every such pod as it is now, then SNAPSHOT_END."
+        )
     )
     async def pod_status_changed(
-        self, info: Info, filter: PodFilter | None = None, since: str | None = None
+        self,
+        info: Info,
+        filter: PodFilter | None = None,
+        since: str | None = None,
+        snapshot: bool = False,
     ) -> AsyncGenerator[PodStatusChange, None]:
         ctx = context(info)
-        given = filter or PodFilter()
+        if since is not None and snapshot:
+            raise bad_input(
+                "use either since (resume) or snapshot (start from the current state), not both"
+            )
+        chosen = pod_criteria(filter)
         hub = ctx.hub
         with client_errors():
-            clusters = await ctx.queries.clusters_for(
-                Criteria(clusters=frozenset(given.clusters or ()))
-            )
+            clusters = await ctx.queries.clusters_for(Criteria(clusters=chosen.clusters))
             epoch = await hub.epoch()
             capacity = ctx.limits.subscription_buffer
-            admits = _admits_pod(given, ctx)
+            admits = podchanges.admits_pod(chosen, ctx)
             async with _held(ctx), hub.subscribe(PODS, admits, capacity, epoch) as sub:
                 async for event in _start(
                     hub, sub, stream=PODS, clusters=clusters, since=since, epoch=epoch
                 ):
-                    yield pod_change(event, encode_cursor(epoch, sub.delivered))
+                    yield podchanges.pod_change(event, encode_cursor(epoch, sub.delivered))
+                if snapshot:
+                    cursor = encode_cursor(epoch, sub.delivered)
+                    async for change in podchanges.snapshot(ctx, chosen, cursor):
+                        yield change
+                    yield podchanges.snapshot_end(cursor)
                 async for event in _live(ctx, hub, sub):
-                    yield pod_change(event, encode_cursor(epoch, sub.delivered))
+                    yield podchanges.pod_change(event, encode_cursor(epoch, sub.delivered))
 
     @strawberry.subscription(
         description="A cluster's API server becoming unreachable, or reachable again."
@@ -330,50 +344,6 @@ async def _snapshot(
                 time=workload.since,
                 workload=workload,
             )
-
-
-def _admits_pod(given: PodFilter, ctx: ApiContext) -> Callable[[FeedEvent], bool]:
-    phases = {p.value for p in given.phases or ()}
-    clusters = set(given.clusters or ())
-    namespaces = set(given.namespaces or ())
-
-    def admits(event: FeedEvent) -> bool:
-        if clusters and event.cluster not in clusters:
-            return False
-        namespace = event.fields["id"].split("/", 1)[0]
-        if namespaces and namespace not in namespaces:
-            return False
-        moved = {event.fields.get("oldPhase", ""), event.fields.get("newPhase", "")} - {""}
-        if phases and not moved & phases:
-            return False
-        record = event.record or {}
-        if not record or not ctx.queries.pod_visible(record):
-            return False
-        if given.abnormal is not None and bool(record.get("abnormal")) != given.abnormal:
-            return False
-        return not given.workload or record.get("owner") == given.workload
-
-    return admits
-
-
-def pod_change(event: FeedEvent, cursor: str) -> PodStatusChange:
-    fields = event.fields
-    namespace, name = fields["id"].split("/", 1)
-    record = event.record
-    return PodStatusChange(
-        type=ChangeType(fields["type"]),
-        cursor=cursor,
-        cluster=event.cluster,
-        namespace=namespace,
-        name=name,
-        old_phase=convert.PHASE_BY_NAME.get(fields.get("oldPhase", "")),
-        new_phase=convert.PHASE_BY_NAME.get(fields.get("newPhase", "")),
-        old_reason=fields.get("oldReason", ""),
-        reason=fields.get("reason", ""),
-        message=fields.get("message", ""),
-        time=_time(fields.get("time", "")),
-        pod=convert.pod(record) if record is not None and fields["type"] != "deleted" else None,
-    )
 
 
 def reachability_change(event: FeedEvent, cursor: str) -> ClusterReachabilityChange:

@@ -17,8 +17,13 @@ from graphql import GraphQLAbstractType, GraphQLResolveInfo
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from gateway.status.model import PodIssue as EngineIssue
 from gateway.status.model import PodPhase as EnginePodPhase
 from gateway.status.model import Status
+
+_PHASE_STATUS = (
+    "A standalone pod's phase, as statusSummary counts it (with kind POD); no workload has it."
+)
 
 
 @strawberry.enum(description="Workload statuses, in the container-management manual's vocabulary.")
@@ -32,6 +37,10 @@ class WorkloadStatus(Enum):
     EXECUTION_COMPLETE = Status.EXECUTION_COMPLETE.value
     STARTED = Status.STARTED.value
     STOPPED = Status.STOPPED.value
+    PENDING = strawberry.enum_value(EnginePodPhase.PENDING.value, description=_PHASE_STATUS)
+    SUCCEEDED = strawberry.enum_value(EnginePodPhase.SUCCEEDED.value, description=_PHASE_STATUS)
+    FAILED = strawberry.enum_value(EnginePodPhase.FAILED.value, description=_PHASE_STATUS)
+    UNKNOWN = strawberry.enum_value(EnginePodPhase.UNKNOWN.value, description=_PHASE_STATUS)
 
 
 @strawberry.enum
@@ -41,6 +50,13 @@ class WorkloadKind(Enum):
     DAEMON_SET = "DaemonSet"
     JOB = "Job"
     CRON_JOB = "CronJob"
+    POD = strawberry.enum_value(
+        "Pod",
+        description=(
+            "Standalone pods (of no workload), as statusSummary counts them: no Workload "
+            "has this kind; the pods connection lists them (standalone: true)."
+        ),
+    )
 
 
 @strawberry.enum
@@ -50,6 +66,30 @@ class PodPhase(Enum):
     SUCCEEDED = EnginePodPhase.SUCCEEDED.value
     FAILED = EnginePodPhase.FAILED.value
     UNKNOWN = EnginePodPhase.UNKNOWN.value
+
+
+@strawberry.enum(description="What is wrong with a pod, as the workload rules see it.")
+class PodIssue(Enum):
+    UNOBSERVABLE = strawberry.enum_value(
+        EngineIssue.UNOBSERVABLE.value,
+        description="Its node (or the cluster) is not reporting: NodeLost, NodeNotReady.",
+    )
+    CONTAINER_ERROR = strawberry.enum_value(
+        EngineIssue.CONTAINER_ERROR.value,
+        description="A container cannot start or keeps failing: CrashLoopBackOff, images.",
+    )
+    UNSCHEDULABLE = strawberry.enum_value(
+        EngineIssue.UNSCHEDULABLE.value, description="No node can take it."
+    )
+    NOT_READY = strawberry.enum_value(
+        EngineIssue.NOT_READY.value, description="Running, but not ready past its start-up."
+    )
+    STARTING = strawberry.enum_value(
+        EngineIssue.STARTING.value, description="Still starting: not abnormal yet."
+    )
+    FAILED = strawberry.enum_value(
+        EngineIssue.FAILED.value, description="Terminated in failure: phase Failed, evicted."
+    )
 
 
 @strawberry.enum
@@ -133,6 +173,7 @@ class Pod(Node):
     reason: str
     message: str
     abnormal: bool
+    issue: PodIssue | None = strawberry.field(description="What is wrong; null: nothing.")
     ready: bool
     ready_containers: int
     total_containers: int
@@ -276,6 +317,20 @@ class WorkloadConnection:
 
 
 @strawberry.type
+class PodEdge:
+    cursor: str
+    node: Pod
+
+
+@strawberry.type
+class PodConnection:
+    edges: list[PodEdge]
+    nodes: list[Pod]
+    page_info: PageInfo
+    total_count: int
+
+
+@strawberry.type
 class StatusCount:
     status: WorkloadStatus
     label: str
@@ -345,8 +400,13 @@ class PodStatusChange:
     cluster: str
     namespace: str
     name: str
+    pod_id: strawberry.ID = strawberry.field(description="Empty only on SNAPSHOT_END.")
     old_phase: PodPhase | None
     new_phase: PodPhase | None
+    old_issue: PodIssue | None
+    new_issue: PodIssue | None = strawberry.field(
+        description="What is wrong with the pod itself (cluster reachability aside)."
+    )
     old_reason: str
     reason: str
     message: str

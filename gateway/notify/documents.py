@@ -15,7 +15,7 @@ WORKLOAD_CHANGES = """subscription NotifierWorkloads(
 
 POD_CHANGES = """subscription NotifierPods($since: String, $filter: PodFilter) {
   podStatusChanged(since: $since, filter: $filter) {
-    type cursor cluster namespace name newPhase reason message time
+    type cursor cluster namespace name oldPhase newPhase oldIssue newIssue reason message time
     pod { owner }
   }
 }"""

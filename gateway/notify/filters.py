@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from gateway.notify.model import STANDALONE_KIND
 from schema.types import WorkloadKind
 
 _LISTS = ("clusters", "namespaces", "kinds")
@@ -64,6 +65,15 @@ class ChannelFilter:
 
     def admits_cluster(self, cluster: str) -> bool:
         return not self.clusters or cluster in self.clusters
+
+    def admits_standalone(self, name: str) -> bool:
+        """A pod of no workload: kind POD, its own name; it carries no workload labels, so
+        a channel that asks for labels hears only of workloads."""
+        if self._kind_labels and STANDALONE_KIND not in self._kind_labels:
+            return False
+        if self.label_selector:
+            return False
+        return not self.name_contains or self.name_contains.lower() in name.lower()
 
     def admits_owner(self, kind: str, name: str) -> bool:
         """For pods the gateway cannot match by their workload: kinds and names only."""

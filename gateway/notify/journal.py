@@ -33,7 +33,8 @@ def encode(transition: Transition) -> dict[str, Any]:
 
 def decode(data: dict[str, Any]) -> Transition:
     cls = _TYPES[data["type"]]
-    values = {f.name: data[f.name] for f in fields(cls)}
+    # Fields added since the state file was written take their defaults.
+    values = {f.name: data[f.name] for f in fields(cls) if f.name in data}
     for name in _TIMES & values.keys():
         values[name] = datetime.fromisoformat(values[name]) if values[name] else None
     if "warnings" in values:

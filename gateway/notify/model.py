@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import IntEnum
 
-from gateway.status.model import ABNORMAL_STATUSES, Status
+from gateway.status.model import ABNORMAL_STATUSES, PodIssue, Status, abnormal_issue
 
 
 class Severity(IntEnum):
@@ -50,10 +50,28 @@ def is_abnormal(label: str | None) -> bool:
     return label is not None and label in ABNORMAL_STATUSES
 
 
+_UNSEEN_OR_FAILED = frozenset({PodIssue.UNOBSERVABLE.value, PodIssue.FAILED.value})
+
+
+def standalone_status(phase: str | None, issue: str | None) -> str | None:
+    """A standalone pod's status in the manual's words, so it ranks as a workload would:
+    Exception when its node cannot be observed or it failed (a Job that fails is
+    Exception), Not Ready for any other trouble (crash loops, images, unschedulable,
+    not ready), else its phase (Pending, Running, Succeeded)."""
+    if issue in _UNSEEN_OR_FAILED:
+        return Status.EXCEPTION.value
+    if abnormal_issue(issue):
+        return Status.NOT_READY.value
+    return phase
+
+
 def transition_id(*parts: object) -> str:
     digest = hashlib.blake2b("\x1f".join(str(p) for p in parts).encode(), digest_size=10)
     return digest.hexdigest()
 
+
+STANDALONE_KIND = "Pod"
+"""The kind a standalone pod (of no workload) is told under."""
 
 WorkloadKey = tuple[str, str, str, str]
 """(cluster, kind, namespace, name), kind as the API spells it ("StatefulSet")."""
@@ -98,6 +116,11 @@ class PodTransition:
     time: datetime | None
     owner: str | None
     """The owning workload as Kind/namespace/name, when it has one."""
+    old_phase: str | None = None
+    old_issue: str | None = None
+    issue: str | None = None
+    """What is wrong with the pod (a PodIssue value, None: nothing), before and after."""
+    deleted: bool = False
 
     @property
     def owner_key(self) -> WorkloadKey | None:
@@ -105,6 +128,28 @@ class PodTransition:
             return None
         kind, namespace, name = self.owner.split("/", 2)
         return (self.cluster, kind, namespace, name)
+
+    @property
+    def abnormal(self) -> bool:
+        return abnormal_issue(self.issue)
+
+    def as_workload(self) -> WorkloadTransition:
+        """A standalone pod stands for itself: judged, told and recovered like a workload
+        of kind Pod, its status from ``standalone_status``."""
+        return WorkloadTransition(
+            id=self.id,
+            cluster=self.cluster,
+            kind=STANDALONE_KIND,
+            namespace=self.namespace,
+            name=self.name,
+            old_status=standalone_status(self.old_phase, self.old_issue),
+            new_status=None if self.deleted else standalone_status(self.phase, self.issue),
+            old_reason="",
+            reason=self.reason,
+            message=self.message,
+            time=self.time,
+            deleted=self.deleted,
+        )
 
 
 @dataclass(frozen=True, slots=True)

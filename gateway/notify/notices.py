@@ -16,6 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 from gateway.notify.model import (
+    STANDALONE_KIND,
     PodTransition,
     ReachabilityTransition,
     Severity,
@@ -182,10 +183,15 @@ def pod_lines(pods: Sequence[PodTransition], said: str = "") -> tuple[str, ...]:
 
 def _workload_facts(first: WorkloadTransition, last: WorkloadTransition) -> list[tuple[str, str]]:
     """Where the workload is and how its status moved over the window: every workload notice."""
+    what = (
+        ("Pod", last.name)
+        if last.kind == STANDALONE_KIND
+        else ("Workload", f"{last.kind} {last.name}")
+    )
     return [
         ("Cluster", last.cluster),
         ("Namespace", last.namespace),
-        ("Workload", f"{last.kind} {last.name}"),
+        what,
         ("Status", _arrow(first.old_status, last.new_status)),
     ]
 
@@ -304,18 +310,16 @@ def cluster_up(
 
 
 def pod_warning(
-    owner: WorkloadKey | None,
+    owner: WorkloadKey,
     cluster: str,
     namespace: str,
     pods: Sequence[PodTransition],
     ids: Sequence[str],
 ) -> Notice:
-    where = workload_name(owner) if owner else f"namespace {namespace} in {cluster}"
+    where = workload_name(owner)
     count = _affected(pods)
     noun = "pod" if count == 1 else "pods"
-    facts = [("Cluster", cluster), ("Namespace", namespace)]
-    if owner:
-        facts.append(("Workload", f"{owner[1]} {owner[3]}"))
+    facts = [("Cluster", cluster), ("Namespace", namespace), ("Workload", f"{owner[1]} {owner[3]}")]
     facts.append(("Pods affected", str(count)))
     return Notice(
         kind=NoticeKind.POD_WARNING,

@@ -11,7 +11,7 @@ from gateway.notify.model import (
     WorkloadTransition,
     transition_id,
 )
-from schema.types import PodPhase, WorkloadKind, WorkloadStatus
+from schema.types import PodIssue, PodPhase, WorkloadKind, WorkloadStatus
 
 
 def _time(value: Any) -> datetime | None:
@@ -26,6 +26,14 @@ def _status(name: Any) -> str | None:
 
 def _int(value: Any) -> int | None:
     return value if isinstance(value, int) else None
+
+
+def _phase(name: Any) -> str | None:
+    return PodPhase[name].value if isinstance(name, str) else None
+
+
+def _issue(name: Any) -> str | None:
+    return str(PodIssue[name].value) if isinstance(name, str) else None
 
 
 def workload(change: dict[str, Any]) -> WorkloadTransition:
@@ -84,11 +92,15 @@ def pod(change: dict[str, Any]) -> PodTransition:
         cluster=change["cluster"],
         namespace=change["namespace"],
         name=change["name"],
-        phase=PodPhase[phase].value if isinstance(phase, str) else None,
+        phase=_phase(phase),
         reason=change.get("reason") or "",
         message=change.get("message") or "",
         time=_time(change.get("time")),
         owner=details.get("owner") or None,
+        old_phase=_phase(change.get("oldPhase")),
+        old_issue=_issue(change.get("oldIssue")),
+        issue=_issue(change.get("newIssue")),
+        deleted=change["type"] == "DELETED",
     )
 
 

@@ -2,10 +2,11 @@
 
 A batch holds everything that arrived within the grouping window. Each workload's
 transitions become at most one notice (first old status -> last new status, its
-abnormal pods listed in it); a problem that comes and goes within the window is not
-posted; a workload still in the status the channel was last told about is not posted
-again; workloads turned Exception by an unreachable cluster are told once, in the
-cluster's notice. Many notices at once become one digest.
+abnormal pods listed in it); a pod of no workload is judged the same way, as a
+workload of kind Pod (model.standalone_status); a problem that comes and goes within
+the window is not posted; a workload still in the status the channel was last told
+about is not posted again; workloads turned Exception by an unreachable cluster are
+told once, in the cluster's notice. Many notices at once become one digest.
 
 Triage works on its own copy of the incidents, which already counts every notice it
 has queued as told; the state's incidents take a notice's changes only once the
@@ -97,9 +98,15 @@ class Triage:
 
     def judge(self, batch: Batch) -> Verdict:
         verdict = Verdict([], [])
-        pods_by_owner: dict[WorkloadKey | None, list[PodTransition]] = defaultdict(list)
+        pods_by_owner: dict[WorkloadKey, list[PodTransition]] = defaultdict(list)
         for pod in batch.pods:
-            pods_by_owner[pod.owner_key].append(pod)
+            owner = pod.owner_key
+            if owner is None:
+                self._standalone(pod, batch, verdict)
+            elif pod.abnormal:
+                pods_by_owner[owner].append(pod)
+            else:
+                verdict.dropped.append(pod.id)  # better again: its workload says so
         self._clusters(batch, verdict)
         self._clusters_down_by_workloads(batch, verdict)
         for key, changes in batch.workloads.items():
@@ -288,26 +295,29 @@ class Triage:
             return True
         return announced is not None and status_severity(announced) >= self.min_severity
 
-    # ---- pods whose workload did not change ----------------------------------------
+    # ---- pods ----------------------------------------------------------------------
 
-    def _pods(self, owner: WorkloadKey | None, pods: list[PodTransition], verdict: Verdict) -> None:
-        known = owner is not None and workload_incident_key(owner) in self.incidents
-        admitted = self.min_severity <= Severity.WARNING and not self.filter.label_selector
-        if owner is not None:
-            admitted = admitted and self.filter.admits_owner(owner[1], owner[3])
+    def _standalone(self, pod: PodTransition, batch: Batch, verdict: Verdict) -> None:
+        """A pod of no workload joins the batch's workloads, if the channel hears of it."""
+        if self.filter.admits_standalone(pod.name):
+            change = pod.as_workload()
+            batch.workloads[change.key].append(change)
+        else:
+            verdict.dropped.append(pod.id)
+
+    def _pods(self, owner: WorkloadKey, pods: list[PodTransition], verdict: Verdict) -> None:
+        """Pods in trouble whose workload did not change: a warning, when asked for."""
+        known = workload_incident_key(owner) in self.incidents
+        admitted = (
+            self.min_severity <= Severity.WARNING
+            and not self.filter.label_selector
+            and self.filter.admits_owner(owner[1], owner[3])
+        )
         if known or not admitted or self._cluster_down(pods[0].cluster):
             verdict.dropped.extend(p.id for p in pods)
             return
-        if owner is not None:
-            ids = [p.id for p in pods]
-            verdict.notices.append(notices.pod_warning(owner, owner[0], owner[2], pods, ids))
-            return
-        by_namespace: dict[tuple[str, str], list[PodTransition]] = defaultdict(list)
-        for pod in pods:
-            by_namespace[(pod.cluster, pod.namespace)].append(pod)
-        for (cluster, namespace), group in by_namespace.items():
-            ids = [p.id for p in group]
-            verdict.notices.append(notices.pod_warning(None, cluster, namespace, group, ids))
+        ids = [p.id for p in pods]
+        verdict.notices.append(notices.pod_warning(owner, owner[0], owner[2], pods, ids))
 
     def forget_clusters(self) -> None:
         """The cluster feed lost its history: whether a cluster is still down is unknown."""

@@ -74,6 +74,11 @@ class PodIssue(StrEnum):
     FAILED = "failed"
 
 
+def abnormal_issue(issue: str | None) -> bool:
+    """Whether a pod with this issue (a PodIssue value; "" or None: none) is abnormal."""
+    return bool(issue) and issue != PodIssue.STARTING.value
+
+
 @dataclass(frozen=True, slots=True)
 class PodProblem:
     """One abnormality of a pod with the sentence a person acts on."""

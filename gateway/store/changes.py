@@ -12,6 +12,8 @@ from typing import Any
 
 import orjson
 
+from gateway.store.podindex import PodIndexEntry
+
 
 @dataclass(frozen=True, slots=True)
 class WorkloadUpsert:
@@ -31,16 +33,23 @@ class WorkloadRemove:
 
 @dataclass(frozen=True, slots=True)
 class PodUpsert:
+    """``indexed_before`` is what the index held (None: nothing, or a full rewrite);
+    ``labels`` None means they did not change since they were last written."""
+
     id: str
     record: bytes
     counts_before: tuple[str, ...]
     counts_after: tuple[str, ...]
+    indexed_before: PodIndexEntry | None = None
+    indexed: PodIndexEntry | None = None
+    labels: bytes | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class PodRemove:
     id: str
     counts_before: tuple[str, ...]
+    indexed_before: PodIndexEntry | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -76,24 +76,33 @@ def pod_entry(
     *,
     at: str = "",
     record_json: bytes = b"",
+    old_issue: str = "",
+    issue: str = "",
+    old_owner: str | None = None,
+    labels: bytes = b"{}",
 ) -> FeedEntry:
-    """``record_json``, when given, must be ``orjson.dumps(record)``."""
-    return _entry(
-        PODS,
-        {
-            "type": event,
-            "id": f"{record['namespace']}/{record['name']}",
-            "oldPhase": old_phase,
-            "newPhase": "" if event == DELETED else str(record["phase"]),
-            "oldReason": old_reason,
-            "reason": str(record["displayReason"]),
-            "message": str(record["message"]),
-            "resourceVersion": str(record.get("resourceVersion") or ""),
-            "time": at or now_text(),
-        },
-        record,
-        record_json,
-    )
+    """``record_json``, when given, must be ``orjson.dumps(record)``. ``issue`` and
+    ``old_issue`` name what is wrong with the pod itself (a PodIssue value, "" for
+    nothing), cluster reachability left out: that has its own feed. ``old_owner`` is
+    given on a change, so a subscriber to standalone pods hears of one adopted or
+    orphaned; ``labels`` (JSON) let subscriptions match label selectors."""
+    fields: dict[str, Any] = {
+        "type": event,
+        "id": f"{record['namespace']}/{record['name']}",
+        "oldPhase": old_phase,
+        "newPhase": "" if event == DELETED else str(record["phase"]),
+        "oldReason": old_reason,
+        "reason": str(record["displayReason"]),
+        "message": str(record["message"]),
+        "resourceVersion": str(record.get("resourceVersion") or ""),
+        "time": at or now_text(),
+        "oldIssue": old_issue,
+        "issue": "" if event == DELETED else issue,
+        "labels": orjson.Fragment(labels) if record_json else orjson.loads(labels),
+    }
+    if event == CHANGED:
+        fields["oldOwner"] = old_owner
+    return _entry(PODS, fields, record, record_json)
 
 
 FIELD = "e"

@@ -64,6 +64,22 @@ class Keys:
         """HASH "namespace|phase" and "namespace|abnormal" -> count."""
         return f"{self.stem(cluster)}p:counts"
 
+    def pod_index(self, cluster: str) -> str:
+        """HASH pod id -> [phase, reason, abnormal, owner kind, node, since] (podindex.py)."""
+        return f"{self.stem(cluster)}p:idx"
+
+    def pod_labels(self, cluster: str) -> str:
+        """HASH pod id -> labels, read only when a label selector is given."""
+        return f"{self.stem(cluster)}p:labels"
+
+    def pod_set(self, cluster: str, name: str) -> str:
+        """ZSET of the pods in one set of the pod index ("all", "ns:shop", ...)."""
+        return f"{self.stem(cluster)}p:z:{name}"
+
+    def standalone_counts(self, cluster: str) -> str:
+        """HASH "namespace|phase|abnormal" (or "namespace|phase|") -> standalone pods."""
+        return f"{self.stem(cluster)}p:s:counts"
+
     def nodes(self, cluster: str) -> str:
         return f"{self.stem(cluster)}n"
 

@@ -6,12 +6,15 @@ turns the records into types. Errors carry a code the API passes to clients.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from gateway.auth.visibility import Visibility
+from gateway.auth.visibility import ALL_KINDS, ClusterVisibility, Visibility
+from gateway.store import podindex
 from gateway.store.errors import QueryError
+from gateway.store.podindex import PodCriteria, PodIndexEntry, PodKey, PodOrder, pod_id_of
+from gateway.store.podpages import EVERYTHING, PodIndexReader, PodScope, Span
 from gateway.store.reader import Ref, StoreReader
 from gateway.store.records import Record
 from gateway.store.selection import (
@@ -27,6 +30,9 @@ from gateway.store.selection import (
 )
 
 T = TypeVar("T")
+
+STANDALONE_KIND = "Pod"
+"""The kind summaries count standalone pods under (pods that belong to no workload)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +54,23 @@ class RecordPage:
         return [encode_cursor(entry, self.order) for entry in self.entries]
 
 
+@dataclass(frozen=True, slots=True)
+class PodPage:
+    records: list[Record]
+    keys: list[PodKey]
+    """The positions of ``records`` in the ordering, in the same order."""
+    order: PodOrder
+    total: int
+    has_next: bool
+    has_previous: bool
+
+    def cursor(self, position: int) -> str:
+        return podindex.encode_cursor(self.keys[position], self.order)
+
+    def cursors(self) -> list[str]:
+        return [podindex.encode_cursor(key, self.order) for key in self.keys]
+
+
 @dataclass(slots=True)
 class Summary:
     total: int = 0
@@ -61,6 +84,12 @@ class Summary:
             self.abnormal += count
         self.by_status[status] = self.by_status.get(status, 0) + count
         self.by_kind[(kind, status)] = self.by_kind.get((kind, status), 0) + count
+
+    def add_pods(self, phase: str, abnormal: bool, count: int) -> None:
+        """Standalone pods: their phase is their status; abnormal by their own verdict."""
+        self.add(STANDALONE_KIND, phase, count)
+        if abnormal:
+            self.abnormal += count
 
 
 class Queries:
@@ -83,10 +112,21 @@ class Queries:
         self.default_page = min(default_page, max_page)
         self.visibility = visibility or Visibility.everything()
         self.touched: set[tuple[str, str]] = set()
+        self.pod_index = PodIndexReader(reader.client, reader.keys)
 
     def scoped(self, visibility: Visibility) -> Queries:
         """The same cache read on behalf of one caller (a fresh audit record)."""
         return Queries(self.reader, self.max_page, self.default_page, visibility)
+
+    def _present(
+        self, positions: Sequence[T], refs: Sequence[Ref], found: Mapping[Ref, Record]
+    ) -> tuple[list[T], list[Record]]:
+        """The page's positions whose records are still there (one may go between the index
+        read and the record read), with those records, touched for the audit."""
+        present = [(p, found[ref]) for p, ref in zip(positions, refs, strict=True) if ref in found]
+        records = [record for _, record in present]
+        self._touch(records)
+        return [p for p, _ in present], records
 
     def _touch(self, records: Iterable[Record]) -> None:
         for record in records:
@@ -141,15 +181,10 @@ class Queries:
         except CursorError as error:
             raise QueryError(f"invalid cursor: {error}", "BAD_USER_INPUT") from error
         refs: list[Ref] = [(e.cluster, e.id) for e in part.entries]
-        found = await self.reader.workloads(refs)
-        present = [
-            (e, found[ref]) for e, ref in zip(part.entries, refs, strict=True) if ref in found
-        ]
-        records = [record for _, record in present]
-        self._touch(records)
+        entries, records = self._present(part.entries, refs, await self.reader.workloads(refs))
         return RecordPage(
             records,
-            [entry for entry, _ in present],
+            entries,
             order,
             part.total,
             part.has_next,
@@ -159,16 +194,121 @@ class Queries:
     async def summary(self, criteria: Criteria) -> Summary:
         """From the count hashes when the filter allows it, else from the index."""
         summary = Summary()
+        clusters = await self.clusters_for(criteria)
         if criteria.needs_labels or criteria.name_contains:
             for entry in await self.selected(criteria, Order()):
                 summary.add(entry.kind, entry.status, 1)
-            return summary
-        clusters = await self.clusters_for(criteria)
-        for cluster, namespace, kind, status, count in await self.reader.workload_counts(clusters):
-            probe = IndexEntry(cluster, kind, namespace, "", status, "", 0.0)
-            if criteria.admits(probe) and self.visibility.admits(cluster, namespace, kind):
-                summary.add(kind, status, count)
+        else:
+            counts = await self.reader.workload_counts(clusters)
+            for cluster, namespace, kind, status, count in counts:
+                probe = IndexEntry(cluster, kind, namespace, "", status, "", 0.0)
+                if criteria.admits(probe) and self.visibility.admits(cluster, namespace, kind):
+                    summary.add(kind, status, count)
+        if not criteria.kinds or STANDALONE_KIND in criteria.kinds:
+            await self._count_standalone(criteria, clusters, summary)
         return summary
+
+    async def _count_standalone(
+        self, criteria: Criteria, clusters: list[str], summary: Summary
+    ) -> None:
+        """Standalone pods under kind Pod: from their count hash, or from the pod index
+        when the filter asks about names or labels."""
+        if criteria.needs_labels or criteria.name_contains:
+            chosen = PodCriteria(
+                namespaces=criteria.namespaces,
+                phases=criteria.statuses,
+                abnormal=criteria.abnormal,
+                standalone=True,
+                name_contains=criteria.name_contains,
+                selector=criteria.selector,
+            )
+            for _, entry in await self.pod_index.matching(self.pod_scopes(clusters), chosen):
+                summary.add_pods(entry.phase, entry.abnormal, 1)
+            return
+        for cluster, namespace, phase, abnormal, count in await self.reader.standalone_counts(
+            clusters
+        ):
+            if (
+                (criteria.namespaces and namespace not in criteria.namespaces)
+                or (criteria.statuses and phase not in criteria.statuses)
+                or (criteria.abnormal is not None and abnormal != criteria.abnormal)
+                or not self.visibility.sees_namespace(cluster, namespace)
+            ):
+                continue
+            summary.add_pods(phase, abnormal, count)
+
+    def pod_scopes(self, clusters: Iterable[str]) -> dict[str, PodScope]:
+        """What the caller may see of each cluster's pods, for the pod index to apply."""
+        if self.visibility.unrestricted:
+            return dict.fromkeys(clusters, EVERYTHING)
+        scopes: dict[str, PodScope] = {}
+        for cluster in clusters:
+            view = self.visibility.cluster(cluster)
+            if view is None:
+                continue
+            namespaces = None if view.everywhere else frozenset(view.namespaces)
+            full = (
+                view.everywhere >= ALL_KINDS
+                if view.everywhere
+                else all(kinds >= ALL_KINDS for kinds in view.namespaces.values())
+            )
+            scopes[cluster] = PodScope(namespaces, None if full else _pod_admission(view))
+        return scopes
+
+    async def matching_pods(self, criteria: PodCriteria) -> list[tuple[str, PodIndexEntry]]:
+        """Every pod the filter admits that the caller sees, as (cluster, index entry)."""
+        clusters = await self.clusters_for(Criteria(clusters=criteria.clusters))
+        return await self.pod_index.matching(self.pod_scopes(clusters), criteria)
+
+    async def pod_records(self, refs: Sequence[Ref]) -> dict[Ref, Record]:
+        """Records of pods ``matching_pods`` chose (so already within the caller's view)."""
+        found = await self.reader.pods(refs)
+        self._touch(found.values())
+        return found
+
+    async def pod_page(
+        self,
+        criteria: PodCriteria,
+        order: PodOrder,
+        *,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> PodPage:
+        """A Relay page; neither ``first`` nor ``last`` means the default page size forward."""
+        if first is not None and last is not None:
+            raise QueryError(
+                "give first (with after) or last (with before), not both", "BAD_USER_INPUT"
+            )
+        if first is None and last is None:
+            first = self.default_page
+        for name, size in (("first", first), ("last", last)):
+            if size is not None and not 0 <= size <= self.max_page:
+                raise QueryError(
+                    f"{name} must be between 0 and {self.max_page}, got {size}", "BAD_USER_INPUT"
+                )
+        try:
+            span = Span(
+                first,
+                last,
+                podindex.decode_cursor(after, order) if after else None,
+                podindex.decode_cursor(before, order) if before else None,
+            )
+        except podindex.CursorError as error:
+            raise QueryError(f"invalid cursor: {error}", "BAD_USER_INPUT") from error
+        clusters = await self.clusters_for(Criteria(clusters=criteria.clusters))
+        window = await self.pod_index.page(self.pod_scopes(clusters), criteria, order, span)
+        refs: list[Ref] = [(cluster, pod_id_of(member)) for member, cluster in window.keys]
+        keys, records = self._present(window.keys, refs, await self.reader.pods(refs))
+        return PodPage(
+            records,
+            keys,
+            order,
+            window.total,
+            window.has_next,
+            window.has_previous,
+        )
 
     def built(self, record: Record, build: Callable[[Record], T]) -> T:
         """The schema's object for a workload record, built once while the record is
@@ -206,12 +346,14 @@ class Queries:
         return record
 
     def pod_visible(self, pod: Record) -> bool:
-        """A pod is seen through its workload: kinds a caller may not see hide their pods."""
+        """A pod is seen through its workload: kinds a caller may not see hide their pods.
+        A standalone pod is seen by whoever sees its namespace."""
+        if self.visibility.unrestricted:
+            return True
+        view = self.visibility.cluster(str(pod["cluster"]))
         owner = pod.get("owner")
-        if not owner or self.visibility.unrestricted:
-            return self.visibility.sees_namespace(pod["cluster"], pod["namespace"])
-        kind = str(owner).split("/", 1)[0]
-        return self.visibility.admits(pod["cluster"], pod["namespace"], kind)
+        kind = str(owner).split("/", 1)[0] if owner else ""
+        return view is not None and _pod_admission(view)(str(pod["namespace"]), kind)
 
     def logs_allowed(self, cluster: str, namespace: str) -> bool:
         return self.visibility.allows_logs(cluster, namespace)
@@ -263,3 +405,12 @@ class Queries:
     async def namespaces(self, cluster: str) -> list[Record]:
         records = await self.reader.namespaces(cluster)
         return [r for r in records if self.visibility.sees_namespace(cluster, r["name"])]
+
+
+def _pod_admission(view: ClusterVisibility) -> Callable[[str, str], bool]:
+    """(namespace, owner kind or "") -> whether ``view`` shows such a pod."""
+
+    def admits(namespace: str, kind: str) -> bool:
+        return view.admits(namespace, kind) if kind else view.sees_namespace(namespace)
+
+    return admits

@@ -133,20 +133,36 @@ class StoreReader:
         found: Record | None = _load(await self.client.hget(self.keys.nodes(cluster), name))
         return found
 
+    async def _counts(
+        self, key_of: Callable[[str], str], clusters: Sequence[str]
+    ) -> list[tuple[str, list[str], int]]:
+        """(cluster, field split at the separator, count) of every non-zero count."""
+        async with self.client.pipeline(transaction=False) as pipe:
+            for cluster in clusters:
+                pipe.hgetall(key_of(cluster))
+            answers = await pipe.execute()
+        return [
+            (cluster, _text(field).split(SEPARATOR), int(value))
+            for cluster, raw in zip(clusters, answers, strict=True)
+            for field, value in raw.items()
+            if int(value) > 0
+        ]
+
     @bounded
     async def workload_counts(
         self, clusters: Sequence[str]
     ) -> list[tuple[str, str, str, str, int]]:
         """(cluster, namespace, kind, status, count) for every non-zero count."""
-        async with self.client.pipeline(transaction=False) as pipe:
-            for cluster in clusters:
-                pipe.hgetall(self.keys.workload_counts(cluster))
-            answers = await pipe.execute()
-        rows: list[tuple[str, str, str, str, int]] = []
-        for cluster, raw in zip(clusters, answers, strict=True):
-            for field, value in raw.items():
-                count = int(value)
-                if count > 0:
-                    namespace, kind, status = _text(field).split(SEPARATOR, 2)
-                    rows.append((cluster, namespace, kind, status, count))
-        return rows
+        found = await self._counts(self.keys.workload_counts, clusters)
+        return [
+            (cluster, parts[0], parts[1], SEPARATOR.join(parts[2:]), n)
+            for cluster, parts, n in found
+        ]
+
+    @bounded
+    async def standalone_counts(
+        self, clusters: Sequence[str]
+    ) -> list[tuple[str, str, str, bool, int]]:
+        """(cluster, namespace, phase, abnormal, count) of standalone pods, non-zero counts."""
+        found = await self._counts(self.keys.standalone_counts, clusters)
+        return [(cluster, parts[0], parts[1], bool(parts[2]), n) for cluster, parts, n in found]

@@ -178,6 +178,7 @@ def pod_record(
         "reason": state.problem.reason if state.problem else "",
         "message": state.message,
         "abnormal": state.abnormal,
+        "issue": state.problem.issue.value if state.problem else None,
         "ready": state.ready,
         "readyContainers": state.ready_containers,
         "totalContainers": state.total_containers,

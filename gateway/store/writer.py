@@ -30,6 +30,7 @@ from gateway.store.changes import (
     WorkloadUpsert,
 )
 from gateway.store.keys import Keys
+from gateway.store.podindex import PodIndexEntry
 
 EVENTS_PER_OBJECT = 20
 EVENT_TTL_SECONDS = 3600
@@ -63,6 +64,8 @@ class _Batch:
     deletes: dict[str, set[str]] = field(default_factory=dict)
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
     unlinks: set[str] = field(default_factory=set)
+    joins: dict[str, set[str]] = field(default_factory=dict)
+    leaves: dict[str, set[str]] = field(default_factory=dict)
     pushes: dict[str, list[bytes]] = field(default_factory=dict)
     entries: list[tuple[str, FeedEntry]] = field(default_factory=list)
 
@@ -77,6 +80,19 @@ class _Batch:
         written = self.sets.get(key)
         if written:
             written.pop(name, None)
+
+    def join(self, key: str, member: str) -> None:
+        """Into a sorted set (score 0: the set keeps its members in byte order)."""
+        self.joins.setdefault(key, set()).add(member)
+        left = self.leaves.get(key)
+        if left:
+            left.discard(member)
+
+    def leave(self, key: str, member: str) -> None:
+        self.leaves.setdefault(key, set()).add(member)
+        joined = self.joins.get(key)
+        if joined:
+            joined.discard(member)
 
     def forget_events(self, key: str) -> None:
         """The object is gone: its event list goes, and so do events pushed for it earlier
@@ -102,6 +118,12 @@ class _Batch:
             items = list(values.items())
             for chunk in _chunks(items, _BULK):
                 pipe.hset(key, mapping=dict(chunk))
+        for key, members in self.leaves.items():
+            for chunk in _chunks(sorted(members), _BULK):
+                pipe.zrem(key, *chunk)
+        for key, members in self.joins.items():
+            for chunk in _chunks(sorted(members), _BULK):
+                pipe.zadd(key, dict.fromkeys(chunk, 0))
         for key, deltas in self.counts.items():
             for name, delta in deltas.items():
                 if delta:
@@ -140,6 +162,10 @@ class StoreWriter:
                         batch.count(counts, name, -1)
                     for name in change.counts_after:
                         batch.count(counts, name, 1)
+                if change.indexed is not None and change.indexed != change.indexed_before:
+                    self._index_pod(batch, cluster, change.indexed_before, change.indexed)
+                if change.labels is not None:
+                    batch.put(keys.pod_labels(cluster), change.id, change.labels)
             case FeedEntry():
                 batch.entries.append((self._stream(cluster, change), change))
             case WorkloadUpsert():
@@ -164,6 +190,10 @@ class StoreWriter:
                 batch.drop(keys.pods(cluster), change.id)
                 for name in change.counts_before:
                     batch.count(keys.pod_counts(cluster), name, -1)
+                batch.drop(keys.pod_labels(cluster), change.id)
+                batch.drop(keys.pod_index(cluster), change.id)
+                if change.indexed_before is not None:
+                    self._index_pod(batch, cluster, change.indexed_before, None)
                 batch.forget_events(keys.events(cluster, f"Pod/{change.id}"))
             case NodeUpsert():
                 batch.put(keys.nodes(cluster), change.name, change.record)
@@ -177,6 +207,33 @@ class StoreWriter:
                 for object_id in change.object_ids:
                     key = keys.events(cluster, object_id)
                     batch.pushes.setdefault(key, []).append(change.record)
+
+    def _index_pod(
+        self,
+        batch: _Batch,
+        cluster: str,
+        before: PodIndexEntry | None,
+        after: PodIndexEntry | None,
+    ) -> None:
+        """Move a pod's index entry, set memberships and standalone count from ``before``
+        (what Redis holds) to ``after`` (None: the pod is gone); only differences are sent."""
+        keys = self.keys
+        old = before.members() if before else {}
+        new = after.members() if after else {}
+        for name, member in old.items():
+            if new.get(name) != member:
+                batch.leave(keys.pod_set(cluster, name), member)
+        for name, member in new.items():
+            if old.get(name) != member:
+                batch.join(keys.pod_set(cluster, name), member)
+        gone, now = before.tally() if before else None, after.tally() if after else None
+        if gone != now:
+            if gone is not None:
+                batch.count(keys.standalone_counts(cluster), gone, -1)
+            if now is not None:
+                batch.count(keys.standalone_counts(cluster), now, 1)
+        if after is not None:
+            batch.put(keys.pod_index(cluster), after.id, after.encoded())
 
     async def apply(self, cluster: str, changes: Sequence[Change]) -> None:
         if not changes:

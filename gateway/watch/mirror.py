@@ -53,6 +53,7 @@ from gateway.store.changes import (
     WorkloadUpsert,
 )
 from gateway.store.keys import count_field
+from gateway.store.podindex import PodIndexEntry, entry_of
 from gateway.store.records import (
     container_records,
     event_record,
@@ -93,8 +94,12 @@ class PodEntry:
     extra: dict[str, str | None]
     state: PodState
     raw: bytes | Obj | None
-    written: tuple[str, str] | None = None
+    label_json: bytes = b"{}"
+    written: tuple[str, str, str, str | None] | None = None
+    """Phase, STATUS reason, issue and owner of the last feed entry."""
     counted: tuple[str, ...] = ()
+    indexed: PodIndexEntry | None = None
+    labels_sent: bytes | None = None
     digest: int = 0
 
 
@@ -420,8 +425,10 @@ class ClusterMirror:
             "resourceVersion": as_str(meta.get("resourceVersion")),
         }
         raw = None if healthy else _kept(obj)
+        all_labels = meta.get("labels")
+        label_json = _compact(orjson.dumps(all_labels if isinstance(all_labels, dict) else {}))
         if previous is None:
-            entry = PodEntry(uid, owner, node, labels, containers, extra, state, raw)
+            entry = PodEntry(uid, owner, node, labels, containers, extra, state, raw, label_json)
             self.pods[key] = entry
             self._index_pod(key, entry)
         else:
@@ -435,6 +442,7 @@ class ClusterMirror:
             entry = previous
             entry.uid, entry.owner_uid, entry.node, entry.labels = uid, owner, node, labels
             entry.containers, entry.extra, entry.state, entry.raw = containers, extra, state, raw
+            entry.label_json = label_json
             if moved:
                 self._index_pod(key, entry)
         self._dirty.pods.add(key)
@@ -516,8 +524,8 @@ class ClusterMirror:
             self._dirty_selecting(key[0], entry.labels)
         self._events.pop(("Pod", key[0], key[1]), None)
         if entry.written is not None:
-            record = self._pod_record(key, entry)
-            self._removed.append(PodRemove(pod_id(*key), entry.counted))
+            record = self._pod_record(key, entry, self._on_node(entry))
+            self._removed.append(PodRemove(pod_id(*key), entry.counted, entry.indexed))
             self._removed.append(
                 feed.pod_entry(
                     feed.DELETED,
@@ -525,6 +533,8 @@ class ClusterMirror:
                     entry.written[0],
                     entry.written[1],
                     record_json=orjson.dumps(record),
+                    old_issue=entry.written[2],
+                    labels=entry.label_json,
                 )
             )
 
@@ -534,6 +544,7 @@ class ClusterMirror:
             return
         self._uid_workload.pop(entry.uid, None)
         self._dirty.workloads.discard(key)
+        self._dirty_owned_pods(entry.uid)  # their records name this owner: no longer
         self._events.pop(key, None)
         if key[0] == "Job":
             owner = _controller_uid(entry.obj)
@@ -667,9 +678,8 @@ class ClusterMirror:
             entry.state, self.nodes[entry.node].health if entry.node in self.nodes else None
         )
 
-    def _observed(self, entry: PodEntry) -> PodState:
-        """The pod as shown: through its node's health, and through the cluster's reachability."""
-        state = self._on_node(entry)
+    def _observed(self, state: PodState) -> PodState:
+        """The pod as shown: its state on its node, through the cluster's reachability."""
         if self.unreachable is None:
             return state
         text = (
@@ -698,35 +708,63 @@ class ClusterMirror:
                     return workload
         return owner
 
-    def _pod_record(self, key: PodKey, entry: PodEntry) -> dict[str, object]:
+    def _pod_record(self, key: PodKey, entry: PodEntry, own: PodState) -> dict[str, object]:
+        """``own`` is the pod's state on its node (``_on_node``)."""
         owner = self._owner_key(key, entry)
         return pod_record(
             self.cluster,
-            self._observed(entry),
+            self._observed(own),
             workload_id(*owner) if owner else None,
             entry.containers,
             entry.extra,
         )
 
     def _pod_changes(self, key: PodKey, entry: PodEntry, full: bool) -> list[Change]:
-        record = self._pod_record(key, entry)
+        own = self._on_node(entry)
+        record = self._pod_record(key, entry, own)
         data = orjson.dumps(record)
         digest = hash(data)
-        if not full and digest == entry.digest:
+        labels = entry.label_json
+        if not full and digest == entry.digest and labels == entry.labels_sent:
             return []
         namespace = key[0]
         counted: tuple[str, ...] = (count_field(namespace, str(record["phase"])),)
         if record["abnormal"]:
             counted += (count_field(namespace, "abnormal"),)
+        indexed = entry_of(record)
         changes: list[Change] = [
-            PodUpsert(pod_id(*key), data, () if full else entry.counted, counted)
+            PodUpsert(
+                pod_id(*key),
+                data,
+                () if full else entry.counted,
+                counted,
+                None if full else entry.indexed,
+                indexed,
+                labels if full or labels != entry.labels_sent else None,
+            )
         ]
-        now_status: tuple[str, str] = (str(record["phase"]), str(record["displayReason"]))
+        owner = record["owner"]
+        issue = own.problem.issue.value if own.problem else ""
+        now_status = (
+            str(record["phase"]),
+            str(record["displayReason"]),
+            issue,
+            str(owner) if owner else None,
+        )
         if not full:
             if entry.written is None:
-                changes.append(feed.pod_entry(feed.ADDED, record, at=self._stamp, record_json=data))
+                changes.append(
+                    feed.pod_entry(
+                        feed.ADDED,
+                        record,
+                        at=self._stamp,
+                        record_json=data,
+                        issue=issue,
+                        labels=labels,
+                    )
+                )
             elif entry.written != now_status:
-                old_phase, old_reason = entry.written
+                old_phase, old_reason, old_issue, old_owner = entry.written
                 changes.append(
                     feed.pod_entry(
                         feed.CHANGED,
@@ -735,9 +773,14 @@ class ClusterMirror:
                         old_reason,
                         at=self._stamp,
                         record_json=data,
+                        old_issue=old_issue,
+                        issue=issue,
+                        old_owner=old_owner,
+                        labels=labels,
                     )
                 )
         entry.digest, entry.counted, entry.written = digest, counted, now_status
+        entry.indexed, entry.labels_sent = indexed, labels
         return changes
 
     def _workload_pods(self, key: WorkloadKey, entry: WorkloadEntry) -> list[PodKey]:

@@ -11,14 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest_asyncio
 import redis.asyncio as redis
 import yaml
 
@@ -29,17 +26,17 @@ from gateway.watch.clusters import from_kubeconfig
 from schema.ids import encode
 from simcluster.fleet import SimulatedFleet
 from simcluster.nodes import NodeState
-from simcluster.watch import WatchSettings
 from tests.api.harness import RunningGateway, running_gateway
+from tests.browser.demo import Demo
 from tests.browser.page import Page
-from tests.browser.relay import Relay, relay_to
 from tests.secrets import secret
 from tests.simcluster.objects import behaviour, workload
 from tests.watch.conftest import cached, ready, status_of, until
 
 SUMMARY = """query ($filter: WorkloadFilter) {
-  statusSummary(filter: $filter) { byStatus { status count } }
+  statusSummary(filter: $filter) { byKind { kind status count } }
 }"""
+PODS_GROUP = "STANDALONE_PODS"
 WORKLOADS = """{ workloads(first: 1000) { edges { node {
   cluster kind namespace name status reason
 } } } }"""
@@ -52,7 +49,8 @@ KINDS = {
 }
 TILE_COUNTS = """Object.fromEntries([...document.querySelectorAll('#tiles .tile:not([hidden])')]
   .map(t => [t.dataset.status, Number(t.querySelector('.tile-count').textContent)]))"""
-CARDS = """[...document.querySelectorAll('#groups .group:not([hidden]) .card')].map(c => ({
+CARDS = """[...document.querySelectorAll(
+  '#groups .group:not([hidden]):not([data-status=STANDALONE_PODS]) .card')].map(c => ({
   group: c.closest('.group').dataset.status,
   name: c.querySelector('.name').textContent,
   where: c.querySelector('.where').textContent,
@@ -60,39 +58,6 @@ CARDS = """[...document.querySelectorAll('#groups .group:not([hidden]) .card')].
   warnings: c.querySelector('.warnings').textContent,
 }))"""
 PROMPT_SHOWN = "!document.getElementById('prompt').hidden"
-
-
-@dataclass(frozen=True, slots=True)
-class Demo:
-    fleet: SimulatedFleet
-    gateway: RunningGateway
-    relay: Relay
-
-    @property
-    def board(self) -> str:
-        return f"{self.relay.url}/board"
-
-
-@pytest_asyncio.fixture
-async def demo(
-    tmp_path: Path, redis_server: EmbeddedRedis, redis_client: redis.Redis
-) -> AsyncIterator[Demo]:
-    """The gateway watching two demo clusters, and a relay in front of it.
-
-    ``redis_client`` is asked for so the shared server starts empty.
-    """
-    async with SimulatedFleet(
-        clusters=2,
-        scenario="demo",
-        kubeconfig=tmp_path / "kubeconfig",
-        watch_settings=WatchSettings(bookmark_interval=0.5),
-    ) as fleet:
-        sources = from_kubeconfig(fleet.kubeconfig)
-        async with running_gateway(redis_server.url, sources=sources, grace_seconds=1.0) as gw:
-            await until(lambda: ready(gw.gateway), within=30)
-            port = int(gw.url.rsplit(":", 1)[1])
-            async with relay_to(port) as relay:
-                yield Demo(fleet, gw, relay)
 
 
 async def edge_lost(fleet: SimulatedFleet, client: redis.Redis, cluster: str) -> None:
@@ -116,11 +81,16 @@ def card(cluster: str, kind: str, namespace: str, name: str) -> str:
 
 
 async def server_counts(gw: RunningGateway, filter: dict[str, Any] | None = None) -> dict[str, int]:
+    """Workloads per status, and the standalone pods (kind POD) under the pods' tile."""
     async with httpx.AsyncClient() as http:
         answer = await http.post(
             gw.graphql, json={"query": SUMMARY, "variables": {"filter": filter}}
         )
-    return {s["status"]: s["count"] for s in answer.json()["data"]["statusSummary"]["byStatus"]}
+    counts: dict[str, int] = {}
+    for row in answer.json()["data"]["statusSummary"]["byKind"]:
+        key = PODS_GROUP if row["kind"] == "POD" else row["status"]
+        counts[key] = counts.get(key, 0) + row["count"]
+    return counts
 
 
 async def tiles_agree(page: Page, gw: RunningGateway, filter: dict[str, Any] | None = None) -> None:
@@ -178,21 +148,21 @@ async def cards_shown(page: Page) -> list[dict[str, str]]:
     return found
 
 
-def changes_subscriptions(page: Page) -> list[dict[str, Any]]:
-    """The variables of every BoardChanges subscription the page sent, in order."""
+def changes_subscriptions(page: Page, field: str = "workloadStatusChanged") -> list[dict[str, Any]]:
+    """The variables of every subscription to ``field`` the page sent, in order."""
     sent = [json.loads(frame) for frame in page.network.frames_sent]
     return [
         m["payload"]["variables"]
         for m in sent
-        if m.get("type") == "subscribe" and "workloadStatusChanged" in m["payload"]["query"]
+        if m.get("type") == "subscribe" and field in m["payload"]["query"]
     ]
 
 
-def last_cursor(page: Page) -> str:
+def last_cursor(page: Page, field: str = "workloadStatusChanged") -> str:
     cursors = [
-        str(m["payload"]["data"]["workloadStatusChanged"]["cursor"])
+        str(m["payload"]["data"][field]["cursor"])
         for m in map(json.loads, page.network.frames_received)
-        if m.get("type") == "next" and "workloadStatusChanged" in (m["payload"].get("data") or {})
+        if m.get("type") == "next" and field in (m["payload"].get("data") or {})
     ]
     return cursors[-1]
 
@@ -370,10 +340,17 @@ async def test_an_expired_cursor_falls_back_to_a_snapshot_that_drops_the_deleted
     subscriptions = changes_subscriptions(browser_page)
     resumed = next(i for i, v in enumerate(subscriptions) if "since" in v)
     assert subscriptions[resumed + 1] == {"filter": {}, "snapshot": True}
+    workload_operations = {
+        m["id"]
+        for m in map(json.loads, browser_page.network.frames_sent)
+        if m.get("type") == "subscribe" and "workloadStatusChanged" in m["payload"]["query"]
+    }
     refusals = [
         m["payload"]["errors"][0]["extensions"]["code"]
         for m in map(json.loads, browser_page.network.frames_received)
-        if m.get("type") == "next" and m["payload"].get("errors")
+        if m.get("type") == "next"
+        and m["payload"].get("errors")
+        and m.get("id") in workload_operations
     ]
     # The gateway's feed hub may end the new subscription too once it notices the new
     # feeds; each time the page starts over from a snapshot.

@@ -55,7 +55,7 @@ def test_a_filter_becomes_the_gateways_workload_and_pod_filters() -> None:
         ('{"abnormal": false}', "follows abnormal statuses"),
         ('{"namespace": ["shop"]}', "unknown --filter key 'namespace'"),
         ('{"namespaces": "shop"}', "must be a list of strings"),
-        ('{"kinds": ["Pod"]}', "unknown kind 'Pod'"),
+        ('{"kinds": ["ReplicaSet"]}', "unknown kind 'ReplicaSet'"),
         ('{"labelSelector": 3}', "must be a string"),
     ],
 )

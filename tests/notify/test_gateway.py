@@ -29,7 +29,7 @@ from tests.notify.conftest import (
 )
 from tests.notify.forwarder import forwarder
 from tests.notify.receiver import WebhookReceiver
-from tests.notify.shop import crash, heal, shop
+from tests.notify.shop import crash, heal, pod_of, shop
 from tests.status import objects as o
 
 
@@ -46,25 +46,47 @@ def assert_each_transition_once(receiver: WebhookReceiver) -> None:
     assert len(ids) == len(set(ids)), ids
 
 
+async def broken_then_healed(
+    redis_server: EmbeddedRedis,
+    redis_client: redis.Redis,
+    receiver: WebhookReceiver,
+    tmp_path: Path,
+    *,
+    mirror: ClusterMirror,
+    broken: dict[str, Any],
+    healed: dict[str, Any],
+) -> list[dict[str, Any]]:
+    """The posts of a notifier that sees a pod of ``mirror`` break, then heal."""
+    await publish(redis_client, mirror)
+    async with running_gateway(redis_server.url) as gw:
+        config = quick_config(gw.websocket, receiver.url, tmp_path / "state.json")
+        async with running_notifier(config) as notifier:
+            await eventually(lambda: notifier.idle)
+            mirror.apply("Pod", "MODIFIED", broken)
+            await flush(redis_client, mirror)
+            await receiver.wait_for_posts(1)
+            mirror.apply("Pod", "MODIFIED", healed)
+            await flush(redis_client, mirror)
+            await receiver.wait_for_posts(2)
+            await eventually(lambda: notifier.idle)
+    return bodies(receiver)
+
+
 async def test_a_crash_loop_and_its_recovery_are_posted_once_each(
     redis_server: EmbeddedRedis,
     redis_client: redis.Redis,
     receiver: WebhookReceiver,
     tmp_path: Path,
 ) -> None:
-    mirror = shop(["web"], replicas=3)
-    await publish(redis_client, mirror)
-    async with running_gateway(redis_server.url) as gw:
-        config = quick_config(gw.websocket, receiver.url, tmp_path / "state.json")
-        async with running_notifier(config) as notifier:
-            crash(mirror, "web", 1)
-            await flush(redis_client, mirror)
-            await receiver.wait_for_posts(1)
-            heal(mirror, "web", 1)
-            await flush(redis_client, mirror)
-            await receiver.wait_for_posts(2)
-            await eventually(lambda: notifier.idle)
-    problem, recovery = bodies(receiver)
+    problem, recovery = await broken_then_healed(
+        redis_server,
+        redis_client,
+        receiver,
+        tmp_path,
+        mirror=shop(["web"], replicas=3),
+        broken=pod_of("web", 1, statuses=[o.crash_loop("web")]),
+        healed=pod_of("web", 1),
+    )
     assert problem["kind"] == "problem"
     assert problem["title"] == "Not Ready: Deployment shop/web in sim-1"
     assert problem["facts"]["Status"] == "Running → Not Ready"
@@ -82,6 +104,41 @@ async def test_a_crash_loop_and_its_recovery_are_posted_once_each(
     assert set(transition_ids(bodies(receiver))) <= set(state.posted)
     assert state.incidents == {}
     assert state.inflight == []
+
+
+async def test_a_standalone_pods_trouble_and_recovery_are_posted_like_a_workloads(
+    redis_server: EmbeddedRedis,
+    redis_client: redis.Redis,
+    receiver: WebhookReceiver,
+    tmp_path: Path,
+) -> None:
+    """A pod of no workload (kubectl run) is its own subject, not a workload's warning."""
+    mirror = shop(["web"])
+    trainer = o.standalone_pod("gpu-trainer", namespace="shop", node="worker-2")
+    mirror.apply("Pod", "ADDED", trainer)
+    crashing = o.standalone_pod(
+        "gpu-trainer", namespace="shop", node="worker-2", statuses=[o.crash_loop("web")]
+    )
+    problem, recovery = await broken_then_healed(
+        redis_server,
+        redis_client,
+        receiver,
+        tmp_path,
+        mirror=mirror,
+        broken=crashing,
+        healed=trainer,
+    )
+    assert problem["kind"] == "problem"
+    assert problem["title"] == "Not Ready: Pod shop/gpu-trainer in sim-1"
+    assert problem["facts"]["Pod"] == "gpu-trainer"
+    assert problem["facts"]["Status"] == "Running → Not Ready"
+    assert problem["facts"]["Reason"] == "CrashLoopBackOff"
+    assert "crash-looping" in problem["message"]
+    assert recovery["kind"] == "recovery"
+    assert recovery["title"].startswith("Recovered: Pod shop/gpu-trainer in sim-1 after ")
+    assert recovery["facts"]["Status"] == "Not Ready → Running"
+    assert_each_transition_once(receiver)
+    assert saved_state(tmp_path / "state.json").incidents == {}
 
 
 async def test_thirty_crashing_pods_of_one_workload_are_one_message(

@@ -122,14 +122,63 @@ def test_pods_join_their_workloads_message_and_are_quiet_afterwards() -> None:
 
 
 def test_pods_in_trouble_while_their_workload_is_fine_are_a_warning_only_when_asked() -> None:
-    pods = [pod("batch", 0, "Error"), pod("batch", 1, "Error"), pod(None, 2, "Evicted")]
+    pods = [pod("batch", 0, "Error"), pod("batch", 1, "Error"), pod("batch", 2, issue=None)]
     assert triage().judge(batch(*pods)).notices == []
-    warning, bare = triage(Severity.WARNING).judge(batch(*pods)).notices
+    [warning] = triage(Severity.WARNING).judge(batch(*pods)).notices
     assert warning.headline == "2 pods in trouble: Deployment shop/batch in sim-1"
     assert warning.lines[0].startswith("Error (2 pods): batch-7d9f8b6c5d-p0, batch-7d9f8b6c5d-p1")
-    assert bare.headline == "1 pod in trouble: namespace shop in sim-1"
+    assert len(warning.lines) == 1, "the pod that is fine again is not in trouble"
     by_labels = triage(Severity.WARNING, parse_filter('{"labelSelector": "team=a"}'))
     assert by_labels.judge(batch(*pods)).notices == [], "pods cannot be matched by labels"
+
+
+def test_a_standalone_pod_is_told_and_recovers_like_a_workload() -> None:
+    judge = triage()
+    [problem] = posted(judge, judge.judge(batch(pod(None, 1))))
+    assert problem.kind is NoticeKind.PROBLEM
+    assert problem.headline == "Not Ready: Pod shop/bare-7d9f8b6c5d-p1 in sim-1"
+    assert dict(problem.facts)["Pod"] == "bare-7d9f8b6c5d-p1"
+    assert dict(problem.facts)["Status"] == "Running → Not Ready"
+    assert problem.severity is Severity.NOT_READY
+    assert judge.state.incidents["w:sim-1/Pod/shop/bare-7d9f8b6c5d-p1"].status == NOT_READY
+    again = judge.judge(batch(pod(None, 1, "Error", old_issue="container-error", at=30)))
+    assert again.notices == [], "still Not Ready: no news"
+    [recovered] = posted(
+        judge,
+        judge.judge(batch(pod(None, 1, "Running", issue=None, old_issue="container-error", at=95))),
+    )
+    assert recovered.headline == "Recovered: Pod shop/bare-7d9f8b6c5d-p1 in sim-1 after 1m 35s"
+    assert judge.state.incidents == {}
+
+
+def test_a_standalone_pods_severity_follows_what_is_wrong_with_it() -> None:
+    evicted = pod(None, 2, "Evicted", issue="failed", phase="Failed")
+    lost = pod(None, 3, "Running", issue="unobservable")
+    starting = pod(None, 4, "ContainerCreating", issue="starting", phase="Pending")
+    notices = triage().judge(batch(evicted, lost, starting)).notices
+    assert sorted(n.headline for n in notices) == [
+        "Exception: Pod shop/bare-7d9f8b6c5d-p2 in sim-1",
+        "Exception: Pod shop/bare-7d9f8b6c5d-p3 in sim-1",
+    ], "still starting is not trouble"
+    quiet = triage(Severity.EXCEPTION).judge(batch(pod(None, 5)))
+    assert quiet.notices == [], "Not Ready ranks below Exception"
+    gone = triage().judge(
+        batch(pod(None, 6, old_issue="container-error", issue=None, deleted=True))
+    )
+    [deleted] = gone.notices
+    assert deleted.headline == "Deleted: Pod shop/bare-7d9f8b6c5d-p6 in sim-1"
+
+
+def test_a_channel_filter_chooses_standalone_pods_by_kind_and_name() -> None:
+    bare = pod(None, 1)
+    assert triage(channel_filter=parse_filter('{"kinds": ["Pod"]}')).judge(batch(bare)).notices
+    for only in (
+        '{"kinds": ["Deployment"]}',
+        '{"nameContains": "web"}',
+        '{"labelSelector": "a=b"}',
+    ):
+        verdict = triage(channel_filter=parse_filter(only)).judge(batch(bare))
+        assert verdict.notices == [] and verdict.dropped == [bare.id], only
 
 
 def test_an_unreachable_cluster_speaks_for_its_workloads() -> None:

@@ -44,17 +44,32 @@ def changed(
     )
 
 
-def pod(owner: str | None, index: int, reason: str = "CrashLoopBackOff") -> PodTransition:
+def pod(
+    owner: str | None,
+    index: int,
+    reason: str = "CrashLoopBackOff",
+    *,
+    issue: str | None = "container-error",
+    old_issue: str | None = None,
+    phase: str = "Running",
+    at: float = 0.0,
+    deleted: bool = False,
+) -> PodTransition:
+    """A pod's change; ``owner`` None: a standalone pod named ``bare-...``."""
     return PodTransition(
-        id=transition_id("p", owner, index, reason),
+        id=transition_id("p", owner, index, reason, issue, at),
         cluster="sim-1",
         namespace="shop",
         name=f"{owner or 'bare'}-7d9f8b6c5d-p{index}",
-        phase="Running",
+        phase=phase,
         reason=reason,
         message=f"back-off restarting failed container ({index})",
-        time=T0,
+        time=T0 + timedelta(seconds=at),
         owner=f"Deployment/shop/{owner}" if owner else None,
+        old_phase="Running",
+        old_issue=old_issue,
+        issue=issue,
+        deleted=deleted,
     )
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -32,14 +31,6 @@ WORKLOADS = "{ workloads { totalCount nodes { cluster namespace name } } }"
 @pytest.fixture
 async def mirrors(redis_client: redis.Redis) -> dict[str, ClusterMirror]:
     return await fill(redis_client)
-
-
-@pytest.fixture
-async def gw(
-    redis_server: EmbeddedRedis, mirrors: dict[str, ClusterMirror], tmp_path: Path
-) -> AsyncIterator[RunningGateway]:
-    async with running_gateway(redis_server.url, auth=auth_config(tmp_path)) as running:
-        yield running
 
 
 def web_pod_in(namespace: str, *, crashing: bool) -> o.Obj:

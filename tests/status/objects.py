@@ -375,6 +375,15 @@ def pod(
     return merge(found, overrides)
 
 
+def standalone_pod(name: str = "gpu-trainer", **kwargs: Any) -> Obj:
+    """A pod of no workload, as ``kubectl run`` makes it: no owner, labelled ``run=<name>``."""
+    kwargs.setdefault("labels", {"run": name})
+    found = pod(name, **kwargs)
+    del found["metadata"]["ownerReferences"]
+    del found["metadata"]["generateName"]
+    return found
+
+
 def pending_pod(
     name: str = "web-7d9f8b6c5d-q8wbn",
     *,

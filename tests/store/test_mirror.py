@@ -41,7 +41,7 @@ def workloads(changes: list[Change]) -> dict[str, dict[str, Any]]:
     return {c.id: orjson.loads(c.record) for c in changes if isinstance(c, WorkloadUpsert)}
 
 
-def feed(changes: list[Change], stream: str = "workloads") -> list[dict[str, str]]:
+def feed(changes: list[Change], stream: str = "workloads") -> list[dict[str, Any]]:
     return [c.fields for c in changes if isinstance(c, FeedEntry) and c.stream == stream]
 
 
@@ -119,7 +119,11 @@ def test_relist_removes_what_vanished_and_says_so() -> None:
         "Running",
         "",
     )
-    assert [e["type"] for e in feed(changes, "pods")] == ["deleted"]
+    pods = feed(changes, "pods")
+    assert [e["type"] for e in pods] == ["deleted", "changed", "changed"]
+    # The pods left behind belong to no workload now: subscribers to standalone pods hear it.
+    left: list[tuple[Any, Any]] = [(e["oldOwner"], e["record"]["owner"]) for e in pods[1:]]
+    assert left == [(WEB, None)] * 2
 
 
 def test_events_are_listed_under_the_pod_and_its_workload() -> None:

@@ -1,16 +1,24 @@
-// The status board: every workload of the clusters in scope, grouped by status, kept
-// live by one subscription. Read it top to bottom: what to show (the URL), what to ask
+// The status board: every workload of the clusters in scope, grouped by status, and the
+// pods that belong to no workload in a group of their own, kept live by two
+// subscriptions. Read it top to bottom: what to show (the URL), what to ask
 // the gateway, the state, how changes arrive, how they reach the screen, the prompt box,
 // signing in, and the view's controls.
 
 import { Connection, WS_URL, query, useToken } from "./graphql.js";
 import {
   KIND_LABELS,
+  PODS_GROUP,
+  Pods,
   STATUS,
   STATUSES,
   ViewFilter,
   Workloads,
+  groupOf,
+  isAbnormal,
+  isPod,
+  severeStatus,
   sortKey,
+  tone,
 } from "./model.js";
 
 // ---------------------------------------------------------------------------------------
@@ -37,12 +45,18 @@ let view = new ViewFilter(params.get("q") ?? "", abnormalOnly);
 // live changes fill the same shape.
 
 const WORKLOAD = `fragment BoardWorkload on Workload {
-  id cluster kind namespace name status statusLabel reason message warnings since
+  __typename id cluster kind namespace name status statusLabel reason message warnings since
   counts { desired ready available active succeeded failed }
 }`;
 
+const POD = `fragment BoardPod on Pod {
+  __typename id cluster namespace name node phase displayReason reason message abnormal issue
+  since restarts readyContainers totalContainers
+}`;
+
+// Counted by kind: standalone pods (kind POD) have a tile of their own, not a status's.
 const SUMMARY = `query BoardSummary($filter: WorkloadFilter) {
-  statusSummary(filter: $filter) { total byStatus { status count } }
+  statusSummary(filter: $filter) { byKind { kind status count } }
 }`;
 
 const CLUSTERS = `query BoardClusters {
@@ -61,6 +75,16 @@ const CHANGES = `subscription BoardChanges(
 }
 ${WORKLOAD}`;
 
+// The same rules for the pods of no workload: snapshot first, then changes, resumable.
+const POD_CHANGES = `subscription BoardPods(
+  $filter: PodFilter, $since: String, $snapshot: Boolean
+) {
+  podStatusChanged(filter: $filter, since: $since, snapshot: $snapshot) {
+    type cursor podId pod { owner ...BoardPod }
+  }
+}
+${POD}`;
+
 const REACHABILITY = `subscription BoardReachability {
   clusterReachabilityChanged { cluster reachable since error }
 }`;
@@ -69,12 +93,14 @@ const REACHABILITY = `subscription BoardReachability {
 // 3. State.
 
 const workloads = new Workloads();
+const pods = new Pods();
 const clusters = new Map(); // name -> {name, reachable, since, error, lastSyncedAt}
 let summary = null; // statusSummary's counts, shown until the snapshot is in
-let loaded = false; // the first snapshot is in: the tiles count the workloads themselves
-let cursor = null; // where to resume from after a reconnect
-let snapshot = false; // a snapshot is under way
+let loaded = false; // both first snapshots are in: the tiles count the cards themselves
 let lastChange = null;
+
+// A workload or a pod, by its global id (the two kinds of id never meet).
+const itemOf = (id) => workloads.get(id) ?? pods.get(id);
 
 const PERMANENT = new Set(["BAD_USER_INPUT", "FORBIDDEN", "QUERY_TOO_COSTLY"]);
 
@@ -104,81 +130,100 @@ const ui = {
 
 const connection = new Connection(WS_URL, showConnection);
 
-const changes = {
-  // Called each time the subscription is (re)sent: resume if there is a cursor,
-  // otherwise start from a snapshot.
-  payload() {
-    const variables = { filter: serverFilter };
-    if (cursor) {
-      variables.since = cursor;
-    } else {
-      variables.snapshot = true;
-      beginSnapshot();
-    }
-    return { query: CHANGES, variables };
-  },
-  next(data) {
-    const change = data.workloadStatusChanged;
-    if (change.type === "SNAPSHOT_END") {
-      endSnapshot(change.cursor);
-    } else if (change.type === "SNAPSHOT") {
-      markDirty(workloads.apply(change));
-    } else {
-      markDirty(workloads.apply(change));
-      cursor = change.cursor;
-      lastChange = new Date();
-      showConnection({ state: "live" });
-    }
-    showProblem(null);
-  },
-  error(error) {
-    if (error.code === "SLOW_CONSUMER") {
-      // We fell behind. Once the snapshot is in, the cursor holds our place: resume
-      // from it. A snapshot cut short is asked for again whole.
-      abandonSnapshot();
-      connection.resubscribe(changes);
-      return;
-    }
-    abandonSnapshot();
-    if (error.code === "CURSOR_EXPIRED") {
-      // The gateway no longer holds every change since our cursor (history trimmed,
-      // cache reset): take the current state again; what was deleted meanwhile goes.
-      cursor = null;
-      connection.resubscribe(changes);
-    } else if (PERMANENT.has(error.code)) {
-      showProblem(`The gateway refused the board's subscription: ${error.message}`);
-      connection.unsubscribe(changes);
-    } else {
-      // NOT_FOUND (a cluster in ?cluster= the gateway does not know yet), UNAVAILABLE, ...
-      showProblem(`${error.message} (retrying)`);
-      connection.resubscribe(changes, 10_000);
-    }
-  },
-  disconnected: abandonSnapshot,
-};
+// One live feed into `store`: `field` of the messages, `query` with `filter`. Each feed
+// keeps its own cursor and snapshot state.
+function follow({ query, field, store, filter, onSnapshot = () => {} }) {
+  const feed = { cursor: null, snapshot: false, loaded: false };
 
-function beginSnapshot() {
-  snapshot = true;
-  workloads.beginSnapshot();
-  loadSummary(); // the first tiles, while the snapshot streams in
+  // A snapshot cut short is asked for again whole: its cursor would skip the rest.
+  const abandon = () => {
+    if (!feed.snapshot) return;
+    feed.snapshot = false;
+    store.unconfirmed = null;
+  };
+
+  // The marker's cursor is the feeds' ends when the snapshot started.
+  const end = (at) => {
+    if (!feed.snapshot) return;
+    for (const id of store.endSnapshot()) markDirty(id);
+    feed.cursor = at;
+    feed.snapshot = false;
+    feed.loaded = true;
+    loaded = changes.loaded && podChanges.loaded;
+    scheduleRender();
+  };
+
+  const operation = {
+    // Called each time the subscription is (re)sent: resume if there is a cursor,
+    // otherwise start from a snapshot.
+    payload() {
+      const variables = { filter };
+      if (feed.cursor) {
+        variables.since = feed.cursor;
+      } else {
+        variables.snapshot = true;
+        feed.snapshot = true;
+        store.beginSnapshot();
+        onSnapshot();
+      }
+      return { query, variables };
+    },
+    next(data) {
+      const change = data[field];
+      if (change.type === "SNAPSHOT_END") {
+        end(change.cursor);
+      } else if (change.type === "SNAPSHOT") {
+        markDirty(store.apply(change));
+      } else {
+        markDirty(store.apply(change));
+        feed.cursor = change.cursor;
+        lastChange = new Date();
+        showConnection({ state: "live" });
+      }
+      showProblem(null);
+    },
+    error(error) {
+      if (error.code === "SLOW_CONSUMER") {
+        // We fell behind. Once the snapshot is in, the cursor holds our place: resume
+        // from it. A snapshot cut short is asked for again whole.
+        abandon();
+        connection.resubscribe(operation);
+        return;
+      }
+      abandon();
+      if (error.code === "CURSOR_EXPIRED") {
+        // The gateway no longer holds every change since our cursor (history trimmed,
+        // cache reset): take the current state again; what was deleted meanwhile goes.
+        feed.cursor = null;
+        connection.resubscribe(operation);
+      } else if (PERMANENT.has(error.code)) {
+        showProblem(`The gateway refused the board's subscription: ${error.message}`);
+        connection.unsubscribe(operation);
+      } else {
+        // NOT_FOUND (a cluster in ?cluster= the gateway does not know yet), UNAVAILABLE, ...
+        showProblem(`${error.message} (retrying)`);
+        connection.resubscribe(operation, 10_000);
+      }
+    },
+    disconnected: abandon,
+  };
+  return Object.assign(feed, { operation });
 }
 
-// The marker's cursor is the feeds' ends when the snapshot started.
-function endSnapshot(at) {
-  if (!snapshot) return;
-  for (const id of workloads.endSnapshot()) markDirty(id);
-  cursor = at;
-  snapshot = false;
-  loaded = true;
-  scheduleRender();
-}
-
-// A snapshot cut short is asked for again whole: its cursor would skip the rest.
-function abandonSnapshot() {
-  if (!snapshot) return;
-  snapshot = false;
-  workloads.unconfirmed = null;
-}
+// The first tiles come from statusSummary while the workloads' snapshot streams in.
+const changes = follow({
+  query: CHANGES,
+  field: "workloadStatusChanged",
+  store: workloads,
+  filter: serverFilter,
+  onSnapshot: loadSummary,
+});
+const podChanges = follow({
+  query: POD_CHANGES,
+  field: "podStatusChanged",
+  store: pods,
+  filter: { ...serverFilter, standalone: true },
+});
 
 const reachability = {
   payload() {
@@ -230,7 +275,11 @@ async function loadSummary() {
   const sent = token;
   try {
     const data = await query(SUMMARY, { filter: serverFilter });
-    summary = new Map(data.statusSummary.byStatus.map((s) => [s.status, s.count]));
+    summary = new Map();
+    for (const { kind, status, count } of data.statusSummary.byKind) {
+      const key = kind === "POD" ? PODS_GROUP.status : status;
+      summary.set(key, (summary.get(key) ?? 0) + count);
+    }
     scheduleRender();
   } catch (error) {
     // Then the tiles wait for the snapshot.
@@ -274,9 +323,15 @@ function render() {
   renderCounts();
 }
 
-// One section per status, made up front in the order of STATUSES and hidden while empty.
+// One section per status (and the pods' one), made up front in the board's order and
+// hidden while empty.
 function makeGroup(status) {
-  const info = STATUS.get(status) ?? { status, label: status, tone: "neutral" };
+  const info = STATUS.get(status) ??
+    (status === PODS_GROUP.status ? { ...PODS_GROUP, tone: "neutral" } : null) ?? {
+      status,
+      label: status,
+      tone: "neutral",
+    };
   const section = element("details", "group");
   section.open = true;
   section.hidden = true;
@@ -312,10 +367,10 @@ function position(keys, key) {
   return low;
 }
 
-// One workload: move its card to where it belongs now (or away), and refresh it.
+// One workload or pod: move its card to where it belongs now (or away), and refresh it.
 function place(id) {
-  const workload = workloads.get(id);
-  const target = workload && view.shows(workload) ? workload.status : null;
+  const workload = itemOf(id);
+  const target = workload && view.shows(workload) ? groupOf(workload) : null;
   const was = placed.get(id);
   if (was && was.status !== target) {
     const group = groups.get(was.status);
@@ -344,10 +399,11 @@ function place(id) {
 // Everything at once: after a snapshot, or when the view filter changed.
 function rebuildGroups() {
   const shown = new Map();
-  for (const [id, workload] of workloads.byId) {
+  for (const [id, workload] of [...workloads.byId, ...pods.byId]) {
     if (!view.shows(workload)) continue;
-    if (!shown.has(workload.status)) shown.set(workload.status, []);
-    shown.get(workload.status).push({ id, workload, key: sortKey(workload) });
+    const group = groupOf(workload);
+    if (!shown.has(group)) shown.set(group, []);
+    shown.get(group).push({ id, workload, key: sortKey(workload) });
   }
   placed.clear();
   for (const [status, entries] of shown) {
@@ -371,7 +427,7 @@ function rebuildGroups() {
   }
   // Cards of workloads gone or hidden are kept only while they are up to date.
   for (const id of cards.keys()) {
-    if (!workloads.get(id) || (dirty.has(id) && !placed.has(id))) cards.delete(id);
+    if (!itemOf(id) || (dirty.has(id) && !placed.has(id))) cards.delete(id);
   }
 }
 
@@ -405,30 +461,42 @@ function cardFor(id) {
   return card;
 }
 
+// What a card and the prompt box say an item is, and its state in words. A pod's state
+// is kubectl's STATUS column; its reason, what the gateway found wrong.
+const kindOf = (w) => (isPod(w) ? "Pod" : (KIND_LABELS[w.kind] ?? w.kind));
+const stateOf = (w) => (isPod(w) ? w.displayReason : w.statusLabel);
+const reasonOf = (w) => (isPod(w) ? w.reason || w.displayReason : w.reason);
+const warningsOf = (w) => (isPod(w) ? [] : w.warnings);
+
 // textContent only: names and messages come from the cluster and are never parsed as HTML.
 function fillCard(card, w) {
   const button = card.firstChild;
   const [head, where, foot] = button.children;
-  const kind = KIND_LABELS[w.kind] ?? w.kind;
-  card.dataset.tone = STATUS.get(w.status)?.tone ?? "neutral";
-  card.dataset.status = w.status;
+  const kind = kindOf(w);
+  card.dataset.tone = tone(w);
+  card.dataset.status = severeStatus(w);
   head.children[0].textContent = w.name;
   head.children[1].textContent = progress(w);
   where.textContent = `${kind} · ${w.namespace} · ${w.cluster}`;
-  foot.children[0].textContent = w.reason;
-  foot.children[1].textContent = w.warnings.length ? `⚠ ${w.warnings.length}` : "";
-  foot.children[1].title = w.warnings.length ? `${w.warnings.length} warning(s)` : "";
+  foot.children[0].textContent = reasonOf(w);
+  const warnings = warningsOf(w);
+  foot.children[1].textContent = warnings.length ? `⚠ ${warnings.length}` : "";
+  foot.children[1].title = warnings.length ? `${warnings.length} warning(s)` : "";
   const age = foot.children[2];
   age.dataset.since = w.since ?? "";
   age.textContent = w.since ? formatAge(w.since) : "";
   button.setAttribute(
     "aria-label",
-    `${w.name}, ${kind} in ${w.namespace} on ${w.cluster}: ${w.statusLabel}, ${w.reason}`,
+    `${w.name}, ${kind} in ${w.namespace} on ${w.cluster}: ${stateOf(w)}, ${reasonOf(w)}`,
   );
 }
 
-// The counts a person looks for: ready of desired, or how a Job is doing.
+// The counts a person looks for: ready of desired, how a Job is doing, a pod's containers.
 function progress(w) {
+  if (isPod(w)) {
+    const restarts = w.restarts ? `, ${w.restarts} restarts` : "";
+    return `${w.readyContainers}/${w.totalContainers} ready${restarts}`;
+  }
   const c = w.counts;
   if (w.kind === "JOB") {
     const done = `${c.succeeded ?? 0}/${c.desired ?? 1} done`;
@@ -460,11 +528,15 @@ function makeTile(info) {
 }
 
 function renderCounts() {
-  // Until the snapshot is in, the tiles show statusSummary; then the workloads themselves.
-  const counts =
-    loaded || (view.text && workloads.size) || !summary
-      ? workloads.counts((w) => view.matchesText(w))
-      : summary;
+  // Until the snapshots are in, the tiles show statusSummary; then the cards themselves.
+  const own = loaded || (view.text && workloads.size) || !summary;
+  const counts = own ? workloads.counts((w) => view.matchesText(w)) : summary;
+  if (own) {
+    const shown = [...pods.byId.values()].filter((p) => view.matchesText(p));
+    counts.set(PODS_GROUP.status, shown.length);
+    // The pods' tile takes the colour of trouble while any of them is in trouble.
+    tiles.get(PODS_GROUP.status).tile.dataset.tone = shown.some(isAbnormal) ? "abnormal" : "neutral";
+  }
   for (const { tile, count, info } of tiles.values()) {
     const n = counts.get(info.status) ?? 0;
     count.textContent = String(n);
@@ -587,29 +659,30 @@ function hidePrompt() {
 }
 
 function refreshPrompt() {
-  const w = workloads.get(prompt.id);
+  const w = itemOf(prompt.id);
   const card = cards.get(prompt.id);
   if (!w || !card?.isConnected) {
     hidePrompt();
     return;
   }
   prompt.anchor = card;
-  const kind = KIND_LABELS[w.kind] ?? w.kind;
-  ui.prompt.dataset.tone = STATUS.get(w.status)?.tone ?? "neutral";
-  ui.prompt.dataset.status = w.status;
+  ui.prompt.dataset.tone = tone(w);
+  ui.prompt.dataset.status = severeStatus(w);
   const parts = [
-    element("p", "prompt-status", w.statusLabel),
-    element("p", "prompt-title", `${kind} ${w.namespace}/${w.name} on ${w.cluster}`),
-    element("p", "prompt-reason", w.reason),
+    element("p", "prompt-status", stateOf(w)),
+    element("p", "prompt-title", `${kindOf(w)} ${w.namespace}/${w.name} on ${w.cluster}`),
+    element("p", "prompt-reason", reasonOf(w)),
     element("p", "prompt-message", w.message),
   ];
-  if (w.warnings.length) {
+  const warnings = warningsOf(w);
+  if (warnings.length) {
     const list = element("ul", "prompt-warnings");
-    list.append(...w.warnings.map((text) => element("li", "", text)));
+    list.append(...warnings.map((text) => element("li", "", text)));
     parts.push(list);
   }
   const since = w.since ? `since ${formatTime(w.since)} (${formatAge(w.since)})` : "";
-  const facts = [progress(w), since];
+  const node = isPod(w) && w.node ? `on node ${w.node}` : "";
+  const facts = [progress(w), node, since];
   parts.push(element("p", "prompt-facts", facts.filter(Boolean).join(" · ")));
   ui.prompt.replaceChildren(...parts);
   ui.prompt.hidden = false;
@@ -782,11 +855,17 @@ const scopeWords = [
   scope.namespaces.length ? `namespaces ${scope.namespaces.join(", ")}` : "",
 ];
 ui.scope.textContent = scopeWords.filter(Boolean).join(" · ");
+// The pods of no workload come after the abnormal statuses: trouble first, whatever it is.
 for (const info of STATUSES) {
   makeGroup(info.status);
   makeTile(info);
+  if (info.status === "NOT_READY") {
+    makeGroup(PODS_GROUP.status);
+    makeTile({ ...PODS_GROUP, tone: "neutral" });
+  }
 }
 setInterval(refreshClusters, 30_000);
-connection.subscribe(changes);
+connection.subscribe(changes.operation);
+connection.subscribe(podChanges.operation);
 connection.subscribe(reachability);
 scheduleRender();

@@ -1,8 +1,10 @@
 // The board's state, with no DOM in it: every workload the subscription has told us
-// about, keyed by its global id, and the status vocabulary the board groups them by.
+// about, keyed by its global id, and the status vocabulary the board groups them by;
+// and the pods that belong to no workload, from a second subscription.
 //
-// A frontend of your own can take this file as it is: feed `apply` the
-// `workloadStatusChanged` messages and read `byId` and `counts()`.
+// A frontend of your own can take this file as it is: feed `Workloads.apply` the
+// `workloadStatusChanged` messages and `Pods.apply` the `podStatusChanged` ones (of
+// `standalone: true`), and read `byId` and `counts()`.
 
 // The manual's statuses in the order the board shows them: what needs a person first,
 // then what is on its way somewhere, then what is fine. `tone` picks the colour. The
@@ -31,16 +33,41 @@ export const KIND_LABELS = {
   CRON_JOB: "CronJob",
 };
 
-export function isAbnormal(workload) {
-  return STATUS.get(workload.status)?.tone === "abnormal";
+// The group of the pods that belong to no workload, shown after the abnormal statuses.
+export const PODS_GROUP = { status: "STANDALONE_PODS", label: "Pods without a workload" };
+
+export const isPod = (item) => item.__typename === "Pod";
+
+export function isAbnormal(item) {
+  return isPod(item) ? item.abnormal : STATUS.get(item.status)?.tone === "abnormal";
 }
 
-// What the board sorts by inside a status group: a stable, readable order that does not
-// jump around when statuses change. Names are DNS labels, so a plain comparison will do.
-export function sortKey(workload) {
-  const { namespace, name, kind, cluster } = workload;
-  return `${namespace}\u0000${name}\u0000${kind}\u0000${cluster}`;
+// A pod's colour: abnormal as a workload's problem is, waiting while it starts, fine else.
+export function tone(item) {
+  if (!isPod(item)) return STATUS.get(item.status)?.tone ?? "neutral";
+  if (item.abnormal) return "abnormal";
+  return item.phase === "PENDING" ? "progress" : "healthy";
 }
+
+// Exception's colour for a pod whose node or cluster cannot be observed, or that failed:
+// the same severity a workload would get for it (see the notifier's ordering).
+export function severeStatus(item) {
+  if (!isPod(item)) return item.status;
+  if (!item.abnormal) return item.phase;
+  return item.issue === "UNOBSERVABLE" || item.issue === "FAILED" ? "EXCEPTION" : "NOT_READY";
+}
+
+// What the board sorts by inside a group: a stable, readable order that does not jump
+// around when statuses change; pods in trouble first. Names are DNS labels, so a plain
+// comparison will do. Keys are only compared within a group.
+export function sortKey(item) {
+  const { namespace, name, cluster } = item;
+  if (isPod(item)) return `${item.abnormal ? 0 : 1}\u0000${namespace}\u0000${name}\u0000${cluster}`;
+  return `${namespace}\u0000${name}\u0000${item.kind}\u0000${cluster}`;
+}
+
+// The group an item's card goes in.
+export const groupOf = (item) => (isPod(item) ? PODS_GROUP.status : item.status);
 
 // The view's own filters, applied in the browser: the gateway's filter (clusters,
 // namespaces) decides what is subscribed to, these only what is shown of it.
@@ -71,13 +98,14 @@ export class Workloads {
 
   // Apply one `workloadStatusChanged` message; returns the id it touched.
   apply(change) {
-    const id = change.workloadId;
+    return this.put(change.workloadId, change.type === "DELETED" ? null : change.workload);
+  }
+
+  // `item` null: it is gone.
+  put(id, item) {
     this.unconfirmed?.delete(id);
-    if (change.type === "DELETED" || !change.workload) {
-      this.byId.delete(id);
-    } else {
-      this.byId.set(id, change.workload);
-    }
+    if (item) this.byId.set(id, item);
+    else this.byId.delete(id);
     return id;
   }
 
@@ -110,5 +138,13 @@ export class Workloads {
       if (matches(workload)) counts.set(workload.status, (counts.get(workload.status) ?? 0) + 1);
     }
     return counts;
+  }
+}
+
+// The pods of no workload. A pod adopted by a workload (it has an owner now) leaves.
+export class Pods extends Workloads {
+  apply(change) {
+    const pod = change.type === "DELETED" || change.pod?.owner ? null : change.pod;
+    return this.put(change.podId, pod);
   }
 }
