@@ -18,9 +18,9 @@ import orjson
 import redis.asyncio as redis
 from kubernetes_asyncio import client
 
+from gateway.clusters import ClusterSource, api_client
 from gateway.store.changes import NamespaceUpsert, NodeUpsert, PodUpsert, WorkloadUpsert
 from gateway.store.keys import Keys
-from gateway.watch.clusters import ClusterSource, api_client
 from gateway.watch.health import ContactTracker
 from gateway.watch.mirror import ClusterMirror
 from gateway.watch.reflector import Reflector

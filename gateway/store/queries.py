@@ -10,7 +10,6 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from gateway.auth.visibility import Visibility
 from gateway.store.errors import QueryError
 from gateway.store.reader import Ref, StoreReader
 from gateway.store.records import Record
@@ -25,6 +24,7 @@ from gateway.store.selection import (
     window,
     with_labels,
 )
+from gateway.visibility import Visibility
 
 T = TypeVar("T")
 

@@ -20,8 +20,8 @@ import httpx
 import pytest_asyncio
 import redis.asyncio as redis
 
+from gateway.clusters import from_kubeconfig
 from gateway.redis_server import EmbeddedRedis
-from gateway.watch.clusters import from_kubeconfig
 from simcluster.fleet import SimulatedFleet
 from simcluster.watch import WatchSettings
 from tests.api.harness import RunningGateway, running_gateway

@@ -6,8 +6,8 @@ import httpx
 import redis.asyncio as redis
 from prometheus_client.parser import text_string_to_metric_families
 
+from gateway.clusters import from_kubeconfig
 from gateway.redis_server import EmbeddedRedis
-from gateway.watch.clusters import from_kubeconfig
 from simcluster.fleet import SimulatedFleet
 from tests.api.harness import running_gateway
 from tests.simcluster.objects import workload
