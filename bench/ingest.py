@@ -269,7 +269,7 @@ async def run(
     for kind, path in OWNERS:
         mirror.replace(kind, await list_objects(url, path, kind))
     mirror.replace("Pod", pods)
-    owners = len(mirror.workloads)
+    owners = len(mirror.objects.workloads)
     link = StoreLink(gateway.client, Keys("bench"), feed_length=10_000)
     await link.replace("bench", mirror.snapshot())
     best_gateway = best_bare = float("inf")
