@@ -4,9 +4,9 @@ Counters and histograms are process-wide (module level), incremented on the path
 they count through pre-bound label children so the watch loop pays a method call,
 not a label lookup. Gauges that describe state (reachability, sync lag, open
 subscriptions) are computed by ``GatewayCollector`` only when Prometheus scrapes,
-from the plain ``Gauges`` its source hands over then: the store and the watchers
-count here, so this module knows none of them, and the service (which holds them
-all) fills in the readings.
+from plain ``Gauges`` the service fills in at that moment: the store and the
+watchers import this module to count, so it must not import them (or the service
+that holds them) back.
 """
 
 from __future__ import annotations
