@@ -10,7 +10,8 @@ The parts: ``objects`` holds what the statuses depend on and who owns whom
 (objects.py), kept small (compact.py); ``Stale`` marks what a change makes stale
 (stale.py); ``EventLog`` keeps each object's last events (event_log.py);
 ``Rechecks`` says when a verdict expires (rechecks.py); ``StatusPass`` turns the
-stale objects into changes (status_pass.py).
+stale objects into changes (status_pass.py), as an unreachable cluster's records
+read them (unreachable.py).
 """
 
 from __future__ import annotations
