@@ -72,10 +72,10 @@ from bench.subscribers import (
     open_redis,
 )
 from bench.transitions import NAMESPACE, StatusFlipper
+from gateway.clusters import api_client, from_kubeconfig
 from gateway.redis_server import EmbeddedRedis
 from gateway.service import connect
 from gateway.store.keys import Keys
-from gateway.watch.clusters import api_client, from_kubeconfig
 
 SUBSCRIPTION = """subscription ($filter: WorkloadFilter) {
   workloadStatusChanged(filter: $filter, snapshot: true) {

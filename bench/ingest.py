@@ -39,13 +39,13 @@ import orjson
 import redis.asyncio as redis
 
 from gateway import logs
+from gateway.clusters import from_kubeconfig
 from gateway.commands.serve import freeze_when_synced, tune_collector
 from gateway.consistency import check
 from gateway.redis_server import EmbeddedRedis, free_port
 from gateway.service import Gateway, Settings
 from gateway.store.keys import Keys
 from gateway.store.link import StoreLink
-from gateway.watch.clusters import from_kubeconfig
 from gateway.watch.mirror import ClusterMirror
 
 BATCH = 500
@@ -283,7 +283,7 @@ async def run(
     for kind, path in OWNERS:
         mirror.replace(kind, await list_objects(url, path, kind))
     mirror.replace("Pod", pods)
-    owners = len(mirror.workloads)
+    owners = len(mirror.objects.workloads)
     link = StoreLink(gateway.client, Keys("bench"), feed_length=10_000)
     await link.replace("bench", mirror.snapshot())
     best_gateway = best_bare = float("inf")

@@ -20,6 +20,7 @@ import orjson
 import redis.asyncio as redis
 from kubernetes_asyncio import client
 
+from gateway.clusters import ClusterSource, api_client
 from gateway.store.changes import (
     Change,
     NamespaceUpsert,
@@ -29,7 +30,6 @@ from gateway.store.changes import (
 )
 from gateway.store.keys import Keys
 from gateway.store.podindex import PodIndexEntry, decode_entry, entry_of
-from gateway.watch.clusters import ClusterSource, api_client
 from gateway.watch.health import ContactTracker
 from gateway.watch.mirror import ClusterMirror
 from gateway.watch.reflector import Reflector

@@ -3,22 +3,23 @@
 Counters and histograms are process-wide (module level), incremented on the paths
 they count through pre-bound label children so the watch loop pays a method call,
 not a label lookup. Gauges that describe state (reachability, sync lag, open
-subscriptions) are computed by ``GatewayCollector`` only when Prometheus scrapes.
+subscriptions) are computed by ``GatewayCollector`` only when Prometheus scrapes,
+from plain ``Gauges`` the service fills in at that moment: the store and the
+watchers import this module to count, so it must not import them (or the service
+that holds them) back.
 """
 
 from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Protocol
 
 from prometheus_client import REGISTRY, Counter, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
-
-if TYPE_CHECKING:
-    from gateway.service import Gateway
 
 WATCH_EVENTS = Counter(
     "ksg_watch_events_total", "Watch events received.", ["cluster", "resource", "type"]
@@ -69,11 +70,49 @@ def operation_label(name: str | None) -> str:
     return name
 
 
+@dataclass(frozen=True, slots=True)
+class ClusterGauges:
+    """One configured cluster; the readings after ``watched`` mean something only if it is."""
+
+    name: str
+    watched: bool
+    reachable: bool = False
+    synced: bool = False
+    last_contact: float = 0.0
+    """``time.monotonic()`` of the last answer from the API server; 0 if none yet."""
+    objects: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class RedisGauges:
+    healthy: bool
+    rewrites: int
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriptionGauges:
+    active: int
+    delivered: int
+
+
+@dataclass(frozen=True, slots=True)
+class Gauges:
+    """One scrape's readings; ``redis`` and ``subscriptions`` are None before the start."""
+
+    clusters: Sequence[ClusterGauges]
+    redis: RedisGauges | None
+    subscriptions: SubscriptionGauges | None
+
+
+class GaugeSource(Protocol):
+    def gauges(self) -> Gauges: ...
+
+
 class GatewayCollector(Collector):
     """Gauges of one gateway's clusters, Redis link and subscribers, read at scrape time."""
 
-    def __init__(self, gateway: Gateway) -> None:
-        self.gateway = gateway
+    def __init__(self, source: GaugeSource) -> None:
+        self.source = source
 
     def collect(self) -> Iterable[Metric]:
         reachable = GaugeMetricFamily(
@@ -95,42 +134,39 @@ class GatewayCollector(Collector):
             "1 if this replica holds the cluster's lease and watches it.",
             labels=["cluster"],
         )
-        watchers = self.gateway.watchers()
+        gauges = self.source.gauges()
         now = time.monotonic()
-        for source in self.gateway.settings.sources:
-            watcher = watchers.get(source.name)
-            watching.add_metric([source.name], 1.0 if watcher else 0.0)
-            if watcher is None:
+        for cluster in gauges.clusters:
+            watching.add_metric([cluster.name], 1.0 if cluster.watched else 0.0)
+            if not cluster.watched:
                 continue
-            reachable.add_metric([source.name], 1.0 if watcher.state.reachable else 0.0)
-            synced.add_metric([source.name], 1.0 if watcher.state.synced else 0.0)
-            last = watcher.contact.last_success
-            lag.add_metric([source.name], now - last if last else float("nan"))
-            objects.add_metric([source.name], float(watcher.state.objects))
+            reachable.add_metric([cluster.name], 1.0 if cluster.reachable else 0.0)
+            synced.add_metric([cluster.name], 1.0 if cluster.synced else 0.0)
+            last = cluster.last_contact
+            lag.add_metric([cluster.name], now - last if last else float("nan"))
+            objects.add_metric([cluster.name], float(cluster.objects))
         yield from (reachable, synced, lag, objects, watching)
-        link = self.gateway.link_if_started()
-        if link is not None:
+        if gauges.redis is not None:
             yield GaugeMetricFamily(
                 "ksg_redis_healthy",
                 "1 while Redis accepts writes.",
-                value=1.0 if link.healthy else 0.0,
+                value=1.0 if gauges.redis.healthy else 0.0,
             )
             yield CounterMetricFamily(
                 "ksg_redis_rewrites",
                 "Full rewrites after Redis came back.",
-                value=float(link.generation),
+                value=float(gauges.redis.rewrites),
             )
-        hub = self.gateway.hub_if_started()
-        if hub is not None:
+        if gauges.subscriptions is not None:
             yield GaugeMetricFamily(
                 "ksg_subscriptions_active",
                 "Open subscriptions on this replica.",
-                value=float(hub.subscriber_count),
+                value=float(gauges.subscriptions.active),
             )
             yield CounterMetricFamily(
                 "ksg_subscription_events",
                 "Changes delivered to subscribers.",
-                value=float(hub.delivered),
+                value=float(gauges.subscriptions.delivered),
             )
 
 
@@ -143,6 +179,6 @@ class _Chain:
             yield from collector.collect()
 
 
-def render(gateway: Gateway) -> bytes:
-    """The process's metrics (including process_* from the default registry) and this gateway's."""
-    return generate_latest(_Chain([REGISTRY, GatewayCollector(gateway)]))
+def render(source: GaugeSource) -> bytes:
+    """The process's metrics (including process_* from the default registry) and the source's."""
+    return generate_latest(_Chain([REGISTRY, GatewayCollector(source)]))

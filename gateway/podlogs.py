@@ -14,7 +14,7 @@ import aiohttp
 import orjson
 from kubernetes_asyncio import client
 
-from gateway.watch.clusters import ClusterConfigError, ClusterSource, api_client
+from gateway.clusters import ClusterConfigError, ClusterSource, api_client
 
 MAX_LINES = 1000
 MAX_BYTES = 1 << 20

@@ -19,19 +19,21 @@ from typing import Any
 import orjson
 import redis.asyncio as redis
 
+from gateway import metrics
 from gateway.auth.gatekeeper import Gatekeeper
 from gateway.auth.setup import build_gatekeeper
+from gateway.clusters import ClusterSource
 from gateway.config import Auth
 from gateway.podlogs import PodLogs
 from gateway.redis_server import EmbeddedRedis
 from gateway.store.hub import FeedHub
 from gateway.store.keys import Keys
 from gateway.store.lease import Leases
-from gateway.store.link import OUTAGE_ERRORS, StoreLink
+from gateway.store.link import StoreLink
+from gateway.store.outage import OUTAGE_ERRORS
 from gateway.store.queries import Queries
 from gateway.store.reader import StoreReader
 from gateway.watch.cluster import ClusterWatcher
-from gateway.watch.clusters import ClusterSource
 from gateway.watch.supervisor import Supervisor
 
 
@@ -143,8 +145,33 @@ class Gateway:
     def link_if_started(self) -> StoreLink | None:
         return self._link
 
-    def hub_if_started(self) -> FeedHub | None:
-        return self._hub
+    def gauges(self) -> metrics.Gauges:
+        """The readings /metrics reports, taken from the watchers, the link and the hub now."""
+        watchers = self.watchers()
+        clusters: list[metrics.ClusterGauges] = []
+        for source in self.settings.sources:
+            watcher = watchers.get(source.name)
+            if watcher is None:
+                clusters.append(metrics.ClusterGauges(source.name, watched=False))
+                continue
+            clusters.append(
+                metrics.ClusterGauges(
+                    source.name,
+                    watched=True,
+                    reachable=watcher.state.reachable,
+                    synced=watcher.state.synced,
+                    last_contact=watcher.contact.last_success,
+                    objects=watcher.state.objects,
+                )
+            )
+        link, hub = self._link, self._hub
+        return metrics.Gauges(
+            clusters,
+            redis=metrics.RedisGauges(link.healthy, link.generation) if link else None,
+            subscriptions=(
+                metrics.SubscriptionGauges(hub.subscriber_count, hub.delivered) if hub else None
+            ),
+        )
 
     async def start(self) -> None:
         if not self.redis_url:

@@ -14,9 +14,9 @@ from typing import Protocol
 
 from gateway.auth import rules as rule_sets
 from gateway.auth.principal import Principal
-from gateway.auth.visibility import NamespaceLabels, Visibility
 from gateway.config import Auth
 from gateway.store.reader import StoreReader
+from gateway.visibility import NamespaceLabels, Visibility
 
 CACHE_SECONDS = 5.0
 CACHE_SIZE = 10_000

@@ -17,8 +17,8 @@ from gateway.auth.redact import redacted
 from gateway.auth.tokenfile import TokenFileAuthenticator, TokenFileError
 from gateway.auth.tokenreview import TokenReviewAuthenticator
 from gateway.auth.unavailable import VerificationUnavailable
+from gateway.clusters import ClusterSource
 from gateway.config import Auth, ConfigError
-from gateway.watch.clusters import ClusterSource
 
 logger = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from gateway.auth.authorizer import Authorizer
 from gateway.auth.chain import authenticate
 from gateway.auth.principal import ANONYMOUS, AuthenticationError, Authenticator, Principal
 from gateway.auth.ratelimit import RateLimiter
-from gateway.auth.visibility import Visibility
+from gateway.visibility import Visibility
 
 
 class Unauthenticated(AuthenticationError):

@@ -19,7 +19,7 @@ import redis.asyncio as redis
 
 from gateway.config import RateLimits
 from gateway.store.keys import Keys
-from gateway.store.link import OUTAGE_ERRORS
+from gateway.store.outage import OUTAGE_ERRORS
 
 WINDOW_SECONDS = 60
 HOLD_SECONDS = 120

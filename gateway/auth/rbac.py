@@ -20,8 +20,8 @@ from kubernetes_asyncio import client
 from kubernetes_asyncio.client.exceptions import ApiException
 
 from gateway.auth.principal import Principal
-from gateway.auth.visibility import ClusterVisibility, NamespaceLabels, Visibility
-from gateway.watch.clusters import ClusterConfigError, ClusterSource, api_client
+from gateway.clusters import ClusterConfigError, ClusterSource, api_client
+from gateway.visibility import ClusterVisibility, NamespaceLabels, Visibility
 
 log = logging.getLogger(__name__)
 

@@ -12,9 +12,9 @@ import fnmatch
 from collections.abc import Iterable, Mapping, Sequence
 
 from gateway.auth.principal import Principal
-from gateway.auth.visibility import ALL_KINDS, ClusterVisibility, NamespaceLabels, Visibility
 from gateway.config import Grant
 from gateway.selectors import parse_selector
+from gateway.visibility import ALL_KINDS, ClusterVisibility, NamespaceLabels, Visibility
 
 AUTHENTICATED = "system:authenticated"
 _GLOB = frozenset("*?[")

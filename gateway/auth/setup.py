@@ -11,10 +11,10 @@ from gateway.auth.chain import build_authenticators
 from gateway.auth.gatekeeper import Gatekeeper
 from gateway.auth.ratelimit import RateLimiter
 from gateway.auth.rbac import RbacReviews
+from gateway.clusters import ClusterSource
 from gateway.config import Auth
 from gateway.store.keys import Keys
 from gateway.store.reader import StoreReader
-from gateway.watch.clusters import ClusterSource
 
 
 def build_gatekeeper(

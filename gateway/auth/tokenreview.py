@@ -29,8 +29,8 @@ from kubernetes_asyncio import client
 from gateway.auth.principal import AuthenticationError, Principal, fingerprint
 from gateway.auth.redact import redacted
 from gateway.auth.unavailable import VerificationUnavailable
+from gateway.clusters import ClusterConfigError, ClusterSource, api_client
 from gateway.config import TokenReview
-from gateway.watch.clusters import ClusterConfigError, ClusterSource, api_client
 
 logger = logging.getLogger(__name__)
 

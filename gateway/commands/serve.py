@@ -20,10 +20,10 @@ from typing import Any
 import uvicorn
 
 from gateway import logs
+from gateway.clusters import ClusterConfigError, ClusterSource, from_kubeconfig, in_cluster
 from gateway.config import Config, ConfigError, load
 from gateway.http.app import build_app
 from gateway.service import Gateway, Settings
-from gateway.watch.clusters import ClusterConfigError, ClusterSource, from_kubeconfig, in_cluster
 
 FLAGS: tuple[tuple[str, str, str], ...] = (
     ("redis_url", "redis", "url"),

@@ -37,10 +37,10 @@ from gateway.auth import audit
 from gateway.auth.gatekeeper import Gatekeeper, bearer
 from gateway.auth.principal import ANONYMOUS, AuthenticationError, Principal
 from gateway.auth.unavailable import VerificationUnavailable
-from gateway.auth.visibility import Visibility
 from gateway.http.graphiql import offline_graphiql_html
 from gateway.http.guard import PRINCIPAL
 from gateway.store.queries import Queries
+from gateway.visibility import Visibility
 from schema.context import ApiContext
 from schema.errors import GatewayError
 

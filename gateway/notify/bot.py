@@ -14,6 +14,7 @@ from collections.abc import Iterable
 
 import aiohttp
 
+from gateway.backoff import Backoff
 from gateway.notify.channel import Channel
 from gateway.notify.config import NotifierConfig
 from gateway.notify.feed import (
@@ -31,7 +32,6 @@ from gateway.notify.ratelimit import TokenBucket
 from gateway.notify.state import StateFile
 from gateway.notify.triage import Batch, Triage
 from gateway.notify.webhook import WebhookPoster, redacted
-from gateway.watch.backoff import Backoff
 
 log = logging.getLogger(__name__)
 

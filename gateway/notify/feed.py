@@ -23,11 +23,11 @@ from websockets.exceptions import (
     WebSocketException,
 )
 
+from gateway.backoff import Backoff
 from gateway.notify import documents, parse
 from gateway.notify.filters import ChannelFilter
 from gateway.notify.model import CLUSTERS, PODS, WORKLOADS, Transition, WorkloadTransition
 from gateway.notify.transport import GraphQLSocket, ProtocolError, ServerMessage, graphql_socket
-from gateway.watch.backoff import Backoff
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import aiohttp
 import orjson
 
-from gateway.watch.backoff import Backoff
+from gateway.backoff import Backoff
 
 log = logging.getLogger(__name__)
 

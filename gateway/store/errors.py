@@ -8,7 +8,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any, Concatenate, ParamSpec, TypeVar, cast
 
 from gateway import metrics
-from gateway.store.link import OUTAGE_ERRORS
+from gateway.store.outage import OUTAGE_ERRORS
 
 READ_SECONDS = 5.0
 """Longer than any healthy read of the cache; past it the client is told, not kept waiting."""

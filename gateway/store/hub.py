@@ -31,7 +31,7 @@ from gateway import metrics
 from gateway.store import feed
 from gateway.store.errors import READ_SECONDS, StoreUnavailable, bounded
 from gateway.store.keys import Keys
-from gateway.store.link import OUTAGE_ERRORS
+from gateway.store.outage import OUTAGE_ERRORS
 
 log = logging.getLogger(__name__)
 

@@ -14,20 +14,15 @@ import logging
 from collections.abc import Iterable, Sequence
 
 import redis.asyncio as redis
-from redis.exceptions import BusyLoadingError
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from gateway import metrics
+from gateway.backoff import Backoff
 from gateway.store.changes import Change, FeedEntry
 from gateway.store.keys import Keys
+from gateway.store.outage import OUTAGE_ERRORS
 from gateway.store.writer import StoreWriter
-from gateway.watch.backoff import Backoff
 
 log = logging.getLogger(__name__)
-
-OUTAGE_ERRORS = (RedisConnectionError, RedisTimeoutError, BusyLoadingError, OSError, TimeoutError)
-"""Redis is away: refused, reset, loading, or silent past our deadline (``asyncio.timeout``)."""
 
 WRITE_SECONDS = 15.0
 """A batch or a whole cluster that takes longer means Redis is stuck: treat it as an outage."""

@@ -10,7 +10,6 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from gateway.auth.visibility import ALL_KINDS, ClusterVisibility, Visibility
 from gateway.store import podindex
 from gateway.store.errors import QueryError
 from gateway.store.podindex import PodCriteria, PodIndexEntry, PodKey, PodOrder, pod_id_of
@@ -28,6 +27,7 @@ from gateway.store.selection import (
     window,
     with_labels,
 )
+from gateway.visibility import ALL_KINDS, ClusterVisibility, Visibility
 
 T = TypeVar("T")
 

@@ -21,12 +21,12 @@ from datetime import UTC, datetime, timedelta
 import orjson
 from kubernetes_asyncio import client
 
+from gateway.clusters import ClusterSource, api_client, server_of
 from gateway.status.fields import Obj
 from gateway.store.changes import FeedEntry
 from gateway.store.feed import now_text
 from gateway.store.link import StoreLink
 from gateway.store.records import iso
-from gateway.watch.clusters import ClusterSource, api_client, server_of
 from gateway.watch.health import ContactTracker
 from gateway.watch.mirror import ClusterMirror
 from gateway.watch.reflector import Reflector

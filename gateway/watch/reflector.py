@@ -21,8 +21,8 @@ import aiohttp
 import orjson
 
 from gateway import metrics
+from gateway.backoff import Backoff
 from gateway.status.fields import Obj
-from gateway.watch.backoff import Backoff
 from gateway.watch.health import ContactTracker
 from gateway.watch.resources import Resource
 

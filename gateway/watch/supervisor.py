@@ -13,10 +13,11 @@ import contextlib
 import logging
 from collections.abc import Sequence
 
+from gateway.clusters import ClusterConfigError, ClusterSource
 from gateway.store.lease import Leases
-from gateway.store.link import OUTAGE_ERRORS, StoreLink
+from gateway.store.link import StoreLink
+from gateway.store.outage import OUTAGE_ERRORS
 from gateway.watch.cluster import ClusterWatcher
-from gateway.watch.clusters import ClusterConfigError, ClusterSource
 
 log = logging.getLogger(__name__)
 

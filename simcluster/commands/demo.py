@@ -12,10 +12,10 @@ import sys
 from pathlib import Path
 
 from gateway import logs
+from gateway.clusters import from_kubeconfig
 from gateway.commands.serve import serve, settings_from
 from gateway.config import Config, Logging, Server
 from gateway.service import Gateway
-from gateway.watch.clusters import from_kubeconfig
 from simcluster.fleet import SimulatedFleet
 
 

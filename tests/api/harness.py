@@ -11,6 +11,7 @@ import orjson
 import redis.asyncio as redis
 import uvicorn
 
+from gateway.clusters import ClusterSource
 from gateway.config import Auth, Config, Server
 from gateway.config import Limits as ConfigLimits
 from gateway.http.app import build_app
@@ -18,7 +19,6 @@ from gateway.redis_server import free_port
 from gateway.service import Gateway, Settings
 from gateway.store.keys import Keys
 from gateway.store.writer import StoreWriter
-from gateway.watch.clusters import ClusterSource
 from gateway.watch.mirror import ClusterMirror
 from schema.build import Protection
 from schema.context import Limits

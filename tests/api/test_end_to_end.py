@@ -16,8 +16,8 @@ from gql.transport.aiohttp import AIOHTTPTransport
 from gql.transport.exceptions import TransportQueryError
 from gql.transport.websockets import WebsocketsTransport
 
+from gateway.clusters import from_kubeconfig
 from gateway.redis_server import EmbeddedRedis
-from gateway.watch.clusters import from_kubeconfig
 from simcluster.behaviours import BEHAVIOR
 from simcluster.fleet import SimulatedFleet
 from tests.api.harness import RunningGateway, running_gateway

@@ -17,8 +17,8 @@ from gql import Client, GraphQLRequest
 from gql.transport.aiohttp import AIOHTTPTransport
 from gql.transport.exceptions import TransportQueryError
 
+from gateway.clusters import from_kubeconfig
 from gateway.redis_server import EmbeddedRedis
-from gateway.watch.clusters import from_kubeconfig
 from simcluster.fleet import SimulatedFleet
 from tests.api.harness import RunningGateway, running_gateway
 from tests.simcluster import objects as k

@@ -13,8 +13,8 @@ import pytest
 from gateway.auth.chain import authenticate, build_authenticators
 from gateway.auth.principal import Principal, fingerprint
 from gateway.auth.unavailable import VerificationUnavailable
+from gateway.clusters import ClusterSource
 from gateway.config import Auth, ConfigError, Oidc, TokenFile, TokenReview
-from gateway.watch.clusters import ClusterSource
 from tests.auth.conftest import LeakGuard, token_file
 from tests.auth.jwks import AUDIENCE, ISSUER, claims, jwks, make_key
 

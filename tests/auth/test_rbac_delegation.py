@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest_asyncio
 
+from gateway.clusters import from_kubeconfig
 from gateway.config import Auth, Rbac, TokenReview
 from gateway.redis_server import EmbeddedRedis
-from gateway.watch.clusters import from_kubeconfig
 from simcluster.cluster import SimulatedCluster
 from simcluster.fleet import SimulatedFleet
 from tests.api.harness import RunningGateway, running_gateway

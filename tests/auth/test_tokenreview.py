@@ -16,8 +16,8 @@ from gateway.auth.chain import authenticate, build_authenticators
 from gateway.auth.principal import Principal, fingerprint
 from gateway.auth.tokenreview import TokenReviewAuthenticator
 from gateway.auth.unavailable import VerificationUnavailable as Unavailable
+from gateway.clusters import ClusterSource, api_client, from_kubeconfig
 from gateway.config import Auth, TokenReview
-from gateway.watch.clusters import ClusterSource, api_client, from_kubeconfig
 from simcluster.cluster import SimulatedCluster
 from simcluster.fleet import SimulatedFleet
 from tests.auth.conftest import LeakGuard, ManualClock, token_file

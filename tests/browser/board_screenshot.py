@@ -17,8 +17,8 @@ from pathlib import Path
 
 import httpx
 
+from gateway.clusters import from_kubeconfig
 from gateway.redis_server import EmbeddedRedis
-from gateway.watch.clusters import from_kubeconfig
 from schema.ids import encode
 from simcluster.fleet import SimulatedFleet
 from tests.api.harness import RunningGateway, running_gateway

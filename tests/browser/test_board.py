@@ -19,10 +19,10 @@ import httpx
 import redis.asyncio as redis
 import yaml
 
+from gateway.clusters import from_kubeconfig
 from gateway.config import Auth
 from gateway.http.board import BOARD_DIR, CONTENT_SECURITY_POLICY
 from gateway.redis_server import EmbeddedRedis
-from gateway.watch.clusters import from_kubeconfig
 from schema.ids import encode
 from simcluster.fleet import SimulatedFleet
 from simcluster.nodes import NodeState

@@ -22,9 +22,9 @@ import httpx
 import pytest_asyncio
 import redis.asyncio as redis
 
+from gateway.clusters import from_kubeconfig
 from gateway.http.graphiql import DEFAULT_DOCUMENT, STATUS_CHANGES, WHAT_IS_BROKEN
 from gateway.redis_server import EmbeddedRedis
-from gateway.watch.clusters import from_kubeconfig
 from simcluster.fleet import SimulatedFleet
 from simcluster.watch import WatchSettings
 from tests.api.harness import RunningGateway, running_gateway

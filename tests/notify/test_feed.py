@@ -12,13 +12,13 @@ import pytest
 import redis.asyncio as redis
 from websockets.asyncio.server import ServerConnection, serve
 
+from gateway.backoff import Backoff
 from gateway.notify.bot import run_notifier
 from gateway.notify.feed import FatalFeedError, FeedItem, GatewayFeed, Positioned
 from gateway.notify.filters import parse_filter
 from gateway.notify.state import NotifierState
 from gateway.notify.transport import graphql_socket
 from gateway.redis_server import EmbeddedRedis, free_port
-from gateway.watch.backoff import Backoff
 from schema.context import Limits
 from tests.api.harness import flush, publish, running_gateway
 from tests.notify.conftest import eventually, quick_config, running_notifier

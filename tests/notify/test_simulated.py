@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest_asyncio
 import redis.asyncio as redis
 
+from gateway.clusters import from_kubeconfig
 from gateway.notify.filters import parse_filter
 from gateway.redis_server import EmbeddedRedis
-from gateway.watch.clusters import from_kubeconfig
 from simcluster.fleet import SimulatedFleet
 from simcluster.watch import WatchSettings
 from tests.api.harness import running_gateway

@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 import aiohttp
 import pytest
 
+from gateway.backoff import Backoff
 from gateway.notify.ratelimit import TokenBucket
 from gateway.notify.webhook import PostRejected, WebhookPoster, redacted, retry_after
 from gateway.redis_server import free_port
-from gateway.watch.backoff import Backoff
 from tests.notify.receiver import WebhookReceiver, webhook_receiver
 
 QUICK = Backoff(base=0.05, cap=0.2)

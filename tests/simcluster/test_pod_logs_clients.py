@@ -13,8 +13,8 @@ from kubernetes.client.exceptions import ApiException as OfficialApiException
 from kubernetes_asyncio import client
 from kubernetes_asyncio.client.exceptions import ApiException
 
+from gateway.clusters import from_kubeconfig
 from gateway.podlogs import LogError, PodLogs
-from gateway.watch.clusters import from_kubeconfig
 from simcluster.cluster import SimulatedCluster
 from simcluster.fleet import SimulatedFleet
 

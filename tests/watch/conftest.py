@@ -11,11 +11,11 @@ import orjson
 import pytest_asyncio
 import redis.asyncio as redis
 
+from gateway.clusters import from_kubeconfig
 from gateway.consistency import Report, check
 from gateway.redis_server import EmbeddedRedis
 from gateway.service import Gateway, Settings
 from gateway.store.keys import Keys
-from gateway.watch.clusters import from_kubeconfig
 from simcluster.fleet import SimulatedFleet
 from simcluster.watch import WatchSettings
 from tests.redis_io import stream_of

@@ -14,7 +14,7 @@ from cryptography.x509.oid import NameOID
 from kubernetes_asyncio import client
 from kubernetes_asyncio.config import incluster_config
 
-from gateway.watch.clusters import ClusterConfigError, api_client, from_kubeconfig, in_cluster
+from gateway.clusters import ClusterConfigError, api_client, from_kubeconfig, in_cluster
 from simcluster.fleet import SimulatedFleet
 
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 import redis.asyncio as redis
 from prometheus_client.parser import text_string_to_metric_families
 
+from gateway import metrics
+from gateway.clusters import ClusterSource, from_kubeconfig
 from gateway.redis_server import EmbeddedRedis
-from gateway.watch.clusters import from_kubeconfig
+from gateway.service import Gateway, Settings
 from simcluster.fleet import SimulatedFleet
 from tests.api.harness import running_gateway
 from tests.simcluster.objects import workload
@@ -67,3 +71,27 @@ async def test_metrics_describe_watchers_cache_and_api(
     assert failed
     assert ("ksg_subscriptions_active", ()) in found
     assert any(name == "process_resident_memory_bytes" for name, _ in found)
+
+
+def test_a_gateway_not_started_watches_nothing_and_reports_no_redis() -> None:
+    gateway = Gateway(Settings(sources=[ClusterSource("sim-1", Path("kubeconfig"), "sim-1")]))
+    found = samples(metrics.render(gateway).decode())
+    assert found[("ksg_cluster_watched", (("cluster", "sim-1"),))] == 0.0
+    reported = {name for name, _ in found}
+    assert not reported & {
+        "ksg_cluster_reachable",
+        "ksg_cluster_objects",
+        "ksg_redis_healthy",
+        "ksg_subscriptions_active",
+    }
+
+
+async def test_a_started_gateway_reports_what_it_watches_and_holds(gateway: Gateway) -> None:
+    found = samples(metrics.render(gateway).decode())
+    for source in gateway.settings.sources:
+        cluster = (("cluster", source.name),)
+        assert found[("ksg_cluster_watched", cluster)] == 1.0
+        assert found[("ksg_cluster_objects", cluster)] > 0
+    assert found[("ksg_redis_rewrites_total", ())] == 0.0
+    assert found[("ksg_subscriptions_active", ())] == 0.0
+    assert found[("ksg_subscription_events_total", ())] == 0.0

@@ -6,8 +6,8 @@ from typing import Any
 
 import httpx
 
+from gateway.clusters import from_kubeconfig
 from gateway.redis_server import EmbeddedRedis
-from gateway.watch.clusters import from_kubeconfig
 from simcluster.fleet import SimulatedFleet
 from tests.api.harness import running_gateway
 from tests.simcluster.objects import behaviour, pod

@@ -1,0 +1,135 @@
+"""The objects of one cluster the statuses depend on, and who owns whom among them.
+
+A pod's status counts towards a workload found through its controller uid (a
+Deployment through its ReplicaSet) or, for a pod without a controller, through a
+workload's selector; a CronJob's through its Jobs. These relations are kept as
+indexes in both directions, so a change to either end finds the other without a scan.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gateway.selectors import Selector
+from gateway.status import NodeHealth, PodState, WorkloadState
+from gateway.status.fields import Obj
+from gateway.store.podindex import PodIndexEntry
+
+WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob")
+
+WorkloadKey = tuple[str, str, str]
+PodKey = tuple[str, str]
+
+
+@dataclass(slots=True)
+class WorkloadEntry:
+    obj: Obj
+    uid: str
+    images: tuple[str, ...]
+    selector: Selector | None
+    state: WorkloadState | None = None
+    digest: int = 0
+
+
+@dataclass(slots=True)
+class PodEntry:
+    uid: str
+    owner_uid: str
+    node: str
+    labels: Obj | None
+    containers: bytes
+    """The container records as JSON (see ``pod_record``)."""
+    extra: dict[str, str | None]
+    state: PodState
+    raw: bytes | Obj | None
+    label_json: bytes = b"{}"
+    written: tuple[str, str, str, str | None] | None = None
+    """Phase, STATUS reason, issue and owner of the last feed entry."""
+    counted: tuple[str, ...] = ()
+    indexed: PodIndexEntry | None = None
+    labels_sent: bytes | None = None
+    digest: int = 0
+
+
+@dataclass(slots=True)
+class ReplicaSetEntry:
+    obj: Obj
+    uid: str
+    owner_uid: str
+
+
+@dataclass(slots=True)
+class NodeEntry:
+    health: NodeHealth
+    record: bytes
+
+
+class ClusterObjects:
+    def __init__(self) -> None:
+        self.workloads: dict[WorkloadKey, WorkloadEntry] = {}
+        self.pods: dict[PodKey, PodEntry] = {}
+        self.replica_sets: dict[PodKey, ReplicaSetEntry] = {}
+        self.nodes: dict[str, NodeEntry] = {}
+        self.namespaces: dict[str, bytes] = {}
+        self.uid_workload: dict[str, WorkloadKey] = {}
+        self.uid_replica_set: dict[str, PodKey] = {}
+        self.pods_by_owner: dict[str, set[PodKey]] = {}
+        self.replica_sets_by_owner: dict[str, set[PodKey]] = {}
+        self.jobs_by_owner: dict[str, set[WorkloadKey]] = {}
+        self.pods_by_node: dict[str, set[PodKey]] = {}
+        self.orphans: dict[str, set[PodKey]] = {}
+
+    def keys_of(self, kind: str) -> set[tuple[str, str]]:
+        if kind == "Pod":
+            return set(self.pods)
+        if kind == "ReplicaSet":
+            return set(self.replica_sets)
+        if kind == "Node":
+            return {("", name) for name in self.nodes}
+        if kind == "Namespace":
+            return {("", name) for name in self.namespaces}
+        return {(ns, name) for (k, ns, name) in self.workloads if k == kind}
+
+    def index_pod(self, key: PodKey, entry: PodEntry) -> None:
+        if entry.owner_uid:
+            self.pods_by_owner.setdefault(entry.owner_uid, set()).add(key)
+        else:
+            self.orphans.setdefault(key[0], set()).add(key)
+        if entry.node:
+            self.pods_by_node.setdefault(entry.node, set()).add(key)
+
+    def unindex_pod(self, key: PodKey, entry: PodEntry) -> None:
+        self.pods_by_owner.get(entry.owner_uid, set()).discard(key)
+        self.orphans.get(key[0], set()).discard(key)
+        self.pods_by_node.get(entry.node, set()).discard(key)
+
+    def owner_of(self, key: PodKey, entry: PodEntry) -> WorkloadKey | None:
+        owner = self.uid_workload.get(entry.owner_uid)
+        if owner is None and entry.owner_uid in self.uid_replica_set:
+            replica_set = self.replica_sets[self.uid_replica_set[entry.owner_uid]]
+            owner = self.uid_workload.get(replica_set.owner_uid)
+        if owner is None and not entry.owner_uid:
+            for workload, candidate in self.workloads.items():
+                if (
+                    workload[1] == key[0]
+                    and candidate.selector is not None
+                    and candidate.selector.matches(entry.labels)
+                ):
+                    return workload
+        return owner
+
+    def pods_of(self, key: WorkloadKey, entry: WorkloadEntry) -> list[PodKey]:
+        found: set[PodKey] = set()
+        if key[0] == "Deployment":
+            for replica_set in self.replica_sets_by_owner.get(entry.uid, ()):
+                rs = self.replica_sets.get(replica_set)
+                if rs is not None:
+                    found |= self.pods_by_owner.get(rs.uid, set())
+        else:
+            found |= self.pods_by_owner.get(entry.uid, set())
+        if entry.selector is not None:
+            for orphan in self.orphans.get(key[1], ()):
+                pod = self.pods.get(orphan)
+                if pod is not None and entry.selector.matches(pod.labels):
+                    found.add(orphan)
+        return sorted(found)
