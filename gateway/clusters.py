@@ -39,10 +39,9 @@ def from_kubeconfig(path: Path, contexts: Sequence[str] = ()) -> list[ClusterSou
     if not path.is_file():
         raise ClusterConfigError(f"kubeconfig {path} does not exist")
     try:
-        found, _ = config.list_kube_config_contexts(config_file=str(path))
+        names = _context_names(path)
     except UNREADABLE as error:
         raise ClusterConfigError(f"kubeconfig {path} cannot be read: {error}") from error
-    names = [str(c["name"]) for c in found or ()]
     if contexts:
         missing = [c for c in contexts if c not in names]
         if missing:
@@ -54,6 +53,22 @@ def from_kubeconfig(path: Path, contexts: Sequence[str] = ()) -> list[ClusterSou
     if not names:
         raise ClusterConfigError(f"kubeconfig {path} has no contexts")
     return [ClusterSource(name, path, name) for name in names]
+
+
+def _context_names(path: Path) -> list[str]:
+    """The contexts by name, read without choosing one: the library's own listing fails on
+    a kubeconfig with no ``current-context`` (as a fresh ``kubectl config set-context``
+    leaves it), though each context named in it loads."""
+    document = yaml.safe_load(path.read_text())
+    if document is None:
+        return []
+    contexts = document.get("contexts") if isinstance(document, dict) else None
+    if not isinstance(contexts, list | None):
+        raise ValueError("'contexts' is not a list")
+    names = [c.get("name") if isinstance(c, dict) else None for c in contexts or ()]
+    if not all(isinstance(name, str) and name for name in names):
+        raise ValueError("every entry of 'contexts' needs a name")
+    return [str(name) for name in names]
 
 
 def in_cluster(name: str = IN_CLUSTER) -> ClusterSource:

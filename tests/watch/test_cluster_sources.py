@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import yaml
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -43,6 +44,42 @@ async def test_an_unknown_context_names_the_ones_there_are(tmp_path: Path) -> No
     assert str(refused.value) == (
         f"context(s) prod-eu not in {fleet.kubeconfig} (it has: sim-1, sim-2)"
     )
+
+
+async def test_a_kubeconfig_without_a_current_context_still_lists_and_loads_each(
+    tmp_path: Path,
+) -> None:
+    """``kubectl config set-context`` on a new file leaves no current-context; the library's
+    own listing refuses such a file, though every context in it is usable."""
+    async with SimulatedFleet(2, kubeconfig=tmp_path / "kubeconfig") as fleet:
+        document = yaml.safe_load(fleet.kubeconfig.read_text())
+        document.pop("current-context", None)
+        bare = tmp_path / "no-current-context"
+        bare.write_text(yaml.safe_dump(document))
+        assert [s.name for s in from_kubeconfig(bare)] == ["sim-1", "sim-2"]
+        (source,) = from_kubeconfig(bare, ["sim-2"])
+        api = await api_client(source)
+        try:
+            assert api.configuration.host == fleet["sim-2"].url
+            assert (await client.CoreV1Api(api).list_node()).items
+        finally:
+            await api.close()
+
+
+def test_kubeconfigs_of_the_wrong_shape_are_refused_saying_what_is_wrong(
+    tmp_path: Path,
+) -> None:
+    cases = {
+        "contexts: 5\n": "'contexts' is not a list",
+        "contexts:\n- {context: {cluster: a}}\n": "every entry of 'contexts' needs a name",
+        "contexts:\n- name: [1]\n": "every entry of 'contexts' needs a name",
+        "- just a list\n": "has no contexts",
+    }
+    for number, (text, said) in enumerate(cases.items()):
+        path = tmp_path / f"kubeconfig-{number}"
+        path.write_text(text)
+        with pytest.raises(ClusterConfigError, match=said):
+            from_kubeconfig(path)
 
 
 def test_missing_broken_and_empty_kubeconfigs_are_refused_by_name(tmp_path: Path) -> None:
