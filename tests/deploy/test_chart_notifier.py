@@ -336,7 +336,7 @@ def test_values_schema_offers_exactly_the_choices_of_the_bots_flags() -> None:
         ({"digestAfter": 1.5}, "/notifier/digestAfter"),
         ({"ratePerMinute": 0}, "/notifier/ratePerMinute"),
         ({"filter": {"statuses": ["EXCEPTION"]}}, "statuses"),
-        ({"filter": {"kinds": ["Pod"]}}, "/notifier/filter/kinds"),
+        ({"filter": {"kinds": ["ReplicaSet"]}}, "/notifier/filter/kinds"),
         ({"filter": {"namespaces": "shop"}}, "/notifier/filter/namespaces"),
         ({"webhook": {"url": "hooks.slack.com/services/T/B/X"}}, "/notifier/webhook/url"),
         ({"persistence": {"size": "a lot"}}, "/notifier/persistence/size"),
