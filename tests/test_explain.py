@@ -17,7 +17,7 @@ from gateway.status import STATUSES_BY_KIND, PodPhase
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
 NOW = "2026-11-25T06:00:00Z"
-KEYS = {"kind", "namespace", "name", "status", "reason", "message", "warnings"}
+KEYS = {"kind", "namespace", "name", "status", "reason", "message", "warnings", "notes"}
 LABELS = {s.value for statuses in STATUSES_BY_KIND.values() for s in statuses}
 
 DEPLOYMENT = """\
