@@ -138,11 +138,11 @@ def _jobless(workload: Workload) -> list[str]:
         "whether its last finished run failed could not be checked (the gateway warns when it did)."
     )
     if missing:
-        jobs = "Job" if len(missing) == 1 else "Jobs"
-        verb = "is" if len(missing) == 1 else "are"
+        one = len(missing) == 1
         return [
-            f"Its running {jobs} {name_list(missing)} (status.active) {verb} not in the input: "
-            f"their own statuses are not shown here, and {unchecked}"
+            f"Its running {'Job' if one else 'Jobs'} {name_list(missing)} (status.active) "
+            f"{'is' if one else 'are'} not in the input: {'its' if one else 'their'} own "
+            f"{'status is' if one else 'statuses are'} not shown here, and {unchecked}"
         ]
     if not workload.jobs and status.get("lastScheduleTime") and keeps_history:
         return [f"None of its Jobs are in the input although it has run: {unchecked}"]

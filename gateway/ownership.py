@@ -34,7 +34,6 @@ class Absent:
     """An owner that an object names but the input does not hold."""
 
     kind: str
-    namespace: str
     name: str
     named_by: str = ""
     """The object in the input in between, when it is that one that names the absent owner
@@ -192,7 +191,7 @@ def _absent(obj: Obj, named_by: str = "") -> Absent | None:
     kind = as_str(ref.get("kind")) if ref is not None else ""
     if ref is None or kind not in _GROUPING_KINDS:
         return None
-    return Absent(kind, identity(obj)[1], as_str(ref.get("name")), named_by)
+    return Absent(kind, as_str(ref.get("name")), named_by)
 
 
 def _by_replica_set_name(pod: Obj, workloads: list[Workload]) -> Workload | None:
