@@ -234,6 +234,14 @@ class GatewayFeed:
             change = (payload.get("data") or {}).get(FIELDS[stream])
             if not isinstance(change, dict) or not isinstance(change.get("cursor"), str):
                 raise ProtocolError(f"a {stream} change without data: {str(payload)[:200]}")
+            if stream == WORKLOADS and parse.is_snapshot_end(change):
+                # The marker after the snapshot names no workload; its cursor resumes
+                # right after the snapshot, so the snapshot ends here, not after a quiet spell.
+                if self._snapshot is not None:
+                    self._snapshot.cursor = change["cursor"]
+                    await self._finish_snapshot(deliver)
+                self.since[stream] = change["cursor"]
+                continue
             if self._snapshot is not None and stream == WORKLOADS:
                 if parse.is_snapshot(change):
                     self._snapshot.items.append(parse.workload(change))
