@@ -16,10 +16,12 @@ import orjson
 _STANDARD = frozenset(
     vars(logging.LogRecord("", 0, "", 0, "", (), None)).keys() | {"message", "asctime", "taskName"}
 )
+_COPIES = frozenset({"color_message"})
+"""Extras that repeat the message: uvicorn adds its text again with terminal colour codes."""
 
 
 def context_of(record: logging.LogRecord) -> dict[str, Any]:
-    return {k: v for k, v in vars(record).items() if k not in _STANDARD}
+    return {k: v for k, v in vars(record).items() if k not in _STANDARD and k not in _COPIES}
 
 
 class JsonFormatter(logging.Formatter):
