@@ -18,12 +18,19 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
+from kubernetes_asyncio import client
 
 from gateway import logs
 from gateway.config import Config, ConfigError, load
 from gateway.http.app import build_app
 from gateway.service import Gateway, Settings
-from gateway.watch.clusters import ClusterConfigError, ClusterSource, from_kubeconfig, in_cluster
+from gateway.watch.clusters import (
+    ClusterConfigError,
+    ClusterSource,
+    from_kubeconfig,
+    in_cluster,
+    load_service_account,
+)
 
 FLAGS: tuple[tuple[str, str, str], ...] = (
     ("redis_url", "redis", "url"),
@@ -37,6 +44,7 @@ FLAGS: tuple[tuple[str, str, str], ...] = (
     ("kubeconfig", "clusters", "kubeconfig"),
     ("context", "clusters", "contexts"),
     ("in_cluster", "clusters", "inCluster"),
+    ("wait_for_cluster", "clusters", "waitForCluster"),
     ("insecure_no_auth", "auth", "insecureNoAuth"),
 )
 """(flag attribute, config section, config key): flags given on the command line win."""
@@ -52,6 +60,13 @@ def register(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--in-cluster", action="store_true", default=None, help="use the pod's service account"
+    )
+    parser.add_argument(
+        "--wait-for-cluster",
+        action="store_true",
+        default=None,
+        help="with --in-cluster: start even without a usable service account, and retry "
+        "until there is one (default: exit 2 saying what is missing)",
     )
     parser.add_argument(
         "--insecure-no-auth",
@@ -93,7 +108,16 @@ def overrides_from(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def sources_from(config: Config) -> list[ClusterSource]:
+    """The clusters to watch; ClusterConfigError when they cannot be, and waiting would not help."""
     if config.clusters.in_cluster:
+        if not config.clusters.wait_for_cluster:
+            try:
+                load_service_account(client.Configuration())
+            except ClusterConfigError as error:
+                raise ClusterConfigError(
+                    f"--in-cluster: {error} To start anyway and retry until it can be used, "
+                    "pass --wait-for-cluster (clusters.waitForCluster)."
+                ) from error
         return [in_cluster()]
     default = os.environ.get("KUBECONFIG", "~/.kube/config").split(os.pathsep)[0]
     path = config.clusters.kubeconfig or Path(default)
