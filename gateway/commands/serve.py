@@ -137,6 +137,21 @@ def check_exposure(config: Config) -> None:
     )
 
 
+def announce_exposure(config: Config) -> None:
+    """Who can read every cluster without authentication: this machine (the default, and
+    the demo's) is said at info; a network (``--insecure-no-auth``) is a warning."""
+    if config.auth.configured:
+        return
+    host = config.server.host
+    exposed = not _loopback(host)
+    logging.getLogger(__name__).log(
+        logging.WARNING if exposed else logging.INFO,
+        "serving without authentication: every caller "
+        f"{'that reaches the port' if exposed else 'on this machine'} sees every cluster",
+        extra={"host": host, "port": config.server.port},
+    )
+
+
 def _loopback(host: str) -> bool:
     if host == "localhost":
         return True
@@ -231,11 +246,7 @@ async def serve(gateway: Gateway, config: Config) -> int:
         ws_ping_timeout=20,
         timeout_graceful_shutdown=5,
     )
-    if not config.auth.configured:
-        logging.getLogger(__name__).warning(
-            "serving without authentication: every caller sees every cluster",
-            extra={"host": config.server.host, "port": config.server.port},
-        )
+    announce_exposure(config)
     tune_collector()
     freezer = asyncio.create_task(freeze_when_synced(gateway), name="heap-freezer")
     try:

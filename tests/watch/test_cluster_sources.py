@@ -215,7 +215,4 @@ async def test_serve_told_to_wait_serves_and_retries_saying_why_once(tmp_path: P
         # uvicorn shuts down, then raises the signal it caught again
         assert await asyncio.wait_for(process.wait(), 30) in (0, -signal.SIGTERM)
     loud = [e for e in entries if e["level"] in ("warning", "error")]
-    assert [e["message"] for e in loud] == [
-        "serving without authentication: every caller sees every cluster",
-        "cluster watcher stopped; retrying",
-    ]
+    assert [e["message"] for e in loud] == ["cluster watcher stopped; retrying"]
