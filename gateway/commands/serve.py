@@ -120,8 +120,16 @@ def sources_from(config: Config) -> list[ClusterSource]:
                 ) from error
         return [in_cluster()]
     default = os.environ.get("KUBECONFIG", "~/.kube/config").split(os.pathsep)[0]
-    path = config.clusters.kubeconfig or Path(default)
-    return from_kubeconfig(path.expanduser(), config.clusters.contexts)
+    path = (config.clusters.kubeconfig or Path(default)).expanduser()
+    try:
+        return from_kubeconfig(path, config.clusters.contexts)
+    except ClusterConfigError as error:
+        if path.is_file():
+            raise
+        raise ClusterConfigError(
+            f"{error}: name one with --kubeconfig (or $KUBECONFIG), pass --in-cluster inside "
+            "a Kubernetes pod, or run the demo command to try the gateway on simulated clusters"
+        ) from error
 
 
 def check_exposure(config: Config) -> None:

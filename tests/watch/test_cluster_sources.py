@@ -216,3 +216,23 @@ async def test_serve_told_to_wait_serves_and_retries_saying_why_once(tmp_path: P
         assert await asyncio.wait_for(process.wait(), 30) in (0, -signal.SIGTERM)
     loud = [e for e in entries if e["level"] in ("warning", "error")]
     assert [e["message"] for e in loud] == ["cluster watcher stopped; retrying"]
+
+
+def test_serve_without_a_kubeconfig_says_where_clusters_can_come_from(tmp_path: Path) -> None:
+    """A laptop with no ~/.kube/config: the first thing a newcomer may try."""
+    environment = {**_outside_a_pod(), "HOME": str(tmp_path)}
+    environment.pop("KUBECONFIG", None)
+    ran = subprocess.run(
+        [sys.executable, "-m", "gateway", "serve", "--state-dir", str(tmp_path / "state")],
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert ran.returncode == 2
+    assert ran.stderr == (
+        f"error: kubeconfig {tmp_path / '.kube' / 'config'} does not exist: name one with "
+        "--kubeconfig (or $KUBECONFIG), pass --in-cluster inside a Kubernetes pod, or run the "
+        "demo command to try the gateway on simulated clusters\n"
+    )
