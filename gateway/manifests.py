@@ -75,8 +75,9 @@ class Loaded:
     origins: dict[int, Origin] = field(default_factory=dict)
     """By ``id()`` of each object in ``objects``, which this keeps alive."""
 
-    def origin(self, obj: object) -> Origin | None:
-        return self.origins.get(id(obj))
+    def origin(self, obj: object) -> Origin:
+        """Where an object of ``objects`` was read."""
+        return self.origins[id(obj)]
 
 
 def load_paths(paths: Iterable[str | Path], stdin: BinaryIO | None = None) -> Loaded:

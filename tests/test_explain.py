@@ -221,10 +221,11 @@ def test_other_kinds_are_noted_and_skipped(explain: Any, tmp_path: Path) -> None
     (tmp_path / "svc.yaml").write_text(
         "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n---\n"
         + DEPLOYMENT.format(name="web")
+        + "---\napiVersion: v1\nkind: Service\nmetadata: {}\n"
     )
     result = explain(tmp_path)
     assert result.code == 0
-    assert "note: skipped objects that are not workloads or pods: 1 Service" in result.err
+    assert result.err == "note: skipped objects that are not workloads or pods: 2 Service\n"
 
 
 def test_nothing_to_show(explain: Any, tmp_path: Path) -> None:

@@ -11,12 +11,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from datetime import UTC, datetime
 from typing import BinaryIO, TextIO
 
 from gateway.gaps import KnownNodes, pod_notes, workload_notes
-from gateway.manifests import STDIN, Loaded, Origin, load_paths
+from gateway.manifests import STDIN, Loaded, load_paths
 from gateway.ownership import Fleet, group
 from gateway.report import Row, render_table
 from gateway.status import PodState, WorkloadState, evaluate_pod, evaluate_workload, index_nodes
@@ -60,11 +60,11 @@ def run(
     loaded = load_paths(args.paths, stdin or sys.stdin.buffer)
     for error in loaded.errors:
         print(f"error: {error}", file=err)
-    unnamed = _unnamed(loaded)
+    fleet = group(loaded.objects)
+    unnamed = _unnamed(loaded, skipped=fleet.ignored.keys())
     for problem in unnamed.values():
         print(f"error: {problem}", file=err)
     now: datetime = args.now or datetime.now(UTC)
-    fleet = group(loaded.objects)
     rows = evaluate_fleet(fleet, now, lambda obj: unnamed.get(id(obj)))
     if args.output == "json":
         for row in rows:
@@ -80,8 +80,9 @@ def run(
     return 1 if loaded.errors or unnamed else 0
 
 
-def _unnamed(loaded: Loaded) -> dict[int, str]:
-    """By ``id()``: the objects without ``metadata.name``, each with where it was read.
+def _unnamed(loaded: Loaded, skipped: Collection[str]) -> dict[int, str]:
+    """By ``id()``: the objects without ``metadata.name``, each with where it was read
+    (but those of the ``skipped`` kinds, which explain does not read).
 
     The API server never serves one and the owners of other objects cannot name it, so it
     is an error in the input; it is still judged and shown, as ``(no name)``.
@@ -90,11 +91,10 @@ def _unnamed(loaded: Loaded) -> dict[int, str]:
     for obj in loaded.objects:
         meta = obj.get("metadata")
         name = meta.get("name") if isinstance(meta, Mapping) else None
-        if isinstance(name, str) and name:
-            continue
-        origin: Origin | str = loaded.origin(obj) or "(unknown place)"
         kind = obj.get("kind")
-        found[id(obj)] = f"{origin}: {kind} without metadata.name"
+        if (isinstance(name, str) and name) or kind in skipped:
+            continue
+        found[id(obj)] = f"{loaded.origin(obj)}: {kind} without metadata.name"
     return found
 
 
