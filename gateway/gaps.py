@@ -18,7 +18,7 @@ from gateway.status.fields import EMPTY, Obj, as_str, name_list, plural
 NO_NODES = (
     "No Node is in the input, so whether the pods' nodes are Ready is not known: a pod "
     "on a node that is not Ready cannot be observed, and the gateway says Exception for "
-    "its workload. (kubectl get nodes,... adds them.)"
+    "its workload. Dump them too (kubectl get nodes,deploy,rs,pods ...) to know."
 )
 UNREAD_REPLICA_SETS = (
     "A ReplicaSet's own ReplicaFailure condition (a quota error, say) could not be read "
