@@ -21,6 +21,7 @@ import redis.asyncio as redis
 from gateway.redis_server import EmbeddedRedis
 from gateway.service import Gateway
 from gateway.watch.clusters import from_kubeconfig
+from simcluster.cluster import SimulatedCluster
 from simcluster.fleet import SimulatedFleet
 from tests.simcluster import objects as k
 from tests.watch.conftest import ready, settings_for, status_of, until
@@ -57,28 +58,38 @@ def said(caplog: pytest.LogCaptureFixture, start: str, at_least: int = logging.I
     return sum(1 for _, text in shown(caplog, at_least) if text.startswith(start))
 
 
+async def logged_once(caplog: pytest.LogCaptureFixture, message: str) -> None:
+    async def logged() -> bool:
+        return said(caplog, message) == 1
+
+    await until(logged, within=60)
+
+
+async def outage(
+    caplog: pytest.LogCaptureFixture, cluster: SimulatedCluster, down: str, back: str
+) -> None:
+    """The API server away until the log says ``down``, then back until it says ``back``."""
+    caplog.set_level(logging.DEBUG, logger="gateway.watch")
+    caplog.clear()
+    await cluster.faults.go_unreachable()
+    await logged_once(caplog, down)
+    await cluster.faults.come_back()
+    await logged_once(caplog, back)
+
+
 async def test_a_short_outage_is_one_warning_and_one_line_when_it_is_over(
     fleet: SimulatedFleet,
     redis_server: EmbeddedRedis,
     redis_client: redis.Redis,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    cluster = fleet["sim-1"]
     async with synced(fleet, redis_server.url, redis_client, grace_seconds=60):
-        caplog.set_level(logging.DEBUG, logger="gateway.watch")
-        caplog.clear()
-        await cluster.faults.go_unreachable()
-
-        async def noticed() -> bool:
-            return said(caplog, "sim-1: API server not answering; retrying") == 1
-
-        await until(noticed, within=30)
-        await cluster.faults.come_back()
-
-        async def back() -> bool:
-            return said(caplog, "sim-1: API server answering again after ") == 1
-
-        await until(back, within=60)
+        await outage(
+            caplog,
+            fleet["sim-1"],
+            "sim-1: API server not answering; retrying",
+            "sim-1: API server answering again after ",
+        )
     assert [level for level, _ in shown(caplog, logging.WARNING)] == ["WARNING"]
     retries = [level for level, text in shown(caplog, logging.DEBUG) if text == RETRY]
     assert len(retries) >= 10
@@ -91,22 +102,13 @@ async def test_a_long_outage_adds_one_error_when_the_grace_period_is_over(
     redis_client: redis.Redis,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    cluster = fleet["sim-1"]
     async with synced(fleet, redis_server.url, redis_client, grace_seconds=1.0):
-        caplog.set_level(logging.DEBUG, logger="gateway.watch")
-        caplog.clear()
-        await cluster.faults.go_unreachable()
-
-        async def down() -> bool:
-            return said(caplog, "sim-1: API server unreachable") == 1
-
-        await until(down, within=30)
-        await cluster.faults.come_back()
-
-        async def back() -> bool:
-            return said(caplog, "sim-1: API server reachable again") == 1
-
-        await until(back, within=30)
+        await outage(
+            caplog,
+            fleet["sim-1"],
+            "sim-1: API server unreachable",
+            "sim-1: API server reachable again",
+        )
     assert shown(caplog, logging.WARNING) == [
         ("WARNING", "sim-1: API server not answering; retrying"),
         ("ERROR", "sim-1: API server unreachable"),
