@@ -77,32 +77,36 @@ def in_cluster(name: str = IN_CLUSTER) -> ClusterSource:
 
 async def api_client(source: ClusterSource) -> client.ApiClient:
     configuration = client.Configuration()
-    try:
-        if source.in_cluster:
-            _load_service_account(source, configuration)
-        else:
+    if source.in_cluster:
+        load_service_account(configuration)
+    else:
+        try:
             await config.load_kube_config(
                 config_file=str(source.kubeconfig),
                 context=source.context,
                 client_configuration=configuration,
                 persist_config=False,
             )
-    except UNREADABLE as error:
-        raise ClusterConfigError(f"cluster {source.name}: {error}") from error
+        except UNREADABLE as error:
+            raise ClusterConfigError(f"cluster {source.name}: {error}") from error
     configuration.connection_pool_maxsize = POOL_SIZE
     return client.ApiClient(configuration=configuration)
 
 
-def _load_service_account(source: ClusterSource, configuration: client.Configuration) -> None:
-    """The library's own words ("Service host/port is not set.") do not tell someone who
-    started the gateway on a laptop what to do instead."""
+def load_service_account(configuration: client.Configuration) -> None:
+    """The pod's service account (local files and variables only, no request).
+
+    The library's own words ("Service host/port is not set.") do not tell someone who
+    started the gateway on a laptop what to do instead.
+    """
     try:
         config.load_incluster_config(client_configuration=configuration)  # type: ignore[no-untyped-call]
-    except config.ConfigException as error:
+    except UNREADABLE as error:
         raise ClusterConfigError(
-            f"cluster {source.name}: the pod's service account cannot be used ({error}); "
-            "outside a Kubernetes pod, name a kubeconfig (--kubeconfig, or clusters.kubeconfig "
-            "in the config file)"
+            f"the pod's service account cannot be used ({error}). Run the gateway in a "
+            "Kubernetes pod whose ServiceAccount token is mounted (the Helm chart's default), "
+            "or watch the clusters of a kubeconfig instead (--kubeconfig, or "
+            "clusters.kubeconfig)."
         ) from error
 
 

@@ -42,6 +42,17 @@ class Clusters(Section):
     kubeconfig: Path | None = None
     contexts: tuple[str, ...] = ()
     in_cluster: bool = False
+    wait_for_cluster: bool = False
+    """In-cluster: start without a usable service account and retry until there is one.
+    Off, ``serve`` stops at once (exit 2) saying what to do: outside a pod nothing changes."""
+
+    @model_validator(mode="after")
+    def _wait_needs_in_cluster(self) -> Clusters:
+        if self.wait_for_cluster and not self.in_cluster:
+            raise ValueError(
+                "waitForCluster waits for the pod's service account: it needs inCluster: true"
+            )
+        return self
 
 
 class Redis(Section):

@@ -16,10 +16,12 @@ import orjson
 _STANDARD = frozenset(
     vars(logging.LogRecord("", 0, "", 0, "", (), None)).keys() | {"message", "asctime", "taskName"}
 )
+_COPIES = frozenset({"color_message"})
+"""Extras that repeat the message: uvicorn adds its text again with terminal colour codes."""
 
 
 def context_of(record: logging.LogRecord) -> dict[str, Any]:
-    return {k: v for k, v in vars(record).items() if k not in _STANDARD}
+    return {k: v for k, v in vars(record).items() if k not in _STANDARD and k not in _COPIES}
 
 
 class JsonFormatter(logging.Formatter):
@@ -48,6 +50,27 @@ class TextFormatter(logging.Formatter):
         return line
 
 
+class ConnectionLines(logging.Filter):
+    """uvicorn's lines for each WebSocket that opens and closes, at debug instead of info.
+
+    HTTP requests go to ``uvicorn.access``, which stays quiet; a WebSocket's handshake
+    ("WebSocket /graphql" [accepted]) and the websockets library's "connection open" and
+    "connection closed" come on ``uvicorn.error`` at info, three lines for every board
+    and bot that connects. A refused handshake (403) keeps its level.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name != "uvicorn.error" or record.levelno != logging.INFO:
+            return True
+        message = record.msg
+        if message in ("connection open", "connection closed") or (
+            isinstance(message, str) and message.endswith('"WebSocket %s" [accepted]')
+        ):
+            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+            return logging.getLogger().isEnabledFor(logging.DEBUG)
+        return True
+
+
 REVEALING_LOGGERS = ("kubernetes_asyncio.client.rest",)
 """Loggers that print whole response bodies at debug level: a TokenReview answer echoes the
 token it reviewed, so they stay at info even when the gateway logs at debug."""
@@ -59,6 +82,7 @@ def configure(level: str = "info", fmt: str = "auto", stream: TextIO | None = No
     use_json = fmt == "json" or (fmt == "auto" and not out.isatty())
     handler = logging.StreamHandler(out)
     handler.setFormatter(JsonFormatter() if use_json else TextFormatter())
+    handler.addFilter(ConnectionLines())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

@@ -1,7 +1,9 @@
 """The terminal table: workloads with their pods, and the prompt box under each.
 
 Abnormal rows carry their message (and warnings) on the lines below, wrapped to the
-terminal, because that text is the point: what is broken and why.
+terminal, because that text is the point: what is broken and why. Notes about the
+input (objects it lacks, owners found by name) follow a row's own lines, marked ``?``;
+a note that concerns several rows is printed once, under the table.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ _STATUS_COLOURS = {
     PodPhase.FAILED.value: _RED,
     PodPhase.UNKNOWN.value: _RED,
 }
+_NO_NAME = "(no name)"
 _HEADERS = ("NAMESPACE", "KIND", "NAME", "STATUS", "READY", "REASON")
 
 
@@ -43,6 +46,14 @@ _HEADERS = ("NAMESPACE", "KIND", "NAME", "STATUS", "READY", "REASON")
 class Row:
     subject: WorkloadState | PodState
     pods: tuple[PodState, ...]
+    notes: tuple[str, ...] = ()
+    """About the input the subject was judged from: what it lacks, what was inferred."""
+    pod_notes: tuple[tuple[str, ...], ...] = ()
+    """The same for each of ``pods``, in their order."""
+
+    def all_notes(self) -> list[str]:
+        """The subject's notes and its pods', each once."""
+        return list(dict.fromkeys([*self.notes, *(n for notes in self.pod_notes for n in notes)]))
 
     @property
     def namespace(self) -> str:
@@ -91,7 +102,7 @@ def _cells(row: Row) -> list[tuple[list[str], str]]:
                 [
                     subject.namespace,
                     subject.kind,
-                    subject.name,
+                    subject.name or _NO_NAME,
                     status,
                     _ready(subject),
                     subject.reason,
@@ -100,10 +111,10 @@ def _cells(row: Row) -> list[tuple[list[str], str]]:
             )
         ]
     else:
-        lines = [_pod_cells(subject, subject.name, subject.namespace)]
+        lines = [_pod_cells(subject, subject.name or _NO_NAME, subject.namespace)]
     for index, pod in enumerate(row.pods):
         branch = "└ " if index == len(row.pods) - 1 else "├ "
-        lines.append(_pod_cells(pod, branch + pod.name, ""))
+        lines.append(_pod_cells(pod, branch + (pod.name or _NO_NAME), ""))
     return lines
 
 
@@ -134,9 +145,21 @@ def _notes(row: Row) -> list[tuple[str, str]]:
     return notes
 
 
+def _shared_notes(rows: list[Row]) -> dict[str, tuple[int, int]]:
+    """Notes that concern more than one row: their number (in order of first appearance)
+    and how many rows they concern."""
+    counts: dict[str, int] = {}
+    for row in rows:
+        for note in row.all_notes():
+            counts[note] = counts.get(note, 0) + 1
+    several = [(note, count) for note, count in counts.items() if count > 1]
+    return {note: (number, count) for number, (note, count) in enumerate(several, 1)}
+
+
 def render_table(rows: list[Row], *, colour: bool) -> str:
     if not rows:
         return "No workloads or pods found.\n"
+    shared = _shared_notes(rows)
     grid = [list(_HEADERS)]
     paints = [""]
     owners: list[tuple[Row, int]] = []
@@ -148,7 +171,16 @@ def render_table(rows: list[Row], *, colour: bool) -> str:
     widths = [max(len(line[i]) for line in grid) for i in range(len(_HEADERS))]
     width = max(shutil.get_terminal_size((120, 24)).columns, 60)
     indent = " " * (widths[0] + 2)
-    notes_after = {start: _notes(row) for row, start in owners}
+    notes_after = {
+        start: _notes(row) + [("?", n) for n in row.all_notes() if n not in shared]
+        for row, start in owners
+    }
+    references = {
+        start: " ".join(
+            f"?{number}" for number in sorted(shared[n][0] for n in row.all_notes() if n in shared)
+        )
+        for row, start in owners
+    }
     out: list[str] = []
     status_at = sum(widths[:3]) + 6
     for index, line in enumerate(grid):
@@ -158,13 +190,27 @@ def render_table(rows: list[Row], *, colour: bool) -> str:
         elif colour and paints[index]:
             end = status_at + len(line[3])
             text = text[:status_at] + paints[index] + line[3] + _RESET + text[end:]
+        if references.get(index):
+            text = f"{text}  {references[index]}"
         out.append(text)
         for marker, note in notes_after.get(index, ()):
-            wrapped = textwrap.wrap(note, width=max(width - len(indent) - 2, 40)) or [""]
-            for number, part in enumerate(wrapped):
-                prefix = marker if number == 0 else " "
-                piece = f"{indent}{prefix} {part}"
-                if colour and marker == "!":
-                    piece = _YELLOW + piece + _RESET
-                out.append(piece)
+            out.extend(_wrapped(indent, marker, note, width, colour))
+    if shared:
+        out.append("")
+        out.append("Notes on the input, each for the rows above marked with its number:")
+        for note, (number, count) in shared.items():
+            out.extend(_wrapped("  ", f"?{number}", f"({count} rows) {note}", width, colour))
     return "\n".join(out) + "\n"
+
+
+def _wrapped(indent: str, marker: str, note: str, width: int, colour: bool) -> list[str]:
+    """A note under a row: wrapped to the terminal, continuation lines indented past the marker."""
+    lines = []
+    wrapped = textwrap.wrap(note, width=max(width - len(indent) - 2, 40)) or [""]
+    for number, part in enumerate(wrapped):
+        prefix = marker if number == 0 else " " * len(marker)
+        piece = f"{indent}{prefix} {part}"
+        if colour and marker[0] in "!?":
+            piece = _YELLOW + piece + _RESET
+        lines.append(piece)
+    return lines

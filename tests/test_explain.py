@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -17,7 +18,7 @@ from gateway.status import STATUSES_BY_KIND, PodPhase
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
 NOW = "2026-11-25T06:00:00Z"
-KEYS = {"kind", "namespace", "name", "status", "reason", "message", "warnings"}
+KEYS = {"kind", "namespace", "name", "status", "reason", "message", "warnings", "notes"}
 LABELS = {s.value for statuses in STATUSES_BY_KIND.values() for s in statuses}
 
 DEPLOYMENT = """\
@@ -220,10 +221,11 @@ def test_other_kinds_are_noted_and_skipped(explain: Any, tmp_path: Path) -> None
     (tmp_path / "svc.yaml").write_text(
         "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n---\n"
         + DEPLOYMENT.format(name="web")
+        + "---\napiVersion: v1\nkind: Service\nmetadata: {}\n"
     )
     result = explain(tmp_path)
     assert result.code == 0
-    assert "note: skipped objects that are not workloads or pods: 1 Service" in result.err
+    assert result.err == "note: skipped objects that are not workloads or pods: 2 Service\n"
 
 
 def test_nothing_to_show(explain: Any, tmp_path: Path) -> None:
@@ -243,3 +245,167 @@ def test_as_a_subprocess() -> None:
     assert done.returncode == 0, done.stderr
     lines = [json.loads(line) for line in done.stdout.splitlines()]
     assert {line["status"] for line in lines if line["kind"] != "Pod"} == LABELS
+
+
+SERVING_MODULES = (
+    "uvicorn",
+    "starlette",
+    "strawberry",
+    "graphql",
+    "redis",
+    "aiohttp",
+    "httpx",
+    "kubernetes",
+    "kubernetes_asyncio",
+    "gateway.auth",
+    "gateway.http",
+    "gateway.store",
+    "gateway.watch",
+    "schema",
+    "simcluster",
+)
+
+
+@pytest.mark.parametrize("source", ["file", "stdin"])
+def test_explain_loads_nothing_of_the_server(source: str) -> None:
+    """Start-up time is what explain imports: the serving stack must stay out of it."""
+    program = (
+        "import contextlib, io, json, sys\n"
+        "from gateway.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()) as out:\n"
+        "    code = main(['explain', '--now', sys.argv[1], sys.argv[2]])\n"
+        "print(json.dumps({'code': code, 'out': out.getvalue(), 'modules': sorted(sys.modules)}))\n"
+    )
+    example = EXAMPLES / "01-shop-healthy.yaml"
+    done = subprocess.run(
+        [sys.executable, "-c", program, NOW, str(example) if source == "file" else "-"],
+        cwd=ROOT,
+        input=example.read_text() if source == "stdin" else None,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    ran = json.loads(done.stdout)
+    assert ran["code"] == 0
+    assert " postgres " in ran["out"]
+    assert "gateway.status" in ran["modules"]
+    loaded = [
+        module
+        for module in ran["modules"]
+        if any(module == heavy or module.startswith(heavy + ".") for heavy in SERVING_MODULES)
+    ]
+    assert loaded == []
+
+
+@pytest.fixture
+def stdin(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Set what ``explain -`` reads as standard input."""
+
+    def feed(data: str | bytes) -> None:
+        raw = data.encode() if isinstance(data, str) else data
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(raw)))
+
+    return feed
+
+
+def test_dash_reads_yaml_documents_from_standard_input(explain: Any, stdin: Any) -> None:
+    stdin(DEPLOYMENT.format(name="first") + "---\n" + DEPLOYMENT.format(name="second"))
+    result = explain("-o", "json", "--now", NOW, "-")
+    assert result.code == 0, result.err
+    assert [(line["name"], line["status"]) for line in result.lines()] == [
+        ("first", "Running"),
+        ("second", "Running"),
+    ]
+
+
+def test_dash_reads_json_lists_one_after_another(explain: Any, stdin: Any) -> None:
+    """``kubectl get deploy -o json; kubectl get pods -o json`` piped together."""
+    deployments = {
+        "apiVersion": "v1",
+        "kind": "List",
+        "items": [yaml.safe_load(DEPLOYMENT.format(name="web"))],
+    }
+    pods = {
+        "kind": "PodList",
+        "apiVersion": "v1",
+        "items": [
+            {"metadata": {"name": "lone", "namespace": "demo"}, "status": {"phase": "Succeeded"}}
+        ],
+    }
+    stdin(json.dumps(deployments, indent=4) + "\n" + json.dumps(pods, indent=4) + "\n")
+    result = explain("-o", "json", "--now", NOW, "-", EXAMPLES / "00-nodes.yaml")
+    assert result.code == 0, result.err
+    assert [(line["kind"], line["name"]) for line in result.lines()] == [
+        ("Deployment", "web"),
+        ("Pod", "lone"),
+    ]
+
+
+def test_bad_standard_input_is_an_error_and_files_still_load(
+    explain: Any, stdin: Any, tmp_path: Path
+) -> None:
+    (tmp_path / "ok.yaml").write_text(DEPLOYMENT.format(name="ok"))
+    stdin('{"kind": "List", "items": [\n  {"kind": "Pod",}\n]}\n')
+    broken = explain("-o", "json", "-", tmp_path / "ok.yaml")
+    assert broken.code == 1
+    assert broken.err.startswith("error: <stdin>:2: invalid JSON")
+    assert [line["name"] for line in broken.lines()] == ["ok"]
+    stdin(b"kind: Pod\nmetadata:\n  name: caf\xe9\n")
+    assert "error: <stdin>: cannot read: 'utf-8' codec" in explain("-").err
+    stdin("")
+    empty = explain("-", tmp_path / "ok.yaml")
+    assert (empty.code, empty.err) == (1, "error: <stdin>: no input (nothing was piped in)\n")
+    assert " ok " in empty.out
+
+
+def test_dash_named_twice_is_read_once(explain: Any, stdin: Any) -> None:
+    stdin(DEPLOYMENT.format(name="web"))
+    result = explain("-o", "json", "--now", NOW, "-", "-")
+    assert result.code == 1
+    assert result.err == "error: <stdin>: named more than once; read the first time only\n"
+    assert [line["name"] for line in result.lines()] == ["web"]
+
+
+def test_an_object_without_a_name_is_an_error_naming_its_document_and_still_shown(
+    explain: Any, stdin: Any, tmp_path: Path
+) -> None:
+    nameless = DEPLOYMENT.format(name="x").replace("  name: x\n", "")
+    (tmp_path / "apps.yaml").write_text(
+        "# the shop\n" + DEPLOYMENT.format(name="web") + "---\n# no name\n" + nameless
+    )
+    listing = {
+        "apiVersion": "v1",
+        "kind": "List",
+        "items": [
+            yaml.safe_load(DEPLOYMENT.format(name="api")),
+            {"kind": "Pod", "metadata": {"namespace": "demo"}, "status": {"phase": "Running"}},
+        ],
+    }
+    stdin(json.dumps(listing, indent=2))
+    result = explain("-o", "json", "--now", NOW, tmp_path / "apps.yaml", "-")
+    assert result.code == 1
+    assert result.err.splitlines() == [
+        f"error: {tmp_path / 'apps.yaml'}:31 (document 2): Deployment without metadata.name",
+        "error: <stdin>:1 (document 1, items[1]): Pod without metadata.name",
+    ]
+    lines = {(line["kind"], line["name"]): line for line in result.lines()}
+    assert set(lines) == {
+        ("Deployment", "web"),
+        ("Deployment", "api"),
+        ("Deployment", ""),
+        ("Pod", ""),
+    }
+    assert lines[("Deployment", "")]["notes"][0] == (
+        f"{tmp_path / 'apps.yaml'}:31 (document 2): Deployment without metadata.name"
+    )
+    assert lines[("Deployment", "")]["status"] == "Running"
+    assert (
+        lines[("Pod", "")]["notes"][0]
+        == "<stdin>:1 (document 1, items[1]): Pod without metadata.name"
+    )
+    assert "without metadata.name" not in " ".join(lines[("Deployment", "web")]["notes"])
+    table = explain("--now", NOW, tmp_path / "apps.yaml")
+    assert "Deployment  (no name)  Running" in table.out
+    assert "? " + f"{tmp_path / 'apps.yaml'}:31 (document 2)" in " ".join(table.out.split())

@@ -117,7 +117,7 @@ def test_documents_that_are_not_objects() -> None:
         "expected a Kubernetes object, found a list",
         "expected a Kubernetes object, found a str",
     ]
-    assert [e.line for e in loaded.errors] == [1, 3]
+    assert [e.line for e in loaded.errors] == [1, 4]
 
 
 def test_objects_without_kind() -> None:

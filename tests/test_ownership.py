@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from gateway.ownership import Fleet, Workload, group
+from gateway.ownership import Absent, Fleet, Workload, group
 from tests.status.objects import (
     Obj,
     cronjob,
@@ -169,3 +169,44 @@ def test_malformed_metadata_does_not_break_grouping() -> None:
     fleet = group(broken)
     assert len(fleet.workloads) == 1
     assert len(fleet.loose_pods) == 2
+
+
+def test_pods_of_an_absent_replica_set_are_counted_for_the_deployment_it_names() -> None:
+    """``kubectl get deploy,pods``: the ReplicaSet is ``<deployment>-<pod-template-hash>``."""
+    fleet = group([deployment("web"), deployment("web-admin"), pod("web-7d9f8b6c5d-a"), pod()])
+    found = _by_name(fleet)
+    assert _names(found["web"].pods) == ["web-7d9f8b6c5d-a", "web-7d9f8b6c5d-x2x9z"]
+    assert found["web"].inferred == {"web-7d9f8b6c5d": 2}
+    assert found["web-admin"].pods == []
+    assert (fleet.loose_pods, fleet.absent_owners) == ([], [])
+
+
+def test_no_owner_is_made_up_from_a_name_alone() -> None:
+    unhashed = pod("web-7d9f8b6c5d-a", labels={"app": "web"})
+    other_hash = pod("web-7d9f8b6c5d-b", labels={"app": "web", "pod-template-hash": "0000"})
+    elsewhere = pod("web-7d9f8b6c5d-c", labels={"app": "api", "pod-template-hash": "7d9f8b6c5d"})
+    fleet = group([deployment("web"), unhashed, other_hash, elsewhere])
+    assert _by_name(fleet)["web"].pods == []
+    assert _names(fleet.loose_pods) == ["web-7d9f8b6c5d-a", "web-7d9f8b6c5d-b", "web-7d9f8b6c5d-c"]
+    absent = {o.name for _, o in fleet.absent_owners}
+    assert absent == {"web-7d9f8b6c5d"}
+
+
+def test_a_replica_set_missing_among_present_ones_was_deleted_and_is_not_gone_around() -> None:
+    old = pod("web-5c4b3a2918-q", owned_by=owner("ReplicaSet", "web-5c4b3a2918"))
+    old["metadata"]["labels"]["pod-template-hash"] = "5c4b3a2918"
+    fleet = group([deployment("web"), replica_set("web-7d9f8b6c5d"), old])
+    web = _by_name(fleet)["web"]
+    assert (web.pods, web.inferred) == ([], {})
+    assert fleet.absent_owners == [(old, Absent("ReplicaSet", "web-5c4b3a2918"))]
+
+
+def test_absent_owners_are_kept_for_the_kinds_the_gateway_groups_under() -> None:
+    static = pod("kube-proxy-worker-1", owned_by=owner("Node", "worker-1"))
+    database = pod("db-0", owned_by=owner("StatefulSet", "db"))
+    fleet = group([replica_set(), pod(), static, database, node("worker-1")])
+    assert _names(fleet.loose_pods) == ["db-0", "kube-proxy-worker-1", "web-7d9f8b6c5d-x2x9z"]
+    assert [(o["metadata"]["name"], owner) for o, owner in fleet.absent_owners] == [
+        ("web-7d9f8b6c5d-x2x9z", Absent("Deployment", "web", "ReplicaSet web-7d9f8b6c5d")),
+        ("db-0", Absent("StatefulSet", "db")),
+    ]

@@ -18,9 +18,16 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
+from kubernetes_asyncio import client
 
 from gateway import logs
-from gateway.clusters import ClusterConfigError, ClusterSource, from_kubeconfig, in_cluster
+from gateway.clusters import (
+    ClusterConfigError,
+    ClusterSource,
+    from_kubeconfig,
+    in_cluster,
+    load_service_account,
+)
 from gateway.config import Config, ConfigError, load
 from gateway.http.app import build_app
 from gateway.service import Gateway, Settings
@@ -37,6 +44,7 @@ FLAGS: tuple[tuple[str, str, str], ...] = (
     ("kubeconfig", "clusters", "kubeconfig"),
     ("context", "clusters", "contexts"),
     ("in_cluster", "clusters", "inCluster"),
+    ("wait_for_cluster", "clusters", "waitForCluster"),
     ("insecure_no_auth", "auth", "insecureNoAuth"),
 )
 """(flag attribute, config section, config key): flags given on the command line win."""
@@ -52,6 +60,13 @@ def register(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--in-cluster", action="store_true", default=None, help="use the pod's service account"
+    )
+    parser.add_argument(
+        "--wait-for-cluster",
+        action="store_true",
+        default=None,
+        help="with --in-cluster: start even without a usable service account, and retry "
+        "until there is one (default: exit 2 saying what is missing)",
     )
     parser.add_argument(
         "--insecure-no-auth",
@@ -93,11 +108,28 @@ def overrides_from(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def sources_from(config: Config) -> list[ClusterSource]:
+    """The clusters to watch; ClusterConfigError when they cannot be, and waiting would not help."""
     if config.clusters.in_cluster:
+        if not config.clusters.wait_for_cluster:
+            try:
+                load_service_account(client.Configuration())
+            except ClusterConfigError as error:
+                raise ClusterConfigError(
+                    f"--in-cluster: {error} To start anyway and retry until it can be used, "
+                    "pass --wait-for-cluster (clusters.waitForCluster)."
+                ) from error
         return [in_cluster()]
     default = os.environ.get("KUBECONFIG", "~/.kube/config").split(os.pathsep)[0]
-    path = config.clusters.kubeconfig or Path(default)
-    return from_kubeconfig(path.expanduser(), config.clusters.contexts)
+    path = (config.clusters.kubeconfig or Path(default)).expanduser()
+    try:
+        return from_kubeconfig(path, config.clusters.contexts)
+    except ClusterConfigError as error:
+        if path.is_file():
+            raise
+        raise ClusterConfigError(
+            f"{error}: name one with --kubeconfig (or $KUBECONFIG), pass --in-cluster inside "
+            "a Kubernetes pod, or run the demo command to try the gateway on simulated clusters"
+        ) from error
 
 
 def check_exposure(config: Config) -> None:
@@ -110,6 +142,21 @@ def check_exposure(config: Config) -> None:
         f"refusing to serve on {config.server.host} without authentication: configure "
         "auth.tokenFile, auth.oidc or auth.tokenReview, listen on 127.0.0.1, or pass "
         "--insecure-no-auth to let anyone who reaches the port see every cluster"
+    )
+
+
+def announce_exposure(config: Config) -> None:
+    """Who can read every cluster without authentication: this machine (the default, and
+    the demo's) is said at info; a network (``--insecure-no-auth``) is a warning."""
+    if config.auth.configured:
+        return
+    host = config.server.host
+    exposed = not _loopback(host)
+    logging.getLogger(__name__).log(
+        logging.WARNING if exposed else logging.INFO,
+        "serving without authentication: every caller "
+        f"{'that reaches the port' if exposed else 'on this machine'} sees every cluster",
+        extra={"host": host, "port": config.server.port},
     )
 
 
@@ -207,11 +254,7 @@ async def serve(gateway: Gateway, config: Config) -> int:
         ws_ping_timeout=20,
         timeout_graceful_shutdown=5,
     )
-    if not config.auth.configured:
-        logging.getLogger(__name__).warning(
-            "serving without authentication: every caller sees every cluster",
-            extra={"host": config.server.host, "port": config.server.port},
-        )
+    announce_exposure(config)
     tune_collector()
     freezer = asyncio.create_task(freeze_when_synced(gateway), name="heap-freezer")
     try:

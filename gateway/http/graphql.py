@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -17,6 +18,7 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLRequestData
+from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.schema import BaseSchema
 from strawberry.subscriptions import (
     GRAPHQL_SSE_PROTOCOL,
@@ -48,6 +50,20 @@ log = logging.getLogger(__name__)
 
 CLOSE_REASON_BYTES = 123
 """A close frame holds at most 125 bytes: the code's two, then the reason."""
+YIELD_EVERY = 4
+"""Messages sent on one WebSocket between two passes through the event loop.
+
+A snapshot or a replay sends from memory without waiting for anything, and a write to
+a connection the client has dropped does not wait either: the event loop learns of
+the loss only on its next pass. Until then every write goes nowhere, and asyncio logs
+a warning for each one past the fifth ("socket.send() raised exception."). Passing
+through the loop every fourth message lets the next send find the client gone.
+"""
+
+
+def _gone(protocol: str) -> None:
+    """A client that leaves mid-stream is ordinary: a closed laptop, a reloaded page."""
+    log.debug("websocket client went away during a subscription", extra={"protocol": protocol})
 
 
 class CheckedTransportWS(BaseGraphQLTransportWSHandler[ApiContext, None]):
@@ -65,6 +81,13 @@ class CheckedTransportWS(BaseGraphQLTransportWSHandler[ApiContext, None]):
             await self.handle_invalid_message(problem)
             return
         await super().handle_message(message)
+
+    async def handle_task_exception(self, error: Exception) -> None:
+        """Strawberry logs every failed operation as an error with its traceback."""
+        if isinstance(error, WebSocketDisconnected):
+            _gone("graphql-transport-ws")
+            return
+        await super().handle_task_exception(error)
 
 
 class CheckedLegacyWS(BaseGraphQLWSHandler[ApiContext, None]):
@@ -85,14 +108,39 @@ class CheckedLegacyWS(BaseGraphQLWSHandler[ApiContext, None]):
             error["id"] = operation
         await self.websocket.send_json(error)
 
+    async def handle_async_results(
+        self,
+        operation_id: str,
+        query: str,
+        operation_name: str | None,
+        variables: dict[str, object] | None,
+    ) -> None:
+        """Strawberry lets a send to a departed client fail the operation's task, which
+        nothing awaits then: asyncio reports "Task exception was never retrieved"."""
+        try:
+            await super().handle_async_results(operation_id, query, operation_name, variables)
+        except WebSocketDisconnected:
+            _gone("graphql-ws")
 
-class BoundedCloseAdapter(ASGIWebSocketAdapter):
-    """Close reasons cut to what a close frame holds.
+
+class GatewayWebSocketAdapter(ASGIWebSocketAdapter):
+    """Close reasons cut to what a close frame holds, and sends that let the loop run.
 
     Strawberry puts client text in some reasons ("Unknown message type: ...",
     "Subscriber for ... already exists", an operation name); a longer reason makes the
     WebSocket library refuse to send the close frame, and the connection drops instead.
+    Sends pass through the event loop every ``YIELD_EVERY`` messages (see there).
     """
+
+    def __init__(self, view: Any, request: WebSocket, response: WebSocket) -> None:
+        super().__init__(view, request, response)
+        self.sent = 0
+
+    async def send_json(self, message: Mapping[str, object]) -> None:
+        await super().send_json(message)
+        self.sent += 1
+        if self.sent % YIELD_EVERY == 0:
+            await asyncio.sleep(0)
 
     async def close(self, code: int, reason: str) -> None:
         fitted = reason.encode()[:CLOSE_REASON_BYTES].decode(errors="ignore")
@@ -138,7 +186,7 @@ def _payload_problem(payload: object) -> str | None:
 class GatewayGraphQL(GraphQL[ApiContext, None]):
     graphql_transport_ws_handler_class = CheckedTransportWS
     graphql_ws_handler_class = CheckedLegacyWS
-    websocket_adapter_class = BoundedCloseAdapter
+    websocket_adapter_class = GatewayWebSocketAdapter
 
     def __init__(
         self,

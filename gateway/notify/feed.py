@@ -120,16 +120,26 @@ class GatewayFeed:
         return self._snapshot is not None
 
     async def run(self, deliver: Callable[[FeedItem], Awaitable[None]]) -> None:
-        """Follow the feeds until cancelled; FatalFeedError when the gateway refuses the bot."""
+        """Follow the feeds until cancelled; FatalFeedError when the gateway refuses the bot.
+
+        A lost connection is a warning once; the attempts to reconnect are debug lines,
+        until the connection that says how long the gateway was away.
+        """
+        loop = asyncio.get_running_loop()
+        lost_at: float | None = None
         while True:
             cause, refused = "", False
             try:
                 async with graphql_socket(self.url, self.token()) as socket:
                     self.connections += 1
-                    log.info(
-                        "connected to the gateway",
-                        extra={"gateway": self.url, "connection": self.connections},
-                    )
+                    context: dict[str, object] = {
+                        "gateway": self.url,
+                        "connection": self.connections,
+                    }
+                    if lost_at is not None:
+                        context["away_seconds"] = round(loop.time() - lost_at, 1)
+                        lost_at = None
+                    log.info("connected to the gateway", extra=context)
                     await self._position(socket, deliver)
                     operations = {await self._subscribe(socket, s): s for s in FIELDS}
                     self.connected.set()
@@ -143,11 +153,20 @@ class GatewayFeed:
             finally:
                 self.connected.clear()
             delay = self.reconnect.next_delay()
-            context = {"gateway": self.url, "cause": cause, "retry_in": round(delay, 2)}
+            lost = {"gateway": self.url, "cause": cause, "retry_in": round(delay, 2)}
             if refused:
-                log.error("the gateway refused the notifier's credentials; retrying", extra=context)
+                log.error("the gateway refused the notifier's credentials; retrying", extra=lost)
             else:
-                log.warning("gateway connection lost; reconnecting", extra=context)
+                first = lost_at is None
+                log.log(
+                    logging.WARNING if first else logging.DEBUG,
+                    "gateway connection lost; reconnecting"
+                    if first
+                    else "gateway still not reachable; retrying",
+                    extra=lost,
+                )
+            if lost_at is None:
+                lost_at = loop.time()
             await asyncio.sleep(delay)
 
     async def _position(
@@ -234,6 +253,14 @@ class GatewayFeed:
             change = (payload.get("data") or {}).get(FIELDS[stream])
             if not isinstance(change, dict) or not isinstance(change.get("cursor"), str):
                 raise ProtocolError(f"a {stream} change without data: {str(payload)[:200]}")
+            if stream == WORKLOADS and parse.is_snapshot_end(change):
+                # The marker after the snapshot names no workload; its cursor resumes
+                # right after the snapshot, so the snapshot ends here, not after a quiet spell.
+                if self._snapshot is not None:
+                    self._snapshot.cursor = change["cursor"]
+                    await self._finish_snapshot(deliver)
+                self.since[stream] = change["cursor"]
+                continue
             if self._snapshot is not None and stream == WORKLOADS:
                 if parse.is_snapshot(change):
                     self._snapshot.items.append(parse.workload(change))

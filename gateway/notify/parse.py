@@ -75,6 +75,10 @@ def is_snapshot(change: dict[str, Any]) -> bool:
     return change.get("type") == "SNAPSHOT"
 
 
+def is_snapshot_end(change: dict[str, Any]) -> bool:
+    return change.get("type") == "SNAPSHOT_END"
+
+
 def pod(change: dict[str, Any]) -> PodTransition:
     phase = change.get("newPhase")
     details = change.get("pod") or {}

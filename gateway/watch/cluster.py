@@ -76,6 +76,8 @@ class ClusterWatcher:
         self._wake = asyncio.Event()
         self._written_generation = -1
         self._last_heartbeat = 0.0
+        self._silent_since: float | None = None
+        """When the API server was seen not answering, until it answers again."""
 
     # The reflectors' sink: the mirror takes the objects, the loop wakes to flush them.
     def begin_listing(self, kind: str) -> None:
@@ -190,6 +192,7 @@ class ClusterWatcher:
 
     def _check_reachability(self) -> FeedEntry | None:
         """Flip reachability when the contact tracker says so; returns the feed entry if flipped."""
+        self._say_whether_answering()
         if self.contact.unreachable and self.state.reachable:
             since = self.clock() - timedelta(seconds=self.contact.outage_seconds())
             self.state.reachable, self.state.since = False, since
@@ -210,6 +213,25 @@ class ClusterWatcher:
             log.info(f"{self.name}: API server reachable again", extra={"cluster": self.name})
             return self._reachability_entry()
         return None
+
+    def _say_whether_answering(self) -> None:
+        """One warning when the API server stops answering, for all the resources watched,
+        and one line when it answers again; the grace period decides when it is down."""
+        failing = self.contact.failing_since is not None
+        if failing and self._silent_since is None:
+            self._silent_since = time.monotonic()
+            log.warning(
+                f"{self.name}: API server not answering; retrying",
+                extra={"cluster": self.name, "cause": self.contact.last_error},
+            )
+        elif not failing and self._silent_since is not None:
+            seconds = round(time.monotonic() - self._silent_since, 1)
+            self._silent_since = None
+            if self.state.reachable:
+                log.info(
+                    f"{self.name}: API server answering again after {seconds}s",
+                    extra={"cluster": self.name, "seconds": seconds},
+                )
 
     def _reachability_entry(self) -> FeedEntry:
         return FeedEntry(

@@ -4,8 +4,9 @@ List (paged, from one snapshot), hand the whole list over, then watch from the
 list's resourceVersion with bookmarks, keeping the version of every event seen. A
 410 (on the watch, or on a continue token) relists; 429 waits as told; any other
 failure backs off with jitter. Every failure is logged with cluster, resource and
-cause. Bodies are read raw and parsed with orjson: the generated models are far
-too slow for 100,000 pods.
+cause: at debug when the API server itself fails (the cluster watcher warns once for
+all resources), as a warning when it refuses this resource. Bodies are read raw and
+parsed with orjson: the generated models are far too slow for 100,000 pods.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ log = logging.getLogger(__name__)
 PAGE_SIZE = 500
 WATCH_SECONDS = 300
 READ_TIMEOUT_SECONDS = 90
+REFUSAL_REMINDER_SECONDS = 60.0
+"""How often a resource the API server keeps refusing (403, 404) is warned about again."""
 
 
 class Sink(Protocol):
@@ -116,6 +119,7 @@ class Reflector:
         self.stats = ReflectorStats()
         self._context = {"cluster": cluster, "resource": resource.plural}
         self._backoff = Backoff()
+        self._refusal_warned = float("-inf")
         self._counted = {
             kind: metrics.WATCH_EVENTS.labels(cluster, resource.plural, kind)
             for kind in ("ADDED", "MODIFIED", "DELETED")
@@ -148,14 +152,29 @@ class Reflector:
                 self.stats.errors += 1
                 self._errors.inc()
                 cause = f"{type(error).__name__}: {error}"
-                if not isinstance(error, ApiFailure) or error.status >= 500:
-                    self.contact.failed(cause)
                 delay = self._backoff.next_delay()
-                log.warning(
+                if not isinstance(error, ApiFailure) or error.status >= 500:
+                    # The API server itself: the cluster watcher says so once for all of
+                    # its resources (the server not answering, unreachable, back).
+                    self.contact.failed(cause)
+                    level = logging.DEBUG
+                else:
+                    level = self._refusal_level()
+                log.log(
+                    level,
                     "list/watch failed, retrying",
                     extra={**self._context, "cause": cause, "retry_in": round(delay, 2)},
                 )
                 await asyncio.sleep(delay)
+
+    def _refusal_level(self) -> int:
+        """A refusal of this resource alone (403, 404): a warning, repeated once a minute
+        while it lasts, the retries in between at debug."""
+        now = time.monotonic()
+        if now - self._refusal_warned < REFUSAL_REMINDER_SECONDS:
+            return logging.DEBUG
+        self._refusal_warned = now
+        return logging.WARNING
 
     async def _request(self, **params: Any) -> aiohttp.ClientResponse:
         response: aiohttp.ClientResponse = await self.list_call(_preload_content=False, **params)
@@ -165,6 +184,7 @@ class Reflector:
             raise _status_error(response.status, body, response.headers)
         self.contact.succeeded()
         self._backoff.reset()
+        self._refusal_warned = float("-inf")
         return response
 
     async def list_all(self) -> str:

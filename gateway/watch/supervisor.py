@@ -4,6 +4,11 @@ Every third of the lease time each held lease is renewed and each free one is
 tried. A lease lost to another replica stops that cluster's watcher here. While
 Redis is unreachable nothing can be renewed; watchers keep running (their mirrors
 stay current) and the question is settled when Redis answers again.
+
+A watcher that stops is started again at the next tick. When it keeps stopping for
+the same reason before it reaches its API server (a service account the gateway was
+told to wait for, a kubeconfig credential that fails), that reason is logged once
+as an error and the retries at debug, until the watcher gets past it.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ import contextlib
 import logging
 from collections.abc import Sequence
 
-from gateway.clusters import ClusterConfigError, ClusterSource
+from gateway.clusters import ClusterSource
 from gateway.store.lease import Leases
 from gateway.store.link import StoreLink
 from gateway.store.outage import OUTAGE_ERRORS
@@ -37,6 +42,8 @@ class Supervisor:
         self.grace_seconds = grace_seconds
         self.watchers: dict[str, ClusterWatcher] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._failures: dict[str, str] = {}
+        """Cluster -> why its watcher last stopped, until a watcher reaches its API server."""
 
     @property
     def interval(self) -> float:
@@ -61,14 +68,12 @@ class Supervisor:
                 )
         for name, task in list(self._tasks.items()):
             if task.done() and not task.cancelled():
-                failure = task.exception()
-                log.error(
-                    "cluster watcher stopped; retrying at the next tick",
-                    extra={"cluster": name, "cause": f"{type(failure).__name__}: {failure}"},
-                )
+                task.exception()  # logged by _watch when it happened
                 self._tasks.pop(name)
                 self.watchers.pop(name, None)
                 await self.leases.release(name)
+            elif self.watchers[name].server:
+                self._failures.pop(name, None)
 
     async def _settle(self, source: ClusterSource) -> None:
         name = source.name
@@ -85,7 +90,8 @@ class Supervisor:
             )
             self.watchers[name] = watcher
             self._tasks[name] = asyncio.create_task(self._watch(watcher), name=f"cluster-{name}")
-            log.info(
+            log.log(
+                logging.DEBUG if name in self._failures else logging.INFO,
                 "lease acquired; watching cluster",
                 extra={"cluster": name, "replica": self.leases.holder},
             )
@@ -93,10 +99,14 @@ class Supervisor:
     async def _watch(self, watcher: ClusterWatcher) -> None:
         try:
             await watcher.run()
-        except ClusterConfigError as error:
-            log.error(
-                "cluster configuration unusable",
-                extra={"cluster": watcher.name, "cause": str(error)},
+        except Exception as error:
+            cause = f"{type(error).__name__}: {error}"
+            again = self._failures.get(watcher.name) == cause
+            self._failures[watcher.name] = cause
+            log.log(
+                logging.DEBUG if again else logging.ERROR,
+                "cluster watcher stopped; retrying",
+                extra={"cluster": watcher.name, "cause": cause, "retry_in": self.interval},
             )
             raise
 

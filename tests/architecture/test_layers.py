@@ -42,8 +42,9 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     # The Redis cache (written by the watchers, read by the API), and the offline
     # grouping and tables of ``explain``.
     ("gateway.store", "gateway.ownership", "gateway.report"),
-    # What fills the cache, who may read it, and the one read that goes to a cluster.
-    ("gateway.watch", "gateway.auth", "gateway.podlogs"),
+    # What fills the cache, who may read it, and the one read that goes to a cluster;
+    # what ``explain`` says an input lacks.
+    ("gateway.watch", "gateway.auth", "gateway.podlogs", "gateway.gaps"),
     # The gateway as one running object, and the checker that rebuilds a cluster's records.
     ("gateway.service", "gateway.consistency"),
     # The GraphQL schema over the store.

@@ -3,9 +3,17 @@ account of the pod the gateway runs in, and a clear word when none of these can 
 
 from __future__ import annotations
 
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 import yaml
 from cryptography import x509
@@ -16,6 +24,7 @@ from kubernetes_asyncio import client
 from kubernetes_asyncio.config import incluster_config
 
 from gateway.clusters import ClusterConfigError, api_client, from_kubeconfig, in_cluster
+from gateway.redis_server import free_port
 from simcluster.fleet import SimulatedFleet
 
 
@@ -126,7 +135,7 @@ async def test_outside_a_pod_in_cluster_configuration_says_why_it_cannot_work(
     with pytest.raises(ClusterConfigError) as refused:
         await api_client(in_cluster())
     assert "the pod's service account cannot be used" in str(refused.value)
-    assert "name a kubeconfig (--kubeconfig" in str(refused.value)
+    assert "watch the clusters of a kubeconfig instead (--kubeconfig" in str(refused.value)
 
 
 def certificate_authority() -> bytes:
@@ -146,3 +155,121 @@ def certificate_authority() -> bytes:
         .sign(key, hashes.SHA256())
     )
     return certificate.public_bytes(serialization.Encoding.PEM)
+
+
+def _outside_a_pod() -> dict[str, str]:
+    return {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("KUBERNETES_SERVICE_HOST", "KUBERNETES_SERVICE_PORT")
+    }
+
+
+def test_serve_in_cluster_outside_a_pod_stops_at_once_saying_what_to_do(tmp_path: Path) -> None:
+    ran = subprocess.run(
+        [sys.executable, "-m", "gateway", "serve", "--in-cluster", "--state-dir", str(tmp_path)],
+        env=_outside_a_pod(),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert ran.returncode == 2
+    assert ran.stdout == ""
+    assert ran.stderr == (
+        "error: --in-cluster: the pod's service account cannot be used (Service host/port is "
+        "not set.). Run the gateway in a Kubernetes pod whose ServiceAccount token is mounted "
+        "(the Helm chart's default), or watch the clusters of a kubeconfig instead "
+        "(--kubeconfig, or clusters.kubeconfig). To start anyway and retry until it can be "
+        "used, pass --wait-for-cluster (clusters.waitForCluster).\n"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_wait_for_cluster_without_in_cluster_is_refused(tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text("clusters:\n  waitForCluster: true\n")
+    ran = subprocess.run(
+        [sys.executable, "-m", "gateway", "config", "check", str(config)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert ran.returncode == 1
+    assert "waitForCluster waits for the pod's service account: it needs inCluster" in ran.stderr
+
+
+async def test_serve_told_to_wait_serves_and_retries_saying_why_once(tmp_path: Path) -> None:
+    port = free_port()
+    log = tmp_path / "serve.log"
+    with log.open("wb") as output:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "gateway",
+            "serve",
+            "--in-cluster",
+            "--wait-for-cluster",
+            "--lease-seconds",
+            "1.5",
+            "--port",
+            str(port),
+            "--state-dir",
+            str(tmp_path / "state"),
+            "--log-level",
+            "debug",
+            "--log-format",
+            "json",
+            env=_outside_a_pod(),
+            stdout=output,
+            stderr=output,
+        )
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=5) as http:
+            retries: list[dict[str, Any]] = []
+            for _ in range(600):
+                entries = [json.loads(line) for line in log.read_text().splitlines()]
+                retries = [
+                    e for e in entries if e["message"] == "cluster watcher stopped; retrying"
+                ]
+                if len(retries) >= 3:
+                    break
+                await asyncio.sleep(0.1)
+            assert [e["level"] for e in retries[:3]] == ["error", "debug", "debug"]
+            assert {e["cause"] for e in retries} == {
+                "ClusterConfigError: the pod's service account cannot be used (Service host/port "
+                "is not set.). Run the gateway in a Kubernetes pod whose ServiceAccount token is "
+                "mounted (the Helm chart's default), or watch the clusters of a kubeconfig "
+                "instead (--kubeconfig, or clusters.kubeconfig)."
+            }
+            assert (await http.get("/healthz")).status_code == 200
+            ready = await http.get("/readyz")
+            assert ready.status_code == 503
+            assert ready.json()["clusters"]["in-cluster"]["synced"] is False
+    finally:
+        process.send_signal(signal.SIGTERM)
+        # uvicorn shuts down, then raises the signal it caught again
+        assert await asyncio.wait_for(process.wait(), 30) in (0, -signal.SIGTERM)
+    loud = [e for e in entries if e["level"] in ("warning", "error")]
+    assert [e["message"] for e in loud] == ["cluster watcher stopped; retrying"]
+
+
+def test_serve_without_a_kubeconfig_says_where_clusters_can_come_from(tmp_path: Path) -> None:
+    """A laptop with no ~/.kube/config: the first thing a newcomer may try."""
+    environment = {**_outside_a_pod(), "HOME": str(tmp_path)}
+    environment.pop("KUBECONFIG", None)
+    ran = subprocess.run(
+        [sys.executable, "-m", "gateway", "serve", "--state-dir", str(tmp_path / "state")],
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert ran.returncode == 2
+    assert ran.stderr == (
+        f"error: kubeconfig {tmp_path / '.kube' / 'config'} does not exist: name one with "
+        "--kubeconfig (or $KUBECONFIG), pass --in-cluster inside a Kubernetes pod, or run the "
+        "demo command to try the gateway on simulated clusters\n"
+    )
