@@ -6,8 +6,10 @@ pid and ports, and no flock on it. tests/test_demo.py does the same with process
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -24,7 +26,7 @@ from tests.watch.conftest import until
 
 
 def left_by_a_dead_demo(state: Path, valkey: int | None = None) -> None:
-    state.mkdir(parents=True)
+    state.mkdir(parents=True, exist_ok=True)
     (state / LOCK).write_text(Holder(999_999, 8080, valkey).text())
     (state / KUBECONFIG).write_text("stale\n")
 
@@ -96,13 +98,20 @@ def test_an_unreadable_lock_without_a_holder_is_taken(tmp_path: Path, text: str)
     claimed.release()
 
 
+@contextlib.asynccontextmanager
+async def valkey_in(directory: Path) -> AsyncIterator[EmbeddedRedis]:
+    server = EmbeddedRedis(directory)
+    await server.start()
+    try:
+        yield server
+    finally:
+        await server.stop()
+
+
 async def test_the_dead_demos_valkey_is_shut_down(tmp_path: Path) -> None:
     state = tmp_path / "state"
-    left_by_a_dead_demo(state)
-    valkey = EmbeddedRedis(state / "redis")
-    await valkey.start()
-    try:
-        (state / LOCK).write_text(Holder(999_999, 8080, valkey.port).text())
+    async with valkey_in(state / "redis") as valkey:
+        left_by_a_dead_demo(state, valkey.port)
         claimed = DemoState.claim(state, 8080)
 
         async def stopped() -> bool:
@@ -111,8 +120,6 @@ async def test_the_dead_demos_valkey_is_shut_down(tmp_path: Path) -> None:
         await until(stopped, within=10)
         assert not (state / "redis" / "valkey.conf").exists()
         claimed.release()
-    finally:
-        await valkey.stop()
 
 
 async def test_a_valkey_serving_another_directory_on_that_port_is_left_alone(
@@ -120,12 +127,7 @@ async def test_a_valkey_serving_another_directory_on_that_port_is_left_alone(
 ) -> None:
     """The port in a stale lock may belong to someone else by now."""
     state = tmp_path / "state"
-    left_by_a_dead_demo(state)
-    theirs = EmbeddedRedis(tmp_path / "theirs")
-    await theirs.start()
-    try:
-        (state / LOCK).write_text(Holder(999_999, 8080, theirs.port).text())
+    async with valkey_in(tmp_path / "theirs") as theirs:
+        left_by_a_dead_demo(state, theirs.port)
         DemoState.claim(state, 8080).release()
         assert theirs.running
-    finally:
-        await theirs.stop()

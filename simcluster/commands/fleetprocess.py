@@ -3,10 +3,11 @@
 The simulator's controllers reconcile synchronously: scaling a Deployment to 1,000
 replicas makes them create, schedule and start pods for seconds at a time. Sharing
 the gateway's event loop, that stalled ``/healthz`` for up to 5.7 s and GraphQL
-queries for more; in a thread the two still take turns on the GIL (``/healthz`` p99
-115 ms, worst 330 ms, measured with bench/demo.py's probes). In their own process
-they run on the other core and the gateway's loop only sees their HTTP: p99 under
-20 ms (bench/demo.py measures it).
+queries past 5 s, or failed them (the gateway's Redis calls timed out). A thread
+would not do: the two would take turns on the GIL (a prototype measured ``/healthz``
+p99 115 ms and worst 330 ms that way, against 17 to 72 ms and 145 ms with the same
+probes and a process). In its own process the fleet runs on the other core and the
+gateway only sees its HTTP; bench/demo.py measures what is left.
 
 The child dies with the demo however the demo ends: it watches its standard input,
 the read end of a pipe whose only writer is the demo, and stops when that reaches
