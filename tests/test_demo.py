@@ -25,6 +25,7 @@ import httpx
 import pytest
 
 from gateway.redis_server import free_port
+from simcluster.commands.demo import banner
 from simcluster.commands.demostate import KUBECONFIG, LOCK
 from tests.simcluster.helpers import kubectl_binary
 from tests.watch.conftest import until
@@ -230,13 +231,14 @@ async def test_demo_runs_everything_and_stops_on_signals_leaving_nothing(
 async def test_the_banner_commands_work_as_printed_and_break_and_fix_a_workload(
     tmp_path: Path,
 ) -> None:
-    here, there, home = tmp_path / "here", tmp_path / "there", tmp_path / "home"
+    here, there, home = tmp_path / "where I work", tmp_path / "there", tmp_path / "home"
     for directory in (here, there, home):
         directory.mkdir()
     async with running_demo(None, cwd=here) as demo:
         commands = demo.commands()
         assert 3 <= len(commands) <= 4, demo.output
-        assert all(f"--kubeconfig {here}/.state/demo/{KUBECONFIG} " in c for c in commands)
+        kubeconfig = shlex.quote(f"{here}/.state/demo/{KUBECONFIG}")
+        assert all(c.startswith(f"kubectl --kubeconfig {kubeconfig} ") for c in commands)
         listed, broken, pending, fixed = commands
         assert "get deployments -A" in listed
         assert "apply -f /" in broken
@@ -368,3 +370,17 @@ async def test_a_state_dir_that_is_a_file_is_refused_and_kept(tmp_path: Path) ->
     (line,) = demo.lines
     assert line.startswith(f"error: cannot use {taken} as the demo's state directory:")
     assert taken.read_text() == "mine\n"
+
+
+def test_the_banner_leaves_out_the_break_where_there_is_nothing_to_break() -> None:
+    """Another scenario has no shop namespace; an installed package has no examples/."""
+    text = banner(
+        "http://127.0.0.1:8080",
+        kubeconfig=Path("/state/kubeconfig"),
+        clusters=["sim-1"],
+        break_manifest=None,
+        state=Path("/state"),
+        pid=1,
+    )
+    commands = [line.strip() for line in text.splitlines() if line.strip().startswith("kubectl ")]
+    assert commands == ["kubectl --kubeconfig /state/kubeconfig get deployments -A"]

@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import errno
 import os
+import shlex
 import signal
 import socket
 import sys
@@ -154,7 +155,7 @@ async def demo(args: argparse.Namespace, state: DemoState) -> int:
                 f"http://{HOST}:{args.port}",
                 kubeconfig=state.kubeconfig,
                 clusters=[source.name for source in sources],
-                break_manifest=BREAK_MANIFEST if BREAK_MANIFEST.is_file() else None,
+                break_manifest=_break_manifest(args.scenario),
                 state=state.directory,
                 pid=os.getpid(),
             ),
@@ -169,6 +170,12 @@ async def demo(args: argparse.Namespace, state: DemoState) -> int:
         return await serve(Gateway(settings_from(config, sources)), config, [sock], stopping)
     finally:
         await stack.aclose()
+
+
+def _break_manifest(scenario: str) -> Path | None:
+    """The manifest to break shop/cart with: the demo scenario has the shop namespace, and
+    the file is in a source checkout (an installed package has no examples/)."""
+    return BREAK_MANIFEST if scenario == "demo" and BREAK_MANIFEST.is_file() else None
 
 
 async def _start(fleet: FleetProcess, valkey: EmbeddedRedis) -> None:
@@ -201,8 +208,9 @@ def banner(
     state: Path,
     pid: int,
 ) -> str:
-    """What to open and what to type, each command on its own line to copy whole."""
-    kubectl = f"kubectl --kubeconfig {kubeconfig}"
+    """What to open and what to type, each command on its own line to copy whole (paths
+    quoted for a shell, should they hold spaces)."""
+    kubectl = f"kubectl --kubeconfig {shlex.quote(str(kubeconfig))}"
     lines = [
         "",
         f"  kube-status-gateway demo: {len(clusters)} simulated clusters "
@@ -217,7 +225,7 @@ def banner(
     if break_manifest is not None:
         lines += [
             "    break something: shop/cart asks for more memory than any node has",
-            f"      {kubectl} apply -f {break_manifest}",
+            f"      {kubectl} apply -f {shlex.quote(str(break_manifest))}",
             "    its pods stay Pending; the board shows cart Not Ready (Unschedulable):",
             f"      {kubectl} get pods -n shop -l app=cart",
             "    fix it: ask for what fits, and the board shows cart Running again:",
