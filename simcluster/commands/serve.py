@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import signal
+import stat
 import sys
 from pathlib import Path
 from typing import TextIO
@@ -76,6 +78,13 @@ def scenario(text: str) -> str:
 
 def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     out = out or sys.stdout
+    if args.stop_when_stdin_closes and not _watchable(sys.stdin):
+        print(
+            "error: --stop-when-stdin-closes watches a pipe (or a terminal), "
+            "and standard input is neither",
+            file=sys.stderr,
+        )
+        return 2
     try:
         return asyncio.run(serve(args, out))
     except OSError as error:
@@ -125,6 +134,15 @@ async def _until(stop: asyncio.Event, *, stdin_closes: bool) -> None:
             wait.cancel()
     for finished in done:
         finished.result()
+
+
+def _watchable(stream: TextIO) -> bool:
+    """Whether the event loop can wait for the end of ``stream`` (not a regular file)."""
+    try:
+        mode = os.fstat(stream.fileno()).st_mode
+    except (OSError, ValueError):
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode) or stat.S_ISCHR(mode)
 
 
 async def _stdin_closed() -> None:

@@ -87,6 +87,19 @@ async def test_stops_when_its_standard_input_closes(tmp_path: Path) -> None:
     assert not kubeconfig.exists()
 
 
+async def test_stopping_with_standard_input_needs_a_pipe(tmp_path: Path) -> None:
+    """A regular file as standard input would end at once: refused, nothing written."""
+    kubeconfig = tmp_path / "kubeconfig"
+    with (tmp_path / "input").open("wb") as empty:
+        process = await _start(
+            "--kubeconfig", str(kubeconfig), "--stop-when-stdin-closes", stdin=empty.fileno()
+        )
+        _, err = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 2
+    assert "--stop-when-stdin-closes watches a pipe" in err.decode()
+    assert not kubeconfig.exists()
+
+
 def two_free_ports_in_a_row() -> int:
     """A port free now whose successor is free too (a lone free port's neighbour may not be)."""
     for _ in range(100):
