@@ -261,15 +261,37 @@ def healthz(http: httpx.AsyncClient, url: str) -> Callable[[], Awaitable[httpx.R
     return lambda: http.get(f"{url}/healthz")
 
 
-async def sample_idle(gw: Endpoint, bare: Endpoint, seconds: float, period: float) -> list[Row]:
-    async with httpx.AsyncClient(timeout=PROBE_TIMEOUT) as http:
-        ours = Probes(healthz(http, gw.url), period)
-        base = Probes(healthz(http, bare.url), period)
-        stop = asyncio.Event()
-        tasks = [asyncio.create_task(p.run(stop)) for p in (ours, base)]
-        await asyncio.sleep(seconds)
-        stop.set()
-        await asyncio.gather(*tasks)
+@dataclass(frozen=True, slots=True)
+class Clients:
+    """One HTTP client per side, without a connection limit: a stalled server's requests
+    never hold up the baseline's (or the benchmark's own checks) waiting for a connection."""
+
+    gateway: httpx.AsyncClient
+    bare: httpx.AsyncClient
+    checks: httpx.AsyncClient
+
+
+@contextlib.asynccontextmanager
+async def clients() -> AsyncIterator[Clients]:
+    limits = httpx.Limits(max_connections=None, max_keepalive_connections=50)
+    async with contextlib.AsyncExitStack() as stack:
+        made = [
+            await stack.enter_async_context(httpx.AsyncClient(timeout=PROBE_TIMEOUT, limits=limits))
+            for _ in range(3)
+        ]
+        yield Clients(*made)
+
+
+async def sample_idle(
+    gw: Endpoint, bare: Endpoint, http: Clients, seconds: float, period: float
+) -> list[Row]:
+    ours = Probes(healthz(http.gateway, gw.url), period)
+    base = Probes(healthz(http.bare, bare.url), period)
+    stop = asyncio.Event()
+    tasks = [asyncio.create_task(p.run(stop)) for p in (ours, base)]
+    await asyncio.sleep(seconds)
+    stop.set()
+    await asyncio.gather(*tasks)
     mine, theirs = Spread.of(ours.samples), Spread.of(base.samples)
     return [
         compared("/healthz idle, p50", theirs.p50, mine.p50),
@@ -300,7 +322,7 @@ class Scaler:
         gw: Endpoint,
         bare: Endpoint,
         api: aiohttp.ClientSession,
-        http: httpx.AsyncClient,
+        http: Clients,
         options: argparse.Namespace,
     ) -> None:
         self.gw, self.bare, self.api, self.http, self.options = gw, bare, api, http, options
@@ -333,7 +355,7 @@ class Scaler:
         shown: list[float] = []
 
         async def check() -> bool:
-            if await workload_state(self.http, self.gw.url) == (status, reason, desired):
+            if await workload_state(self.http.checks, self.gw.url) == (status, reason, desired):
                 shown.append(time.perf_counter())
             return bool(shown)
 
@@ -345,14 +367,16 @@ class Scaler:
         headers = {"content-type": "application/json"}
         period, every = self.options.period, self.options.query_period
         return {
-            "healthz": Probes(healthz(self.http, self.gw.url), period),
-            "bare healthz": Probes(healthz(self.http, self.bare.url), period),
+            "healthz": Probes(healthz(self.http.gateway, self.gw.url), period),
+            "bare healthz": Probes(healthz(self.http.bare, self.bare.url), period),
             "query": Probes(
-                lambda: self.http.post(f"{self.gw.url}/graphql", content=body, headers=headers),
+                lambda: self.http.gateway.post(
+                    f"{self.gw.url}/graphql", content=body, headers=headers
+                ),
                 every,
             ),
             "bare query": Probes(
-                lambda: self.http.get(f"{self.bare.url}/workloads", params={"first": "50"}),
+                lambda: self.http.bare.get(f"{self.bare.url}/workloads", params={"first": "50"}),
                 every,
             ),
         }
@@ -420,14 +444,14 @@ def scale_rows(rounds: list[Round]) -> list[Row]:
 
 
 async def run(options: argparse.Namespace, logs: Path) -> list[Row]:
-    limits = httpx.Limits(max_connections=200, max_keepalive_connections=50)
-    async with demo(logs) as (gw, state), bare_endpoint(valkey_url(state), logs) as bare:
-        rows = await sample_idle(gw, bare, options.idle, options.period)
+    async with (
+        demo(logs) as (gw, state),
+        bare_endpoint(valkey_url(state), logs) as bare,
+        clients() as http,
+    ):
+        rows = await sample_idle(gw, bare, http, options.idle, options.period)
         cluster = Cluster.of(state / KUBECONFIG)
-        async with (
-            cluster.session() as api,
-            httpx.AsyncClient(timeout=PROBE_TIMEOUT, limits=limits) as http,
-        ):
+        async with cluster.session() as api:
             scaler = Scaler(gw, bare, api, http, options)
             await scaler.create()
             rounds = [await scaler.round() for _ in range(options.rounds)]
