@@ -41,9 +41,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import argparse
 import asyncio
 import contextlib
-import os
-import shutil
-import tempfile
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import UTC, datetime
@@ -55,12 +52,13 @@ from kubernetes_asyncio import client
 
 from bench.direct import judge, list_cluster
 from bench.field_by_field import field_by_field
-from bench.measure import Row, Spread, ms, table, verdict
+from bench.measure import Row, Spread, ms, verdict
 from bench.services import (
     Endpoint,
     bare_endpoint,
     cpu_seconds,
     gateway,
+    measured,
     profiled,
     simulated_fleet,
     wait_until_ready,
@@ -514,25 +512,6 @@ async def run(options: argparse.Namespace, logs: Path) -> list[Row]:
     return rows
 
 
-def machine() -> str:
-    load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
-    return f"{os.cpu_count()} CPUs, load average {load}"
-
-
-async def main(options: argparse.Namespace) -> None:
-    print(f"machine: {machine()}")
-    logs = Path(tempfile.mkdtemp(prefix="bench-api-"))
-    try:
-        rows = await run(options, logs)
-    except BaseException:
-        print(f"failed; the services' logs are in {logs}", file=sys.stderr)
-        raise
-    print()
-    print(table(rows))
-    print(f"\nmachine after the run: {machine()}")
-    shutil.rmtree(logs, ignore_errors=True)
-
-
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--workloads", type=int, default=1000, help="scale:N fleet and page size")
@@ -552,4 +531,5 @@ if __name__ == "__main__":
         metavar="DIR",
         help="record the gateway with py-spy during (a), (c) and (d) into DIR (needs py-spy)",
     )
-    asyncio.run(main(parser.parse_args()))
+    options = parser.parse_args()
+    asyncio.run(measured("api", lambda logs: run(options, logs)))

@@ -68,6 +68,20 @@ def verdict(met: bool) -> str:
     return "yes" if met else "NO"
 
 
+def compared(
+    label: str, baseline: float, ours: float, target: str = "", met: bool | None = None
+) -> Row:
+    """A row of two timings (seconds) with their ratio, and a target if it has one."""
+    return Row(
+        label,
+        ms(baseline),
+        ms(ours),
+        f"{ours / baseline:.1f}x",
+        target,
+        "" if met is None else verdict(met),
+    )
+
+
 def table(rows: Sequence[Row]) -> str:
     header = Row("measurement", "baseline", "gateway", "ratio", "target", "met")
     cells = [(r.label, r.baseline, r.gateway, r.ratio, r.target, r.met) for r in (header, *rows)]

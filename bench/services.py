@@ -16,13 +16,15 @@ import os
 import shutil
 import signal
 import sys
+import tempfile
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
+from bench.measure import Row, table
 from gateway.redis_server import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -186,11 +188,34 @@ async def profiled(target: Child, output: Path | None) -> AsyncIterator[None]:
         print(f"    py-spy: {output}")
 
 
-def cpu_seconds(process: Child) -> float:
-    """User + system CPU time the process has used so far (Linux /proc; NaN elsewhere)."""
+def cpu_seconds(process: Child | int) -> float:
+    """User + system CPU time the process (a Child or a pid) has used so far (Linux /proc;
+    NaN elsewhere)."""
+    pid = process if isinstance(process, int) else process.pid
     try:
-        stat = Path(f"/proc/{process.pid}/stat").read_text()
+        stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return math.nan
     fields = stat.rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def machine() -> str:
+    load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
+    return f"{os.cpu_count()} CPUs, load average {load}"
+
+
+async def measured(name: str, run: Callable[[Path], Awaitable[Sequence[Row]]]) -> None:
+    """Run a benchmark with a fresh directory for its services' logs and print its table;
+    the machine's load before and after; the logs are kept and named if it fails."""
+    print(f"machine: {machine()}")
+    logs = Path(tempfile.mkdtemp(prefix=f"bench-{name}-"))
+    try:
+        rows = await run(logs)
+    except BaseException:
+        print(f"failed; the services' logs are in {logs}", file=sys.stderr)
+        raise
+    print()
+    print(table(rows))
+    print(f"\nmachine after the run: {machine()}")
+    shutil.rmtree(logs, ignore_errors=True)

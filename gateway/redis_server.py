@@ -51,6 +51,12 @@ def free_port() -> int:
         return port
 
 
+def _quoted(path: Path) -> str:
+    """A path as a configuration file value: in double quotes, so that one with spaces
+    stays one argument (the server splits lines on spaces as a shell would)."""
+    return '"' + str(path).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
 class EmbeddedRedis:
     """One server process; start() and stop() may be called again to restart it on the same port."""
 
@@ -76,12 +82,12 @@ class EmbeddedRedis:
                 (
                     "bind 127.0.0.1",
                     f"port {self.port}",
-                    f"dir {self.state_dir}",
+                    f"dir {_quoted(self.state_dir)}",
                     'save ""',
                     "appendonly no",
                     "protected-mode yes",
                     "loglevel warning",
-                    f"logfile {self.state_dir / 'valkey.log'}",
+                    f"logfile {_quoted(self.state_dir / 'valkey.log')}",
                     "maxclients 10000",
                 )
             )

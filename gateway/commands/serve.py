@@ -13,7 +13,9 @@ import gc
 import ipaddress
 import logging
 import os
+import socket
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -243,7 +245,19 @@ async def freeze_when_synced(gateway: Gateway, poll_seconds: float = FREEZE_POLL
     )
 
 
-async def serve(gateway: Gateway, config: Config) -> int:
+async def serve(
+    gateway: Gateway,
+    config: Config,
+    sockets: Sequence[socket.socket] | None = None,
+    stop: asyncio.Event | None = None,
+) -> int:
+    """Serve until a signal stops uvicorn, or ``stop`` is set.
+
+    ``sockets``: already listening (the caller has bound the port and reported a busy
+    one itself); else uvicorn binds the configured port. ``stop``: for a caller with
+    signal handlers of its own, which uvicorn replaces only once it starts; a signal
+    that arrives before, set by the caller, still stops it (at once, if set already).
+    """
     uvicorn_config = uvicorn.Config(
         build_app(gateway, config),
         host=config.server.host,
@@ -256,11 +270,21 @@ async def serve(gateway: Gateway, config: Config) -> int:
     )
     announce_exposure(config)
     tune_collector()
-    freezer = asyncio.create_task(freeze_when_synced(gateway), name="heap-freezer")
+    server = uvicorn.Server(uvicorn_config)
+    helpers = [asyncio.create_task(freeze_when_synced(gateway), name="heap-freezer")]
+    if stop is not None:
+        helpers.append(asyncio.create_task(_exit_when_set(stop, server), name="stop"))
     try:
-        await uvicorn.Server(uvicorn_config).serve()
+        await server.serve(list(sockets) if sockets else None)
     finally:
-        freezer.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await freezer
+        for helper in helpers:
+            helper.cancel()
+        for helper in helpers:
+            with contextlib.suppress(asyncio.CancelledError):
+                await helper
     return 0
+
+
+async def _exit_when_set(stop: asyncio.Event, server: uvicorn.Server) -> None:
+    await stop.wait()
+    server.should_exit = True

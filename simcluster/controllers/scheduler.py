@@ -107,9 +107,15 @@ class Scheduler(Controller):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._waiting: set[str] = set()
+        self._requested: dict[str, tuple[int, int, int]] = {}
+        """Pod key -> (resourceVersion, CPU, memory) of what its containers request.
+        Fitting a pod sums the requests of every pod on every node: decoding each of
+        them for each pod placed made scaling to 1,000 replicas take 8 s of scheduling."""
 
     def keys_for(self, change: Change) -> Iterable[str]:
         obj = change.obj
+        if change.type == DELETED and obj.resource is PODS:
+            self._requested.pop(obj.key, None)
         if obj.resource is NODES or (change.type == DELETED and obj.resource is PODS):
             return list(self._waiting)
         if not obj.fields["spec.nodeName"] and not obj.deleting:
@@ -205,7 +211,7 @@ class Scheduler(Controller):
             if pod.fields["status.phase"] in ("Succeeded", "Failed"):
                 continue
             count += 1
-            pod_cpu, pod_memory = _requests(pod.load().get("spec") or {})
+            pod_cpu, pod_memory = self._requests_of(pod)
             used_cpu += pod_cpu
             used_memory += pod_memory
         if count + 1 > int(allocatable.get("pods") or 110):
@@ -215,6 +221,14 @@ class Scheduler(Controller):
         if memory and used_memory + memory > memory_bytes(allocatable.get("memory")):
             return "Insufficient memory", count
         return None, count
+
+    def _requests_of(self, pod: StoredObject) -> tuple[int, int]:
+        found = self._requested.get(pod.key)
+        if found is None or found[0] != pod.rv:
+            cpu, memory = _requests(pod.load().get("spec") or {})
+            found = (pod.rv, cpu, memory)
+            self._requested[pod.key] = found
+        return found[1], found[2]
 
 
 def _message(total: int, reasons: Counter[str], preemptable: int) -> str:

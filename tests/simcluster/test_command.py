@@ -15,13 +15,14 @@ from .helpers import Kubectl, kubectl_binary
 from .objects import workload
 
 
-async def _start(*args: str) -> asyncio.subprocess.Process:
+async def _start(*args: str, stdin: int | None = None) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "gateway",
         "simcluster",
         *args,
+        stdin=stdin,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
@@ -63,6 +64,40 @@ async def test_serves_clusters_and_stops_on_signals(tmp_path: Path, sign: signal
     assert process.returncode == 0, err.decode()
     assert out.decode().strip().endswith("stopped")
     assert b"Traceback" not in err
+    assert not kubeconfig.exists(), "the kubeconfig outlived the clusters it points at"
+
+
+async def test_stops_when_its_standard_input_closes(tmp_path: Path) -> None:
+    """What a parent's death looks like to the child: the pipe's other end closes."""
+    kubeconfig = tmp_path / "kubeconfig"
+    process = await _start(
+        "--kubeconfig", str(kubeconfig), "--stop-when-stdin-closes", stdin=asyncio.subprocess.PIPE
+    )
+    assert process.stdin is not None
+    try:
+        await _banner(process)
+        assert kubeconfig.is_file()
+        await asyncio.sleep(0.5)
+        assert process.returncode is None, "it stopped with its standard input still open"
+    finally:
+        process.stdin.close()
+        out, err = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 0, err.decode()
+    assert out.decode().strip().endswith("stopped")
+    assert not kubeconfig.exists()
+
+
+async def test_stopping_with_standard_input_needs_a_pipe(tmp_path: Path) -> None:
+    """A regular file as standard input would end at once: refused, nothing written."""
+    kubeconfig = tmp_path / "kubeconfig"
+    with (tmp_path / "input").open("wb") as empty:
+        process = await _start(
+            "--kubeconfig", str(kubeconfig), "--stop-when-stdin-closes", stdin=empty.fileno()
+        )
+        _, err = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 2
+    assert "--stop-when-stdin-closes watches a pipe" in err.decode()
+    assert not kubeconfig.exists()
 
 
 def two_free_ports_in_a_row() -> int:
@@ -93,20 +128,36 @@ async def test_fixed_ports_follow_each_other(tmp_path: Path) -> None:
     assert banner[2] == f"sim-2: http://127.0.0.1:{first + 1}"
 
 
-async def test_a_busy_port_is_an_error(tmp_path: Path) -> None:
+async def test_a_busy_port_is_an_error_and_keeps_the_kubeconfig_there(tmp_path: Path) -> None:
+    """The kubeconfig at that path is someone else's (another fleet's, say): kept."""
+    kubeconfig = tmp_path / "k"
+    kubeconfig.write_text("theirs\n")
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         busy = probe.getsockname()[1]
         probe.listen()
-        process = await _start("--port", str(busy), "--kubeconfig", str(tmp_path / "k"))
+        process = await _start("--port", str(busy), "--kubeconfig", str(kubeconfig))
         _, err = await asyncio.wait_for(process.communicate(), 30)
     assert process.returncode == 1
     assert "cannot serve the simulated clusters" in err.decode()
     assert b"Traceback" not in err
+    assert kubeconfig.read_text() == "theirs\n"
 
 
-async def test_bad_arguments_are_refused(tmp_path: Path) -> None:
-    process = await _start("--scenario", "chaos", "--kubeconfig", str(tmp_path / "k"))
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--scenario", "chaos"], "unknown scenario 'chaos'"),
+        (["--clusters", "0"], "must be at least 1"),
+        (["--time-scale", "0"], "must be a positive number"),
+        (["--time-scale", "nan"], "must be a positive number"),
+    ],
+)
+async def test_bad_arguments_are_refused(
+    tmp_path: Path, arguments: list[str], message: str
+) -> None:
+    process = await _start(*arguments, "--kubeconfig", str(tmp_path / "k"))
     _, err = await asyncio.wait_for(process.communicate(), 30)
     assert process.returncode == 2
-    assert "unknown scenario 'chaos'" in err.decode()
+    assert message in err.decode()
+    assert not (tmp_path / "k").exists()
