@@ -38,6 +38,9 @@ log = logging.getLogger(__name__)
 WORKLOADS, PODS, CLUSTERS = "workloads", "pods", "clusters"
 CLUSTER_FEED = ""
 """The cluster-reachability feed is one stream for all clusters; it is keyed by ''."""
+ENTRIES_PER_TURN = 50
+"""Entries decoded and dispatched before the event loop gets a turn: one XREAD answer of
+a scale-up's 500 entries would otherwise hold it for tens of milliseconds."""
 
 
 class CursorExpired(Exception):
@@ -249,10 +252,12 @@ class FeedHub:
             for key, entries in answer or ():
                 name = key.decode() if isinstance(key, bytes) else str(key)
                 stream, cluster = self._stream_of[name]
-                for entry_id, fields in entries:
+                for handed, (entry_id, fields) in enumerate(entries, 1):
                     text_id = entry_id.decode() if isinstance(entry_id, bytes) else str(entry_id)
                     self._positions[name] = text_id
                     self._dispatch(FeedEvent(stream, cluster, text_id, feed.decode(fields)))
+                    if handed % ENTRIES_PER_TURN == 0:
+                        await asyncio.sleep(0)
 
     def _dispatch(self, event: FeedEvent) -> None:
         for subscription in list(self._subscriptions[event.stream]):

@@ -3,9 +3,9 @@
 Nothing is written until every resource has been listed once, then the whole
 cluster goes to Redis in one transaction (so a half-listed cluster never shows
 Running Deployments without pods). After that, each burst of watch events becomes
-one flush and one transaction. Reachability is checked every second: past the
-grace period every workload turns Exception (ClusterUnreachable), and the relist
-that follows recovery restores the truth.
+one flush, written in transactions of a bounded number of changes. Reachability is
+checked every second: past the grace period every workload turns Exception
+(ClusterUnreachable), and the relist that follows recovery restores the truth.
 """
 
 from __future__ import annotations
@@ -35,6 +35,9 @@ from gateway.watch.resources import RESOURCES
 log = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 10.0
+FLUSH_SLICE = 200
+"""Changes per transaction when a burst is written: about 5 ms of judging and encoding,
+after which the event loop serves probes, queries and subscribers before the next."""
 
 
 def utc_now() -> datetime:
@@ -186,7 +189,11 @@ class ClusterWatcher:
         if self.link.healthy and self._written_generation != self.link.generation:
             await self._write_all()
         else:
-            await self.link.apply(self.name, self.mirror.flush(self.clock()))
+            for changes in self.mirror.flush_in_slices(FLUSH_SLICE, self.clock()):
+                # A write that fails marks Redis lost; the rewrite that follows its
+                # return holds whatever the rest of this flush would have said.
+                if not await self.link.apply(self.name, changes):
+                    break
         if flipped is not None or time.monotonic() - self._last_heartbeat > HEARTBEAT_SECONDS:
             await self._put_record(flipped)
 

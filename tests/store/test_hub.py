@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -16,6 +17,7 @@ import redis.asyncio as aioredis
 from gateway.redis_server import EmbeddedRedis
 from gateway.store.hub import (
     CLUSTERS,
+    ENTRIES_PER_TURN,
     WORKLOADS,
     CursorExpired,
     FeedEvent,
@@ -181,3 +183,33 @@ async def test_entries_from_before_a_subscription_starts_do_not_fill_its_queue(
             assert not late.overflowed and late.queue.empty()
             await redis_client.xadd(feed_key, entry("new"))
             assert (await next_event(hub, late)).fields["id"] == "new"
+
+
+async def test_a_burst_of_entries_leaves_the_event_loop_turns(
+    hub: FeedHub, redis_client: aioredis.Redis
+) -> None:
+    """One XREAD answer holds up to 500 entries; dispatching them in one go would keep
+    probes, queries and other subscribers waiting while a scale-up's entries pass."""
+    async with hub.subscribe(WORKLOADS, admit_all, 1000) as watching:
+        await following(hub, redis_client, watching)
+        queued: list[int] = []
+
+        async def note_each_turn() -> None:
+            while True:
+                queued.append(watching.queue.qsize())
+                await asyncio.sleep(0)
+
+        ticker = asyncio.create_task(note_each_turn())
+        try:
+            async with redis_client.pipeline(transaction=True) as pipe:
+                for number in range(400):
+                    pipe.xadd(KEYS.workload_feed(CLUSTER), entry(f"burst {number}"))
+                await pipe.execute()
+            async with asyncio.timeout(10):
+                while watching.queue.qsize() < 400:
+                    await asyncio.sleep(0.01)
+        finally:
+            ticker.cancel()
+            await asyncio.gather(ticker, return_exceptions=True)
+        between_turns = max(later - earlier for earlier, later in itertools.pairwise(queued))
+        assert 0 < between_turns <= ENTRIES_PER_TURN

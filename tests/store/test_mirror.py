@@ -185,3 +185,22 @@ def test_pods_listed_before_their_owners_name_them_once_the_owners_arrive() -> N
     mirror.apply("Deployment", "ADDED", o.deployment())
     pods = [orjson.loads(c.record) for c in mirror.flush() if isinstance(c, PodUpsert)]
     assert [p["owner"] for p in pods] == [WEB]
+
+
+def untimed(change: Change) -> object:
+    """A change as compared across two flushes: feed entries carry the time they were made."""
+    if isinstance(change, FeedEntry):
+        return change.stream, {k: v for k, v in change.fields.items() if k != "time"}
+    return change
+
+
+def test_a_flush_in_slices_says_what_one_flush_says() -> None:
+    whole, sliced = fleet_mirror(), fleet_mirror()
+    for mirror in (whole, sliced):
+        list(mirror.snapshot())
+        for index in range(3, 20):
+            mirror.apply("Pod", "ADDED", o.pod(f"web-7d9f8b6c5d-n{index}", node="worker-1"))
+    slices = list(sliced.flush_in_slices(4))
+    assert len(slices) > 3 and all(0 < len(part) <= 4 for part in slices)
+    assert [untimed(c) for part in slices for c in part] == [untimed(c) for c in whole.flush()]
+    assert not sliced.pending and list(sliced.flush_in_slices(4)) == []
