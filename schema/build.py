@@ -26,7 +26,7 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types import ExecutionContext
 
 from schema.audited import OperationAudit
-from schema.cost import cost_rule
+from schema.cost import cost_limit
 from schema.literals import CheckedValidationCache
 from schema.observed import OperationMetrics
 from schema.projection import ProjectingExecutionContext
@@ -86,13 +86,13 @@ def build_schema(
     rules = [
         *QueryDepthLimiter(max_depth=protection.max_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=protection.max_aliases).validation_rules,
-        cost_rule(protection.max_cost, protection.max_page),
     ]
     extensions: list[type[SchemaExtension] | Any] = [
         lambda: MaxTokensLimiter(max_token_count=protection.max_tokens),
         lambda: ParserCache(maxsize=500),
         lambda: AddValidationRules(rules),
         lambda: CheckedValidationCache(maxsize=500),
+        cost_limit(protection.max_cost, protection.max_page),
         OperationMetrics,
         OperationAudit,
         *extra,
