@@ -307,7 +307,7 @@ class Query:
         return [cluster_type(r) for r in (await context(info).queries.clusters()).values()]
 
     @strawberry.field
-    async def cluster(self, info: Info, name: str) -> Cluster:
+    async def cluster(self, info: Info, name: str) -> Cluster | None:
         known = await context(info).queries.clusters()
         if name not in known:
             raise not_found(f"unknown cluster {name!r} (known: {', '.join(known) or 'none'})")
@@ -327,7 +327,7 @@ class Query:
     @strawberry.field
     async def workload(
         self, info: Info, cluster: str, namespace: str, kind: WorkloadKind, name: str
-    ) -> Workload:
+    ) -> Workload | None:
         ctx = context(info)
         with client_errors():
             record = await ctx.queries.workload(cluster, kind.value, namespace, name)
@@ -352,7 +352,7 @@ class Query:
         return await pod_connection(info, pod_criteria(filter), order_by, relay)
 
     @strawberry.field
-    async def pod(self, info: Info, cluster: str, namespace: str, name: str) -> Pod:
+    async def pod(self, info: Info, cluster: str, namespace: str, name: str) -> Pod | None:
         ctx = context(info)
         with client_errors():
             record = await ctx.queries.pod(cluster, namespace, name)
@@ -388,7 +388,7 @@ class Query:
             return encode_cursor(epoch, await ctx.hub.ends(feed.value, clusters))
 
     @strawberry.field(description="Any object by its global id.")
-    async def node(self, info: Info, id: strawberry.ID) -> Node:
+    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
         return await find_node(info, context(info).queries, str(id))
 
 

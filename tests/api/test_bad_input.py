@@ -115,6 +115,30 @@ async def test_unknown_clusters_and_objects_are_not_found(gw: RunningGateway) ->
         assert codes(lookup) == ["NOT_FOUND"]
 
 
+async def test_a_lookup_not_found_leaves_the_rest_of_the_answer(gw: RunningGateway) -> None:
+    """Lookups are nullable, as Relay's ``node`` is: one missing object is a null with a
+    NOT_FOUND error at its path, not a ``data: null`` for everything asked beside it."""
+    missing_id = ids.encode("Workload", "sim-1", "Deployment/shop/nope")
+    query = """query ($id: ID!) {
+      clusters { name }
+      gone: workload(cluster: "sim-1", namespace: "shop", kind: DEPLOYMENT, name: "nope") { name }
+      nothing: node(id: $id) { id }
+      absent: pod(cluster: "sim-1", namespace: "shop", name: "nope") { name }
+      elsewhere: cluster(name: "nope") { name }
+    }"""
+    body = (await post(gw, {"query": query, "variables": {"id": missing_id}})).json()
+    assert body["data"]["clusters"] == [{"name": "sim-1"}]
+    assert {
+        k: body["data"][k] for k in ("gone", "nothing", "absent", "elsewhere")
+    } == dict.fromkeys(("gone", "nothing", "absent", "elsewhere"))
+    assert sorted((e["path"], codes([e])[0]) for e in body["errors"]) == [
+        (["absent"], "NOT_FOUND"),
+        (["elsewhere"], "NOT_FOUND"),
+        (["gone"], "NOT_FOUND"),
+        (["nothing"], "NOT_FOUND"),
+    ]
+
+
 async def test_bad_selector_and_cursor_are_the_clients_error(gw: RunningGateway) -> None:
     selector = await errors_of(
         gw, '{ workloads(filter: {labelSelector: "app in (web"}) { totalCount } }'
