@@ -67,6 +67,10 @@ class FeedEvent:
         return self.fields.get("record")
 
 
+def _text(value: object) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
 def _id_tuple(entry_id: str) -> tuple[int, int]:
     millis, _, sequence = entry_id.partition("-")
     return int(millis), int(sequence or 0)
@@ -287,33 +291,42 @@ class FeedHub:
 
     @bounded
     async def check_retained(self, stream: str, cluster: str, after: str) -> None:
-        """Raise CursorExpired if an entry after ``after`` was trimmed away."""
+        """Raise CursorExpired if an entry after ``after`` was trimmed away.
+
+        Trimming (MAXLEN) removes the oldest entries, so entries after the cursor are
+        lost exactly when something was removed and the cursor lies before the first
+        entry kept. ``max-deleted-entry-id`` cannot say what was removed: Valkey 8 leaves
+        it at 0-0 after MAXLEN trimming. ``entries-added`` above ``length`` can: some
+        entry is gone. A cursor before the first entry kept is then taken as expired, even
+        though what was trimmed may all have been at or before it (the client starts from
+        a fresh snapshot rather than miss a change); so is one before an entry deleted
+        by id (``max-deleted-entry-id``, which XDEL does set).
+        """
         key = self.stream_key(stream, cluster)
+        where = f"the feed of cluster {cluster or 'clusters'}"
         try:
             info = await self.client.xinfo_stream(key)
         except redis.ResponseError:
             if after != "0-0":
-                raise CursorExpired(
-                    f"the feed of cluster {cluster or 'clusters'} no longer exists"
-                ) from None
+                raise CursorExpired(f"{where} no longer exists") from None
             return
-        deleted = info.get("max-deleted-entry-id")
-        if deleted is not None:
-            text = deleted.decode() if isinstance(deleted, bytes) else str(deleted)
-            if _id_tuple(after) < _id_tuple(text):
-                raise CursorExpired(
-                    f"the feed of cluster {cluster or 'clusters'} was trimmed past the cursor"
-                )
+        length = int(info.get("length") or 0)
+        added = int(info.get("entries-added") or length)
+        deleted = _id_tuple(_text(info.get("max-deleted-entry-id") or "0-0"))
+        if added <= length and deleted == (0, 0):
             return
+        cursor = _id_tuple(after)
         first = info.get("first-entry")
-        if first and _id_tuple(after) < _id_tuple(
-            first[0].decode() if isinstance(first[0], bytes) else str(first[0])
-        ):
-            length = int(info.get("length") or 0)
-            if length and int(info.get("entries-added") or length) > length:
-                raise CursorExpired(
-                    f"the feed of cluster {cluster or 'clusters'} was trimmed past the cursor"
-                )
+        if first:
+            kept_from = _id_tuple(_text(first[0]))
+        else:
+            # Everything was removed: only a cursor at the last entry lost nothing.
+            kept_from = _id_tuple(_text(info.get("last-generated-id") or "0-0"))
+        if cursor >= kept_from and cursor >= deleted:
+            return
+        raise CursorExpired(
+            f"{where} was trimmed past the cursor: {added - length} changes are gone"
+        )
 
     @contextlib.asynccontextmanager
     async def subscribe(

@@ -8,6 +8,8 @@ import httpx
 import redis.asyncio as redis
 
 from gateway.redis_server import EmbeddedRedis
+from gateway.store.keys import Keys
+from gateway.store.writer import StoreWriter
 from tests.api.harness import flush, publish, running_gateway
 from tests.api.wsclient import transport_ws
 from tests.status import objects as o
@@ -168,3 +170,43 @@ async def test_expired_cursor_is_refused_with_a_code(
     assert error["extensions"]["code"] == "CURSOR_EXPIRED"
     assert "snapshot" in error["message"]
     assert (ended["type"], ended["id"]) == ("complete", operation)
+
+
+async def test_a_cursor_older_than_a_trimmed_feed_is_refused(
+    redis_server: EmbeddedRedis, redis_client: redis.Redis
+) -> None:
+    """The feed keeps ``feedLength`` entries; a subscriber resuming from before what was
+    trimmed would silently miss changes, so it is told CURSOR_EXPIRED instead (Valkey 8
+    leaves max-deleted-entry-id at 0-0 when MAXLEN trims, so that alone cannot say)."""
+    mirror = fleet_mirror()
+    await publish(redis_client, mirror)
+    writer = StoreWriter(redis_client, Keys(), feed_length=100)
+    async with running_gateway(redis_server.url) as gw:
+        async with transport_ws(gw.websocket) as ws:
+            operation = await ws.subscribe(CHANGES)
+            await settle()
+            mirror.apply("Pod", "MODIFIED", web_pod(0, statuses=[o.crash_loop("web")]))
+            await writer.apply(mirror.cluster, mirror.flush())
+            old = (await ws.next_payload(operation))["data"]["workloadStatusChanged"]["cursor"]
+            for flip in range(300):
+                statuses = [o.crash_loop("web")] if flip % 2 else None
+                mirror.apply(
+                    "Pod", "MODIFIED", web_pod(0, **({"statuses": statuses} if statuses else {}))
+                )
+                await writer.apply(mirror.cluster, mirror.flush())
+            recent = ""
+            for _ in range(300):
+                payload = await ws.next_payload(operation)
+                recent = payload["data"]["workloadStatusChanged"]["cursor"]
+        assert await redis_client.xlen("ksg:feed:w:sim-1") < 301
+        async with transport_ws(gw.websocket) as ws:
+            refused = await ws.next_payload(await ws.subscribe(CHANGES, {"since": old}))
+            resumed = await ws.subscribe(CHANGES, {"since": recent})
+            await settle()
+            mirror.apply("Pod", "MODIFIED", web_pod(0))
+            await writer.apply(mirror.cluster, mirror.flush())
+            after = (await ws.next_payload(resumed))["data"]["workloadStatusChanged"]
+    [error] = refused["errors"]
+    assert error["extensions"]["code"] == "CURSOR_EXPIRED"
+    assert "trimmed" in error["message"] and "snapshot" in error["message"]
+    assert (after["oldStatus"], after["newStatus"]) == ("NOT_READY", "RUNNING")

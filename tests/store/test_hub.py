@@ -30,6 +30,10 @@ KEYS = Keys("hubtest")
 CLUSTER = "east"
 
 
+def text(entry_id: bytes | str) -> str:
+    return entry_id.decode() if isinstance(entry_id, bytes) else entry_id
+
+
 def entry(name: str) -> dict[Any, Any]:
     return {"e": orjson.dumps({"type": "changed", "id": name})}
 
@@ -213,3 +217,39 @@ async def test_a_burst_of_entries_leaves_the_event_loop_turns(
             await asyncio.gather(ticker, return_exceptions=True)
         between_turns = max(later - earlier for earlier, later in itertools.pairwise(queued))
         assert 0 < between_turns <= ENTRIES_PER_TURN
+
+
+async def test_trimming_is_seen_whatever_max_deleted_entry_id_says(
+    hub: FeedHub, redis_client: aioredis.Redis
+) -> None:
+    key = KEYS.workload_feed(CLUSTER)
+    written = [
+        text(await redis_client.xadd(key, entry(f"n {n}"), maxlen=100, approximate=True))
+        for n in range(300)
+    ]
+    info = await redis_client.xinfo_stream(key)
+    first = info["first-entry"][0].decode()
+    kept = written.index(first)
+    assert kept > 0, "MAXLEN trimmed nothing"
+    for lost in ("0-0", written[0], written[kept - 2]):
+        with pytest.raises(CursorExpired, match="trimmed past the cursor"):
+            await hub.check_retained(WORKLOADS, CLUSTER, lost)
+    for whole in (first, written[kept + 5], written[-1]):
+        await hub.check_retained(WORKLOADS, CLUSTER, whole)
+    await redis_client.xtrim(key, maxlen=0)
+    await hub.check_retained(WORKLOADS, CLUSTER, written[-1])
+    with pytest.raises(CursorExpired):
+        await hub.check_retained(WORKLOADS, CLUSTER, written[-2])
+
+
+async def test_an_untrimmed_feed_keeps_every_cursor(
+    hub: FeedHub, redis_client: aioredis.Redis
+) -> None:
+    key = KEYS.workload_feed(CLUSTER)
+    written = [text(await redis_client.xadd(key, entry(f"n {n}"))) for n in range(5)]
+    for cursor in ("0-0", *written):
+        await hub.check_retained(WORKLOADS, CLUSTER, cursor)
+    await redis_client.xdel(key, written[1])
+    await hub.check_retained(WORKLOADS, CLUSTER, written[1])
+    with pytest.raises(CursorExpired):
+        await hub.check_retained(WORKLOADS, CLUSTER, written[0])
