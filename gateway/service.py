@@ -36,6 +36,9 @@ from gateway.store.reader import StoreReader
 from gateway.watch.cluster import ClusterWatcher
 from gateway.watch.supervisor import Supervisor
 
+PROBE_TTL_SECONDS = 60
+"""The readiness probe's key outlives a few probes and then goes with its replica."""
+
 
 def replica_id() -> str:
     return f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
@@ -217,7 +220,8 @@ class Gateway:
             await self.embedded.stop()
 
     async def readiness(self) -> tuple[bool, dict[str, Any]]:
-        """Ready when Redis answers and every configured cluster has finished its first sync.
+        """Ready when Redis takes a write and every configured cluster has finished its
+        first sync.
 
         A cluster counts as synced when its record says so and names the replica that
         holds its lease now: a record left by a replica that died (or by an earlier
@@ -227,6 +231,9 @@ class Gateway:
         names = [source.name for source in self.settings.sources]
         try:
             async with asyncio.timeout(5):
+                await self.client.set(
+                    self.keys.write_probe(self.settings.replica), b"1", ex=PROBE_TTL_SECONDS
+                )
                 raw = await self.client.hgetall(self.keys.clusters)
                 holders = (
                     await self.client.mget([self.keys.lease(name) for name in names])

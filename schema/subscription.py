@@ -18,6 +18,7 @@ from strawberry.types import Info
 
 from gateway.auth.principal import AuthenticationError
 from gateway.auth.ratelimit import RateLimited
+from gateway.store.errors import StoreUnavailable
 from gateway.store.hub import (
     CLUSTER_FEED,
     CLUSTERS,
@@ -38,7 +39,7 @@ from gateway.store.queries import Queries
 from gateway.store.selection import Criteria, IndexEntry, Order
 from schema import convert, podchanges
 from schema.context import ApiContext
-from schema.errors import CURSOR_EXPIRED, SLOW_CONSUMER, GatewayError, bad_input
+from schema.errors import CURSOR_EXPIRED, SLOW_CONSUMER, UNAVAILABLE, GatewayError, bad_input
 from schema.inputs import PodFilter, WorkloadFilter, criteria, pod_criteria
 from schema.query import client_errors, context
 from schema.types import (
@@ -155,6 +156,8 @@ async def _held(ctx: ApiContext) -> AsyncIterator[None]:
             yield
     except RateLimited as error:
         raise GatewayError(str(error), "RATE_LIMITED") from error
+    except StoreUnavailable as error:
+        raise GatewayError(str(error), UNAVAILABLE) from error
 
 
 async def _live(

@@ -72,6 +72,11 @@ class Authorizer:
         self._cache[key] = (now, found)
         return found
 
+    def grants_metrics(self, principal: Principal) -> bool:
+        """From the rules alone, without Redis: /metrics must answer while Redis is away,
+        which is when operators need it most."""
+        return rule_sets.visibility(principal, self.auth.rules, (), {}).metrics
+
     async def _resolve(self, principal: Principal) -> Visibility:
         clusters = list(await self.reader.clusters())
         namespaces: dict[str, Mapping[str, Mapping[str, str]]] = {}

@@ -67,6 +67,11 @@ class Gatekeeper:
             return Visibility.everything()
         return await self.authorizer.visibility(principal)
 
+    def grants_metrics(self, principal: Principal) -> bool:
+        if not self.enabled or self.authorizer is None:
+            return True
+        return self.authorizer.grants_metrics(principal)
+
     async def close(self) -> None:
         for authenticator in self.authenticators:
             await authenticator.close()

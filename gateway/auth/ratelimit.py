@@ -4,6 +4,10 @@ Requests and new subscriptions per minute are fixed one-minute windows (INCR wit
 expiry). Concurrent subscriptions are a sorted set of subscription ids scored by an
 expiry that the holding replica renews: a replica that dies stops renewing, and its
 subscriptions stop counting within two minutes instead of leaking forever.
+
+The limits fail closed: when Redis cannot count (away, full, read-only, refusing the
+password) the caller is refused with StoreUnavailable (503 UNAVAILABLE), not let
+through uncounted; nothing could be answered without Redis anyway.
 """
 
 from __future__ import annotations
@@ -13,11 +17,12 @@ import contextlib
 import hashlib
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import redis.asyncio as redis
 
 from gateway.config import RateLimits
+from gateway.store.errors import StoreUnavailable
 from gateway.store.keys import Keys
 from gateway.store.outage import OUTAGE_ERRORS
 
@@ -30,6 +35,17 @@ class RateLimited(Exception):
     def __init__(self, message: str, retry_after: float) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+@contextlib.contextmanager
+def _counted_in_redis() -> Iterator[None]:
+    try:
+        yield
+    except OUTAGE_ERRORS as error:
+        raise StoreUnavailable(
+            f"the rate limits cannot be counted ({type(error).__name__}: {error}); "
+            "try again shortly"
+        ) from error
 
 
 def _subject_key(subject: str) -> str:
@@ -49,10 +65,11 @@ class RateLimiter:
         now = time.time()
         window = int(now // WINDOW_SECONDS)
         key = f"{self.keys.prefix}:rl:{kind}:{_subject_key(subject)}:{window}"
-        async with self.client.pipeline(transaction=True) as pipe:
-            pipe.incr(key)
-            pipe.expire(key, WINDOW_SECONDS * 2)
-            used, _ = await pipe.execute()
+        with _counted_in_redis():
+            async with self.client.pipeline(transaction=True) as pipe:
+                pipe.incr(key)
+                pipe.expire(key, WINDOW_SECONDS * 2)
+                used, _ = await pipe.execute()
         if int(used) > limit:
             retry = (window + 1) * WINDOW_SECONDS - now
             raise RateLimited(f"more than {limit} {kind} per minute for {subject}", max(retry, 1.0))
@@ -67,17 +84,19 @@ class RateLimiter:
         key = f"{self.keys.prefix}:rl:active:{_subject_key(subject)}"
         member = uuid.uuid4().hex
         now = time.time()
-        async with self.client.pipeline(transaction=True) as pipe:
-            pipe.zremrangebyscore(key, "-inf", now)
-            pipe.zcard(key)
-            _, active = await pipe.execute()
+        with _counted_in_redis():
+            async with self.client.pipeline(transaction=True) as pipe:
+                pipe.zremrangebyscore(key, "-inf", now)
+                pipe.zcard(key)
+                _, active = await pipe.execute()
         if int(active) >= self.limits.concurrent_subscriptions:
             raise RateLimited(
                 f"{subject} already has {active} open subscriptions "
                 f"(at most {self.limits.concurrent_subscriptions})",
                 float(WINDOW_SECONDS),
             )
-        await self.client.zadd(key, {member: now + HOLD_SECONDS})
+        with _counted_in_redis():
+            await self.client.zadd(key, {member: now + HOLD_SECONDS})
         self._held[member] = key
         self._ensure_renewer()
         try:

@@ -93,7 +93,7 @@ def build_app(gateway: Gateway, config: Config = DEFAULT_CONFIG) -> Starlette:
                 return PlainTextResponse(
                     f"{error}\n", status_code=401, headers={"WWW-Authenticate": "Bearer"}
                 )
-            if not (await gatekeeper.visibility(principal)).metrics:
+            if not gatekeeper.grants_metrics(principal):
                 audit.denied(principal, "metrics", "no rule grants metrics")
                 return PlainTextResponse("no rule grants you the metrics\n", status_code=403)
         return Response(metrics.render(gateway), media_type=CONTENT_TYPE_LATEST)

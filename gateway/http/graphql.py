@@ -40,7 +40,7 @@ from gateway.auth.gatekeeper import Gatekeeper, bearer
 from gateway.auth.principal import ANONYMOUS, AuthenticationError, Principal
 from gateway.auth.unavailable import VerificationUnavailable
 from gateway.http.graphiql import offline_graphiql_html
-from gateway.http.guard import PRINCIPAL
+from gateway.http.guard import PRINCIPAL, RETRY_REDIS
 from gateway.store.queries import Queries
 from gateway.visibility import Visibility
 from schema.context import ApiContext
@@ -292,9 +292,15 @@ class GatewayGraphQL(GraphQL[ApiContext, None]):
                     )
                 ],
             )
-        return await super().execute_single(
+        result = await super().execute_single(
             request, request_adapter, sub_response, context, root_value, request_data
         )
+        if result.data is None and result.errors and all(map(_unavailable, result.errors)):
+            # Nothing could be answered because Redis is away: a status that proxies,
+            # load balancers and retrying clients understand, as the guard's refusals.
+            sub_response.status_code = 503
+            sub_response.headers["retry-after"] = RETRY_REDIS.decode()
+        return result
 
     def encode_json(self, data: Any) -> str:
         return orjson.dumps(data).decode()
@@ -309,6 +315,10 @@ class GatewayGraphQL(GraphQL[ApiContext, None]):
         except ValueError as error:
             text = data if isinstance(data, str) else data.decode(errors="replace")
             raise json.JSONDecodeError("a number is too long", text, 0) from error
+
+
+def _unavailable(error: GraphQLError) -> bool:
+    return (error.extensions or {}).get("code") == "UNAVAILABLE"
 
 
 def _rechecking(

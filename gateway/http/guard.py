@@ -25,7 +25,9 @@ from gateway.auth.gatekeeper import Gatekeeper, bearer
 from gateway.auth.principal import AuthenticationError, Principal
 from gateway.auth.ratelimit import RateLimited
 from gateway.auth.unavailable import VerificationUnavailable
+from gateway.store.errors import StoreUnavailable
 from gateway.store.keys import Keys
+from gateway.store.outage import OUTAGE_ERRORS
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -36,6 +38,9 @@ App = Callable[[Scope, Receive, Send], Awaitable[None]]
 APQ_TTL_SECONDS = 7 * 24 * 3600
 RETRY_VERIFICATION = b"5"
 """Seconds a client waits when its token could not be checked (issuer or API server away)."""
+RETRY_REDIS = b"2"
+"""Seconds a client waits when Redis is away or refuses to serve: the watchers rewrite the
+cache within seconds of its return."""
 
 
 PRINCIPAL = "ksg.principal"
@@ -111,6 +116,11 @@ class GraphQLGuard:
                 scope = await self._rewrite_query_string(scope)
         except Refusal as refusal:
             await refuse(send, refusal)
+            return
+        except (*OUTAGE_ERRORS, StoreUnavailable) as error:
+            # The rate limiter (fail closed: a caller Redis cannot count is not served,
+            # and nothing could be answered without Redis anyway) or a persisted query.
+            await refuse(send, redis_unavailable(error))
             return
         await self.app(scope, receive, send)
 
@@ -239,6 +249,16 @@ def _replay(body: bytes, original: Receive) -> Receive:
         return {"type": "http.request", "body": body, "more_body": False}
 
     return receive
+
+
+def redis_unavailable(error: BaseException) -> Refusal:
+    cause = error if isinstance(error, StoreUnavailable) else f"{type(error).__name__}: {error}"
+    return Refusal(
+        503,
+        f"the gateway's cache (Redis) is unavailable ({cause}); try again shortly",
+        "UNAVAILABLE",
+        ((b"retry-after", RETRY_REDIS),),
+    )
 
 
 async def refuse(send: Send, refusal: Refusal) -> None:

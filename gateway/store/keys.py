@@ -30,6 +30,11 @@ class Keys:
         """A token made when the feeds are first written; a new one means history was lost."""
         return f"{self.prefix}:feed:epoch"
 
+    def write_probe(self, replica: str) -> str:
+        """A replica's readiness check writes here: a Redis that answers reads but refuses
+        writes (full under noeviction, a read-only replica) cannot keep the cache."""
+        return f"{self.prefix}:probe:{replica}"
+
     def lease(self, cluster: str) -> str:
         return f"{self.prefix}:lease:{cluster}"
 

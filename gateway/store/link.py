@@ -96,7 +96,9 @@ class StoreLink:
             await asyncio.sleep(backoff.next_delay())
             try:
                 async with asyncio.timeout(2.0):
-                    await self.client.ping()
+                    # A write, not a PING: a full or read-only Redis answers PING and
+                    # would be declared back, rewritten into and lost again, in a loop.
+                    await self.client.set(self.keys.write_probe("watchers"), b"1", ex=60)
             except OUTAGE_ERRORS:
                 continue
             self.healthy = True

@@ -1,4 +1,4 @@
-"""What Redis raises when it is away, for every part that talks to it.
+"""What Redis raises when it is away or refuses to serve, for every part that talks to it.
 
 Its own module so that a reader of the cache, the rate limiter or the readiness check
 can tell an outage from a bug without importing the watchers' write link.
@@ -6,9 +6,30 @@ can tell an outage from a bug without importing the watchers' write link.
 
 from __future__ import annotations
 
-from redis.exceptions import BusyLoadingError
+from redis.exceptions import (
+    BusyLoadingError,
+    ExecAbortError,
+    NoPermissionError,
+    OutOfMemoryError,
+    ReadOnlyError,
+)
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-OUTAGE_ERRORS = (RedisConnectionError, RedisTimeoutError, BusyLoadingError, OSError, TimeoutError)
-"""Redis is away: refused, reset, loading, or silent past our deadline (``asyncio.timeout``)."""
+OUTAGE_ERRORS = (
+    RedisConnectionError,
+    RedisTimeoutError,
+    BusyLoadingError,
+    OutOfMemoryError,
+    ReadOnlyError,
+    NoPermissionError,
+    ExecAbortError,
+    OSError,
+    TimeoutError,
+)
+"""Redis is away or will not serve: refused, reset, loading, silent past our deadline
+(``asyncio.timeout``), refusing the password (an AuthenticationError is a
+ConnectionError), full under ``noeviction`` (OOM; a transaction with a refused command
+ends in EXECABORT), a read-only replica, or an ACL that forbids a command. Each is the
+operator's to fix, none the caller's: callers get 503 UNAVAILABLE, writers keep their
+mirrors and rewrite the cache once Redis takes writes again."""
