@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -39,6 +39,7 @@ from gateway.auth import audit
 from gateway.auth.gatekeeper import Gatekeeper, bearer
 from gateway.auth.principal import ANONYMOUS, AuthenticationError, Principal
 from gateway.auth.unavailable import VerificationUnavailable
+from gateway.http import jsondepth
 from gateway.http.graphiql import offline_graphiql_html
 from gateway.http.guard import PRINCIPAL, RETRY_REDIS
 from gateway.store.queries import Queries
@@ -141,6 +142,17 @@ class GatewayWebSocketAdapter(ASGIWebSocketAdapter):
         self.sent += 1
         if self.sent % YIELD_EVERY == 0:
             await asyncio.sleep(0)
+
+    async def iter_json(
+        self, *, ignore_parsing_errors: bool = False
+    ) -> AsyncGenerator[object, None]:
+        """A message nested too deep closes the socket with 4400 and says why, on both
+        protocols (the legacy one would otherwise drop it unseen or lose the socket)."""
+        try:
+            async for message in super().iter_json(ignore_parsing_errors=ignore_parsing_errors):
+                yield message
+        except jsondepth.TooDeep as error:
+            await self.close(4400, str(error))
 
     async def close(self, code: int, reason: str) -> None:
         fitted = reason.encode()[:CLOSE_REASON_BYTES].decode(errors="ignore")
@@ -309,8 +321,8 @@ class GatewayGraphQL(GraphQL[ApiContext, None]):
         """``json`` raises a plain ValueError for numbers of more than 4300 digits; callers
         (query-string variables, WebSocket messages) expect a JSONDecodeError for bad JSON."""
         try:
-            return json.loads(data)
-        except json.JSONDecodeError:
+            return jsondepth.loads(data, "the message")
+        except (json.JSONDecodeError, jsondepth.TooDeep):
             raise
         except ValueError as error:
             text = data if isinstance(data, str) else data.decode(errors="replace")

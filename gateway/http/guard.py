@@ -25,6 +25,7 @@ from gateway.auth.gatekeeper import Gatekeeper, bearer
 from gateway.auth.principal import AuthenticationError, Principal
 from gateway.auth.ratelimit import RateLimited
 from gateway.auth.unavailable import VerificationUnavailable
+from gateway.http import jsondepth
 from gateway.store.errors import StoreUnavailable
 from gateway.store.keys import Keys
 from gateway.store.outage import OUTAGE_ERRORS
@@ -181,7 +182,9 @@ class GraphQLGuard:
         if "json" not in content_type:
             return body
         try:
-            parsed = json.loads(body)
+            parsed = jsondepth.loads(body, "the request body")
+        except jsondepth.TooDeep as error:
+            raise Refusal(400, str(error), "BAD_REQUEST") from error
         except ValueError as error:
             raise Refusal(
                 400, f"request body is not valid JSON: {_unreadable(error)}", "BAD_REQUEST"
@@ -198,10 +201,14 @@ class GraphQLGuard:
 
     async def _rewrite_query_string(self, scope: Scope) -> Scope:
         params = dict(parse_qsl(scope.get("query_string", b"").decode(), keep_blank_values=True))
+        if "variables" in params:
+            _check_depth(params["variables"], "the variables parameter")
         if "extensions" not in params:
             return scope
         try:
-            extensions = json.loads(params["extensions"])
+            extensions = jsondepth.loads(params["extensions"], "the extensions parameter")
+        except jsondepth.TooDeep as error:
+            raise Refusal(400, str(error), "BAD_REQUEST") from error
         except ValueError as error:
             raise Refusal(
                 400,
@@ -213,6 +220,16 @@ class GraphQLGuard:
         )
         params["query"] = request["query"]
         return {**scope, "query_string": urlencode(params).encode()}
+
+
+def _check_depth(text: str, where: str) -> None:
+    """Only the depth: GET variables that are not JSON are Strawberry's to refuse."""
+    try:
+        jsondepth.loads(text, where)
+    except jsondepth.TooDeep as error:
+        raise Refusal(400, str(error), "BAD_REQUEST") from error
+    except ValueError:
+        return
 
 
 def _unreadable(error: ValueError) -> str:

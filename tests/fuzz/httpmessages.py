@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import orjson
 from hypothesis import strategies as st
 
-from tests.fuzz.values import JSON_VALUES
+from tests.fuzz.values import DEEP_JSON, DEEP_PARAMETER, JSON_VALUES
 
 METHODS = ("GET", "POST", "POST", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD", "TRACE")
 
@@ -120,14 +120,26 @@ def graphql_requests(queries: st.SearchStrategy[str]) -> st.SearchStrategy[Attem
             lambda size: orjson.dumps({"query": "{" + " " * size + "clusters { name } }"})
         ),
         json_body.map(lambda raw: raw.decode().encode("utf-16")),
+        DEEP_JSON.map(str.encode),
+        DEEP_JSON.map(
+            lambda deep: ('{"query": "{ clusters { name } }", "variables": ' + deep + "}").encode()
+        ),
+        DEEP_JSON.map(
+            lambda deep: ('{"query": "{ clusters { name } }", "extensions": ' + deep + "}").encode()
+        ),
+        json_body.map(
+            lambda raw: raw[:-1] + b'"\xff\xfe"}' if raw.endswith(b"}") else raw + b"\xc3"
+        ),
     )
     params = st.fixed_dictionaries(
         {},
         optional={
             "query": operation.map(as_text),
-            "variables": JSON_VALUES.map(as_text),
+            "variables": JSON_VALUES.map(as_text) | DEEP_PARAMETER,
             "operationName": st.text(max_size=10),
-            "extensions": (persisted | JSON_VALUES).map(as_text) | st.text(max_size=20),
+            "extensions": (persisted | JSON_VALUES).map(as_text)
+            | st.text(max_size=20)
+            | DEEP_PARAMETER,
         },
     )
     headers = st.one_of(

@@ -154,3 +154,18 @@ class Specimens:
         """hypothesis-graphql's custom scalars: String and ID arguments drawn from the mix."""
         as_node = self.strings().map(lambda value: graphql.StringValueNode(value=value))
         return {"String": as_node, "ID": as_node}
+
+
+def deeply_nested(depth: int, opener: str = "[") -> str:
+    """JSON text nested ``depth`` levels: past what Python's parser recurses into (1,000)
+    and past what orjson accepts (1,024), or just past the gateway's own bound."""
+    closer = "]" if opener == "[" else "}"
+    head = "[" if opener == "[" else '{"a":'
+    return head * depth + "1" + closer * depth
+
+
+DEPTHS = st.sampled_from((33, 200, 1000, 3000))
+DEEP_JSON = st.builds(deeply_nested, DEPTHS, st.sampled_from("[{"))
+"""Raw JSON text, to splice where a client puts JSON: bodies, variables, extensions, frames."""
+DEEP_PARAMETER = st.builds(deeply_nested, st.sampled_from((33, 200, 1000)), st.sampled_from("[{"))
+"""The same for a query string, which HTTP clients cap at 64 KiB."""

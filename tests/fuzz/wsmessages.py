@@ -15,7 +15,7 @@ from typing import Any
 import orjson
 from hypothesis import strategies as st
 
-from tests.fuzz.values import JSON_VALUES, Specimens
+from tests.fuzz.values import DEEP_JSON, JSON_VALUES, Specimens
 
 TRANSPORT_WS = "graphql-transport-ws"
 LEGACY_WS = "graphql-ws"
@@ -181,6 +181,15 @@ def frames(
         JSON_VALUES.map(Text),
         st.binary(max_size=64).map(Binary),
         st.sampled_from((64 << 10, 1 << 20)).map(huge),
+        DEEP_JSON.map(lambda deep: Text(deep, raw=True)),
+        DEEP_JSON.map(
+            lambda deep: Text(
+                '{"type": "subscribe", "id": "deep", "payload": {"query": "{ clusters { name } }", '
+                '"variables": ' + deep + "}}",
+                raw=True,
+            )
+        ),
+        st.just(Binary(b'{"type": "ping", "payload": "\xff\xfe"}')),
     )
     rest = st.lists(st.one_of(messages, messages, messages, noise), min_size=1, max_size=8)
     opening = st.sampled_from(([OPENING], [OPENING], []))
