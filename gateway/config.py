@@ -103,6 +103,9 @@ class TokenFile(Section):
     """Static bearer tokens for bots: a YAML file of sha256 hashes with subjects and groups."""
 
     path: Path
+    fail_closed: bool = True
+    """A deleted, unreadable or invalid file revokes every token (false: keep the last good
+    entries)."""
 
 
 class Oidc(Section):

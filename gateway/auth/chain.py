@@ -28,7 +28,11 @@ def build_authenticators(auth: Auth, sources: Sequence[ClusterSource]) -> list[A
     found: list[Authenticator] = []
     if auth.token_file is not None:
         try:
-            found.append(TokenFileAuthenticator(auth.token_file.path))
+            found.append(
+                TokenFileAuthenticator(
+                    auth.token_file.path, fail_closed=auth.token_file.fail_closed
+                )
+            )
         except TokenFileError as error:
             raise ConfigError(f"auth.tokenFile.path: {error}") from None
     if auth.oidc is not None:

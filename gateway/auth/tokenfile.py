@@ -9,9 +9,11 @@ can be read by those who maintain it without handing out the credentials::
 
 ``python -m gateway auth hash-token --subject ci-deployer --group ci`` reads a token
 on stdin and prints its entry. Editing the file adds or revokes bots without a
-restart: it is checked for changes at most every few seconds. A file that no longer
-parses is not applied (the previous entries stay in force and the error is logged),
-so a typo never locks every bot out.
+restart: it is checked for changes at most every few seconds. A file that is deleted,
+cannot be read or no longer parses revokes every token it held (``failClosed``, the
+default: removing the file must revoke, and a file someone tampered with must not keep
+old entries alive); with ``failClosed: false`` the previous entries stay in force, so a
+typo never locks every bot out. Either way the error is logged at each change.
 """
 
 from __future__ import annotations
@@ -170,8 +172,10 @@ class TokenFileAuthenticator:
         *,
         check_every: float = CHECK_EVERY_SECONDS,
         clock: Callable[[], float] = time.monotonic,
+        fail_closed: bool = True,
     ) -> None:
         self.path = path
+        self.fail_closed = fail_closed
         self._check_every = check_every
         self._clock = clock
         self._version = _settled(_version(path))
@@ -190,10 +194,17 @@ class TokenFileAuthenticator:
         try:
             entries = read_token_file(self.path)
         except TokenFileError as error:
-            logger.error(
-                "token file not reloaded; the previous entries stay in force",
-                extra={"cause": str(error), "entries": len(self._entries)},
-            )
+            if self.fail_closed:
+                logger.error(
+                    "token file unusable; no token from it is accepted until it is fixed",
+                    extra={"cause": str(error), "revoked": len(self._entries)},
+                )
+                self._entries = ()
+            else:
+                logger.error(
+                    "token file not reloaded; the previous entries stay in force",
+                    extra={"cause": str(error), "entries": len(self._entries)},
+                )
             return
         if entries != self._entries:
             self._entries = entries

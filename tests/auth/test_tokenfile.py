@@ -159,13 +159,39 @@ async def test_a_rewrite_in_place_with_the_same_size_is_seen(
     assert await tokens.authenticate(second) is not None
 
 
-async def test_a_broken_edit_keeps_the_entries_in_force_until_fixed(
+async def test_deleting_or_breaking_the_file_revokes_every_token(
+    tmp_path: Path, clock: ManualClock, guard: LeakGuard
+) -> None:
+    bot, other = new_token(guard), new_token(guard)
+    path = tmp_path / "tokens.yaml"
+    path.write_text(entry(bot, "bot") + entry(other, "other"))
+    tokens = TokenFileAuthenticator(path, check_every=5, clock=clock)
+    assert await tokens.authenticate(bot) is not None
+
+    path.unlink()
+    clock.advance(5)
+    assert await tokens.authenticate(bot) is None
+    assert guard.messages(logging.ERROR) == [
+        "token file unusable; no token from it is accepted until it is fixed"
+    ]
+    write(path, entry(bot, "bot"))
+    clock.advance(5)
+    assert await tokens.authenticate(bot) is not None
+    assert await tokens.authenticate(other) is None
+
+    write(path, entry(bot, "bot") + "- sha256: nope\n")
+    clock.advance(5)
+    assert await tokens.authenticate(bot) is None
+    assert guard.causes()[-1].startswith(f"{path}:4: entry 2: sha256 must be 64 hexadecimal")
+
+
+async def test_a_broken_edit_keeps_the_entries_in_force_when_asked(
     tmp_path: Path, clock: ManualClock, guard: LeakGuard
 ) -> None:
     bot, added = new_token(guard), new_token(guard)
     path = tmp_path / "tokens.yaml"
     path.write_text(entry(bot, "bot"))
-    tokens = TokenFileAuthenticator(path, check_every=5, clock=clock)
+    tokens = TokenFileAuthenticator(path, check_every=5, clock=clock, fail_closed=False)
 
     write(path, entry(bot, "bot") + f"- sha256: {token_sha256(added)}\n  subject: \n")
     clock.advance(5)

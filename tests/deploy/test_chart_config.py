@@ -184,6 +184,7 @@ def test_a_section_without_values_comes_through_the_config_block(tmp_path: Path)
     token_file = pod_configuration(rendered).load(tmp_path).auth.token_file
     assert token_file is not None
     assert token_file.path == Path(AUTH_DIR, "tokens.yaml")
+    assert token_file.fail_closed, "a deleted or broken token file revokes its tokens"
     assert rendered.gateway_mounts()[str(token_file.path.parent)]["secret"] == {
         "secretName": "gateway-tokens"
     }
