@@ -186,7 +186,7 @@ class Auth(Section):
     rate_limits: RateLimits = RateLimits()
     max_cost: int = Field(default=50_000, ge=100, le=10_000_000)
     metrics_public: bool = False
-    recheck_seconds: float = Field(default=60.0, ge=1, le=3600)
+    recheck_seconds: float = Field(default=10.0, ge=1, le=3600)
     """How often a long subscription checks its caller's credential and rules again."""
 
     @property

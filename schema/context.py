@@ -40,4 +40,4 @@ class ApiContext:
     reauthorize: Callable[[], Awaitable[Queries]] | None = None
     """Checks the caller's credential again and returns its queries scoped anew; raises
     AuthenticationError once the credential is refused. Long subscriptions call it."""
-    recheck_seconds: float = 60.0
+    recheck_seconds: float = 10.0

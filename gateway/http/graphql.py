@@ -28,8 +28,14 @@ from strawberry.subscriptions import (
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
-from strawberry.subscriptions.protocols.graphql_transport_ws.types import Message
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
+    ConnectionInitMessage,
+    Message,
+)
 from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
+from strawberry.subscriptions.protocols.graphql_ws.types import (
+    ConnectionInitMessage as LegacyConnectionInit,
+)
 from strawberry.subscriptions.protocols.graphql_ws.types import OperationMessage
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
@@ -42,6 +48,7 @@ from gateway.auth.unavailable import VerificationUnavailable
 from gateway.http import jsondepth
 from gateway.http.graphiql import offline_graphiql_html
 from gateway.http.guard import PRINCIPAL, RETRY_REDIS
+from gateway.http.wscredential import SocketCredential
 from gateway.store.queries import Queries
 from gateway.visibility import Visibility
 from schema.context import ApiContext
@@ -73,15 +80,35 @@ class CheckedTransportWS(BaseGraphQLTransportWSHandler[ApiContext, None]):
     Strawberry indexes messages as the protocol says they are: a message that is not
     an object, an id that is a list or a payload that is a string raise inside its
     handler, and the connection drops without a close frame. Such messages are
-    invalid, and the protocol closes with 4400 for those.
+    invalid, and the protocol closes with 4400 for those. Its credential is checked again
+    before each operation and on a timer (``SocketCredential``).
     """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.credential = SocketCredential(self.context, self.websocket.close)
 
     async def handle_message(self, message: Message) -> None:
         problem = _transport_ws_problem(message)
         if problem is not None:
             await self.handle_invalid_message(problem)
             return
+        if (
+            message.get("type") == "subscribe"
+            and self.connection_acknowledged
+            and not await self.credential.still_accepted()
+        ):
+            return
         await super().handle_message(message)
+
+    async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
+        await super().handle_connection_init(message)
+        if self.connection_acknowledged:
+            self.credential.watch()
+
+    async def shutdown(self) -> None:
+        await self.credential.stop()
+        await super().shutdown()
 
     async def handle_task_exception(self, error: Exception) -> None:
         """Strawberry logs every failed operation as an error with its traceback."""
@@ -95,12 +122,23 @@ class CheckedLegacyWS(BaseGraphQLWSHandler[ApiContext, None]):
     """graphql-ws (the legacy protocol), with each message's shape checked the same way.
 
     That protocol has no close code for a bad message: the reference server answers
-    with an ``error`` message and keeps the connection, and so does this one.
+    with an ``error`` message and keeps the connection, and so does this one. Its
+    credential is checked as on the other protocol.
     """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.credential = SocketCredential(self.context, self.websocket.close)
 
     async def handle_message(self, message: OperationMessage) -> None:
         problem = _legacy_ws_problem(message)
         if problem is None:
+            if (
+                message.get("type") == "start"
+                and self.connection_acknowledged
+                and not await self.credential.still_accepted()
+            ):
+                return
             await super().handle_message(message)
             return
         error: dict[str, object] = {"type": "error", "payload": {"message": problem}}
@@ -108,6 +146,15 @@ class CheckedLegacyWS(BaseGraphQLWSHandler[ApiContext, None]):
         if isinstance(operation, str):
             error["id"] = operation
         await self.websocket.send_json(error)
+
+    async def handle_connection_init(self, message: LegacyConnectionInit) -> None:
+        await super().handle_connection_init(message)
+        if self.connection_acknowledged:
+            self.credential.watch()
+
+    async def cleanup(self) -> None:
+        await self.credential.stop()
+        await super().cleanup()
 
     async def handle_async_results(
         self,
