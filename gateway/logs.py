@@ -7,6 +7,7 @@ formats print every such field, so a failure is never logged without its context
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from datetime import UTC, datetime
 from typing import Any, TextIO
@@ -71,6 +72,52 @@ class ConnectionLines(logging.Filter):
         return True
 
 
+_CREDENTIAL_PATTERNS = (
+    # A WebSocket frame as the websockets library logs it, its head and tail kept around
+    # a cut ("{\"type\": \"connection_init\", \"payload\": {\"authTo...b4e68b3a1\"}}"): no key
+    # is left to recognise the token by, so the whole content goes.
+    re.compile(r"([<>] (?:TEXT|BINARY|CONT))( ).*?(?= \[\d+ bytes\]|$)"),
+    # A header line or value: "Authorization: Bearer abc", "> authorization: Basic abc".
+    re.compile(
+        r"(?i)\b(authorization|proxy-authorization|cookie|set-cookie|x-api-key)(\s*[:=]\s*)[^\r\n]*"
+    ),
+    # A scheme and its credential anywhere: "Bearer abc.def".
+    re.compile(r"(?i)\b(bearer|basic)(\s+)[A-Za-z0-9._~+/=-]+"),
+    # A JSON field holding one, whole or cut off by a truncated frame:
+    # '{"payload":{"authToken":"abc...' or "'authToken': 'abc'".
+    re.compile(
+        r"""(?i)(["']?(?:authtoken|authorization|token|password)["']?)(\s*:\s*["']?)[^"',}\s]*"""
+    ),
+)
+
+
+def redact(text: str) -> str:
+    """``text`` with anything that looks like a credential replaced by ``<redacted>``."""
+    for pattern in _CREDENTIAL_PATTERNS:
+        text = pattern.sub(r"\1\2<redacted>", text)
+    return text
+
+
+class Redaction(logging.Filter):
+    """Credentials out of every line, whoever logs it, at every level.
+
+    The libraries under the gateway log what they see at debug level: the websockets
+    library the handshake's headers (a whole ``Authorization: Bearer ...``) and the
+    start of every frame (a ``connection_init`` cut off mid-token). The message is
+    formatted, redacted and stored back; string extras are redacted too.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, ()
+        for key, value in context_of(record).items():
+            if isinstance(value, str):
+                setattr(record, key, redact(value))
+        return True
+
+
 REVEALING_LOGGERS = ("kubernetes_asyncio.client.rest",)
 """Loggers that print whole response bodies at debug level: a TokenReview answer echoes the
 token it reviewed, so they stay at info even when the gateway logs at debug."""
@@ -83,6 +130,7 @@ def configure(level: str = "info", fmt: str = "auto", stream: TextIO | None = No
     handler = logging.StreamHandler(out)
     handler.setFormatter(JsonFormatter() if use_json else TextFormatter())
     handler.addFilter(ConnectionLines())
+    handler.addFilter(Redaction())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
