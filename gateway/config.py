@@ -194,6 +194,30 @@ class Auth(Section):
         return any((self.token_file, self.oidc, self.token_review))
 
 
+class QueryBudget(Section):
+    count: int = Field(default=500, ge=1, le=1_000_000)
+    bytes: int = Field(default=4 << 20, ge=1024, le=1 << 30)
+
+
+class PersistedQueries(Section):
+    """Automatic Persisted Queries (Apollo's protocol) and the allow-list mode."""
+
+    mode: Literal["automatic", "allowList", "off"] = "automatic"
+    max_query_bytes: int = Field(default=32 << 10, ge=256, le=1 << 20)
+    ttl_seconds: int = Field(default=86_400, ge=60, le=30 * 86_400)
+    per_subject_per_day: QueryBudget = QueryBudget()
+    total_bytes_per_day: int = Field(default=64 << 20, ge=1 << 20, le=1 << 34)
+    allow_list: Path | None = None
+    """A manifest of the queries allowed in ``allowList`` mode (Apollo's persisted query
+    manifest, or a JSON object of sha256 -> query)."""
+
+    @model_validator(mode="after")
+    def _allow_list_named(self) -> PersistedQueries:
+        if self.mode == "allowList" and self.allow_list is None:
+            raise ValueError("mode allowList needs allowList: the manifest's path")
+        return self
+
+
 class Logging(Section):
     level: Literal["debug", "info", "warning", "error"] = "info"
     format: Literal["auto", "json", "text"] = "auto"
@@ -207,6 +231,7 @@ class Config(Section):
     limits: Limits = Limits()
     logging: Logging = Logging()
     auth: Auth = Auth()
+    persisted_queries: PersistedQueries = PersistedQueries()
 
 
 def _model_in(annotation: Any) -> type[BaseModel] | None:

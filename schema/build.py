@@ -7,11 +7,12 @@ they are; anything unexpected is masked for them and logged here with its contex
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError
+from graphql import GraphQLError, parse, specified_rules, validate
 from strawberry.exceptions import MissingQueryError
 from strawberry.extensions import (
     AddValidationRules,
@@ -109,4 +110,27 @@ def build_schema(
     )
 
 
-__all__ = ["Protection", "build_schema"]
+def registration_check(
+    schema: strawberry.Schema, protection: Protection = Protection()
+) -> Callable[[str], str | None]:
+    """What keeps a text from being persisted: it must parse within the token limit and be
+    valid for this schema within the depth and alias limits, as if it were run. Costs
+    depend on each request's variables and are checked when it runs."""
+    rules = (
+        *specified_rules,
+        *QueryDepthLimiter(max_depth=protection.max_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=protection.max_aliases).validation_rules,
+    )
+
+    def problem(query: str) -> str | None:
+        try:
+            document = parse(query, max_tokens=protection.max_tokens)
+        except GraphQLError as error:
+            return f"does not parse: {error.message}"
+        errors = validate(schema._schema, document, rules)
+        return f"not valid: {errors[0].message}" if errors else None
+
+    return problem
+
+
+__all__ = ["Protection", "build_schema", "registration_check"]

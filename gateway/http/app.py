@@ -23,10 +23,11 @@ from gateway.config import Config
 from gateway.http.board import board_route
 from gateway.http.graphiql import STATIC_DIR
 from gateway.http.graphql import GatewayGraphQL
-from gateway.http.guard import RETRY_VERIFICATION, GraphQLGuard, PersistedQueries
+from gateway.http.guard import RETRY_VERIFICATION, GraphQLGuard
 from gateway.http.headers import HeaderLimit
+from gateway.http.persisted import PersistedQueries, load_allow_list
 from gateway.service import Gateway
-from schema.build import Protection, build_schema
+from schema.build import Protection, build_schema, registration_check
 from schema.context import ApiContext, Limits
 
 DEFAULT_CONFIG = Config()
@@ -54,16 +55,22 @@ def build_app(gateway: Gateway, config: Config = DEFAULT_CONFIG) -> Starlette:
             recheck_seconds=config.auth.recheck_seconds,
         )
 
+    schema = build_schema(protection)
+    check = registration_check(schema, protection)
+    settings = config.persisted_queries
+    allowed = load_allow_list(settings.allow_list, check) if settings.allow_list else None
+    persisted = PersistedQueries(lambda: gateway.client, gateway.keys, settings, check, allowed)
     graphql = GatewayGraphQL(
-        build_schema(protection),
+        schema,
         api_context,
         lambda: gateway.gatekeeper,
         max_subscriptions_per_connection=configured.max_subscriptions_per_connection,
         allowed_origins=config.server.websocket_origins,
+        admits=persisted.admits,
     )
     guarded = GraphQLGuard(
         graphql,
-        PersistedQueries(lambda: gateway.client, gateway.keys),
+        persisted,
         config.server.max_body_bytes,
         lambda: gateway.gatekeeper,
     )

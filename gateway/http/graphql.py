@@ -93,12 +93,16 @@ class CheckedTransportWS(BaseGraphQLTransportWSHandler[ApiContext, None]):
         if problem is not None:
             await self.handle_invalid_message(problem)
             return
-        if (
-            message.get("type") == "subscribe"
-            and self.connection_acknowledged
-            and not await self.credential.still_accepted()
-        ):
-            return
+        if message.get("type") == "subscribe" and self.connection_acknowledged:
+            if not await self.credential.still_accepted():
+                return
+            operation: Mapping[str, Any] = message
+            refusal = _unlisted(self.view, operation)
+            if refusal is not None:
+                await self.websocket.send_json(
+                    {"id": operation["id"], "type": "error", "payload": [refusal]}
+                )
+                return
         await super().handle_message(message)
 
     async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
@@ -133,12 +137,16 @@ class CheckedLegacyWS(BaseGraphQLWSHandler[ApiContext, None]):
     async def handle_message(self, message: OperationMessage) -> None:
         problem = _legacy_ws_problem(message)
         if problem is None:
-            if (
-                message.get("type") == "start"
-                and self.connection_acknowledged
-                and not await self.credential.still_accepted()
-            ):
-                return
+            if message.get("type") == "start" and self.connection_acknowledged:
+                if not await self.credential.still_accepted():
+                    return
+                started: Mapping[str, Any] = message
+                refusal = _unlisted(self.view, started)
+                if refusal is not None:
+                    await self.websocket.send_json(
+                        {"id": started["id"], "type": "error", "payload": refusal}
+                    )
+                    return
             await super().handle_message(message)
             return
         error: dict[str, object] = {"type": "error", "payload": {"message": problem}}
@@ -206,6 +214,18 @@ class GatewayWebSocketAdapter(ASGIWebSocketAdapter):
         await super().close(code, fitted)
 
 
+def _unlisted(view: object, message: Mapping[str, Any]) -> dict[str, object] | None:
+    """The error for an operation whose query the allowList does not hold."""
+    admits = getattr(view, "admits", None)
+    query = message["payload"]["query"]
+    if admits is None or admits(query):
+        return None
+    return {
+        "message": "this gateway serves only the queries registered at deploy time",
+        "extensions": {"code": "PERSISTED_QUERY_NOT_ALLOWED"},
+    }
+
+
 def _transport_ws_problem(message: object) -> str | None:
     if not isinstance(message, dict):
         return "a message must be a JSON object"
@@ -255,6 +275,7 @@ class GatewayGraphQL(GraphQL[ApiContext, None]):
         *,
         max_subscriptions_per_connection: int = 50,
         allowed_origins: tuple[str, ...] = (),
+        admits: Callable[[str], bool] = lambda query: True,
     ) -> None:
         super().__init__(
             schema,
@@ -270,6 +291,8 @@ class GatewayGraphQL(GraphQL[ApiContext, None]):
         )
         self.base_context = context
         self.gatekeeper = gatekeeper
+        self.admits = admits
+        """Whether a WebSocket operation's query may run (the persisted queries' allowList)."""
         self._ide = offline_graphiql_html(self.graphql_ide_html)
 
     async def get_context(

@@ -12,13 +12,10 @@ does.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
-
-import redis.asyncio as redis
 
 from gateway.auth import audit
 from gateway.auth.gatekeeper import Gatekeeper, bearer
@@ -26,8 +23,9 @@ from gateway.auth.principal import AuthenticationError, Principal
 from gateway.auth.ratelimit import RateLimited
 from gateway.auth.unavailable import VerificationUnavailable
 from gateway.http import jsondepth
+from gateway.http.persisted import PersistedQueries
+from gateway.http.refusal import Refusal, refuse
 from gateway.store.errors import StoreUnavailable
-from gateway.store.keys import Keys
 from gateway.store.outage import OUTAGE_ERRORS
 
 Scope = MutableMapping[str, Any]
@@ -36,7 +34,6 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 App = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-APQ_TTL_SECONDS = 7 * 24 * 3600
 RETRY_VERIFICATION = b"5"
 """Seconds a client waits when its token could not be checked (issuer or API server away)."""
 RETRY_REDIS = b"2"
@@ -46,47 +43,6 @@ cache within seconds of its return."""
 
 PRINCIPAL = "ksg.principal"
 """Where the guard leaves the authenticated caller in the ASGI scope."""
-
-
-class Refusal(Exception):
-    def __init__(
-        self, status: int, message: str, code: str, headers: tuple[tuple[bytes, bytes], ...] = ()
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.headers = headers
-
-
-class PersistedQueries:
-    def __init__(self, client: Callable[[], redis.Redis], keys: Keys) -> None:
-        self.client = client
-        self.keys = keys
-
-    async def resolve(self, request: dict[str, Any]) -> dict[str, Any]:
-        """The request with its query filled in (or stored); Refusal when the hash is unknown."""
-        extensions = request.get("extensions")
-        persisted = extensions.get("persistedQuery") if isinstance(extensions, dict) else None
-        if not isinstance(persisted, dict):
-            return request
-        digest = persisted.get("sha256Hash")
-        if persisted.get("version") != 1 or not isinstance(digest, str):
-            raise Refusal(
-                400,
-                "unsupported persistedQuery (version 1 with sha256Hash expected)",
-                "BAD_REQUEST",
-            )
-        key = f"{self.keys.prefix}:apq:{digest}"
-        query = request.get("query")
-        if isinstance(query, str):
-            if hashlib.sha256(query.encode()).hexdigest() != digest:
-                raise Refusal(400, "provided sha does not match query", "BAD_REQUEST")
-            await self.client().set(key, query, ex=APQ_TTL_SECONDS)
-            return request
-        stored = await self.client().get(key)
-        if stored is None:
-            raise Refusal(200, "PersistedQueryNotFound", "PERSISTED_QUERY_NOT_FOUND")
-        return {**request, "query": stored.decode() if isinstance(stored, bytes) else str(stored)}
 
 
 class GraphQLGuard:
@@ -109,12 +65,14 @@ class GraphQLGuard:
         try:
             if not _asks_for_the_ide(scope):
                 scope = {**scope, PRINCIPAL: await self._admit(scope)}
+            principal = scope.get(PRINCIPAL)
+            subject = principal.subject if isinstance(principal, Principal) else ""
             if scope["method"] == "POST":
                 body = await self._read_body(scope, receive)
-                body = await self._rewrite_body(body, _content_type(scope))
+                body = await self._rewrite_body(body, _content_type(scope), subject)
                 receive = _replay(body, receive)
             elif scope["method"] == "GET":
-                scope = await self._rewrite_query_string(scope)
+                scope = await self._rewrite_query_string(scope, subject)
         except Refusal as refusal:
             await refuse(send, refusal)
             return
@@ -178,8 +136,9 @@ class GraphQLGuard:
                 break
         return b"".join(chunks)
 
-    async def _rewrite_body(self, body: bytes, content_type: str) -> bytes:
+    async def _rewrite_body(self, body: bytes, content_type: str, subject: str) -> bytes:
         if "json" not in content_type:
+            self.persisted.refuse_unlisted_transport()
             return body
         try:
             parsed = jsondepth.loads(body, "the request body")
@@ -190,7 +149,7 @@ class GraphQLGuard:
                 400, f"request body is not valid JSON: {_unreadable(error)}", "BAD_REQUEST"
             ) from error
         if isinstance(parsed, dict):
-            return json.dumps(await self.persisted.resolve(parsed)).encode()
+            return json.dumps(await self.persisted.resolve(parsed, subject)).encode()
         if isinstance(parsed, list):
             raise Refusal(
                 400,
@@ -199,14 +158,18 @@ class GraphQLGuard:
             )
         raise Refusal(400, "request body must be a JSON object", "BAD_REQUEST")
 
-    async def _rewrite_query_string(self, scope: Scope) -> Scope:
+    async def _rewrite_query_string(self, scope: Scope, subject: str) -> Scope:
         params = dict(parse_qsl(scope.get("query_string", b"").decode(), keep_blank_values=True))
         if "variables" in params:
             _check_depth(params["variables"], "the variables parameter")
-        if "extensions" not in params:
+        if "extensions" not in params and "query" not in params:
             return scope
         try:
-            extensions = jsondepth.loads(params["extensions"], "the extensions parameter")
+            extensions = (
+                jsondepth.loads(params["extensions"], "the extensions parameter")
+                if "extensions" in params
+                else None
+            )
         except jsondepth.TooDeep as error:
             raise Refusal(400, str(error), "BAD_REQUEST") from error
         except ValueError as error:
@@ -216,8 +179,10 @@ class GraphQLGuard:
                 "BAD_REQUEST",
             ) from error
         request = await self.persisted.resolve(
-            {"query": params.get("query"), "extensions": extensions}
+            {"query": params.get("query"), "extensions": extensions}, subject
         )
+        if not isinstance(request.get("query"), str):
+            return scope
         params["query"] = request["query"]
         return {**scope, "query_string": urlencode(params).encode()}
 
@@ -276,17 +241,3 @@ def redis_unavailable(error: BaseException) -> Refusal:
         "UNAVAILABLE",
         ((b"retry-after", RETRY_REDIS),),
     )
-
-
-async def refuse(send: Send, refusal: Refusal) -> None:
-    """The refusal as a GraphQL-shaped error response."""
-    body = json.dumps(
-        {"errors": [{"message": str(refusal), "extensions": {"code": refusal.code}}]}
-    ).encode()
-    headers = [
-        (b"content-type", b"application/json"),
-        (b"content-length", str(len(body)).encode()),
-        *refusal.headers,
-    ]
-    await send({"type": "http.response.start", "status": refusal.status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})

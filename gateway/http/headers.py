@@ -6,7 +6,8 @@ header in one packet would otherwise reach the application whole.
 
 from __future__ import annotations
 
-from gateway.http.guard import App, Receive, Refusal, Scope, Send, refuse
+from gateway.http.guard import App, Receive, Scope, Send
+from gateway.http.refusal import Refusal, refuse
 
 
 class HeaderLimit:

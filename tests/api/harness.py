@@ -12,7 +12,7 @@ import redis.asyncio as redis
 import uvicorn
 
 from gateway.clusters import ClusterSource
-from gateway.config import Auth, Config, Server
+from gateway.config import Auth, Config, PersistedQueries, Server
 from gateway.config import Limits as ConfigLimits
 from gateway.http.app import build_app
 from gateway.redis_server import free_port
@@ -53,6 +53,7 @@ async def running_gateway(
     max_page: int = 1000,
     auth: Auth | None = None,
     server: Server | None = None,
+    persisted: PersistedQueries | None = None,
 ) -> AsyncIterator[RunningGateway]:
     auth = auth or Auth()
     gateway = Gateway(
@@ -69,6 +70,7 @@ async def running_gateway(
     config = Config(
         server=server or Server(),
         auth=auth,
+        persisted_queries=persisted or PersistedQueries(),
         limits=ConfigLimits(
             max_depth=protection.max_depth,
             max_tokens=protection.max_tokens,
