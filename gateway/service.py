@@ -25,6 +25,7 @@ from gateway.auth.setup import build_gatekeeper
 from gateway.clusters import ClusterSource
 from gateway.config import Auth
 from gateway.podlogs import PodLogs
+from gateway.redis_keeper import RedisKeeper
 from gateway.redis_server import EmbeddedRedis
 from gateway.store.hub import FeedHub
 from gateway.store.keys import Keys
@@ -104,6 +105,7 @@ class Gateway:
         self.logs = PodLogs(settings.sources)
         self._gatekeeper: Gatekeeper | None = None
         self._tasks: list[asyncio.Task[None]] = []
+        self.keeper: RedisKeeper | None = None
 
     @property
     def client(self) -> redis.Redis:
@@ -197,6 +199,14 @@ class Gateway:
             asyncio.create_task(self._supervisor.run(), name="supervisor"),
             asyncio.create_task(self._hub.run(), name="feed-hub"),
         ]
+        if self.embedded is not None:
+            self.keeper = RedisKeeper(self.embedded, self._link)
+            self._tasks.append(asyncio.create_task(self.keeper.run(), name="redis-keeper"))
+
+    @property
+    def alive(self) -> bool:
+        """False once the embedded Redis has stayed down past the keeper's patience."""
+        return self.keeper is None or self.keeper.alive
 
     async def stop(self) -> None:
         """Stop within a bounded time: a task stuck in a read must not hold the shutdown."""

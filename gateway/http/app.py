@@ -76,6 +76,10 @@ def build_app(gateway: Gateway, config: Config = DEFAULT_CONFIG) -> Starlette:
     )
 
     async def healthz(request: Request) -> JSONResponse:
+        if not gateway.alive:
+            return JSONResponse(
+                {"status": "the embedded redis cannot be started again"}, status_code=503
+            )
         return JSONResponse({"status": "ok"})
 
     async def readyz(request: Request) -> JSONResponse:

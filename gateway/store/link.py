@@ -90,6 +90,11 @@ class StoreLink:
             return False
         return True
 
+    def lost(self, why: str) -> None:
+        """Redis went away without a write noticing (the embedded server was restarted
+        empty): recover, and have every cluster rewritten, as after a failed write."""
+        self._lost("restart", "", ConnectionError(why))
+
     async def _recover(self) -> None:
         backoff = Backoff(base=0.1, cap=2.0)
         while True:

@@ -43,8 +43,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     # grouping and tables of ``explain``.
     ("gateway.store", "gateway.ownership", "gateway.report"),
     # What fills the cache, who may read it, and the one read that goes to a cluster;
-    # what ``explain`` says an input lacks.
-    ("gateway.watch", "gateway.auth", "gateway.podlogs", "gateway.gaps"),
+    # what ``explain`` says an input lacks; the keeper of the embedded Redis.
+    ("gateway.watch", "gateway.auth", "gateway.podlogs", "gateway.gaps", "gateway.redis_keeper"),
     # The gateway as one running object, and the checker that rebuilds a cluster's records.
     ("gateway.service", "gateway.consistency"),
     # The GraphQL schema over the store.
