@@ -133,6 +133,9 @@ async def _start(
         if cluster not in positions:
             subscription.delivered[cluster] = ends[cluster]
             continue
+        # Read before the retention check: trimming only moves the first entry forward,
+        # so a cursor still retained after the read was retained during it.
+        replayed = await hub.replay(stream, cluster, positions[cluster])
         try:
             await hub.check_retained(stream, cluster, positions[cluster])
         except CursorExpired as error:
@@ -140,7 +143,7 @@ async def _start(
                 f"{error}; resubscribe with snapshot: true", CURSOR_EXPIRED
             ) from error
         subscription.delivered[cluster] = positions[cluster]
-        for event in await hub.replay(stream, cluster, positions[cluster]):
+        for event in replayed:
             if subscription.fresh(event) and subscription.admits(event):
                 yield event
 

@@ -176,8 +176,12 @@ class FeedHub:
     async def epoch(self) -> str:
         """The token naming this generation of the feeds; created with them if missing."""
         key = self.keys.feed_epoch
-        await self.client.set(key, uuid.uuid4().hex, nx=True)
+        # Read first: a Redis that refuses writes (full, a read-only replica) still serves
+        # the feeds it holds, and the hub must not fail on a write it need not make.
         value = await self.client.get(key)
+        if value is None:
+            await self.client.set(key, uuid.uuid4().hex, nx=True)
+            value = await self.client.get(key)
         self._epoch = value.decode() if isinstance(value, bytes) else str(value)
         return self._epoch
 

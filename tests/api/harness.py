@@ -116,5 +116,9 @@ async def publish(client: redis.Redis, mirror: ClusterMirror, *, prefix: str = "
     await client.hset(keys.clusters, mirror.cluster, orjson.dumps(record))
 
 
-async def flush(client: redis.Redis, mirror: ClusterMirror, *, prefix: str = "ksg") -> None:
-    await StoreWriter(client, Keys(prefix)).apply(mirror.cluster, mirror.flush())
+async def flush(
+    client: redis.Redis, mirror: ClusterMirror, *, prefix: str = "ksg", feed_length: int = 10_000
+) -> None:
+    """Write what changed, as the watcher would; a short ``feed_length`` trims the feeds."""
+    writer = StoreWriter(client, Keys(prefix), feed_length)
+    await writer.apply(mirror.cluster, mirror.flush())

@@ -381,6 +381,35 @@ async def test_an_expired_cursor_gives_one_summary_not_a_flood(
     assert receiver.posts[2].body["title"] == "Not Ready: Deployment shop/late in sim-1"
 
 
+async def test_a_cursor_older_than_the_trimmed_feed_gives_one_summary_not_its_tail(
+    redis_server: EmbeddedRedis,
+    redis_client: redis.Redis,
+    receiver: WebhookReceiver,
+    tmp_path: Path,
+) -> None:
+    """Away while 400 transitions went by a feed of 100: the retained tail is no history."""
+    mirror = shop(["web", "api"])
+    await publish(redis_client, mirror)
+    async with running_gateway(redis_server.url) as gw:
+        config = quick_config(gw.websocket, receiver.url, tmp_path / "state.json")
+        async with running_notifier(config) as notifier:
+            crash(mirror, "api")
+            await flush(redis_client, mirror)
+            await receiver.wait_for_posts(1)
+            await eventually(lambda: notifier.idle)
+        for _ in range(200):
+            heal(mirror, "web")
+            await flush(redis_client, mirror, feed_length=100)
+            crash(mirror, "web")
+            await flush(redis_client, mirror, feed_length=100)
+        async with running_notifier(config) as notifier:
+            await receiver.wait_for_posts(2)
+            await eventually(lambda: notifier.idle)
+    assert len(receiver.posts) == 2, titles(receiver)
+    summary = receiver.posts[1].body
+    assert summary["title"] == "Notifier missed part of the history; 2 workloads abnormal now"
+
+
 async def test_an_unreachable_cluster_is_one_message_and_so_is_its_return(
     redis_server: EmbeddedRedis,
     redis_client: redis.Redis,
