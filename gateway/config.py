@@ -174,6 +174,10 @@ class RateLimits(Section):
     requests_per_minute: int = Field(default=600, ge=1, le=1_000_000)
     subscriptions_per_minute: int = Field(default=60, ge=1, le=100_000)
     concurrent_subscriptions: int = Field(default=100, ge=1, le=100_000)
+    connections_per_subject: int = Field(default=100, ge=1, le=100_000)
+    connections_per_address: int = Field(default=500, ge=1, le=1_000_000)
+    failed_logins_per_minute: int = Field(default=30, ge=1, le=100_000)
+    """Per source address: past it, that address is refused (429) until the minute ends."""
 
 
 class Auth(Section):

@@ -41,3 +41,6 @@ class ApiContext:
     """Checks the caller's credential again and returns its queries scoped anew; raises
     AuthenticationError once the credential is refused. Long subscriptions call it."""
     recheck_seconds: float = 10.0
+    connection_slots: list[tuple[str, str]] = field(default_factory=list)
+    """A WebSocket's places in its subject's and its address's connection counts, given
+    back when it closes."""

@@ -75,7 +75,73 @@ class RateLimiter:
             raise RateLimited(f"more than {limit} {kind} per minute for {subject}", max(retry, 1.0))
 
     async def request(self, subject: str) -> None:
+        """One operation, on any transport: an HTTP request, or a query or subscription
+        started on a WebSocket."""
         await self._count("requests", subject, self.limits.requests_per_minute)
+
+    async def check_failures(self, address: str) -> None:
+        """Refuse an address that failed to authenticate too often this minute, before its
+        next guess is even checked."""
+        window = int(time.time() // WINDOW_SECONDS)
+        key = f"{self.keys.prefix}:rl:failed:{_subject_key(address)}:{window}"
+        with _counted_in_redis():
+            failed = await self.client.get(key)
+        limit = self.limits.failed_logins_per_minute
+        if failed is not None and int(failed) >= limit:
+            retry = (window + 1) * WINDOW_SECONDS - time.time()
+            raise RateLimited(
+                f"more than {limit} failed authentications per minute from {address}",
+                max(retry, 1.0),
+            )
+
+    async def failed(self, address: str) -> None:
+        window = int(time.time() // WINDOW_SECONDS)
+        key = f"{self.keys.prefix}:rl:failed:{_subject_key(address)}:{window}"
+        with _counted_in_redis():
+            async with self.client.pipeline(transaction=True) as pipe:
+                pipe.incr(key)
+                pipe.expire(key, WINDOW_SECONDS * 2)
+                await pipe.execute()
+
+    async def hold_connection(self, subject: str, address: str) -> list[tuple[str, str]]:
+        """Count one open WebSocket for its subject and its source address; RateLimited
+        when either already has as many as allowed. Give what it returns to ``release``."""
+        held: list[tuple[str, str]] = []
+        try:
+            for kind, owner, limit in (
+                ("connections", subject, self.limits.connections_per_subject),
+                ("address", address, self.limits.connections_per_address),
+            ):
+                held.append(await self._hold(kind, owner, limit))
+        except BaseException:
+            await self.release(held)
+            raise
+        return held
+
+    async def _hold(self, kind: str, owner: str, limit: int) -> tuple[str, str]:
+        key = f"{self.keys.prefix}:rl:{kind}:{_subject_key(owner)}"
+        member = uuid.uuid4().hex
+        now = time.time()
+        with _counted_in_redis():
+            async with self.client.pipeline(transaction=True) as pipe:
+                pipe.zremrangebyscore(key, "-inf", now)
+                pipe.zcard(key)
+                _, active = await pipe.execute()
+            if int(active) >= limit:
+                raise RateLimited(
+                    f"{owner} already has {active} open connections (at most {limit})",
+                    float(WINDOW_SECONDS),
+                )
+            await self.client.zadd(key, {member: now + HOLD_SECONDS})
+        self._held[member] = key
+        self._ensure_renewer()
+        return key, member
+
+    async def release(self, held: list[tuple[str, str]]) -> None:
+        for key, member in held:
+            self._held.pop(member, None)
+            with contextlib.suppress(*OUTAGE_ERRORS):
+                await self.client.zrem(key, member)
 
     @contextlib.asynccontextmanager
     async def subscription(self, subject: str) -> AsyncIterator[None]:

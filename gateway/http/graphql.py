@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
@@ -44,11 +45,13 @@ from typing_extensions import override
 from gateway.auth import audit
 from gateway.auth.gatekeeper import Gatekeeper, bearer
 from gateway.auth.principal import ANONYMOUS, AuthenticationError, Principal
+from gateway.auth.ratelimit import RateLimited
 from gateway.auth.unavailable import VerificationUnavailable
 from gateway.http import jsondepth
 from gateway.http.graphiql import offline_graphiql_html
 from gateway.http.guard import PRINCIPAL, RETRY_REDIS
 from gateway.http.wscredential import SocketCredential
+from gateway.store.errors import StoreUnavailable
 from gateway.store.queries import Queries
 from gateway.visibility import Visibility
 from schema.context import ApiContext
@@ -97,7 +100,7 @@ class CheckedTransportWS(BaseGraphQLTransportWSHandler[ApiContext, None]):
             if not await self.credential.still_accepted():
                 return
             operation: Mapping[str, Any] = message
-            refusal = _unlisted(self.view, operation)
+            refusal = _unlisted(self.view, operation) or await _uncounted(self.context)
             if refusal is not None:
                 await self.websocket.send_json(
                     {"id": operation["id"], "type": "error", "payload": [refusal]}
@@ -112,6 +115,7 @@ class CheckedTransportWS(BaseGraphQLTransportWSHandler[ApiContext, None]):
 
     async def shutdown(self) -> None:
         await self.credential.stop()
+        await _give_back(self.context)
         await super().shutdown()
 
     async def handle_task_exception(self, error: Exception) -> None:
@@ -141,7 +145,7 @@ class CheckedLegacyWS(BaseGraphQLWSHandler[ApiContext, None]):
                 if not await self.credential.still_accepted():
                     return
                 started: Mapping[str, Any] = message
-                refusal = _unlisted(self.view, started)
+                refusal = _unlisted(self.view, started) or await _uncounted(self.context)
                 if refusal is not None:
                     await self.websocket.send_json(
                         {"id": started["id"], "type": "error", "payload": refusal}
@@ -162,6 +166,7 @@ class CheckedLegacyWS(BaseGraphQLWSHandler[ApiContext, None]):
 
     async def cleanup(self) -> None:
         await self.credential.stop()
+        await _give_back(self.context)
         await super().cleanup()
 
     async def handle_async_results(
@@ -212,6 +217,27 @@ class GatewayWebSocketAdapter(ASGIWebSocketAdapter):
     async def close(self, code: int, reason: str) -> None:
         fitted = reason.encode()[:CLOSE_REASON_BYTES].decode(errors="ignore")
         await super().close(code, fitted)
+
+
+async def _uncounted(context: ApiContext) -> dict[str, object] | None:
+    """The error for an operation past its subject's request budget: a WebSocket counts
+    each query and subscription it starts as an HTTP request is counted."""
+    if context.limiter is None or context.principal is None:
+        return None
+    try:
+        await context.limiter.request(context.principal.subject)
+    except RateLimited as error:
+        audit.denied(context.principal, "websocket", str(error))
+        return {"message": str(error), "extensions": {"code": "RATE_LIMITED"}}
+    except StoreUnavailable as error:
+        return {"message": str(error), "extensions": {"code": "UNAVAILABLE"}}
+    return None
+
+
+async def _give_back(context: ApiContext) -> None:
+    slots, context.connection_slots = context.connection_slots, []
+    if context.limiter is not None and slots:
+        await context.limiter.release(slots)
 
 
 def _unlisted(view: object, message: Mapping[str, Any]) -> dict[str, object] | None:
@@ -326,14 +352,39 @@ class GatewayGraphQL(GraphQL[ApiContext, None]):
 
     async def on_ws_connect(self, context: ApiContext) -> dict[str, object] | None:
         gatekeeper = self.gatekeeper()
+        limiter = gatekeeper.limiter if gatekeeper.enabled else None
+        request = context.request
+        address = request.client.host if isinstance(request, WebSocket) and request.client else ""
         try:
+            if limiter is not None:
+                await limiter.check_failures(address or "unknown")
             principal = await gatekeeper.from_connection_params(context.connection_params)
+        except RateLimited as error:
+            raise ConnectionRejectionError(
+                {"message": str(error), "code": "RATE_LIMITED"}
+            ) from error
+        except StoreUnavailable as error:
+            raise ConnectionRejectionError(
+                {"message": str(error), "code": "UNAVAILABLE"}
+            ) from error
         except AuthenticationError as error:
             log.info("websocket refused", extra={"cause": str(error)})
             code = (
                 "UNAVAILABLE" if isinstance(error, VerificationUnavailable) else "UNAUTHENTICATED"
             )
+            if limiter is not None and code == "UNAUTHENTICATED":
+                with contextlib.suppress(StoreUnavailable):
+                    await limiter.failed(address or "unknown")
             raise ConnectionRejectionError({"message": str(error), "code": code}) from error
+        if limiter is not None:
+            try:
+                context.connection_slots = await limiter.hold_connection(
+                    principal.subject, address or "unknown"
+                )
+            except (RateLimited, StoreUnavailable) as error:
+                code = "RATE_LIMITED" if isinstance(error, RateLimited) else "UNAVAILABLE"
+                audit.denied(principal, "websocket", str(error))
+                raise ConnectionRejectionError({"message": str(error), "code": code}) from error
         context.principal = principal
         unscoped = context.queries
         context.queries = unscoped.scoped(await gatekeeper.visibility(principal))

@@ -87,6 +87,14 @@ class GraphQLGuard:
         headers = dict(scope.get("headers") or ())
         authorization = headers.get(b"authorization", b"").decode("latin-1")
         gatekeeper = self.gatekeeper()
+        limiter = gatekeeper.limiter if gatekeeper.enabled else None
+        address = _address(scope)
+        if limiter is not None:
+            try:
+                await limiter.check_failures(address)
+            except RateLimited as error:
+                audit.denied(None, "http", str(error))
+                raise _too_many(error) from error
         try:
             principal = await gatekeeper.principal(bearer(authorization))
         except VerificationUnavailable as error:
@@ -96,22 +104,20 @@ class GraphQLGuard:
             ) from error
         except AuthenticationError as error:
             audit.denied(None, "http", str(error))
+            if limiter is not None:
+                await limiter.failed(address)
             raise Refusal(
                 401,
                 str(error),
                 "UNAUTHENTICATED",
                 ((b"www-authenticate", b'Bearer realm="kube-status-gateway"'),),
             ) from error
-        limiter = gatekeeper.limiter
-        if limiter is not None and gatekeeper.enabled:
+        if limiter is not None:
             try:
                 await limiter.request(principal.subject)
             except RateLimited as error:
                 audit.denied(principal, "http", str(error))
-                retry = str(int(error.retry_after + 0.999)).encode()
-                raise Refusal(
-                    429, str(error), "RATE_LIMITED", ((b"retry-after", retry),)
-                ) from error
+                raise _too_many(error) from error
         return principal
 
     async def _read_body(self, scope: Scope, receive: Receive) -> bytes:
@@ -185,6 +191,16 @@ class GraphQLGuard:
             return scope
         params["query"] = request["query"]
         return {**scope, "query_string": urlencode(params).encode()}
+
+
+def _too_many(error: RateLimited) -> Refusal:
+    retry = str(int(error.retry_after + 0.999)).encode()
+    return Refusal(429, str(error), "RATE_LIMITED", ((b"retry-after", retry),))
+
+
+def _address(scope: Scope) -> str:
+    client = scope.get("client")
+    return str(client[0]) if client else "unknown"
 
 
 def _check_depth(text: str, where: str) -> None:

@@ -4,6 +4,7 @@ says not ready when Redis refuses writes."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -11,11 +12,12 @@ from typing import Any
 import httpx
 import pytest
 import redis.asyncio as redis
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
+from websockets.typing import Subprotocol
 
 from gateway.redis_server import EmbeddedRedis
 from tests.api.harness import RunningGateway, publish, running_gateway
-from tests.api.test_subscriptions import CHANGES
-from tests.api.wsclient import transport_ws
 from tests.scoping.tenants import TOKENS, auth_config
 from tests.store.test_mirror import fleet_mirror
 
@@ -85,12 +87,13 @@ async def test_a_redis_that_is_full(gw: RunningGateway, own_redis: EmbeddedRedis
         await admin.config_set("maxmemory-policy", "noeviction")
         await admin.config_set("maxmemory", "1")
         assert_unavailable(await asked(gw))
-        async with transport_ws(gw.websocket, {"authToken": TOKENS["admin"]}) as ws:
-            operation = await ws.subscribe(CHANGES)
-            refused = await ws.receive()
-        assert (refused["type"], refused["id"]) == ("next", operation), refused
-        [error] = refused["payload"]["errors"]
-        assert error["extensions"]["code"] == "UNAVAILABLE", error
+        # A socket cannot be counted against its subject's connections: refused at init.
+        async with connect(gw.websocket, subprotocols=[Subprotocol("graphql-transport-ws")]) as ws:
+            init = {"type": "connection_init", "payload": {"authToken": TOKENS["admin"]}}
+            await ws.send(json.dumps(init))
+            with pytest.raises(ConnectionClosed) as closed:
+                await ws.recv()
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 4403
         assert (await endpoint(gw, "/metrics")).status_code == 200
         ready = await endpoint(gw, "/readyz")
         assert ready.status_code == 503, ready.text
