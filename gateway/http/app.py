@@ -83,8 +83,23 @@ def build_app(gateway: Gateway, config: Config = DEFAULT_CONFIG) -> Starlette:
         return JSONResponse({"status": "ok"})
 
     async def readyz(request: Request) -> JSONResponse:
+        """Probes need only the status; what each cluster is called, which replica holds it
+        and why Redis fails is for callers who may read the metrics."""
         ready, details = await gateway.readiness()
-        return JSONResponse({"ready": ready, **details}, status_code=200 if ready else 503)
+        body: dict[str, object] = {"ready": ready}
+        if await may_read_operations(request):
+            body.update(details)
+        return JSONResponse(body, status_code=200 if ready else 503)
+
+    async def may_read_operations(request: Request) -> bool:
+        gatekeeper = gateway.gatekeeper
+        if not gatekeeper.enabled or config.auth.metrics_public:
+            return True
+        try:
+            principal = await gatekeeper.principal(bearer(request.headers.get("authorization")))
+        except AuthenticationError:
+            return False
+        return gatekeeper.grants_metrics(principal)
 
     async def prometheus(request: Request) -> Response:
         """Operational data for operators: behind authentication unless declared public."""

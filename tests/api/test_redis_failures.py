@@ -145,3 +145,13 @@ async def test_without_authentication_a_query_redis_cannot_answer_is_a_503(
         await own_redis.stop()
         assert_unavailable(await http.post(gw.graphql, json={"query": QUERY}))
         assert (await http.get(f"{gw.url}/metrics")).status_code == 200
+
+
+async def test_readyz_says_only_ready_or_not_to_a_caller_without_a_token(
+    gw: RunningGateway,
+) -> None:
+    async with httpx.AsyncClient(timeout=30) as http:
+        anonymous = await http.get(f"{gw.url}/readyz")
+    assert anonymous.json() == {"ready": anonymous.status_code == 200}
+    detailed = (await endpoint(gw, "/readyz")).json()
+    assert "redis" in detailed and "clusters" in detailed
