@@ -35,7 +35,7 @@ from gateway.store.hub import (
 from gateway.store.hub import (
     Subscription as HubSubscription,
 )
-from gateway.store.queries import Queries
+from gateway.store.queries import Queries, tenant_error
 from gateway.store.selection import Criteria, IndexEntry, Order
 from schema import convert, podchanges
 from schema.context import ApiContext
@@ -289,9 +289,9 @@ class Subscription:
                 async for event in _start(
                     hub, sub, stream=CLUSTERS, clusters=[CLUSTER_FEED], since=since, epoch=epoch
                 ):
-                    yield reachability_change(event, encode_cursor(epoch, sub.delivered))
+                    yield reachability_change(event, encode_cursor(epoch, sub.delivered), ctx)
                 async for event in _live(ctx, hub, sub):
-                    yield reachability_change(event, encode_cursor(epoch, sub.delivered))
+                    yield reachability_change(event, encode_cursor(epoch, sub.delivered), ctx)
 
 
 def _snapshot_end(cursor: str) -> WorkloadStatusChange:
@@ -352,13 +352,17 @@ async def _snapshot(
             )
 
 
-def reachability_change(event: FeedEvent, cursor: str) -> ClusterReachabilityChange:
+def reachability_change(
+    event: FeedEvent, cursor: str, ctx: ApiContext
+) -> ClusterReachabilityChange:
     fields = event.fields
+    cluster = str(fields.get("cluster", ""))
+    error = str(fields.get("error", ""))
     return ClusterReachabilityChange(
         cursor=cursor,
-        cluster=fields.get("cluster", ""),
+        cluster=cluster,
         reachable=fields.get("reachable") == "true",
         since=_time(fields.get("since", "")),
-        error=fields.get("error", ""),
+        error=error if ctx.queries.sees_infrastructure(cluster) else tenant_error(error),
         time=_time(fields.get("time", "")),
     )

@@ -133,8 +133,22 @@ class Queries:
             self.touched.add((str(record.get("cluster", "")), str(record.get("namespace", ""))))
 
     async def clusters(self) -> dict[str, Record]:
+        """The visible clusters' records; a tenant (no ``nodes`` grant on the cluster) is not
+        told the API server's address or its raw error text, which name infrastructure
+        beyond the tenant's namespaces: only that it is unreachable."""
         known = await self.reader.clusters()
-        return {name: known[name] for name in self.visibility.visible_clusters(known)}
+        visible = {name: known[name] for name in self.visibility.visible_clusters(known)}
+        return {name: self._as_seen(name, record) for name, record in visible.items()}
+
+    def sees_infrastructure(self, cluster: str) -> bool:
+        """Whether the caller operates this cluster (sees everything, or its nodes)."""
+        view = self.visibility.cluster(cluster)
+        return self.visibility.unrestricted or (view is not None and view.nodes)
+
+    def _as_seen(self, name: str, record: Record) -> Record:
+        if self.sees_infrastructure(name):
+            return record
+        return {**record, "server": "", "lastError": tenant_error(record.get("lastError"))}
 
     async def clusters_for(self, criteria: Criteria) -> list[str]:
         """The clusters a filter names (all visible when it names none).
@@ -414,3 +428,8 @@ def _pod_admission(view: ClusterVisibility) -> Callable[[str, str], bool]:
         return view.admits(namespace, kind) if kind else view.sees_namespace(namespace)
 
     return admits
+
+
+def tenant_error(error: object) -> str:
+    """What a tenant is told of an API server's failure: that it fails, not the raw text."""
+    return "the API server is not answering" if error else ""

@@ -300,3 +300,21 @@ async def test_a_revoked_token_ends_the_subscriptions_it_opened(
             assert message["id"] == operation and not message["payload"].get("errors")
     assert closed is not None and closed.rcvd is not None
     assert closed.rcvd.code == 4403 and "no longer accepted" in closed.rcvd.reason
+
+
+async def test_tenants_are_not_told_the_api_servers_address_or_raw_errors(
+    gw: RunningGateway, redis_client: redis.Redis
+) -> None:
+    record = json.loads(await redis_client.hget("ksg:clusters", "sim-1") or b"{}")
+    record.update(reachable=False, lastError="dial tcp 10.0.0.12:6443: i/o timeout")
+    await redis_client.hset("ksg:clusters", "sim-1", json.dumps(record))
+    query = '{ cluster(name: "sim-1") { server lastError reachable } }'
+    tenant = (await ask(gw.graphql, query, TOKENS["alice"])).json()["data"]["cluster"]
+    assert tenant == {
+        "server": "",
+        "lastError": "the API server is not answering",
+        "reachable": False,
+    }
+    operator = (await ask(gw.graphql, query, TOKENS["admin"])).json()["data"]["cluster"]
+    assert operator["lastError"] == "dial tcp 10.0.0.12:6443: i/o timeout"
+    assert operator["server"] == record["server"] != ""
