@@ -168,14 +168,20 @@ async def _live(
 ) -> AsyncGenerator[FeedEvent, None]:
     loop = asyncio.get_running_loop()
     recheck_at = loop.time() + ctx.recheck_seconds
+    ticker = (
+        asyncio.create_task(_tick(subscription, ctx.recheck_seconds), name="subscription-tick")
+        if ctx.reauthorize is not None
+        else None
+    )
     try:
-        async for event in hub.follow(subscription):
+        async for event in hub.follow_ticking(subscription):
             if ctx.reauthorize is not None and loop.time() >= recheck_at:
                 await _reauthorize(ctx, ctx.reauthorize)
                 recheck_at = loop.time() + ctx.recheck_seconds
-                if not subscription.admits(event):
+                if event is not None and not subscription.admits(event):
                     continue
-            yield event
+            if event is not None:
+                yield event
     except SlowConsumer as error:
         raise GatewayError(
             f"subscription dropped: {error}; resume with the last cursor", SLOW_CONSUMER
@@ -184,6 +190,17 @@ async def _live(
         raise GatewayError(
             f"subscription ended: {error}; resubscribe with snapshot: true", CURSOR_EXPIRED
         ) from error
+    finally:
+        if ticker is not None:
+            ticker.cancel()
+
+
+async def _tick(subscription: HubSubscription, seconds: float) -> None:
+    """Wake a quiet subscription every ``seconds``, so that a Server-Sent Events stream
+    (which no socket-level check covers) learns of a revoked credential without a change."""
+    while True:
+        await asyncio.sleep(seconds)
+        subscription.tick()
 
 
 async def _reauthorize(ctx: ApiContext, reauthorize: Callable[[], Awaitable[Queries]]) -> None:

@@ -126,6 +126,12 @@ class Subscription:
         except asyncio.QueueFull:
             self.overflowed = True
 
+    def tick(self) -> None:
+        """Wake the follower with nothing to deliver (``follow(ticks=True)`` yields None):
+        a quiet subscription still gets to check its caller's credential."""
+        with contextlib.suppress(asyncio.QueueFull):
+            self.queue.put_nowait(None)
+
     def expire(self, why: str) -> None:
         self.expired = why
         with contextlib.suppress(asyncio.QueueFull):
@@ -349,6 +355,12 @@ class FeedHub:
         SlowConsumer when it fell behind; CursorExpired when the feeds it follows were
         recreated, since its positions (and the cursors it handed out) mean nothing now.
         """
+        async for event in self.follow_ticking(subscription):
+            if event is not None:
+                yield event
+
+    async def follow_ticking(self, subscription: Subscription) -> AsyncIterator[FeedEvent | None]:
+        """``follow``, and None each time the subscription ``tick``s."""
         while True:
             if subscription.expired:
                 raise CursorExpired(subscription.expired)
@@ -357,6 +369,9 @@ class FeedHub:
                 metrics.DROPPED_SUBSCRIBERS.inc()
                 raise SlowConsumer(f"more than {subscription.capacity} changes were waiting")
             event = await subscription.queue.get()
-            if event is not None and subscription.fresh(event):
+            if event is None:
+                if not subscription.expired:
+                    yield None
+            elif subscription.fresh(event):
                 self.delivered += 1
                 yield event

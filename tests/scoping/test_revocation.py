@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import redis.asyncio as redis
 import yaml
@@ -126,3 +127,29 @@ async def test_an_expired_jwt_closes_the_socket_it_opened(
         code, reason, seconds = await closed_within(socket, 15)
     assert code == 4403 and "expired" in reason
     assert seconds <= 3 + 1 + 3, "exp + recheckSeconds, with room for a loaded machine"
+
+
+async def test_a_removed_token_ends_a_quiet_server_sent_events_stream(
+    redis_server: EmbeddedRedis, mirrors: dict[str, ClusterMirror], tmp_path: Path
+) -> None:
+    auth = auth_config(tmp_path, recheckSeconds=1)
+    assert auth.token_file is not None
+    headers = {"authorization": f"Bearer {TOKENS['alice']}", "accept": "text/event-stream"}
+    async with (
+        running_gateway(redis_server.url, auth=auth) as gw,
+        httpx.AsyncClient(timeout=30) as http,
+        http.stream("POST", gw.graphql, json={"query": CHANGES}, headers=headers) as stream,
+    ):
+        assert stream.status_code == 200
+        revoke(auth.token_file.path, "alice@example.com")
+        ended: dict[str, Any] = {}
+        started = time.monotonic()
+        async with asyncio.timeout(5 + 2 + 1 + 10):
+            async for line in stream.aiter_lines():
+                if line.startswith("data:") and "errors" in line:
+                    ended = json.loads(line[5:])
+                    break
+        seconds = time.monotonic() - started
+    [error] = ended["errors"]
+    assert error["extensions"]["code"] == "UNAUTHENTICATED"
+    assert seconds <= 5 + 2 + 1 + 5, "the token file's look and settle, then one recheck"
