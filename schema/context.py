@@ -2,7 +2,7 @@
 
 ``queries`` is always scoped to the caller: resolvers cannot reach an unscoped read
 path. A WebSocket connection starts with nothing visible and gets its caller's view
-in ``connection_init`` (see gateway/http/graphql.py). A subscription outlives the
+in ``connection_init`` (see gateway/http/graphql.py and websocket.py). A subscription outlives the
 moment its credential was checked, so it checks again every ``recheck_seconds``: a
 revoked token or a narrowed rule ends or narrows what it receives.
 """
