@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Awaitable, Callable
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -181,6 +182,18 @@ async def test_board_shows_every_status_with_its_reason_and_the_gateways_counts(
     demo: Demo, browser_page: Page, redis_client: redis.Redis
 ) -> None:
     await edge_lost(demo.fleet, redis_client, "sim-1")
+    for cluster in ("sim-1", "sim-2"):
+        # The demo's search pulls an image that does not exist; on a loaded machine the
+        # first back-off may come after the board is opened.
+        search = status_of(redis_client, cluster, "Deployment", "shop", "search")
+
+        async def backing_off(
+            search: Callable[[], Awaitable[tuple[str, str] | None]] = search,
+        ) -> bool:
+            found = await search()
+            return found is not None and found[1] in ("ErrImagePull", "ImagePullBackOff")
+
+        await until(backing_off, within=60)
     await open_board(browser_page, demo.board)
     await tiles_agree(browser_page, demo.gateway)
 
