@@ -101,6 +101,7 @@ def _entry_fields(entry: PodIndexEntry) -> dict[str, Any]:
         "ownerKind": entry.owner_kind,
         "node": entry.node,
         "since": entry.since,
+        "orphaned": entry.orphaned,
     }
 
 

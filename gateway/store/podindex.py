@@ -61,9 +61,12 @@ class PodIndexEntry:
     """kubectl's STATUS column."""
     abnormal: bool
     owner_kind: str
-    """The kind of the owning workload; "" for a standalone pod."""
+    """The kind of the owning workload, or of the one an orphan belonged to; "" for a
+    pod that never had one. A caller needs this kind's grant to see the pod."""
     node: str
     since: float
+    orphaned: bool = False
+    """Its workload is gone (``owner_kind`` names what it was)."""
 
     @property
     def id(self) -> str:
@@ -71,12 +74,12 @@ class PodIndexEntry:
 
     @property
     def standalone(self) -> bool:
-        return not self.owner_kind
+        """Of no workload now, as filters and summaries count it."""
+        return not self.owner_kind or self.orphaned
 
     def encoded(self) -> bytes:
-        return orjson.dumps(
-            [self.phase, self.reason, self.abnormal, self.owner_kind, self.node, self.since]
-        )
+        fields = [self.phase, self.reason, self.abnormal, self.owner_kind, self.node, self.since]
+        return orjson.dumps([*fields, True] if self.orphaned else fields)
 
     def members(self) -> dict[str, str]:
         """Set name -> this pod's member in it."""
@@ -101,7 +104,10 @@ class PodIndexEntry:
         """The standalone-pod count this pod adds to, for summaries without a scan."""
         if not self.standalone:
             return None
-        return count_field(self.namespace, self.phase, ABNORMAL if self.abnormal else "")
+        flag = ABNORMAL if self.abnormal else ""
+        if self.orphaned:
+            return count_field(self.namespace, self.phase, flag, self.owner_kind)
+        return count_field(self.namespace, self.phase, flag)
 
 
 def decode_entry(pod_id: str, value: bytes | str) -> PodIndexEntry:
@@ -111,13 +117,21 @@ def decode_entry(pod_id: str, value: bytes | str) -> PodIndexEntry:
 def entry_from(pod_id: str, fields: list[Any]) -> PodIndexEntry:
     """From the decoded JSON of an entry (``encoded``)."""
     namespace, _, name = pod_id.partition("/")
-    phase, reason, abnormal, owner_kind, node, since = fields
-    return PodIndexEntry(namespace, name, phase, reason, abnormal, owner_kind, node, since)
+    phase, reason, abnormal, owner_kind, node, since, *orphaned = fields
+    return PodIndexEntry(
+        namespace, name, phase, reason, abnormal, owner_kind, node, since, bool(orphaned)
+    )
+
+
+def owner_kind(record: dict[str, object]) -> str:
+    """The kind whose grant shows a pod record: its workload's, or for an orphan the one
+    it belonged to ("" for a pod that never had one)."""
+    owner = record.get("owner")
+    return str(owner).split("/", 1)[0] if owner else str(record.get("ownerKind") or "")
 
 
 def entry_of(record: dict[str, object]) -> PodIndexEntry:
     """The index entry of a pod record (gateway/store/records.py)."""
-    owner = record.get("owner")
     since = record.get("since")
     return PodIndexEntry(
         str(record["namespace"]),
@@ -125,9 +139,10 @@ def entry_of(record: dict[str, object]) -> PodIndexEntry:
         str(record["phase"]),
         str(record["displayReason"]),
         bool(record["abnormal"]),
-        str(owner).split("/", 1)[0] if owner else "",
+        owner_kind(record),
         str(record.get("node") or ""),
         _epoch(since) if isinstance(since, str) else 0.0,
+        not record.get("owner") and bool(record.get("ownerKind")),
     )
 
 

@@ -12,7 +12,14 @@ from typing import TypeVar
 
 from gateway.store import podindex
 from gateway.store.errors import QueryError
-from gateway.store.podindex import PodCriteria, PodIndexEntry, PodKey, PodOrder, pod_id_of
+from gateway.store.podindex import (
+    PodCriteria,
+    PodIndexEntry,
+    PodKey,
+    PodOrder,
+    owner_kind,
+    pod_id_of,
+)
 from gateway.store.podpages import EVERYTHING, PodIndexReader, PodScope, Span
 from gateway.store.reader import Ref, StoreReader
 from gateway.store.records import Record
@@ -239,14 +246,13 @@ class Queries:
             for _, entry in await self.pod_index.matching(self.pod_scopes(clusters), chosen):
                 summary.add_pods(entry.phase, entry.abnormal, 1)
             return
-        for cluster, namespace, phase, abnormal, count in await self.reader.standalone_counts(
-            clusters
-        ):
+        counts = await self.reader.standalone_counts(clusters)
+        for cluster, namespace, phase, abnormal, kind, count in counts:
             if (
                 (criteria.namespaces and namespace not in criteria.namespaces)
                 or (criteria.statuses and phase not in criteria.statuses)
                 or (criteria.abnormal is not None and abnormal != criteria.abnormal)
-                or not self.visibility.sees_namespace(cluster, namespace)
+                or not self._sees_pods_of(cluster, namespace, kind)
             ):
                 continue
             summary.add_pods(phase, abnormal, count)
@@ -360,14 +366,16 @@ class Queries:
         return record
 
     def pod_visible(self, pod: Record) -> bool:
-        """A pod is seen through its workload: kinds a caller may not see hide their pods.
-        A standalone pod is seen by whoever sees its namespace."""
+        """A pod is seen through its workload: kinds a caller may not see hide their pods,
+        orphans included (by the kind they belonged to). A pod that never had a workload
+        is seen by whoever sees its namespace."""
         if self.visibility.unrestricted:
             return True
-        view = self.visibility.cluster(str(pod["cluster"]))
-        owner = pod.get("owner")
-        kind = str(owner).split("/", 1)[0] if owner else ""
-        return view is not None and _pod_admission(view)(str(pod["namespace"]), kind)
+        return self._sees_pods_of(str(pod["cluster"]), str(pod["namespace"]), owner_kind(pod))
+
+    def _sees_pods_of(self, cluster: str, namespace: str, kind: str) -> bool:
+        view = self.visibility.cluster(cluster)
+        return view is not None and _pod_admission(view)(namespace, kind)
 
     def logs_allowed(self, cluster: str, namespace: str) -> bool:
         return self.visibility.allows_logs(cluster, namespace)

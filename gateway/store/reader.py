@@ -162,7 +162,11 @@ class StoreReader:
     @bounded
     async def standalone_counts(
         self, clusters: Sequence[str]
-    ) -> list[tuple[str, str, str, bool, int]]:
-        """(cluster, namespace, phase, abnormal, count) of standalone pods, non-zero counts."""
+    ) -> list[tuple[str, str, str, bool, str, int]]:
+        """(cluster, namespace, phase, abnormal, kind, count) of standalone pods, non-zero
+        counts; ``kind`` is what an orphan belonged to, "" for pods that never had one."""
         found = await self._counts(self.keys.standalone_counts, clusters)
-        return [(cluster, parts[0], parts[1], bool(parts[2]), n) for cluster, parts, n in found]
+        return [
+            (cluster, parts[0], parts[1], bool(parts[2]), "".join(parts[3:4]), n)
+            for cluster, parts, n in found
+        ]

@@ -162,11 +162,16 @@ def pod_record(
     owner: str | None,
     containers: bytes,
     extra: Mapping[str, Any],
+    *,
+    orphan_of: str = "",
 ) -> Record:
     """``containers`` is ``orjson.dumps(container_records(pod))``: kept that way, a pod's
     summary is one object to the garbage collector instead of a list of dicts. The
-    record is for serialising with orjson (it holds them as a ``Fragment``)."""
-    return {
+    record is for serialising with orjson (it holds them as a ``Fragment``).
+
+    ``orphan_of`` is the kind of workload an ownerless pod belonged to (its Job deleted,
+    the pod not yet): written as ``ownerKind``, it keeps the pod as hidden as it was."""
+    record: Record = {
         "cluster": cluster,
         "namespace": state.namespace,
         "name": state.name,
@@ -187,6 +192,9 @@ def pod_record(
         "containers": orjson.Fragment(containers),
         **extra,
     }
+    if orphan_of and owner is None:
+        record["ownerKind"] = orphan_of
+    return record
 
 
 def _state_of(state: Obj) -> tuple[str, str, str, int | None]:

@@ -14,13 +14,21 @@ def meta(obj: Obj) -> Obj:
 
 
 def controller_uid(obj: Obj) -> str:
+    return as_str(_controller(obj).get("uid"))
+
+
+def controller_kind(obj: Obj) -> str:
+    return as_str(_controller(obj).get("kind"))
+
+
+def _controller(obj: Obj) -> Obj:
     refs = meta(obj).get("ownerReferences")
     if not isinstance(refs, list):
-        return ""
+        return EMPTY
     for ref in refs:
         if isinstance(ref, dict) and ref.get("controller") is not False:
-            return as_str(ref.get("uid"))
-    return ""
+            return ref
+    return EMPTY
 
 
 def event_uid(event: Obj) -> str:

@@ -30,7 +30,7 @@ from gateway.store.changes import Change, NamespaceRemove, NodeRemove
 from gateway.store.records import container_records, namespace_record, node_record, template_images
 from gateway.watch.compact import compact, kept, revived, slim_replica_set, slim_workload
 from gateway.watch.event_log import EventLog
-from gateway.watch.metadata import controller_uid, event_uid, meta
+from gateway.watch.metadata import controller_kind, controller_uid, event_uid, meta
 from gateway.watch.objects import (
     WORKLOAD_KINDS,
     ClusterObjects,
@@ -201,8 +201,10 @@ class ClusterMirror:
         raw = None if healthy else kept(obj)
         all_labels = found.get("labels")
         label_json = compact(orjson.dumps(all_labels if isinstance(all_labels, dict) else {}))
+        owner_kind = objects.controlling_kind(controller_kind(obj), owner)
         if previous is None:
             entry = PodEntry(uid, owner, node, labels, containers, extra, state, raw, label_json)
+            entry.owner_kind = owner_kind
             objects.pods[key] = entry
             objects.index_pod(key, entry)
         else:
@@ -217,6 +219,7 @@ class ClusterMirror:
             entry.uid, entry.owner_uid, entry.node, entry.labels = uid, owner, node, labels
             entry.containers, entry.extra, entry.state, entry.raw = containers, extra, state, raw
             entry.label_json = label_json
+            entry.owner_kind = owner_kind or entry.owner_kind
             if moved:
                 objects.index_pod(key, entry)
         self._stale.pods.add(key)

@@ -49,6 +49,10 @@ class PodEntry:
     indexed: PodIndexEntry | None = None
     labels_sent: bytes | None = None
     digest: int = 0
+    owner_kind: str = ""
+    """The kind of workload the pod belongs to, kept once its owner is gone: the grant a
+    caller needs to see it (a Job's pod outlives its Job while the collector deletes it,
+    and an orphaned one stays), so losing the owner never shows it to more callers."""
 
 
 @dataclass(slots=True)
@@ -102,6 +106,18 @@ class ClusterObjects:
         self.pods_by_owner.get(entry.owner_uid, set()).discard(key)
         self.orphans.get(key[0], set()).discard(key)
         self.pods_by_node.get(entry.node, set()).discard(key)
+
+    def controlling_kind(self, kind: str, uid: str) -> str:
+        """The workload kind behind a pod's controller reference of ``kind``: a
+        ReplicaSet's pods are its Deployment's unless the ReplicaSet is known to stand
+        alone; any other controller (a Node, a custom one) makes the pod loose."""
+        if kind in WORKLOAD_KINDS:
+            return kind
+        if kind != "ReplicaSet":
+            return ""
+        found = self.uid_replica_set.get(uid)
+        bare = found is not None and not self.replica_sets[found].owner_uid
+        return "" if bare else "Deployment"
 
     def owner_of(self, key: PodKey, entry: PodEntry) -> WorkloadKey | None:
         owner = self.uid_workload.get(entry.owner_uid)

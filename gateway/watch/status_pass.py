@@ -92,12 +92,15 @@ class StatusPass:
     def _pod_record(self, key: PodKey, entry: PodEntry, own: PodState) -> dict[str, object]:
         """``own`` is the pod's state on its node (``_on_node``)."""
         owner = self.objects.owner_of(key, entry)
+        if owner is not None:
+            entry.owner_kind = owner[0]
         return pod_record(
             self.cluster,
             self._observed(own),
             workload_id(*owner) if owner else None,
             entry.containers,
             entry.extra,
+            orphan_of="" if owner else entry.owner_kind,
         )
 
     def _pod_changes(self, key: PodKey, entry: PodEntry, full: bool, stamp: str) -> list[Change]:

@@ -92,6 +92,13 @@ async def test_every_change_keeps_the_index_what_the_records_say(
         "web-7d9f8b6c5d-p1 shop",
         "web-7d9f8b6c5d-p2 shop",
     ]
+    # Counted apart, under the kind they belonged to: only Deployment readers count them.
+    counts = await hash_of(redis_client, KEYS.standalone_counts(CLUSTER))
+    assert {k: int(v) for k, v in counts.items() if int(v)} == {
+        "shop|Running|abnormal": 1,
+        "shop|Running|": 1,
+        "shop|Running||Deployment": 2,
+    }
     assert await differences(redis_client, mirror) == []
 
 
