@@ -31,6 +31,7 @@ from schema.inputs import (
     pod_order,
 )
 from schema.lookahead import requested
+from schema.positions import told_ends
 from schema.types import (
     ClusterNode,
     Feed,
@@ -385,7 +386,8 @@ class Query:
                 else await ctx.queries.clusters_for(Criteria())
             )
             epoch = await ctx.hub.epoch()
-            return encode_cursor(epoch, await ctx.hub.ends(feed.value, clusters))
+            _, told = await told_ends(ctx.hub, ctx.queries, feed.value, clusters)
+            return encode_cursor(epoch, told)
 
     @strawberry.field(description="Any object by its global id.")
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:

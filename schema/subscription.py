@@ -41,6 +41,7 @@ from schema import convert, podchanges
 from schema.context import ApiContext
 from schema.errors import CURSOR_EXPIRED, SLOW_CONSUMER, UNAVAILABLE, GatewayError, bad_input
 from schema.inputs import PodFilter, WorkloadFilter, criteria, pod_criteria
+from schema.positions import told_ends
 from schema.query import client_errors, context
 from schema.types import (
     ChangeType,
@@ -107,6 +108,7 @@ def workload_change(event: FeedEvent, cursor: str) -> WorkloadStatusChange:
 
 async def _start(
     hub: FeedHub,
+    queries: Queries,
     subscription: HubSubscription,
     *,
     stream: str,
@@ -115,9 +117,10 @@ async def _start(
     epoch: str,
 ) -> AsyncGenerator[FeedEvent, None]:
     """Set the subscription's starting positions; replay from ``since`` when given."""
-    ends = await hub.ends(stream, clusters)
+    ends, told = await told_ends(hub, queries, stream, clusters)
     if since is None:
         subscription.delivered.update(ends)
+        subscription.shown.update(told)
         return
     try:
         cursor_epoch, positions = decode_cursor(since)
@@ -129,9 +132,14 @@ async def _start(
             "resubscribe with snapshot: true",
             CURSOR_EXPIRED,
         )
+    # Every position first: a replayed change's cursor names every cluster, so a client
+    # resuming from it does not start a cluster it has not replayed yet at its end.
+    for cluster in clusters:
+        start = positions.get(cluster)
+        subscription.delivered[cluster] = ends[cluster] if start is None else start
+        subscription.shown[cluster] = told[cluster] if start is None else start
     for cluster in clusters:
         if cluster not in positions:
-            subscription.delivered[cluster] = ends[cluster]
             continue
         # Read before the retention check: trimming only moves the first entry forward,
         # so a cursor still retained after the read was retained during it.
@@ -142,9 +150,9 @@ async def _start(
             raise GatewayError(
                 f"{error}; resubscribe with snapshot: true", CURSOR_EXPIRED
             ) from error
-        subscription.delivered[cluster] = positions[cluster]
         for event in replayed:
-            if subscription.fresh(event) and subscription.admits(event):
+            # Admitted first: an entry the caller may not see must not move its cursor.
+            if subscription.admits(event) and subscription.fresh(event):
                 yield event
 
 
@@ -237,16 +245,22 @@ class Subscription:
             admits = _admits_workload(chosen, ctx)
             async with _held(ctx), hub.subscribe(WORKLOADS, admits, capacity, epoch) as sub:
                 async for event in _start(
-                    hub, sub, stream=WORKLOADS, clusters=clusters, since=since, epoch=epoch
+                    hub,
+                    ctx.queries,
+                    sub,
+                    stream=WORKLOADS,
+                    clusters=clusters,
+                    since=since,
+                    epoch=epoch,
                 ):
-                    yield workload_change(event, encode_cursor(epoch, sub.delivered))
+                    yield workload_change(event, encode_cursor(epoch, sub.shown))
                 if snapshot:
-                    cursor = encode_cursor(epoch, sub.delivered)
+                    cursor = encode_cursor(epoch, sub.shown)
                     async for change in _snapshot(ctx, chosen, cursor):
                         yield change
                     yield _snapshot_end(cursor)
                 async for event in _live(ctx, hub, sub):
-                    yield workload_change(event, encode_cursor(epoch, sub.delivered))
+                    yield workload_change(event, encode_cursor(epoch, sub.shown))
 
     @strawberry.subscription(
         description=(
@@ -275,16 +289,16 @@ class Subscription:
             admits = podchanges.admits_pod(chosen, ctx)
             async with _held(ctx), hub.subscribe(PODS, admits, capacity, epoch) as sub:
                 async for event in _start(
-                    hub, sub, stream=PODS, clusters=clusters, since=since, epoch=epoch
+                    hub, ctx.queries, sub, stream=PODS, clusters=clusters, since=since, epoch=epoch
                 ):
-                    yield podchanges.pod_change(event, encode_cursor(epoch, sub.delivered))
+                    yield podchanges.pod_change(event, encode_cursor(epoch, sub.shown))
                 if snapshot:
-                    cursor = encode_cursor(epoch, sub.delivered)
+                    cursor = encode_cursor(epoch, sub.shown)
                     async for change in podchanges.snapshot(ctx, chosen, cursor):
                         yield change
                     yield podchanges.snapshot_end(cursor)
                 async for event in _live(ctx, hub, sub):
-                    yield podchanges.pod_change(event, encode_cursor(epoch, sub.delivered))
+                    yield podchanges.pod_change(event, encode_cursor(epoch, sub.shown))
 
     @strawberry.subscription(
         description="A cluster's API server becoming unreachable, or reachable again."
@@ -304,11 +318,17 @@ class Subscription:
 
             async with _held(ctx), hub.subscribe(CLUSTERS, admits, capacity, epoch) as sub:
                 async for event in _start(
-                    hub, sub, stream=CLUSTERS, clusters=[CLUSTER_FEED], since=since, epoch=epoch
+                    hub,
+                    ctx.queries,
+                    sub,
+                    stream=CLUSTERS,
+                    clusters=[CLUSTER_FEED],
+                    since=since,
+                    epoch=epoch,
                 ):
-                    yield reachability_change(event, encode_cursor(epoch, sub.delivered), ctx)
+                    yield reachability_change(event, encode_cursor(epoch, sub.shown), ctx)
                 async for event in _live(ctx, hub, sub):
-                    yield reachability_change(event, encode_cursor(epoch, sub.delivered), ctx)
+                    yield reachability_change(event, encode_cursor(epoch, sub.shown), ctx)
 
 
 def _snapshot_end(cursor: str) -> WorkloadStatusChange:

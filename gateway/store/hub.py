@@ -38,6 +38,10 @@ log = logging.getLogger(__name__)
 WORKLOADS, PODS, CLUSTERS = "workloads", "pods", "clusters"
 CLUSTER_FEED = ""
 """The cluster-reachability feed is one stream for all clusters; it is keyed by ''."""
+CLOCK_MARGIN_MS = 1000
+"""How far behind Redis's clock ``clock_position`` lies: entries written after it was read
+stay after it unless that clock steps back further (a replay then repeats at most that
+much of what came before, which a client applies again harmlessly)."""
 ENTRIES_PER_TURN = 50
 """Entries decoded and dispatched before the event loop gets a turn: one XREAD answer of
 a scale-up's 500 entries would otherwise hold it for tens of milliseconds."""
@@ -108,6 +112,10 @@ class Subscription:
     queue: asyncio.Queue[FeedEvent | None] = field(init=False)
     """Entries to deliver; None only wakes the follower to look at ``expired``."""
     delivered: dict[str, str] = field(default_factory=dict)
+    """Per cluster, the entry the subscription has reached: nothing at or before it is its."""
+    shown: dict[str, str] = field(default_factory=dict)
+    """Per cluster, the position its cursors carry: that of the last entry delivered, or
+    one that says nothing the subscriber may not see (see schema/positions.py)."""
     overflowed: bool = False
     expired: str = ""
     epoch: str = ""
@@ -146,6 +154,7 @@ class Subscription:
         if not self.after_start(event):
             return False
         self.delivered[event.cluster] = event.entry_id
+        self.shown[event.cluster] = event.entry_id
         return True
 
 
@@ -291,6 +300,13 @@ class FeedHub:
             )
             for entry_id, fields in entries
         ]
+
+    @bounded
+    async def clock_position(self) -> str:
+        """A position just before every entry written from now on, read off Redis's clock
+        (which stamps entry ids) instead of any feed: it moves with time alone."""
+        seconds, micros = await self.client.time()
+        return f"{int(seconds) * 1000 + int(micros) // 1000 - CLOCK_MARGIN_MS}-0"
 
     @bounded
     async def ends(self, stream: str, clusters: list[str]) -> dict[str, str]:
