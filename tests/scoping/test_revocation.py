@@ -17,12 +17,16 @@ import yaml
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
+from gateway.clusters import from_kubeconfig
+from gateway.config import Auth
 from gateway.redis_server import EmbeddedRedis
 from gateway.watch.mirror import ClusterMirror
+from simcluster.fleet import SimulatedFleet
 from tests.api.harness import running_gateway
 from tests.api.test_subscriptions import CHANGES
 from tests.auth.jwks import AUDIENCE, ISSUER, claims, jwks, make_key
 from tests.scoping.tenants import TOKENS, auth_config, fill
+from tests.secrets import secret
 
 SNAPSHOT = "subscription { workloadStatusChanged(snapshot: true) { type } }"
 """An operation both protocols run (the legacy one refuses queries) that answers at once."""
@@ -153,3 +157,40 @@ async def test_a_removed_token_ends_a_quiet_server_sent_events_stream(
     [error] = ended["errors"]
     assert error["extensions"]["code"] == "UNAUTHENTICATED"
     assert seconds <= 5 + 2 + 1 + 5, "the token file's look and settle, then one recheck"
+
+
+@pytest.mark.parametrize("protocol", ["graphql-transport-ws", "graphql-ws"])
+async def test_a_token_the_cluster_revokes_closes_the_socket_it_opened(
+    redis_server: EmbeddedRedis, tmp_path: Path, protocol: str
+) -> None:
+    """TokenReview: the cluster's answer is cached ``cacheSeconds``, the socket rechecked
+    every ``recheckSeconds``; their sum bounds the time to revocation."""
+    async with SimulatedFleet(
+        clusters=1, require_auth=True, kubeconfig=tmp_path / "kubeconfig"
+    ) as fleet:
+        cluster = fleet[0]
+        token = secret(cluster.identities.add_user("dana@example.test", groups=["admins"]))
+        other = secret(cluster.identities.add_user("erin@example.test", groups=["admins"]))
+        auth = Auth.model_validate(
+            {
+                "tokenReview": {"cluster": "sim-1", "cacheSeconds": 2},
+                "rules": [{"groups": ["admins"]}],
+                "recheckSeconds": 1,
+            }
+        )
+        sources = from_kubeconfig(tmp_path / "kubeconfig")
+        async with running_gateway(redis_server.url, sources, auth=auth) as gw:
+            socket = await opened(gw.websocket, protocol, token)
+            kept = await opened(gw.websocket, protocol, other)
+            await operate(socket, protocol, 1, CHANGES)
+            await asyncio.sleep(2.5)  # past the first answer's cache: still accepted
+            await operate(kept, protocol, 1, SNAPSHOT)
+            assert json.loads(await kept.recv())["type"] in ("next", "data")
+            assert cluster.identities.revoke(token)
+            code, reason, seconds = await closed_within(socket, 15)
+            assert code == 4403 and "no longer accepted" in reason
+            assert seconds <= 2 + 1 + 4, "cacheSeconds + recheckSeconds, with room for load"
+            await operate(kept, protocol, 2, SNAPSHOT)
+            answer = json.loads(await kept.recv())
+            assert answer["type"] in ("next", "data") and "errors" not in answer["payload"]
+            await kept.close()
