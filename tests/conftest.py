@@ -24,6 +24,42 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedR
     server.stop_blocking()
 
 
+REDIS_7 = "/usr/bin/redis-server"
+"""Debian's Redis 7 (scripts/ensure-system-deps installs it): the other engine users run."""
+
+
+@pytest.fixture(scope="session")
+def redis7_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedRedis]:
+    """For what Redis and Valkey do differently (how trimming shows in XINFO STREAM)."""
+    server = EmbeddedRedis(Path(tmp_path_factory.mktemp("redis7")), binary=REDIS_7)
+    asyncio.run(server.start())
+    yield server
+    server.stop_blocking()
+
+
+@pytest.fixture(params=["valkey-8", "redis-7"])
+def either_server(request: pytest.FixtureRequest) -> EmbeddedRedis:
+    """The test runs on both engines; each is checked to be what it is named."""
+    name = "redis_server" if request.param == "valkey-8" else "redis7_server"
+    found: EmbeddedRedis = request.getfixturevalue(name)
+    return found
+
+
+@pytest_asyncio.fixture
+async def either_client(either_server: EmbeddedRedis) -> AsyncIterator[redis.Redis]:
+    client = redis.Redis.from_url(either_server.url)
+    await client.flushdb()
+    info = await client.info("server")
+    engine = "valkey" if "valkey_version" in info else "redis"
+    expected = "redis" if either_server.binary == REDIS_7 else "valkey"
+    assert (engine, str(info.get("valkey_version", info["redis_version"]))[0]) == (
+        expected,
+        "7" if expected == "redis" else "8",
+    ), info
+    yield client
+    await client.aclose()
+
+
 @pytest_asyncio.fixture
 async def redis_client(redis_server: EmbeddedRedis) -> AsyncIterator[redis.Redis]:
     client = redis.Redis.from_url(redis_server.url)

@@ -173,15 +173,15 @@ async def test_expired_cursor_is_refused_with_a_code(
 
 
 async def test_a_cursor_older_than_a_trimmed_feed_is_refused(
-    redis_server: EmbeddedRedis, redis_client: redis.Redis
+    either_server: EmbeddedRedis, either_client: redis.Redis
 ) -> None:
     """The feed keeps ``feedLength`` entries; a subscriber resuming from before what was
     trimmed would silently miss changes, so it is told CURSOR_EXPIRED instead (Valkey 8
     leaves max-deleted-entry-id at 0-0 when MAXLEN trims, so that alone cannot say)."""
     mirror = fleet_mirror()
-    await publish(redis_client, mirror)
-    writer = StoreWriter(redis_client, Keys(), feed_length=100)
-    async with running_gateway(redis_server.url) as gw:
+    await publish(either_client, mirror)
+    writer = StoreWriter(either_client, Keys(), feed_length=100)
+    async with running_gateway(either_server.url) as gw:
         async with transport_ws(gw.websocket) as ws:
             operation = await ws.subscribe(CHANGES)
             await settle()
@@ -198,7 +198,7 @@ async def test_a_cursor_older_than_a_trimmed_feed_is_refused(
             for _ in range(300):
                 payload = await ws.next_payload(operation)
                 recent = payload["data"]["workloadStatusChanged"]["cursor"]
-        assert await redis_client.xlen("ksg:feed:w:sim-1") < 301
+        assert await either_client.xlen("ksg:feed:w:sim-1") < 301
         async with transport_ws(gw.websocket) as ws:
             refused = await ws.next_payload(await ws.subscribe(CHANGES, {"since": old}))
             resumed = await ws.subscribe(CHANGES, {"since": recent})

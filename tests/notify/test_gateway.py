@@ -382,26 +382,26 @@ async def test_an_expired_cursor_gives_one_summary_not_a_flood(
 
 
 async def test_a_cursor_older_than_the_trimmed_feed_gives_one_summary_not_its_tail(
-    redis_server: EmbeddedRedis,
-    redis_client: redis.Redis,
+    either_server: EmbeddedRedis,
+    either_client: redis.Redis,
     receiver: WebhookReceiver,
     tmp_path: Path,
 ) -> None:
     """Away while 400 transitions went by a feed of 100: the retained tail is no history."""
     mirror = shop(["web", "api"])
-    await publish(redis_client, mirror)
-    async with running_gateway(redis_server.url) as gw:
+    await publish(either_client, mirror)
+    async with running_gateway(either_server.url) as gw:
         config = quick_config(gw.websocket, receiver.url, tmp_path / "state.json")
         async with running_notifier(config) as notifier:
             crash(mirror, "api")
-            await flush(redis_client, mirror)
+            await flush(either_client, mirror)
             await receiver.wait_for_posts(1)
             await eventually(lambda: notifier.idle)
         for _ in range(200):
             heal(mirror, "web")
-            await flush(redis_client, mirror, feed_length=100)
+            await flush(either_client, mirror, feed_length=100)
             crash(mirror, "web")
-            await flush(redis_client, mirror, feed_length=100)
+            await flush(either_client, mirror, feed_length=100)
         async with running_notifier(config) as notifier:
             await receiver.wait_for_posts(2)
             await eventually(lambda: notifier.idle)
