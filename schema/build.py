@@ -32,6 +32,7 @@ from schema.literals import CheckedValidationCache
 from schema.observed import OperationMetrics
 from schema.projection import ProjectingExecutionContext
 from schema.query import Cluster, Query
+from schema.requesterrors import OperationChoice, give_codes
 from schema.subscription import Subscription
 from schema.types import ClusterNode, CronJob, DaemonSet, Deployment, Job, Pod, StatefulSet
 
@@ -64,6 +65,8 @@ class GatewaySchema(strawberry.Schema):
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
         operation = execution_context.operation_name if execution_context else None
+        if execution_context is not None:
+            give_codes(errors, parsed=execution_context.graphql_document is not None)
         for error in errors:
             if is_unexpected(error):
                 log.error(
@@ -93,6 +96,7 @@ def build_schema(
         lambda: ParserCache(maxsize=500),
         lambda: AddValidationRules(rules),
         lambda: CheckedValidationCache(maxsize=500),
+        OperationChoice,
         cost_limit(protection.max_cost, protection.max_page),
         OperationMetrics,
         OperationAudit,

@@ -153,7 +153,9 @@ def build_app(gateway: Gateway, config: Config = DEFAULT_CONFIG) -> Starlette:
             Route("/readyz", readyz),
             board_route(),
             Route("/metrics", prometheus),
-            Route("/graphql", guarded, methods=["GET", "POST"]),
+            # Every method reaches the endpoint, which answers the ones it does not serve
+            # with a GraphQL error body (Starlette's own 405 is plain text).
+            Route("/graphql", guarded),
             WebSocketRoute("/graphql", graphql),
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         ],
