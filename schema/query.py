@@ -387,7 +387,7 @@ class Query:
             )
             epoch = await ctx.hub.epoch()
             _, told = await told_ends(ctx.hub, ctx.queries, feed.value, clusters)
-            return encode_cursor(epoch, told)
+            return encode_cursor(epoch, told, feed.value)
 
     @strawberry.field(description="Any object by its global id.")
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:

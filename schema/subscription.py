@@ -123,7 +123,7 @@ async def _start(
         subscription.shown.update(told)
         return
     try:
-        cursor_epoch, positions = decode_cursor(since)
+        cursor_epoch, positions = decode_cursor(since, stream)
     except InvalidCursor as error:
         raise bad_input(f"invalid since cursor: {error}") from error
     if cursor_epoch != epoch:
@@ -253,14 +253,14 @@ class Subscription:
                     since=since,
                     epoch=epoch,
                 ):
-                    yield workload_change(event, encode_cursor(epoch, sub.shown))
+                    yield workload_change(event, encode_cursor(epoch, sub.shown, WORKLOADS))
                 if snapshot:
-                    cursor = encode_cursor(epoch, sub.shown)
+                    cursor = encode_cursor(epoch, sub.shown, WORKLOADS)
                     async for change in _snapshot(ctx, chosen, cursor):
                         yield change
                     yield _snapshot_end(cursor)
                 async for event in _live(ctx, hub, sub):
-                    yield workload_change(event, encode_cursor(epoch, sub.shown))
+                    yield workload_change(event, encode_cursor(epoch, sub.shown, WORKLOADS))
 
     @strawberry.subscription(
         description=(
@@ -291,14 +291,14 @@ class Subscription:
                 async for event in _start(
                     hub, ctx.queries, sub, stream=PODS, clusters=clusters, since=since, epoch=epoch
                 ):
-                    yield podchanges.pod_change(event, encode_cursor(epoch, sub.shown))
+                    yield podchanges.pod_change(event, encode_cursor(epoch, sub.shown, PODS))
                 if snapshot:
-                    cursor = encode_cursor(epoch, sub.shown)
+                    cursor = encode_cursor(epoch, sub.shown, PODS)
                     async for change in podchanges.snapshot(ctx, chosen, cursor):
                         yield change
                     yield podchanges.snapshot_end(cursor)
                 async for event in _live(ctx, hub, sub):
-                    yield podchanges.pod_change(event, encode_cursor(epoch, sub.shown))
+                    yield podchanges.pod_change(event, encode_cursor(epoch, sub.shown, PODS))
 
     @strawberry.subscription(
         description="A cluster's API server becoming unreachable, or reachable again."
@@ -326,9 +326,9 @@ class Subscription:
                     since=since,
                     epoch=epoch,
                 ):
-                    yield reachability_change(event, encode_cursor(epoch, sub.shown), ctx)
+                    yield reachability_change(event, encode_cursor(epoch, sub.shown, CLUSTERS), ctx)
                 async for event in _live(ctx, hub, sub):
-                    yield reachability_change(event, encode_cursor(epoch, sub.shown), ctx)
+                    yield reachability_change(event, encode_cursor(epoch, sub.shown, CLUSTERS), ctx)
 
 
 def _snapshot_end(cursor: str) -> WorkloadStatusChange:

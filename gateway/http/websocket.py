@@ -9,6 +9,7 @@ import logging
 from collections.abc import AsyncGenerator, Mapping
 from typing import Any
 
+from graphql import GraphQLError, OperationDefinitionNode, parse
 from starlette.websockets import WebSocket
 from strawberry.asgi import ASGIWebSocketAdapter
 from strawberry.http.exceptions import WebSocketDisconnected
@@ -23,7 +24,9 @@ from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWS
 from strawberry.subscriptions.protocols.graphql_ws.types import (
     ConnectionInitMessage as LegacyConnectionInit,
 )
-from strawberry.subscriptions.protocols.graphql_ws.types import OperationMessage
+from strawberry.subscriptions.protocols.graphql_ws.types import ErrorMessage, OperationMessage
+from strawberry.types.execution import PreExecutionError
+from strawberry.types.graphql import OperationType
 
 from gateway.auth import audit
 from gateway.auth.ratelimit import RateLimited
@@ -84,6 +87,10 @@ class CheckedTransportWS(BaseGraphQLTransportWSHandler[ApiContext, None]):
         await super().handle_message(message)
 
     async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
+        """The protocol's payload is optional, and ``null`` is how some clients (graphql-ws
+        with no connectionParams) say "none": Strawberry closed those with 4400."""
+        if message.get("payload", None) is None:
+            message = {"type": "connection_init", "payload": {}}
         await super().handle_connection_init(message)
         if self.connection_acknowledged:
             self.credential.watch()
@@ -152,11 +159,49 @@ class CheckedLegacyWS(BaseGraphQLWSHandler[ApiContext, None]):
         variables: dict[str, object] | None,
     ) -> None:
         """Strawberry lets a send to a departed client fail the operation's task, which
-        nothing awaits then: asyncio reports "Task exception was never retrieved"."""
+        nothing awaits then: asyncio reports "Task exception was never retrieved".
+
+        Queries run too: older Apollo apps (subscriptions-transport-ws) send every
+        operation over the socket, and Strawberry would only subscribe. There are no
+        mutations, so nothing with effects can run this way.
+        """
         try:
+            if _operation_of(query, operation_name) is OperationType.QUERY:
+                await self._answer_query(operation_id, query, operation_name, variables)
+                return
             await super().handle_async_results(operation_id, query, operation_name, variables)
         except WebSocketDisconnected:
             _gone("graphql-ws")
+
+    async def _answer_query(
+        self,
+        operation_id: str,
+        query: str,
+        operation_name: str | None,
+        variables: dict[str, object] | None,
+    ) -> None:
+        """One data message, then complete, as the reference server answers a query."""
+        try:
+            result = await self.schema.execute(
+                query,
+                variable_values=variables,
+                context_value=self.context,
+                root_value=self.root_value,
+                operation_name=operation_name,
+                allowed_operation_types=(OperationType.QUERY,),
+            )
+            if isinstance(result, PreExecutionError) and result.errors:
+                error: ErrorMessage = {
+                    "type": "error",
+                    "id": operation_id,
+                    "payload": result.errors[0].formatted,
+                }
+                await self.send_message(error)
+                return
+            await self.send_data_message(result, operation_id)
+            await self.send_message({"type": "complete", "id": operation_id})
+        finally:
+            self.tasks.pop(operation_id, None)
 
 
 class GatewayWebSocketAdapter(ASGIWebSocketAdapter):
@@ -225,6 +270,22 @@ def _unlisted(view: object, message: Mapping[str, Any]) -> dict[str, object] | N
         "message": "this gateway serves only the queries registered at deploy time",
         "extensions": {"code": "PERSISTED_QUERY_NOT_ALLOWED"},
     }
+
+
+def _operation_of(query: str, operation_name: str | None) -> OperationType | None:
+    """The type of the operation a request runs; None when the document does not say (it
+    does not parse, or names no such operation): execution then reports why."""
+    try:
+        document = parse(query)
+    except GraphQLError:
+        return None
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    chosen = [
+        o
+        for o in operations
+        if operation_name is None or (o.name is not None and o.name.value == operation_name)
+    ]
+    return OperationType(chosen[0].operation.value) if len(chosen) == 1 else None
 
 
 def _transport_ws_problem(message: object) -> str | None:

@@ -80,14 +80,21 @@ def _id_tuple(entry_id: str) -> tuple[int, int]:
     return int(millis), int(sequence or 0)
 
 
-def encode_cursor(epoch: str, positions: Mapping[str, str]) -> str:
-    payload = orjson.dumps({"e": epoch, "p": dict(positions)})
-    return base64.urlsafe_b64encode(payload).decode().rstrip("=")
+def encode_cursor(epoch: str, positions: Mapping[str, str], feed: str | None = None) -> str:
+    """``feed`` (WORKLOADS, PODS, CLUSTERS) is written in, so that a cursor of one feed is
+    refused by another's subscription instead of replaying unrelated positions."""
+    fields: dict[str, object] = {"e": epoch, "p": dict(positions)}
+    if feed is not None:
+        fields["f"] = feed
+    return base64.urlsafe_b64encode(orjson.dumps(fields)).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> tuple[str, dict[str, str]]:
+def decode_cursor(cursor: str, feed: str | None = None) -> tuple[str, dict[str, str]]:
+    """InvalidCursor when malformed, or when it names a feed other than ``feed`` (cursors
+    from before feeds were named name none, and pass)."""
     try:
         payload = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        named = payload.get("f")
         epoch = str(payload["e"])
         positions = {str(k): str(v) for k, v in payload["p"].items()}
         for position in positions.values():
@@ -101,6 +108,11 @@ def decode_cursor(cursor: str) -> tuple[str, dict[str, str]]:
         AttributeError,
     ) as error:
         raise InvalidCursor(f"malformed cursor {cursor[:40]!r}") from error
+    if feed is not None and named is not None and named != feed:
+        raise InvalidCursor(
+            f"this cursor belongs to the {named} feed, not the {feed} feed: use a cursor "
+            "this subscription (or feedCursor for this feed) handed out"
+        )
     return epoch, positions
 
 

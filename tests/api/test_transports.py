@@ -96,6 +96,51 @@ async def test_legacy_graphql_ws_protocol(
     assert (change["name"], change["newStatus"]) == ("web", "NOT_READY")
 
 
+async def test_legacy_graphql_ws_answers_queries_with_data_then_complete(
+    gw: RunningGateway,
+) -> None:
+    """Older Apollo apps (subscriptions-transport-ws) send every operation over the socket."""
+    async with connect(gw.websocket, subprotocols=["graphql-ws"]) as socket:  # type: ignore[list-item]
+        await socket.send(json.dumps({"type": "connection_init"}))
+        assert json.loads(await socket.recv())["type"] == "connection_ack"
+        query = {"query": "query Names { clusters { name } }", "operationName": "Names"}
+        await socket.send(json.dumps({"id": "q", "type": "start", "payload": query}))
+        data = json.loads(await asyncio.wait_for(socket.recv(), 10))
+        done = json.loads(await asyncio.wait_for(socket.recv(), 10))
+        broken = {"query": "{ clusters { nope } }"}
+        await socket.send(json.dumps({"id": "bad", "type": "start", "payload": broken}))
+        refused = json.loads(await asyncio.wait_for(socket.recv(), 10))
+    assert data == {
+        "type": "data",
+        "id": "q",
+        "payload": {"data": {"clusters": [{"name": "sim-1"}]}},
+    }
+    assert done == {"type": "complete", "id": "q"}
+    assert (refused["type"], refused["id"]) == ("error", "bad")
+    assert refused["payload"]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+
+
+async def test_a_null_connection_init_payload_is_accepted(gw: RunningGateway) -> None:
+    for protocol in ("graphql-transport-ws", "graphql-ws"):
+        async with connect(gw.websocket, subprotocols=[protocol]) as socket:  # type: ignore[list-item]
+            await socket.send(json.dumps({"type": "connection_init", "payload": None}))
+            assert json.loads(await socket.recv())["type"] == "connection_ack", protocol
+
+
+async def test_a_cursor_of_another_feed_is_refused(gw: RunningGateway) -> None:
+    async with httpx.AsyncClient(timeout=10) as http:
+        answer = await http.post(gw.graphql, json={"query": "{ feedCursor(feed: PODS) }"})
+    pods_cursor = answer.json()["data"]["feedCursor"]
+    async with transport_ws(gw.websocket) as ws:
+        operation = await ws.subscribe(CHANGES, {"since": pods_cursor})
+        refused = await ws.receive()
+    # Raised as the subscription starts, so graphql-transport-ws carries it in a next.
+    assert (refused["type"], refused["id"], refused["payload"]["data"]) == ("next", operation, None)
+    errors = refused["payload"]["errors"]
+    assert errors[0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "pods feed, not the workloads feed" in errors[0]["message"]
+
+
 async def test_server_sent_events(
     gw: RunningGateway, redis_client: redis.Redis, mirror: ClusterMirror
 ) -> None:
