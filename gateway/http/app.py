@@ -26,6 +26,7 @@ from gateway.http.graphql import GatewayGraphQL
 from gateway.http.guard import RETRY_VERIFICATION, GraphQLGuard
 from gateway.http.headers import HeaderLimit
 from gateway.http.persisted import PersistedQueries, load_allow_list
+from gateway.http.ssesingle import TOKEN_HEADER
 from gateway.service import Gateway
 from schema.build import Protection, build_schema, registration_check
 from schema.context import ApiContext, Limits
@@ -67,6 +68,7 @@ def build_app(gateway: Gateway, config: Config = DEFAULT_CONFIG) -> Starlette:
         max_subscriptions_per_connection=configured.max_subscriptions_per_connection,
         allowed_origins=config.server.websocket_origins,
         admits=persisted.admits,
+        problem_of=check,
     )
     guarded = GraphQLGuard(
         graphql,
@@ -141,8 +143,9 @@ def build_app(gateway: Gateway, config: Config = DEFAULT_CONFIG) -> Starlette:
             Middleware(
                 CORSMiddleware,
                 allow_origins=list(config.server.cors_origins),
-                allow_methods=["GET", "POST"],
-                allow_headers=["authorization", "content-type"],
+                # PUT and DELETE and the token header: graphql-sse's single connection mode.
+                allow_methods=["GET", "POST", "PUT", "DELETE"],
+                allow_headers=["authorization", "content-type", TOKEN_HEADER],
             )
         )
     return Starlette(

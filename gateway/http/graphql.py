@@ -12,7 +12,7 @@ from typing import Any
 
 import orjson
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
-from graphql import GraphQLError, OperationDefinitionNode, parse
+from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
@@ -49,8 +49,10 @@ from gateway.http.negotiation import (
     parse_accept,
     quality,
 )
+from gateway.http.operations import operation_type
 from gateway.http.refusal import Refusal, refuse
 from gateway.http.sse import GatewaySSETransport
+from gateway.http.ssesingle import SingleConnectionStreams
 from gateway.http.websocket import CheckedLegacyWS, CheckedTransportWS, GatewayWebSocketAdapter
 from gateway.store.errors import StoreUnavailable
 from gateway.store.queries import Queries
@@ -87,6 +89,7 @@ class GatewayGraphQL(GraphQL[ApiContext, None]):
         max_subscriptions_per_connection: int = 50,
         allowed_origins: tuple[str, ...] = (),
         admits: Callable[[str], bool] = lambda query: True,
+        problem_of: Callable[[str], str | None] = lambda query: None,
     ) -> None:
         super().__init__(
             schema,
@@ -105,6 +108,12 @@ class GatewayGraphQL(GraphQL[ApiContext, None]):
         self.admits = admits
         """Whether a WebSocket operation's query may run (the persisted queries' allowList)."""
         self._ide = offline_graphiql_html(self.graphql_ide_html)
+        self.single_streams = SingleConnectionStreams(
+            schema, self._http_context, self.process_result, json_error, problem_of
+        )
+
+    async def _http_context(self, request: Request) -> ApiContext:
+        return await self.get_context(request, Response())
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
@@ -190,8 +199,12 @@ class GatewayGraphQL(GraphQL[ApiContext, None]):
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
+        request = Request(scope, receive)
+        if SingleConnectionStreams.concerns(request):
+            await (await self.single_streams.handle(request))(scope, receive, send)
+            return
         try:
-            response = await self.run(Request(scope, receive))
+            response = await self.run(request)
         except HTTPException as error:
             if error.reason == UNSUPPORTED_CONTENT:
                 message = (
@@ -228,7 +241,11 @@ class GatewayGraphQL(GraphQL[ApiContext, None]):
             ranges = parse_accept(accept)
             json_quality = max(quality(ranges, t) for t in JSON_TYPES)
             streaming = quality(ranges, EVENT_STREAM) > json_quality
-            if not streaming and _operation_type(data) is not OperationType.SUBSCRIPTION:
+            if (
+                not streaming
+                and operation_type(data.query, data.operation_name)
+                is not OperationType.SUBSCRIPTION
+            ):
                 data.protocol = "http"
         protocols = [d.protocol for d in data] if isinstance(data, list) else [data.protocol]
         if "http" in protocols and result_media_type(accept) is None:
@@ -279,7 +296,10 @@ class GatewayGraphQL(GraphQL[ApiContext, None]):
         Strawberry admits subscriptions on POST for the streaming transports; without
         one (no event-stream or multipart Accept) the operation cannot be delivered.
         """
-        if _operation_type(request_data) is OperationType.SUBSCRIPTION:
+        if (
+            operation_type(request_data.query, request_data.operation_name)
+            is OperationType.SUBSCRIPTION
+        ):
             if sub_response.media_type == GRAPHQL_RESPONSE_JSON:
                 sub_response.status_code = 400
             return ExecutionResult(
@@ -319,6 +339,11 @@ class GatewayGraphQL(GraphQL[ApiContext, None]):
         except ValueError as error:
             text = data if isinstance(data, str) else data.decode(errors="replace")
             raise json.JSONDecodeError("a number is too long", text, 0) from error
+
+
+def json_error(status: int, message: str, code: str) -> Response:
+    body = {"errors": [{"message": message, "extensions": {"code": code}}]}
+    return Response(orjson.dumps(body), status_code=status, media_type=JSON)
 
 
 def result_media_type(accept: str | None) -> str | None:
@@ -371,22 +396,3 @@ def _rechecking(
         return unscoped.scoped(await gatekeeper.visibility(await principal()))
 
     return reauthorize
-
-
-def _operation_type(request_data: GraphQLRequestData) -> OperationType | None:
-    if not request_data.query:
-        return None
-    try:
-        document = parse(request_data.query)
-    except GraphQLError:
-        return None
-    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    chosen = [
-        o
-        for o in operations
-        if request_data.operation_name is None
-        or (o.name is not None and o.name.value == request_data.operation_name)
-    ]
-    if len(chosen) != 1:
-        return None
-    return OperationType(chosen[0].operation.value)

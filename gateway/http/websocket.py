@@ -9,7 +9,6 @@ import logging
 from collections.abc import AsyncGenerator, Mapping
 from typing import Any
 
-from graphql import GraphQLError, OperationDefinitionNode, parse
 from starlette.websockets import WebSocket
 from strawberry.asgi import ASGIWebSocketAdapter
 from strawberry.http.exceptions import WebSocketDisconnected
@@ -31,6 +30,7 @@ from strawberry.types.graphql import OperationType
 from gateway.auth import audit
 from gateway.auth.ratelimit import RateLimited
 from gateway.http import jsondepth
+from gateway.http.operations import operation_type
 from gateway.http.wscredential import SocketCredential
 from gateway.store.errors import StoreUnavailable
 from schema.context import ApiContext
@@ -166,7 +166,7 @@ class CheckedLegacyWS(BaseGraphQLWSHandler[ApiContext, None]):
         mutations, so nothing with effects can run this way.
         """
         try:
-            if _operation_of(query, operation_name) is OperationType.QUERY:
+            if operation_type(query, operation_name) is OperationType.QUERY:
                 await self._answer_query(operation_id, query, operation_name, variables)
                 return
             await super().handle_async_results(operation_id, query, operation_name, variables)
@@ -270,22 +270,6 @@ def _unlisted(view: object, message: Mapping[str, Any]) -> dict[str, object] | N
         "message": "this gateway serves only the queries registered at deploy time",
         "extensions": {"code": "PERSISTED_QUERY_NOT_ALLOWED"},
     }
-
-
-def _operation_of(query: str, operation_name: str | None) -> OperationType | None:
-    """The type of the operation a request runs; None when the document does not say (it
-    does not parse, or names no such operation): execution then reports why."""
-    try:
-        document = parse(query)
-    except GraphQLError:
-        return None
-    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    chosen = [
-        o
-        for o in operations
-        if operation_name is None or (o.name is not None and o.name.value == operation_name)
-    ]
-    return OperationType(chosen[0].operation.value) if len(chosen) == 1 else None
 
 
 def _transport_ws_problem(message: object) -> str | None:
