@@ -41,6 +41,14 @@ from schema import convert, podchanges
 from schema.context import ApiContext
 from schema.errors import CURSOR_EXPIRED, SLOW_CONSUMER, UNAVAILABLE, GatewayError, bad_input
 from schema.inputs import PodFilter, WorkloadFilter, criteria, pod_criteria
+from schema.listchanges import (
+    DEFAULT_DEBOUNCE_MS,
+    MAX_DEBOUNCE_MS,
+    MIN_DEBOUNCE_MS,
+    WorkloadListChange,
+    debounced,
+    list_change,
+)
 from schema.positions import told_ends
 from schema.query import client_errors, context
 from schema.types import (
@@ -299,6 +307,52 @@ class Subscription:
                     yield podchanges.snapshot_end(cursor)
                 async for event in _live(ctx, hub, sub):
                     yield podchanges.pod_change(event, encode_cursor(epoch, sub.shown, PODS))
+
+    @strawberry.subscription(
+        description=(
+            "For a paged console: a notice that the workloads the filter selects changed "
+            "(with the new totalCount and status counts), at most once per debounceMs, so "
+            "the console fetches its page again only when it must. Resumable with since."
+        )
+    )
+    async def workload_list_changed(
+        self,
+        info: Info,
+        filter: WorkloadFilter | None = None,
+        debounce_ms: int = DEFAULT_DEBOUNCE_MS,
+        since: str | None = None,
+    ) -> AsyncGenerator[WorkloadListChange, None]:
+        ctx = context(info)
+        if not MIN_DEBOUNCE_MS <= debounce_ms <= MAX_DEBOUNCE_MS:
+            raise bad_input(
+                f"debounceMs must be between {MIN_DEBOUNCE_MS} and {MAX_DEBOUNCE_MS}, "
+                f"got {debounce_ms}"
+            )
+        chosen = criteria(filter)
+        hub = ctx.hub
+        with client_errors():
+            clusters = await ctx.queries.clusters_for(chosen)
+            epoch = await hub.epoch()
+            capacity = ctx.limits.subscription_buffer
+            admits = _admits_workload(chosen, ctx)
+            async with _held(ctx), hub.subscribe(WORKLOADS, admits, capacity, epoch) as sub:
+                missed = 0
+                async for _ in _start(
+                    hub,
+                    ctx.queries,
+                    sub,
+                    stream=WORKLOADS,
+                    clusters=clusters,
+                    since=since,
+                    epoch=epoch,
+                ):
+                    missed += 1
+                if missed:
+                    cursor = encode_cursor(epoch, sub.shown, WORKLOADS)
+                    yield await list_change(ctx.queries, chosen, cursor, missed)
+                async for changes in debounced(_live(ctx, hub, sub), debounce_ms / 1000):
+                    cursor = encode_cursor(epoch, sub.shown, WORKLOADS)
+                    yield await list_change(ctx.queries, chosen, cursor, changes)
 
     @strawberry.subscription(
         description="A cluster's API server becoming unreachable, or reachable again."
