@@ -20,7 +20,7 @@ from gateway.auth.gatekeeper import bearer
 from gateway.auth.principal import AuthenticationError
 from gateway.auth.unavailable import VerificationUnavailable
 from gateway.config import Config
-from gateway.http.board import board_route
+from gateway.http.board import board_route, list_route
 from gateway.http.graphiql import STATIC_DIR
 from gateway.http.graphql import GatewayGraphQL
 from gateway.http.guard import RETRY_VERIFICATION, GraphQLGuard
@@ -155,6 +155,7 @@ def build_app(gateway: Gateway, config: Config = DEFAULT_CONFIG) -> Starlette:
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             board_route(),
+            list_route(),
             Route("/metrics", prometheus),
             # Every method reaches the endpoint, which answers the ones it does not serve
             # with a GraphQL error body (Starlette's own 405 is plain text).

@@ -43,9 +43,11 @@ HEADERS = {
 }
 
 
-def board_page(directory: Path = BOARD_DIR) -> Callable[[Request], Awaitable[Response]]:
+def board_page(
+    directory: Path = BOARD_DIR, page: str = "index.html"
+) -> Callable[[Request], Awaitable[Response]]:
     """The page's endpoint; the file is read once, and a missing one stops the start."""
-    html = (directory / "index.html").read_text(encoding="utf-8")
+    html = (directory / page).read_text(encoding="utf-8")
 
     async def board(request: Request) -> Response:
         return HTMLResponse(html, headers=HEADERS)
@@ -55,3 +57,8 @@ def board_page(directory: Path = BOARD_DIR) -> Callable[[Request], Awaitable[Res
 
 def board_route() -> Route:
     return Route("/board", board_page(), methods=["GET"])
+
+
+def list_route() -> Route:
+    """``GET /list``: workloads page by page, refetched when workloadListChanged says so."""
+    return Route("/list", board_page(page="list.html"), methods=["GET"])
