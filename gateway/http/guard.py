@@ -42,6 +42,8 @@ cache within seconds of its return."""
 
 
 PRINCIPAL = "ksg.principal"
+SERVED_METHODS = ("GET", "POST", "PUT", "DELETE")
+"""GraphQL over GET and POST; PUT and DELETE for graphql-sse's single connection mode."""
 """Where the guard leaves the authenticated caller in the ASGI scope."""
 
 
@@ -61,6 +63,13 @@ class GraphQLGuard:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        if scope["method"] not in SERVED_METHODS:
+            # Refused before authenticating: a request no credential could make served
+            # neither counts as a failed login nor costs a token check.
+            allow = ((b"allow", ", ".join(SERVED_METHODS).encode()),)
+            message = f"/graphql answers {', '.join(SERVED_METHODS)}"
+            await refuse(send, Refusal(405, message, "METHOD_NOT_ALLOWED", allow))
             return
         try:
             if not _asks_for_the_ide(scope):

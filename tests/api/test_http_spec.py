@@ -118,7 +118,7 @@ async def test_a_missing_object_keeps_the_rest_of_data_with_status_200(gw: Runni
 async def test_refusals_are_json_with_a_code(gw: RunningGateway) -> None:
     async with httpx.AsyncClient(timeout=10) as http:
         no_query = await http.get(gw.graphql, headers={"accept": "application/json"})
-        method = await http.put(gw.graphql, json=CLUSTERS, headers={"accept": "application/json"})
+        method = await http.patch(gw.graphql, json=CLUSTERS, headers={"accept": "application/json"})
     content_type = await post(gw, None, "application/json", **{"content-type": "text/plain"})
     unknown = await post(
         gw, {"query": "query A { clusters { name } }", "operationName": "Z"}, "application/json"
@@ -131,7 +131,7 @@ async def test_refusals_are_json_with_a_code(gw: RunningGateway) -> None:
     ):
         assert (answer.status_code, media(answer)) == (status, "application/json")
         assert answer.json()["errors"][0]["extensions"]["code"] == code
-    assert method.headers["allow"] == "GET, POST"
+    assert method.headers["allow"] == "GET, POST, PUT, DELETE"
 
 
 async def test_a_subscription_over_plain_http_is_refused_readably(gw: RunningGateway) -> None:

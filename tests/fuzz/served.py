@@ -23,9 +23,11 @@ GENEROUS_RATES = {
     "requestsPerMinute": 1_000_000,
     "subscriptionsPerMinute": 100_000,
     "concurrentSubscriptions": 100_000,
+    "failedLoginsPerMinute": 100_000,
 }
-"""Fuzzing sends thousands of requests a minute as one subject: rate limits are tested elsewhere
-(tests/scoping/test_limits.py) and would otherwise turn most examples into 429s."""
+"""Fuzzing sends thousands of requests a minute as one subject, a third with bad credentials:
+rate limits are tested elsewhere (tests/scoping/test_limits.py) and would otherwise turn most
+examples into 429s, alice's own included (failed logins are counted per address)."""
 
 
 QUIETED = ("httpx", "uvicorn.access")

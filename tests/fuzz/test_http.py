@@ -25,7 +25,8 @@ from tests.scoping.tenants import TOKENS
 
 pytestmark = timeout
 
-ANSWERS = {200, 400, 401, 404, 405, 413, 415, 429, 431}
+ANSWERS = {200, 201, 202, 400, 401, 404, 405, 406, 409, 413, 415, 429, 431}
+"""201 and 202 answer graphql-sse single connection mode's PUT and operations, 409 its conflicts."""
 
 AS_ALICE = {"alice", "lowercase"}
 
