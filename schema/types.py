@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from graphql import GraphQLAbstractType, GraphQLResolveInfo
@@ -402,10 +402,28 @@ class Pod(Node):
     async def logs(
         self,
         info: Info,
-        container: str | None = None,
-        tail_lines: int = 100,
-        since_seconds: int | None = None,
-        previous: bool = False,
+        container: Annotated[
+            str | None,
+            strawberry.argument(
+                description="The container to read; may be omitted when the pod has only one."
+            ),
+        ] = None,
+        tail_lines: Annotated[
+            int,
+            strawberry.argument(description="How many lines from the end to return, 1 to 1000."),
+        ] = 100,
+        since_seconds: Annotated[
+            int | None,
+            strawberry.argument(
+                description="Only lines written in the last this many seconds (at least 1)."
+            ),
+        ] = None,
+        previous: Annotated[
+            bool,
+            strawberry.argument(
+                description="Read the previous, terminated run of the container (after a crash)."
+            ),
+        ] = False,
     ) -> str:
         from schema.logs import read_logs
 
