@@ -51,8 +51,9 @@ class WorkloadStatus(Enum):
     EXCEPTION = strawberry.enum_value(
         Status.EXCEPTION.value,
         description=(
-            "Abnormal: a pod's node is not reporting (NodeLost, NodeNotReady), so its state "
-            "is unknown; for a Job also a Failed condition (backoff limit, deadline)."
+            "Abnormal: the state cannot be observed (the cluster's API server is unreachable, "
+            "or a pod's node is not reporting: ClusterUnreachable, NodeLost, NodeNotReady); "
+            "for a Job also a Failed condition (backoff limit, deadline)."
         ),
     )
     NOT_READY = strawberry.enum_value(
@@ -63,11 +64,14 @@ class WorkloadStatus(Enum):
         ),
     )
     EXECUTING = strawberry.enum_value(
-        Status.EXECUTING.value, description="A Job whose pods are running (status.active > 0)."
+        Status.EXECUTING.value,
+        description="A Job that has started (status.startTime) or has active pods.",
     )
     EXECUTION_COMPLETE = strawberry.enum_value(
         Status.EXECUTION_COMPLETE.value,
-        description="A Job with a Complete condition: its required completions succeeded.",
+        description=(
+            "A Job with a Complete (or SuccessCriteriaMet) condition: it finished successfully."
+        ),
     )
     STARTED = strawberry.enum_value(
         Status.STARTED.value,
@@ -523,7 +527,7 @@ class Deployment(Workload):
         description="spec.strategy.type: RollingUpdate or Recreate; null when unset."
     )
     paused: bool = strawberry.field(
-        description="spec.paused: rollouts are held (the status stays Waiting)."
+        description="spec.paused: template changes are not rolled out (reason Paused, Waiting)."
     )
 
 
