@@ -16,14 +16,25 @@ from schema.types import PodPhase, WorkloadKind, WorkloadStatus
 
 @strawberry.input(description="Every field is optional; lists mean any of their values.")
 class WorkloadFilter:
-    clusters: list[str] | None = None
-    namespaces: list[str] | None = None
-    kinds: list[WorkloadKind] | None = None
-    statuses: list[WorkloadStatus] | None = None
+    clusters: list[str] | None = strawberry.field(
+        default=None,
+        description=("Only workloads of these clusters (names as configured in the gateway)."),
+    )
+    namespaces: list[str] | None = strawberry.field(
+        default=None, description="Only workloads in these namespaces."
+    )
+    kinds: list[WorkloadKind] | None = strawberry.field(
+        default=None, description="Only workloads of these kinds."
+    )
+    statuses: list[WorkloadStatus] | None = strawberry.field(
+        default=None, description="Only workloads whose computed status is one of these."
+    )
     label_selector: str | None = strawberry.field(
         default=None, description="Kubernetes syntax: app=web,tier in (a,b),!legacy"
     )
-    name_contains: str | None = None
+    name_contains: str | None = strawberry.field(
+        default=None, description="Only workloads whose name contains this text, ignoring case."
+    )
     abnormal: bool | None = strawberry.field(
         default=None,
         description=(
@@ -35,14 +46,23 @@ class WorkloadFilter:
 
 @strawberry.input(description="Every field is optional; lists mean any of their values.")
 class PodFilter:
-    clusters: list[str] | None = None
-    namespaces: list[str] | None = None
-    phases: list[PodPhase] | None = None
+    clusters: list[str] | None = strawberry.field(
+        default=None,
+        description=("Only pods of these clusters (names as configured in the gateway)."),
+    )
+    namespaces: list[str] | None = strawberry.field(
+        default=None, description="Only pods in these namespaces."
+    )
+    phases: list[PodPhase] | None = strawberry.field(
+        default=None, description="Only pods in one of these phases (status.phase)."
+    )
     reasons: list[str] | None = strawberry.field(
         default=None,
         description="kubectl's STATUS column: CrashLoopBackOff, ImagePullBackOff, Pending, ...",
     )
-    nodes: list[str] | None = None
+    nodes: list[str] | None = strawberry.field(
+        default=None, description="Only pods scheduled on these nodes (spec.nodeName)."
+    )
     abnormal: bool | None = strawberry.field(
         default=None,
         description=(
@@ -57,40 +77,58 @@ class PodFilter:
     label_selector: str | None = strawberry.field(
         default=None, description="Kubernetes syntax: app=web,tier in (a,b),!legacy"
     )
-    name_contains: str | None = None
+    name_contains: str | None = strawberry.field(
+        default=None, description="Only pods whose name contains this text, ignoring case."
+    )
     workload: str | None = strawberry.field(
         default=None, description="Only pods of this workload, as Kind/namespace/name."
     )
 
 
-@strawberry.enum
+@strawberry.enum(description="What a workload list can be sorted by.")
 class WorkloadOrderField(Enum):
-    NAME = "name"
-    SINCE = "since"
+    _value_: str
+
+    NAME = strawberry.enum_value("name", description="The workload's metadata.name.")
+    SINCE = strawberry.enum_value(
+        "since", description="When its current status began (the `since` field)."
+    )
 
 
-@strawberry.enum
+@strawberry.enum(description="Sort direction.")
 class Direction(Enum):
-    ASC = "asc"
-    DESC = "desc"
+    _value_: str
+
+    ASC = strawberry.enum_value("asc", description="Ascending: A to Z, oldest first.")
+    DESC = strawberry.enum_value("desc", description="Descending: Z to A, newest first.")
 
 
-@strawberry.input
+@strawberry.input(description="How a workload list is sorted; DESC is the exact reverse of ASC.")
 class WorkloadOrder:
-    field: WorkloadOrderField = WorkloadOrderField.NAME
-    direction: Direction = Direction.ASC
+    field: WorkloadOrderField = strawberry.field(
+        default=WorkloadOrderField.NAME,
+        description=("What to sort by; ties are broken by name, namespace, kind and cluster."),
+    )
+    direction: Direction = strawberry.field(default=Direction.ASC, description="ASC or DESC.")
 
 
-@strawberry.enum
+@strawberry.enum(description="What a pod list can be sorted by.")
 class PodOrderField(Enum):
-    NAME = "name"
-    SINCE = "since"
+    _value_: str
+
+    NAME = strawberry.enum_value("name", description="The pod's metadata.name.")
+    SINCE = strawberry.enum_value(
+        "since", description="When its current state began (the `since` field)."
+    )
 
 
 @strawberry.input(description="DESC is the exact reverse of ASC.")
 class PodOrder:
-    field: PodOrderField = PodOrderField.NAME
-    direction: Direction = Direction.ASC
+    field: PodOrderField = strawberry.field(
+        default=PodOrderField.NAME,
+        description=("What to sort by; ties are broken by name, then namespace."),
+    )
+    direction: Direction = strawberry.field(default=Direction.ASC, description="ASC or DESC.")
 
 
 def _selector(text: str | None) -> Selector | None:

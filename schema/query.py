@@ -6,7 +6,7 @@ import dataclasses
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Protocol
+from typing import Annotated, Protocol
 
 import strawberry
 from strawberry.types import Info
@@ -146,6 +146,89 @@ PODS_DESCRIPTION = (
 )
 
 
+WorkloadFilterArg = Annotated[
+    WorkloadFilter | None,
+    strawberry.argument(
+        description="Which workloads to include; omitted: every workload the caller may see."
+    ),
+]
+WorkloadFirstArg = Annotated[
+    int | None,
+    strawberry.argument(
+        description=(
+            "Page size: how many workloads follow `after`, from 0 to the gateway's page limit "
+            "(1000 unless configured); 100 when omitted."
+        )
+    ),
+]
+WorkloadAfterArg = Annotated[
+    str | None,
+    strawberry.argument(
+        description=(
+            "A cursor from this same list (an edge's cursor or pageInfo.endCursor): the page "
+            "starts right after it. Omitted: from the start."
+        )
+    ),
+]
+WorkloadOrderArg = Annotated[
+    WorkloadOrder | None,
+    strawberry.argument(description="Sort order; by name, ascending, when omitted."),
+]
+PodFilterArg = Annotated[
+    PodFilter | None,
+    strawberry.argument(
+        description="Which pods to include; omitted: every pod the caller may see."
+    ),
+]
+PodFirstArg = Annotated[
+    int | None,
+    strawberry.argument(
+        description=(
+            "Forward paging: how many pods follow `after`, from 0 to the page limit (1000 "
+            "unless configured). Not with `last`; neither given: the first 100."
+        )
+    ),
+]
+PodAfterArg = Annotated[
+    str | None,
+    strawberry.argument(
+        description="Forward paging: start right after this cursor of the same list."
+    ),
+]
+PodLastArg = Annotated[
+    int | None,
+    strawberry.argument(
+        description=(
+            "Backward paging: how many pods precede `before`, from 0 to the page limit. "
+            "Not with `first`."
+        )
+    ),
+]
+PodBeforeArg = Annotated[
+    str | None,
+    strawberry.argument(
+        description="Backward paging: end right before this cursor of the same list."
+    ),
+]
+PodOrderArg = Annotated[
+    PodOrder | None,
+    strawberry.argument(description="Sort order; by name, ascending, when omitted."),
+]
+SummaryFilterArg = Annotated[
+    WorkloadFilter | None,
+    strawberry.argument(
+        description=(
+            "Which workloads (and standalone pods) to count; omitted: all the caller may see."
+        )
+    ),
+]
+ClusterArg = Annotated[
+    str, strawberry.argument(description="The cluster's name, as configured in the gateway.")
+]
+NamespaceArg = Annotated[str, strawberry.argument(description="The object's namespace.")]
+NameArg = Annotated[str, strawberry.argument(description="The object's metadata.name.")]
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class Relay:
     """A connection's paging arguments as the client gave them."""
@@ -186,35 +269,70 @@ async def pod_connection(
     )
 
 
-@strawberry.type
+@strawberry.type(
+    description="A Kubernetes cluster the gateway watches, with the state of its connection."
+)
 class Cluster(Node):
-    name: str
-    server: str
-    reachable: bool
-    reachability_since: datetime | None
-    last_synced_at: datetime | None
-    last_error: str
-    synced: bool
-    watcher: str | None
+    name: str = strawberry.field(description="The cluster's name, as configured in the gateway.")
+    server: str = strawberry.field(
+        description="URL of its API server; empty for callers who do not operate the cluster."
+    )
+    reachable: bool = strawberry.field(
+        description="Whether its API server answers the gateway now."
+    )
+    reachability_since: datetime | None = strawberry.field(
+        description="When it last became reachable or unreachable, as an RFC 3339 timestamp."
+    )
+    last_synced_at: datetime | None = strawberry.field(
+        description=(
+            "When the gateway last heard from its API server, as an RFC 3339 timestamp; null "
+            "before the first contact."
+        )
+    )
+    last_error: str = strawberry.field(
+        description=(
+            "The last error talking to its API server (a generic sentence for callers who do "
+            "not operate the cluster); empty when none."
+        )
+    )
+    synced: bool = strawberry.field(
+        description=(
+            "Whether the initial list of every watched resource has completed, so the cache "
+            "holds the whole cluster."
+        )
+    )
+    watcher: str | None = strawberry.field(
+        description=(
+            "The gateway replica that holds this cluster's watch lease and writes its cache; "
+            "null when none has reported."
+        )
+    )
 
-    @strawberry.field
+    @strawberry.field(description="Its namespaces that the caller may see, read from the cache.")
     async def namespaces(self, info: Info) -> list[Namespace]:
         records = await context(info).queries.namespaces(self.name)
         return [convert.namespace(r) for r in records]
 
-    @strawberry.field
+    @strawberry.field(
+        description="Its nodes with their readiness; empty for callers who may not see nodes."
+    )
     async def nodes(self, info: Info) -> list[ClusterNode]:
         records = await context(info).queries.nodes(self.name)
         return [convert.node(r) for r in records]
 
-    @strawberry.field
+    @strawberry.field(
+        description=(
+            "Workloads of this cluster, filtered and paged on the server; a filter naming only "
+            "other clusters gives an empty page."
+        )
+    )
     async def workloads(
         self,
         info: Info,
-        filter: WorkloadFilter | None = None,
-        first: int | None = None,
-        after: str | None = None,
-        order_by: WorkloadOrder | None = None,
+        filter: WorkloadFilterArg = None,
+        first: WorkloadFirstArg = None,
+        after: WorkloadAfterArg = None,
+        order_by: WorkloadOrderArg = None,
     ) -> WorkloadConnection:
         chosen = criteria(filter)
         if chosen.clusters and self.name not in chosen.clusters:
@@ -232,12 +350,12 @@ class Cluster(Node):
         self,
         info: Info,
         *,
-        filter: PodFilter | None = None,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-        order_by: PodOrder | None = None,
+        filter: PodFilterArg = None,
+        first: PodFirstArg = None,
+        after: PodAfterArg = None,
+        last: PodLastArg = None,
+        before: PodBeforeArg = None,
+        order_by: PodOrderArg = None,
     ) -> PodConnection:
         chosen = pod_criteria(filter)
         if chosen.clusters and self.name not in chosen.clusters:
@@ -245,10 +363,13 @@ class Cluster(Node):
         here = dataclasses.replace(chosen, clusters=frozenset({self.name}))
         return await pod_connection(info, here, order_by, Relay(first, after, last, before))
 
-    @strawberry.field
-    async def status_summary(
-        self, info: Info, filter: WorkloadFilter | None = None
-    ) -> StatusSummary:
+    @strawberry.field(
+        description=(
+            "Counts per status (and per kind and status) of this cluster's workloads and "
+            "standalone pods."
+        )
+    )
+    async def status_summary(self, info: Info, filter: SummaryFilterArg = None) -> StatusSummary:
         chosen = criteria(filter)
         if chosen.clusters and self.name not in chosen.clusters:
             return summary_type(Summary())
@@ -301,14 +422,16 @@ def _split(path: str, parts: int, global_id: str) -> list[str]:
     return pieces
 
 
-@strawberry.type
+@strawberry.type(
+    description="Reads of the gateway's cache of cluster state (only Pod.logs asks a cluster)."
+)
 class Query:
     @strawberry.field(description="Every cluster the gateway knows, with its reachability.")
     async def clusters(self, info: Info) -> list[Cluster]:
         return [cluster_type(r) for r in (await context(info).queries.clusters()).values()]
 
-    @strawberry.field
-    async def cluster(self, info: Info, name: str) -> Cluster | None:
+    @strawberry.field(description="One cluster by name; an unknown name is a NOT_FOUND error.")
+    async def cluster(self, info: Info, name: ClusterArg) -> Cluster | None:
         known = await context(info).queries.clusters()
         if name not in known:
             raise not_found(f"unknown cluster {name!r} (known: {', '.join(known) or 'none'})")
@@ -318,16 +441,26 @@ class Query:
     async def workloads(
         self,
         info: Info,
-        filter: WorkloadFilter | None = None,
-        first: int | None = None,
-        after: str | None = None,
-        order_by: WorkloadOrder | None = None,
+        filter: WorkloadFilterArg = None,
+        first: WorkloadFirstArg = None,
+        after: WorkloadAfterArg = None,
+        order_by: WorkloadOrderArg = None,
     ) -> WorkloadConnection:
         return await connection(info, criteria(filter), order_by, first, after)
 
-    @strawberry.field
+    @strawberry.field(
+        description=(
+            "One workload by cluster, namespace, kind and name; one the caller cannot see, or "
+            "that does not exist, is a NOT_FOUND error."
+        )
+    )
     async def workload(
-        self, info: Info, cluster: str, namespace: str, kind: WorkloadKind, name: str
+        self,
+        info: Info,
+        cluster: ClusterArg,
+        namespace: NamespaceArg,
+        kind: Annotated[WorkloadKind, strawberry.argument(description="The workload's kind.")],
+        name: NameArg,
     ) -> Workload | None:
         ctx = context(info)
         with client_errors():
@@ -342,18 +475,25 @@ class Query:
         self,
         info: Info,
         *,
-        filter: PodFilter | None = None,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-        order_by: PodOrder | None = None,
+        filter: PodFilterArg = None,
+        first: PodFirstArg = None,
+        after: PodAfterArg = None,
+        last: PodLastArg = None,
+        before: PodBeforeArg = None,
+        order_by: PodOrderArg = None,
     ) -> PodConnection:
         relay = Relay(first, after, last, before)
         return await pod_connection(info, pod_criteria(filter), order_by, relay)
 
-    @strawberry.field
-    async def pod(self, info: Info, cluster: str, namespace: str, name: str) -> Pod | None:
+    @strawberry.field(
+        description=(
+            "One pod by cluster, namespace and name; one the caller cannot see, or that does "
+            "not exist, is a NOT_FOUND error."
+        )
+    )
+    async def pod(
+        self, info: Info, cluster: ClusterArg, namespace: NamespaceArg, name: NameArg
+    ) -> Pod | None:
         ctx = context(info)
         with client_errors():
             record = await ctx.queries.pod(cluster, namespace, name)
@@ -365,9 +505,7 @@ class Query:
             "workload count under kind POD with their phase as status."
         )
     )
-    async def status_summary(
-        self, info: Info, filter: WorkloadFilter | None = None
-    ) -> StatusSummary:
+    async def status_summary(self, info: Info, filter: SummaryFilterArg = None) -> StatusSummary:
         return await summarize(info, criteria(filter))
 
     @strawberry.field(
@@ -377,7 +515,11 @@ class Query:
             "disconnects before the first change arrives."
         )
     )
-    async def feed_cursor(self, info: Info, feed: Feed) -> str:
+    async def feed_cursor(
+        self,
+        info: Info,
+        feed: Annotated[Feed, strawberry.argument(description="The feed whose end is wanted.")],
+    ) -> str:
         ctx = context(info)
         with client_errors():
             clusters = (
@@ -390,7 +532,13 @@ class Query:
             return encode_cursor(epoch, told, feed.value)
 
     @strawberry.field(description="Any object by its global id.")
-    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+    async def node(
+        self,
+        info: Info,
+        id: Annotated[
+            strawberry.ID, strawberry.argument(description="A global id from any `id` field.")
+        ],
+    ) -> Node | None:
         return await find_node(info, context(info).queries, str(id))
 
 

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
@@ -229,15 +230,48 @@ async def _reauthorize(ctx: ApiContext, reauthorize: Callable[[], Awaitable[Quer
         ) from error
 
 
-@strawberry.type
+SinceArg = Annotated[
+    str | None,
+    strawberry.argument(
+        description=(
+            "A cursor of this feed (a change's cursor, or feedCursor's answer): replay what "
+            "followed it, then continue live. Too old a cursor is a CURSOR_EXPIRED error."
+        )
+    ),
+]
+SnapshotArg = Annotated[
+    bool,
+    strawberry.argument(
+        description=(
+            "First send everything the filter admits as it is now (SNAPSHOT), then "
+            "SNAPSHOT_END, then live changes. Not together with `since`."
+        )
+    ),
+]
+
+
+@strawberry.type(
+    description=(
+        "Status changes pushed as they happen; each message's cursor, passed back as "
+        "`since`, resumes the feed without a gap."
+    )
+)
 class Subscription:
     @strawberry.subscription(description="Every status change of the workloads the filter admits.")
     async def workload_status_changed(
         self,
         info: Info,
-        filter: WorkloadFilter | None = None,
-        since: str | None = None,
-        snapshot: bool = False,
+        filter: Annotated[
+            WorkloadFilter | None,
+            strawberry.argument(
+                description=(
+                    "Which workloads' changes to send: a change is sent when the workload "
+                    "matched before or after it. Omitted: every workload the caller may see."
+                )
+            ),
+        ] = None,
+        since: SinceArg = None,
+        snapshot: SnapshotArg = False,
     ) -> AsyncGenerator[WorkloadStatusChange, None]:
         ctx = context(info)
         if since is not None and snapshot:
@@ -279,9 +313,17 @@ class Subscription:
     async def pod_status_changed(
         self,
         info: Info,
-        filter: PodFilter | None = None,
-        since: str | None = None,
-        snapshot: bool = False,
+        filter: Annotated[
+            PodFilter | None,
+            strawberry.argument(
+                description=(
+                    "Which pods' changes to send: a change is sent when the pod matched before "
+                    "or after it. Omitted: every pod the caller may see."
+                )
+            ),
+        ] = None,
+        since: SinceArg = None,
+        snapshot: SnapshotArg = False,
     ) -> AsyncGenerator[PodStatusChange, None]:
         ctx = context(info)
         if since is not None and snapshot:
@@ -358,7 +400,7 @@ class Subscription:
         description="A cluster's API server becoming unreachable, or reachable again."
     )
     async def cluster_reachability_changed(
-        self, info: Info, since: str | None = None
+        self, info: Info, since: SinceArg = None
     ) -> AsyncGenerator[ClusterReachabilityChange, None]:
         ctx = context(info)
         hub = ctx.hub

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from graphql import GraphQLAbstractType, GraphQLResolveInfo
@@ -28,28 +28,74 @@ _PHASE_STATUS = (
 
 @strawberry.enum(description="Workload statuses, in the container-management manual's vocabulary.")
 class WorkloadStatus(Enum):
-    WAITING = Status.WAITING.value
-    RUNNING = Status.RUNNING.value
-    DELETING = Status.DELETING.value
-    EXCEPTION = Status.EXCEPTION.value
-    NOT_READY = Status.NOT_READY.value
-    EXECUTING = Status.EXECUTING.value
-    EXECUTION_COMPLETE = Status.EXECUTION_COMPLETE.value
-    STARTED = Status.STARTED.value
-    STOPPED = Status.STOPPED.value
+    _value_: str
+
+    WAITING = strawberry.enum_value(
+        Status.WAITING.value,
+        description=(
+            "Not settled yet: being created, rolling out, scaling or paused; a Job not started "
+            "or suspended; a CronJob before its first run. The reason says which."
+        ),
+    )
+    RUNNING = strawberry.enum_value(
+        Status.RUNNING.value,
+        description=(
+            "Deployment, StatefulSet or DaemonSet with every desired replica ready and nothing "
+            "rolling out (zero desired replicas included)."
+        ),
+    )
+    DELETING = strawberry.enum_value(
+        Status.DELETING.value,
+        description="metadata.deletionTimestamp is set: the object is being deleted.",
+    )
+    EXCEPTION = strawberry.enum_value(
+        Status.EXCEPTION.value,
+        description=(
+            "Abnormal: the state cannot be observed (the cluster's API server is unreachable, "
+            "or a pod's node is not reporting: ClusterUnreachable, NodeLost, NodeNotReady); "
+            "for a Job also a Failed condition (backoff limit, deadline)."
+        ),
+    )
+    NOT_READY = strawberry.enum_value(
+        Status.NOT_READY.value,
+        description=(
+            "Abnormal: replicas cannot start or stay ready (crashing containers, image pulls, "
+            "unschedulable pods, quota or progress-deadline failures)."
+        ),
+    )
+    EXECUTING = strawberry.enum_value(
+        Status.EXECUTING.value,
+        description="A Job that has started (status.startTime) or has active pods.",
+    )
+    EXECUTION_COMPLETE = strawberry.enum_value(
+        Status.EXECUTION_COMPLETE.value,
+        description=(
+            "A Job with a Complete (or SuccessCriteriaMet) condition: it finished successfully."
+        ),
+    )
+    STARTED = strawberry.enum_value(
+        Status.STARTED.value,
+        description="A CronJob that is not suspended and has been scheduled at least once.",
+    )
+    STOPPED = strawberry.enum_value(
+        Status.STOPPED.value,
+        description="A CronJob with spec.suspend true: it creates no new Jobs.",
+    )
     PENDING = strawberry.enum_value(EnginePodPhase.PENDING.value, description=_PHASE_STATUS)
     SUCCEEDED = strawberry.enum_value(EnginePodPhase.SUCCEEDED.value, description=_PHASE_STATUS)
     FAILED = strawberry.enum_value(EnginePodPhase.FAILED.value, description=_PHASE_STATUS)
     UNKNOWN = strawberry.enum_value(EnginePodPhase.UNKNOWN.value, description=_PHASE_STATUS)
 
 
-@strawberry.enum
+@strawberry.enum(description="The Kubernetes kind of a workload (its manifest's `kind`).")
 class WorkloadKind(Enum):
-    DEPLOYMENT = "Deployment"
-    STATEFUL_SET = "StatefulSet"
-    DAEMON_SET = "DaemonSet"
-    JOB = "Job"
-    CRON_JOB = "CronJob"
+    _value_: str
+
+    DEPLOYMENT = strawberry.enum_value("Deployment", description="An apps/v1 Deployment.")
+    STATEFUL_SET = strawberry.enum_value("StatefulSet", description="An apps/v1 StatefulSet.")
+    DAEMON_SET = strawberry.enum_value("DaemonSet", description="An apps/v1 DaemonSet.")
+    JOB = strawberry.enum_value("Job", description="A batch/v1 Job.")
+    CRON_JOB = strawberry.enum_value("CronJob", description="A batch/v1 CronJob.")
     POD = strawberry.enum_value(
         "Pod",
         description=(
@@ -59,13 +105,30 @@ class WorkloadKind(Enum):
     )
 
 
-@strawberry.enum
+@strawberry.enum(description="A pod's lifecycle phase, as Kubernetes reports it in status.phase.")
 class PodPhase(Enum):
-    PENDING = EnginePodPhase.PENDING.value
-    RUNNING = EnginePodPhase.RUNNING.value
-    SUCCEEDED = EnginePodPhase.SUCCEEDED.value
-    FAILED = EnginePodPhase.FAILED.value
-    UNKNOWN = EnginePodPhase.UNKNOWN.value
+    _value_: str
+
+    PENDING = strawberry.enum_value(
+        EnginePodPhase.PENDING.value,
+        description="Accepted, but not every container runs yet (scheduling, image pulls).",
+    )
+    RUNNING = strawberry.enum_value(
+        EnginePodPhase.RUNNING.value,
+        description="Bound to a node, with at least one container running or starting.",
+    )
+    SUCCEEDED = strawberry.enum_value(
+        EnginePodPhase.SUCCEEDED.value,
+        description="Every container terminated with exit code 0 and will not restart.",
+    )
+    FAILED = strawberry.enum_value(
+        EnginePodPhase.FAILED.value,
+        description="Every container terminated and at least one failed (or it was evicted).",
+    )
+    UNKNOWN = strawberry.enum_value(
+        EnginePodPhase.UNKNOWN.value,
+        description="The phase could not be read, typically because the node stopped reporting.",
+    )
 
 
 @strawberry.enum(description="What is wrong with a pod, as the workload rules see it.")
@@ -92,9 +155,16 @@ class PodIssue(Enum):
     )
 
 
-@strawberry.enum
+@strawberry.enum(description="What a subscription message reports about its object.")
 class ChangeType(Enum):
-    SNAPSHOT = "snapshot"
+    _value_: str
+
+    SNAPSHOT = strawberry.enum_value(
+        "snapshot",
+        description=(
+            "The object's current state, sent because the subscription asked for a snapshot."
+        ),
+    )
     SNAPSHOT_END = strawberry.enum_value(
         "snapshot_end",
         description=(
@@ -102,87 +172,233 @@ class ChangeType(Enum):
             " The marker names no workload; its cursor resumes right after the snapshot."
         ),
     )
-    ADDED = "added"
-    CHANGED = "changed"
-    DELETED = "deleted"
+    ADDED = strawberry.enum_value("added", description="The object appeared in the cache.")
+    CHANGED = strawberry.enum_value(
+        "changed", description="Its status, reason or another watched value changed."
+    )
+    DELETED = strawberry.enum_value(
+        "deleted", description="The object is gone from the cluster; no object is attached."
+    )
 
 
 @strawberry.enum(description="The change feeds the subscriptions follow.")
 class Feed(Enum):
-    WORKLOADS = "workloads"
-    PODS = "pods"
-    CLUSTERS = "clusters"
+    _value_: str
+
+    WORKLOADS = strawberry.enum_value("workloads", description="workloadStatusChanged's feed.")
+    PODS = strawberry.enum_value("pods", description="podStatusChanged's feed.")
+    CLUSTERS = strawberry.enum_value("clusters", description="clusterReachabilityChanged's feed.")
 
 
 @strawberry.interface(description="An object with a stable global id, for node(id:).")
 class Node:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(
+        description=(
+            "Opaque global id encoding type, cluster and path; pass it to node(id:) to read "
+            "the object again."
+        )
+    )
 
 
-@strawberry.type
+@strawberry.type(
+    description=(
+        "Replica and run counters of a workload, copied from its Kubernetes status and spec."
+    )
+)
 class Counts:
-    desired: int | None
-    current: int | None
-    ready: int | None
-    updated: int | None
-    available: int | None
-    active: int | None
-    succeeded: int | None
-    failed: int | None
-    completions: int | None
-    last_schedule: datetime | None
-    last_success: datetime | None
+    desired: int | None = strawberry.field(
+        description=(
+            "Replicas wanted: spec.replicas (1 when unset) for Deployments and StatefulSets, "
+            "status.desiredNumberScheduled for DaemonSets, spec.completions for Jobs; null "
+            "otherwise."
+        ),
+    )
+    current: int | None = strawberry.field(
+        description=(
+            "Replicas that exist: status.replicas, or a DaemonSet's "
+            "status.currentNumberScheduled; null for Jobs and CronJobs."
+        ),
+    )
+    ready: int | None = strawberry.field(
+        description=(
+            "Ready pods: status.readyReplicas, a DaemonSet's status.numberReady or a Job's "
+            "status.ready."
+        ),
+    )
+    updated: int | None = strawberry.field(
+        description=(
+            "Replicas on the newest revision: status.updatedReplicas, or a DaemonSet's "
+            "status.updatedNumberScheduled."
+        ),
+    )
+    available: int | None = strawberry.field(
+        description=(
+            "Replicas ready for at least minReadySeconds: status.availableReplicas, or a "
+            "DaemonSet's status.numberAvailable."
+        ),
+    )
+    active: int | None = strawberry.field(
+        description=(
+            "A Job's running pods (status.active) or a CronJob's running Jobs (entries of "
+            "status.active)."
+        ),
+    )
+    succeeded: int | None = strawberry.field(
+        description="A Job's pods that finished successfully (status.succeeded)."
+    )
+    failed: int | None = strawberry.field(
+        description="A Job's pods that failed (status.failed), counted against its backoff limit."
+    )
+    completions: int | None = strawberry.field(
+        description="A Job's spec.completions; null when unset (one success completes it)."
+    )
+    last_schedule: datetime | None = strawberry.field(
+        description="A CronJob's status.lastScheduleTime, as an RFC 3339 timestamp."
+    )
+    last_success: datetime | None = strawberry.field(
+        description="A CronJob's status.lastSuccessfulTime, as an RFC 3339 timestamp."
+    )
 
 
-@strawberry.type
+@strawberry.type(
+    description="A Kubernetes event about a workload or pod, as the gateway caches it."
+)
 class Event:
-    type: str
-    reason: str
-    message: str
-    count: int
-    last_seen: datetime | None
+    type: str = strawberry.field(description="Normal or Warning, the event's own type.")
+    reason: str = strawberry.field(
+        description="The event's short CamelCase cause, e.g. BackOff, FailedScheduling, Pulled."
+    )
+    message: str = strawberry.field(
+        description="The event's text (note for events.k8s.io events), cut at 1000 characters."
+    )
+    count: int = strawberry.field(
+        description="How many times it occurred (count, or series.count); at least 1."
+    )
+    last_seen: datetime | None = strawberry.field(
+        description=(
+            "Latest occurrence (series.lastObservedTime, lastTimestamp, eventTime or "
+            "firstTimestamp), as an RFC 3339 timestamp."
+        ),
+    )
     object: str = strawberry.field(description="Kind/name of the object the event is about.")
-    field_path: str
+    field_path: str = strawberry.field(
+        description=(
+            "involvedObject.fieldPath, e.g. spec.containers{web}; empty when about the whole "
+            "object."
+        ),
+    )
 
 
-@strawberry.type
+@strawberry.type(
+    description=(
+        "One container's state from the pod's status (containerStatuses), as kubectl describe "
+        "shows it."
+    )
+)
 class Container:
-    name: str
-    image: str
-    init: bool
-    ready: bool
-    restarts: int
+    name: str = strawberry.field(description="The container's name in the pod spec.")
+    image: str = strawberry.field(
+        description="The image the kubelet reports running (containerStatuses[].image)."
+    )
+    init: bool = strawberry.field(
+        description="True for an init container (from status.initContainerStatuses)."
+    )
+    ready: bool = strawberry.field(
+        description="containerStatuses[].ready: the container passes its readiness probe."
+    )
+    restarts: int = strawberry.field(
+        description="restartCount: how many times the kubelet restarted it."
+    )
     state: str = strawberry.field(description="running, waiting, terminated or unknown.")
-    reason: str
-    message: str
-    exit_code: int | None
-    last_termination_reason: str
-    last_exit_code: int | None
-    last_finished_at: datetime | None
+    reason: str = strawberry.field(
+        description=(
+            "Reason of its current state, e.g. CrashLoopBackOff, ErrImagePull, Completed; "
+            "often empty while running."
+        ),
+    )
+    message: str = strawberry.field(
+        description="Message of its current state, cut at 300 characters; often empty."
+    )
+    exit_code: int | None = strawberry.field(
+        description="Exit code when its current state is terminated; null otherwise."
+    )
+    last_termination_reason: str = strawberry.field(
+        description=(
+            "lastState.terminated.reason of the previous run, e.g. OOMKilled, Error; empty if none."
+        ),
+    )
+    last_exit_code: int | None = strawberry.field(
+        description=(
+            "lastState.terminated.exitCode of the previous run; null if it never terminated before."
+        ),
+    )
+    last_finished_at: datetime | None = strawberry.field(
+        description="lastState.terminated.finishedAt of the previous run, as an RFC 3339 timestamp."
+    )
 
 
-@strawberry.type
+@strawberry.type(
+    description=(
+        "A pod with the gateway's verdict on it, read from the cache (only logs reach the API "
+        "server)."
+    )
+)
 class Pod(Node):
-    cluster: str
-    namespace: str
-    name: str
+    cluster: str = strawberry.field(
+        description="Name of the cluster the pod runs in, as configured in the gateway."
+    )
+    namespace: str = strawberry.field(description="The pod's metadata.namespace.")
+    name: str = strawberry.field(description="The pod's metadata.name.")
     owner: str | None = strawberry.field(description="The owning workload as Kind/namespace/name.")
-    node: str | None
-    phase: PodPhase
+    node: str | None = strawberry.field(
+        description="spec.nodeName: the node it is scheduled on; null until scheduled."
+    )
+    phase: PodPhase = strawberry.field(description="status.phase, as Kubernetes reports it.")
     display_reason: str = strawberry.field(description="What kubectl shows in its STATUS column.")
-    reason: str
-    message: str
-    abnormal: bool
+    reason: str = strawberry.field(
+        description=(
+            "Short code of the pod's problem (CrashLoopBackOff, Unschedulable, NodeLost, "
+            "...); empty when there is none."
+        ),
+    )
+    message: str = strawberry.field(
+        description=(
+            "The problem in a sentence or two, for a person to act on; empty when there is none."
+        ),
+    )
+    abnormal: bool = strawberry.field(
+        description="True when the pod has an issue other than STARTING."
+    )
     issue: PodIssue | None = strawberry.field(description="What is wrong; null: nothing.")
-    ready: bool
-    ready_containers: int
-    total_containers: int
-    restarts: int
-    since: datetime | None
-    created_at: datetime | None
-    ip: str | None
-    containers: list[Container]
-    events: list[Event]
+    ready: bool = strawberry.field(description="The pod's Ready condition is True.")
+    ready_containers: int = strawberry.field(
+        description="Containers that are ready, the left number of kubectl's READY column."
+    )
+    total_containers: int = strawberry.field(
+        description="Containers counted in kubectl's READY column (app containers and sidecars)."
+    )
+    restarts: int = strawberry.field(
+        description="Container restarts, as kubectl's RESTARTS column counts them."
+    )
+    since: datetime | None = strawberry.field(
+        description=(
+            "When the current problem began (else the latest condition change or start), as "
+            "an RFC 3339 timestamp."
+        ),
+    )
+    created_at: datetime | None = strawberry.field(
+        description="metadata.creationTimestamp, as an RFC 3339 timestamp."
+    )
+    ip: str | None = strawberry.field(description="status.podIP; null until one is assigned.")
+    containers: list[Container] = strawberry.field(
+        description="Each container's state, init containers first."
+    )
+    events: list[Event] = strawberry.field(
+        description=(
+            "Events about this pod, newest first, at most 20 (the gateway's events-per-object "
+            "limit)."
+        ),
+    )
 
     @strawberry.field(
         description="The container's log tail, read from the API server (at most 1000 lines)."
@@ -190,10 +406,28 @@ class Pod(Node):
     async def logs(
         self,
         info: Info,
-        container: str | None = None,
-        tail_lines: int = 100,
-        since_seconds: int | None = None,
-        previous: bool = False,
+        container: Annotated[
+            str | None,
+            strawberry.argument(
+                description="The container to read; may be omitted when the pod has only one."
+            ),
+        ] = None,
+        tail_lines: Annotated[
+            int,
+            strawberry.argument(description="How many lines from the end to return, 1 to 1000."),
+        ] = 100,
+        since_seconds: Annotated[
+            int | None,
+            strawberry.argument(
+                description="Only lines written in the last this many seconds (at least 1)."
+            ),
+        ] = None,
+        previous: Annotated[
+            bool,
+            strawberry.argument(
+                description="Read the previous, terminated run of the container (after a crash)."
+            ),
+        ] = False,
     ) -> str:
         from schema.logs import read_logs
 
@@ -211,12 +445,16 @@ class Pod(Node):
     description="Deployment, StatefulSet, DaemonSet, Job or CronJob, with its computed status."
 )
 class Workload(Node):
-    cluster: str
-    kind: WorkloadKind
-    namespace: str
-    name: str
-    labels: JSON
-    status: WorkloadStatus
+    cluster: str = strawberry.field(
+        description="Name of the cluster it runs in, as configured in the gateway."
+    )
+    kind: WorkloadKind = strawberry.field(description="Its Kubernetes kind.")
+    namespace: str = strawberry.field(description="Its metadata.namespace.")
+    name: str = strawberry.field(description="Its metadata.name.")
+    labels: JSON = strawberry.field(description="metadata.labels, as a JSON object of strings.")
+    status: WorkloadStatus = strawberry.field(
+        description="The gateway's verdict, computed from the object's status, conditions and pods."
+    )
     status_label: str = strawberry.field(description='The manual\'s words, e.g. "Not Ready".')
     reason: str = strawberry.field(
         description="A short machine code: CrashLoopBackOff, RollingUpdate, ..."
@@ -224,15 +462,45 @@ class Workload(Node):
     message: str = strawberry.field(
         description="What is wrong (or going on), in one or two sentences."
     )
-    warnings: list[str]
-    abnormal: bool
-    since: datetime | None
-    created_at: datetime | None
-    counts: Counts
-    images: list[str]
-    pod_names: list[str]
-    pods: list[Pod]
-    events: list[Event]
+    warnings: list[str] = strawberry.field(
+        description=(
+            "Notes that do not change the status, e.g. a paused rollout or a CronJob's failed "
+            "last run."
+        ),
+    )
+    abnormal: bool = strawberry.field(description="True when status is EXCEPTION or NOT_READY.")
+    since: datetime | None = strawberry.field(
+        description=(
+            "When the current status or reason began (from the condition or pod it rests on, "
+            "else creation), as an RFC 3339 timestamp."
+        ),
+    )
+    created_at: datetime | None = strawberry.field(
+        description="metadata.creationTimestamp, as an RFC 3339 timestamp."
+    )
+    counts: Counts = strawberry.field(
+        description=(
+            "Replica and run counters from its status; a field is null where the kind has no "
+            "such number."
+        ),
+    )
+    images: list[str] = strawberry.field(
+        description="Distinct container images of its pod template, init containers first."
+    )
+    pod_names: list[str] = strawberry.field(
+        description=(
+            "Names of the pods it owns (a Deployment's through its ReplicaSets), in its namespace."
+        ),
+    )
+    pods: list[Pod] = strawberry.field(
+        description="The pods it owns, with their own verdicts; read only when selected."
+    )
+    events: list[Event] = strawberry.field(
+        description=(
+            "Events about the workload object, newest first, at most 20 (the gateway's "
+            "events-per-object limit)."
+        ),
+    )
 
     @classmethod
     def resolve_type(
@@ -253,172 +521,367 @@ class Workload(Node):
         return type(obj) is cls
 
 
-@strawberry.type
+@strawberry.type(description="An apps/v1 Deployment with its computed status.")
 class Deployment(Workload):
-    strategy: str | None
-    paused: bool
+    strategy: str | None = strawberry.field(
+        description="spec.strategy.type: RollingUpdate or Recreate; null when unset."
+    )
+    paused: bool = strawberry.field(
+        description="spec.paused: template changes are not rolled out (reason Paused, Waiting)."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="An apps/v1 StatefulSet with its computed status.")
 class StatefulSet(Workload):
-    strategy: str | None
+    strategy: str | None = strawberry.field(
+        description="spec.updateStrategy.type: RollingUpdate or OnDelete; null when unset."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="An apps/v1 DaemonSet with its computed status.")
 class DaemonSet(Workload):
-    strategy: str | None
+    strategy: str | None = strawberry.field(
+        description="spec.updateStrategy.type: RollingUpdate or OnDelete; null when unset."
+    )
 
 
-@strawberry.type
+@strawberry.type(
+    description=(
+        "A batch/v1 Job with its computed status: Waiting, Executing, Execution Complete, Deleting "
+        "or Exception."
+    )
+)
 class Job(Workload):
-    completions: int | None
-    parallelism: int
-    backoff_limit: int
-    suspend: bool
-    active: int
-    succeeded: int
-    failed: int
-    start_time: datetime | None
-    completion_time: datetime | None
+    completions: int | None = strawberry.field(
+        description="spec.completions: successful pods needed; null means one success completes it."
+    )
+    parallelism: int = strawberry.field(
+        description="spec.parallelism: pods allowed to run at once (1 when unset)."
+    )
+    backoff_limit: int = strawberry.field(
+        description="spec.backoffLimit: retries before the Job is marked failed (6 when unset)."
+    )
+    suspend: bool = strawberry.field(
+        description="spec.suspend: the Job creates no pods while true."
+    )
+    active: int = strawberry.field(description="status.active: pods running now (0 when absent).")
+    succeeded: int = strawberry.field(
+        description="status.succeeded: pods that finished successfully (0 when absent)."
+    )
+    failed: int = strawberry.field(description="status.failed: pods that failed (0 when absent).")
+    start_time: datetime | None = strawberry.field(
+        description="status.startTime, as an RFC 3339 timestamp; null before the Job starts."
+    )
+    completion_time: datetime | None = strawberry.field(
+        description=(
+            "status.completionTime, as an RFC 3339 timestamp; set only once the Job has completed."
+        ),
+    )
 
 
-@strawberry.type
+@strawberry.type(
+    description=(
+        "A batch/v1 CronJob with its computed status: Waiting, Started, Stopped or Deleting."
+    )
+)
 class CronJob(Workload):
-    schedule: str
-    time_zone: str | None
-    suspend: bool
-    concurrency_policy: str
-    last_schedule_time: datetime | None
-    last_successful_time: datetime | None
-    job_names: list[str]
-    jobs: list[Job]
+    schedule: str = strawberry.field(
+        description="spec.schedule: the cron expression, e.g. */5 * * * *."
+    )
+    time_zone: str | None = strawberry.field(
+        description="spec.timeZone (an IANA name); null: the controller manager's time zone."
+    )
+    suspend: bool = strawberry.field(
+        description="spec.suspend: no new Jobs are created while true (status Stopped)."
+    )
+    concurrency_policy: str = strawberry.field(
+        description="spec.concurrencyPolicy: Allow, Forbid or Replace (Allow when unset)."
+    )
+    last_schedule_time: datetime | None = strawberry.field(
+        description=(
+            "status.lastScheduleTime: when a Job was last created, as an RFC 3339 timestamp."
+        ),
+    )
+    last_successful_time: datetime | None = strawberry.field(
+        description=(
+            "status.lastSuccessfulTime: when a Job last completed, as an RFC 3339 timestamp."
+        ),
+    )
+    job_names: list[str] = strawberry.field(
+        description="Names of the Jobs it owns, in its namespace."
+    )
+    jobs: list[Job] = strawberry.field(
+        description="The Jobs it owns, with their own verdicts; read only when selected."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="Relay paging state of one page of a connection.")
 class PageInfo:
-    has_next_page: bool
-    has_previous_page: bool
-    start_cursor: str | None
-    end_cursor: str | None
+    has_next_page: bool = strawberry.field(
+        description="More items follow this page: pass endCursor as `after` to read them."
+    )
+    has_previous_page: bool = strawberry.field(
+        description="Items come before this page: pass startCursor as `before` (pods) to read them."
+    )
+    start_cursor: str | None = strawberry.field(
+        description="Cursor of the page's first edge; null when the page is empty."
+    )
+    end_cursor: str | None = strawberry.field(
+        description="Cursor of the page's last edge; null when the page is empty."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="One workload of a page with its cursor.")
 class WorkloadEdge:
-    cursor: str
-    node: Workload
+    cursor: str = strawberry.field(
+        description=(
+            "Opaque position of this workload in the ordered list; pass as `after` to page on."
+        ),
+    )
+    node: Workload = strawberry.field(description="The workload at this position.")
 
 
-@strawberry.type
+@strawberry.type(
+    description="One page of workloads (Relay connection), ordered and filtered on the server."
+)
 class WorkloadConnection:
-    edges: list[WorkloadEdge]
-    nodes: list[Workload]
-    page_info: PageInfo
-    total_count: int
+    edges: list[WorkloadEdge] = strawberry.field(
+        description="The page's workloads with their cursors."
+    )
+    nodes: list[Workload] = strawberry.field(
+        description="The same workloads as edges, without cursors."
+    )
+    page_info: PageInfo = strawberry.field(
+        description="Where this page sits and the cursors to move on."
+    )
+    total_count: int = strawberry.field(description="Workloads the filter admits across all pages.")
 
 
-@strawberry.type
+@strawberry.type(description="One pod of a page with its cursor.")
 class PodEdge:
-    cursor: str
-    node: Pod
+    cursor: str = strawberry.field(
+        description=(
+            "Opaque position of this pod in the ordered list; pass as `after` or `before` to page."
+        ),
+    )
+    node: Pod = strawberry.field(description="The pod at this position.")
 
 
-@strawberry.type
+@strawberry.type(
+    description="One page of pods (Relay connection), ordered and filtered on the server."
+)
 class PodConnection:
-    edges: list[PodEdge]
-    nodes: list[Pod]
-    page_info: PageInfo
-    total_count: int
+    edges: list[PodEdge] = strawberry.field(description="The page's pods with their cursors.")
+    nodes: list[Pod] = strawberry.field(description="The same pods as edges, without cursors.")
+    page_info: PageInfo = strawberry.field(
+        description="Where this page sits and the cursors to move on."
+    )
+    total_count: int = strawberry.field(description="Pods the filter admits across all pages.")
 
 
-@strawberry.type
+@strawberry.type(description="How many objects have one status.")
 class StatusCount:
-    status: WorkloadStatus
-    label: str
-    count: int
+    status: WorkloadStatus = strawberry.field(description="The status counted.")
+    label: str = strawberry.field(description="The status in the manual's words, e.g. Not Ready.")
+    count: int = strawberry.field(description="Objects with this status.")
 
 
-@strawberry.type
+@strawberry.type(description="How many objects of one kind have one status.")
 class KindStatusCount:
-    kind: WorkloadKind
-    status: WorkloadStatus
-    count: int
+    kind: WorkloadKind = strawberry.field(description="The kind counted (POD: standalone pods).")
+    status: WorkloadStatus = strawberry.field(
+        description="The status counted (for POD, the pods' phase)."
+    )
+    count: int = strawberry.field(description="Objects of this kind with this status.")
 
 
-@strawberry.type
+@strawberry.type(
+    description="Counts of workloads (and standalone pods) by status and kind, for dashboards."
+)
 class StatusSummary:
-    total: int
-    abnormal: int
-    by_status: list[StatusCount]
-    by_kind: list[KindStatusCount]
+    total: int = strawberry.field(
+        description="Objects counted: the workloads the filter admits, plus standalone pods."
+    )
+    abnormal: int = strawberry.field(
+        description=(
+            "Those that are abnormal: Exception or Not Ready workloads, and abnormal "
+            "standalone pods."
+        ),
+    )
+    by_status: list[StatusCount] = strawberry.field(
+        description="Counts per status, all kinds together."
+    )
+    by_kind: list[KindStatusCount] = strawberry.field(description="Counts per kind and status.")
 
 
-@strawberry.type
+@strawberry.type(description="A Kubernetes node of a cluster, with its readiness.")
 class ClusterNode(Node):
-    cluster: str
-    name: str
-    ready: bool
-    reason: str
-    message: str
-    since: datetime | None
-    unschedulable: bool
-    roles: list[str]
-    kubelet_version: str
-    labels: JSON
+    cluster: str = strawberry.field(
+        description="Name of the cluster the node belongs to, as configured in the gateway."
+    )
+    name: str = strawberry.field(description="The node's metadata.name.")
+    ready: bool = strawberry.field(description="The node's Ready condition is True.")
+    reason: str = strawberry.field(
+        description=(
+            "Why it is not ready: NodeNotReady, NodeLost or NodeStatusUnknown; empty when ready."
+        ),
+    )
+    message: str = strawberry.field(
+        description=(
+            "The problem in a sentence, quoting the Ready condition's message; empty when ready."
+        ),
+    )
+    since: datetime | None = strawberry.field(
+        description="lastTransitionTime of its Ready condition, as an RFC 3339 timestamp."
+    )
+    unschedulable: bool = strawberry.field(
+        description="spec.unschedulable: the node is cordoned and takes no new pods."
+    )
+    roles: list[str] = strawberry.field(
+        description=(
+            "Roles from its node-role.kubernetes.io/<role> labels, sorted, e.g. control-plane."
+        ),
+    )
+    kubelet_version: str = strawberry.field(
+        description="status.nodeInfo.kubeletVersion, e.g. v1.30.2."
+    )
+    labels: JSON = strawberry.field(description="metadata.labels, as a JSON object of strings.")
 
 
-@strawberry.type
+@strawberry.type(description="A Kubernetes namespace of a cluster.")
 class Namespace:
-    cluster: str
-    name: str
-    phase: str
-    labels: JSON
+    cluster: str = strawberry.field(
+        description="Name of the cluster it belongs to, as configured in the gateway."
+    )
+    name: str = strawberry.field(description="The namespace's metadata.name.")
+    phase: str = strawberry.field(description="status.phase: Active or Terminating.")
+    labels: JSON = strawberry.field(description="metadata.labels, as a JSON object of strings.")
 
 
-@strawberry.type
+@strawberry.type(
+    description=(
+        "One message of workloadStatusChanged: a workload's change, a snapshot entry or the "
+        "snapshot's end."
+    )
+)
 class WorkloadStatusChange:
-    type: ChangeType
+    type: ChangeType = strawberry.field(
+        description=(
+            "What happened: a snapshot entry, the snapshot's end, or an added, changed or "
+            "deleted workload."
+        ),
+    )
     cursor: str = strawberry.field(description="Pass as `since` to resume right after this change.")
-    cluster: str
+    cluster: str = strawberry.field(description="Cluster of the workload; empty on SNAPSHOT_END.")
     kind: WorkloadKind | None = strawberry.field(description="Null only on SNAPSHOT_END.")
-    namespace: str
-    name: str
-    workload_id: strawberry.ID
-    old_status: WorkloadStatus | None
-    new_status: WorkloadStatus | None
-    old_reason: str
-    reason: str
-    message: str
-    resource_version: str
-    time: datetime | None
-    workload: Workload | None
+    namespace: str = strawberry.field(
+        description="Namespace of the workload; empty on SNAPSHOT_END."
+    )
+    name: str = strawberry.field(description="Name of the workload; empty on SNAPSHOT_END.")
+    workload_id: strawberry.ID = strawberry.field(
+        description="Global id of the workload, for node(id:); empty on SNAPSHOT_END."
+    )
+    old_status: WorkloadStatus | None = strawberry.field(
+        description="Status before the change; null when added, in a snapshot or on SNAPSHOT_END."
+    )
+    new_status: WorkloadStatus | None = strawberry.field(
+        description="Status after the change; null when deleted or on SNAPSHOT_END."
+    )
+    old_reason: str = strawberry.field(
+        description="Reason before the change; empty when there was none."
+    )
+    reason: str = strawberry.field(
+        description="Reason after the change, a short code such as CrashLoopBackOff."
+    )
+    message: str = strawberry.field(description="The workload's message after the change.")
+    resource_version: str = strawberry.field(
+        description="metadata.resourceVersion of the object the change was read from; may be empty."
+    )
+    time: datetime | None = strawberry.field(
+        description=(
+            "When the gateway recorded the change (in a snapshot: the workload's since), as "
+            "an RFC 3339 timestamp."
+        ),
+    )
+    workload: Workload | None = strawberry.field(
+        description="The workload as it is after the change; null when deleted or on SNAPSHOT_END."
+    )
 
 
-@strawberry.type
+@strawberry.type(
+    description=(
+        "One message of podStatusChanged: a pod's change, a snapshot entry or the snapshot's end."
+    )
+)
 class PodStatusChange:
-    type: ChangeType
-    cursor: str
-    cluster: str
-    namespace: str
-    name: str
+    type: ChangeType = strawberry.field(
+        description=(
+            "What happened: a snapshot entry, the snapshot's end, or an added, changed or "
+            "deleted pod."
+        ),
+    )
+    cursor: str = strawberry.field(description="Pass as `since` to resume right after this change.")
+    cluster: str = strawberry.field(description="Cluster of the pod; empty on SNAPSHOT_END.")
+    namespace: str = strawberry.field(description="Namespace of the pod; empty on SNAPSHOT_END.")
+    name: str = strawberry.field(description="Name of the pod; empty on SNAPSHOT_END.")
     pod_id: strawberry.ID = strawberry.field(description="Empty only on SNAPSHOT_END.")
-    old_phase: PodPhase | None
-    new_phase: PodPhase | None
-    old_issue: PodIssue | None
+    old_phase: PodPhase | None = strawberry.field(
+        description="Phase before the change; null when added, in a snapshot or on SNAPSHOT_END."
+    )
+    new_phase: PodPhase | None = strawberry.field(
+        description="Phase after the change; null when deleted or on SNAPSHOT_END."
+    )
+    old_issue: PodIssue | None = strawberry.field(
+        description="What was wrong with the pod before the change; null: nothing, or not known."
+    )
     new_issue: PodIssue | None = strawberry.field(
         description="What is wrong with the pod itself (cluster reachability aside)."
     )
-    old_reason: str
-    reason: str
-    message: str
-    time: datetime | None
-    pod: Pod | None
+    old_reason: str = strawberry.field(
+        description="kubectl's STATUS column before the change; empty when not known."
+    )
+    reason: str = strawberry.field(
+        description="kubectl's STATUS column after the change, e.g. Running, CrashLoopBackOff."
+    )
+    message: str = strawberry.field(
+        description="The pod's problem after the change, in a sentence or two; empty when none."
+    )
+    time: datetime | None = strawberry.field(
+        description=(
+            "When the gateway recorded the change (in a snapshot: the pod's since), as an RFC "
+            "3339 timestamp."
+        ),
+    )
+    pod: Pod | None = strawberry.field(
+        description="The pod as it is after the change; null when deleted or on SNAPSHOT_END."
+    )
 
 
-@strawberry.type
+@strawberry.type(
+    description=(
+        "One message of clusterReachabilityChanged: a cluster's API server stopped or resumed "
+        "answering."
+    )
+)
 class ClusterReachabilityChange:
-    cursor: str
-    cluster: str
-    reachable: bool
-    since: datetime | None
-    error: str
-    time: datetime | None
+    cursor: str = strawberry.field(description="Pass as `since` to resume right after this change.")
+    cluster: str = strawberry.field(
+        description="Name of the cluster, as configured in the gateway."
+    )
+    reachable: bool = strawberry.field(
+        description="Whether its API server answers the gateway now."
+    )
+    since: datetime | None = strawberry.field(
+        description=(
+            "When the API server became unreachable (or reachable again), as an RFC 3339 timestamp."
+        ),
+    )
+    error: str = strawberry.field(
+        description=(
+            "The last connection error while unreachable (a generic sentence for tenants); "
+            "empty when reachable."
+        ),
+    )
+    time: datetime | None = strawberry.field(
+        description="When the gateway recorded the change, as an RFC 3339 timestamp."
+    )
