@@ -360,9 +360,33 @@ class Subscription:
     async def workload_list_changed(
         self,
         info: Info,
-        filter: WorkloadFilter | None = None,
-        debounce_ms: int = DEFAULT_DEBOUNCE_MS,
-        since: str | None = None,
+        filter: Annotated[
+            WorkloadFilter | None,
+            strawberry.argument(
+                description=(
+                    "The list the console shows: the same filter as its workloads query. "
+                    "Omitted: every workload the caller may see."
+                )
+            ),
+        ] = None,
+        debounce_ms: Annotated[
+            int,
+            strawberry.argument(
+                description=(
+                    f"Milliseconds from the first change to the notice that covers it, "
+                    f"{MIN_DEBOUNCE_MS} to {MAX_DEBOUNCE_MS}: at most one notice per window."
+                )
+            ),
+        ] = DEFAULT_DEBOUNCE_MS,
+        since: Annotated[
+            str | None,
+            strawberry.argument(
+                description=(
+                    "A notice's cursor: a notice comes at once if the list changed after it, "
+                    "then the subscription continues."
+                )
+            ),
+        ] = None,
     ) -> AsyncGenerator[WorkloadListChange, None]:
         ctx = context(info)
         if not MIN_DEBOUNCE_MS <= debounce_ms <= MAX_DEBOUNCE_MS:
