@@ -13,17 +13,20 @@ from schema import ids
 from schema.types import (
     ClusterNode,
     Container,
+    ContainerState,
     Counts,
     CronJob,
     DaemonSet,
     Deployment,
     Event,
+    EventType,
     Job,
     Namespace,
     Pod,
     PodIssue,
     PodPhase,
     StatefulSet,
+    UpdateStrategy,
     Workload,
     WorkloadKind,
     WorkloadStatus,
@@ -35,6 +38,8 @@ STATUS_BY_LABEL = {s.value: s for s in WorkloadStatus}
 KIND_BY_NAME = {k.value: k for k in WorkloadKind}
 PHASE_BY_NAME = {p.value: p for p in PodPhase}
 ISSUE_BY_NAME = {str(i.value): i for i in PodIssue}
+CONTAINER_STATES = {c.value: c for c in ContainerState}
+STRATEGIES = {u.value: u for u in UpdateStrategy}
 _TYPES: dict[str, type[Workload]] = {
     "Deployment": Deployment,
     "StatefulSet": StatefulSet,
@@ -71,7 +76,7 @@ def counts(record: Record) -> Counts:
 
 def event(record: Record) -> Event:
     return Event(
-        type=record["type"],
+        type=EventType.NORMAL if record["type"] == "Normal" else EventType.WARNING,
         reason=record["reason"],
         message=record["message"],
         count=record["count"],
@@ -88,7 +93,7 @@ def container(record: Record) -> Container:
         init=record["init"],
         ready=record["ready"],
         restarts=record["restarts"],
-        state=record["state"],
+        state=CONTAINER_STATES.get(record["state"], ContainerState.UNKNOWN),
         reason=record["reason"],
         message=record["message"],
         exit_code=record.get("exitCode"),
@@ -161,7 +166,7 @@ def workload(
         "events": [event(e) for e in events],
     }
     if kind in ("Deployment", "StatefulSet", "DaemonSet"):
-        common["strategy"] = record.get("strategy")
+        common["strategy"] = STRATEGIES.get(record.get("strategy") or "")
     if kind == "Deployment":
         common["paused"] = bool(record.get("paused"))
     elif kind == "Job":

@@ -105,6 +105,58 @@ class WorkloadKind(Enum):
     )
 
 
+@strawberry.enum(description="An event's type, as Kubernetes fixes it (Normal or Warning).")
+class EventType(Enum):
+    _value_: str
+
+    NORMAL = strawberry.enum_value("Normal", description="Something expected happened.")
+    WARNING = strawberry.enum_value(
+        "Warning", description="Something went wrong or may need attention."
+    )
+
+
+@strawberry.enum(
+    description=(
+        "Which of Kubernetes' three container states (status.containerStatuses[].state) a "
+        "container is in."
+    )
+)
+class ContainerState(Enum):
+    _value_: str
+
+    RUNNING = strawberry.enum_value("running", description="Started and not terminated.")
+    WAITING = strawberry.enum_value(
+        "waiting", description="Not running yet or again: pulling, crash-loop back-off, ..."
+    )
+    TERMINATED = strawberry.enum_value(
+        "terminated", description="Ran and exited (its exit code and reason say how)."
+    )
+    UNKNOWN = strawberry.enum_value(
+        "unknown", description="No state reported (a pod not started, or its node lost)."
+    )
+
+
+@strawberry.enum(
+    description=(
+        "How a workload replaces its pods on a template change (spec.strategy.type for a "
+        "Deployment, spec.updateStrategy.type for a StatefulSet or DaemonSet)."
+    )
+)
+class UpdateStrategy(Enum):
+    _value_: str
+
+    ROLLING_UPDATE = strawberry.enum_value(
+        "RollingUpdate", description="A few pods at a time, within maxUnavailable and maxSurge."
+    )
+    RECREATE = strawberry.enum_value(
+        "Recreate", description="Deployments: every old pod goes before the new ones start."
+    )
+    ON_DELETE = strawberry.enum_value(
+        "OnDelete",
+        description="StatefulSets and DaemonSets: a pod is replaced only once someone deletes it.",
+    )
+
+
 @strawberry.enum(description="A pod's lifecycle phase, as Kubernetes reports it in status.phase.")
 class PodPhase(Enum):
     _value_: str
@@ -264,7 +316,7 @@ class Counts:
     description="A Kubernetes event about a workload or pod, as the gateway caches it."
 )
 class Event:
-    type: str = strawberry.field(description="Normal or Warning, the event's own type.")
+    type: EventType = strawberry.field(description="Normal or Warning, the event's own type.")
     reason: str = strawberry.field(
         description="The event's short CamelCase cause, e.g. BackOff, FailedScheduling, Pulled."
     )
@@ -309,7 +361,7 @@ class Container:
     restarts: int = strawberry.field(
         description="restartCount: how many times the kubelet restarted it."
     )
-    state: str = strawberry.field(description="running, waiting, terminated or unknown.")
+    state: ContainerState = strawberry.field(description="The container's current state.")
     reason: str = strawberry.field(
         description=(
             "Reason of its current state, e.g. CrashLoopBackOff, ErrImagePull, Completed; "
@@ -523,8 +575,8 @@ class Workload(Node):
 
 @strawberry.type(description="An apps/v1 Deployment with its computed status.")
 class Deployment(Workload):
-    strategy: str | None = strawberry.field(
-        description="spec.strategy.type: RollingUpdate or Recreate; null when unset."
+    strategy: UpdateStrategy | None = strawberry.field(
+        description="spec.strategy.type: ROLLING_UPDATE or RECREATE; null when unset."
     )
     paused: bool = strawberry.field(
         description="spec.paused: template changes are not rolled out (reason Paused, Waiting)."
@@ -533,15 +585,15 @@ class Deployment(Workload):
 
 @strawberry.type(description="An apps/v1 StatefulSet with its computed status.")
 class StatefulSet(Workload):
-    strategy: str | None = strawberry.field(
-        description="spec.updateStrategy.type: RollingUpdate or OnDelete; null when unset."
+    strategy: UpdateStrategy | None = strawberry.field(
+        description="spec.updateStrategy.type: ROLLING_UPDATE or ON_DELETE; null when unset."
     )
 
 
 @strawberry.type(description="An apps/v1 DaemonSet with its computed status.")
 class DaemonSet(Workload):
-    strategy: str | None = strawberry.field(
-        description="spec.updateStrategy.type: RollingUpdate or OnDelete; null when unset."
+    strategy: UpdateStrategy | None = strawberry.field(
+        description="spec.updateStrategy.type: ROLLING_UPDATE or ON_DELETE; null when unset."
     )
 
 
