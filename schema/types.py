@@ -221,7 +221,8 @@ class ChangeType(Enum):
         "snapshot_end",
         description=(
             "The snapshot is complete (sent even when it held nothing): live changes follow."
-            " The marker names no workload; its cursor resumes right after the snapshot."
+            " The marker names nothing: every field but type and cursor is null, and its "
+            "cursor resumes right after the snapshot."
         ),
     )
     ADDED = strawberry.enum_value("added", description="The object appeared in the cache.")
@@ -824,14 +825,18 @@ class WorkloadStatusChange:
         ),
     )
     cursor: str = strawberry.field(description="Pass as `since` to resume right after this change.")
-    cluster: str = strawberry.field(description="Cluster of the workload; empty on SNAPSHOT_END.")
-    kind: WorkloadKind | None = strawberry.field(description="Null only on SNAPSHOT_END.")
-    namespace: str = strawberry.field(
-        description="Namespace of the workload; empty on SNAPSHOT_END."
+    cluster: str | None = strawberry.field(
+        description="Cluster of the workload; null only on SNAPSHOT_END."
     )
-    name: str = strawberry.field(description="Name of the workload; empty on SNAPSHOT_END.")
-    workload_id: strawberry.ID = strawberry.field(
-        description="Global id of the workload, for node(id:); empty on SNAPSHOT_END."
+    kind: WorkloadKind | None = strawberry.field(description="Null only on SNAPSHOT_END.")
+    namespace: str | None = strawberry.field(
+        description="Namespace of the workload; null only on SNAPSHOT_END."
+    )
+    name: str | None = strawberry.field(
+        description="Name of the workload; null only on SNAPSHOT_END."
+    )
+    workload_id: strawberry.ID | None = strawberry.field(
+        description="Global id of the workload, for node(id:); null only on SNAPSHOT_END."
     )
     old_status: WorkloadStatus | None = strawberry.field(
         description="Status before the change; null when added, in a snapshot or on SNAPSHOT_END."
@@ -839,14 +844,14 @@ class WorkloadStatusChange:
     new_status: WorkloadStatus | None = strawberry.field(
         description="Status after the change; null when deleted or on SNAPSHOT_END."
     )
-    old_reason: str = strawberry.field(
+    old_reason: str | None = strawberry.field(
         description="Reason before the change; empty when there was none."
     )
-    reason: str = strawberry.field(
+    reason: str | None = strawberry.field(
         description="Reason after the change, a short code such as CrashLoopBackOff."
     )
-    message: str = strawberry.field(description="The workload's message after the change.")
-    resource_version: str = strawberry.field(
+    message: str | None = strawberry.field(description="The workload's message after the change.")
+    resource_version: str | None = strawberry.field(
         description="metadata.resourceVersion of the object the change was read from; may be empty."
     )
     time: datetime | None = strawberry.field(
@@ -873,10 +878,16 @@ class PodStatusChange:
         ),
     )
     cursor: str = strawberry.field(description="Pass as `since` to resume right after this change.")
-    cluster: str = strawberry.field(description="Cluster of the pod; empty on SNAPSHOT_END.")
-    namespace: str = strawberry.field(description="Namespace of the pod; empty on SNAPSHOT_END.")
-    name: str = strawberry.field(description="Name of the pod; empty on SNAPSHOT_END.")
-    pod_id: strawberry.ID = strawberry.field(description="Empty only on SNAPSHOT_END.")
+    cluster: str | None = strawberry.field(
+        description="Cluster of the pod; null only on SNAPSHOT_END."
+    )
+    namespace: str | None = strawberry.field(
+        description="Namespace of the pod; null only on SNAPSHOT_END."
+    )
+    name: str | None = strawberry.field(description="Name of the pod; null only on SNAPSHOT_END.")
+    pod_id: strawberry.ID | None = strawberry.field(
+        description="Global id of the pod, for node(id:); null only on SNAPSHOT_END."
+    )
     old_phase: PodPhase | None = strawberry.field(
         description="Phase before the change; null when added, in a snapshot or on SNAPSHOT_END."
     )
@@ -889,13 +900,13 @@ class PodStatusChange:
     new_issue: PodIssue | None = strawberry.field(
         description="What is wrong with the pod itself (cluster reachability aside)."
     )
-    old_reason: str = strawberry.field(
+    old_reason: str | None = strawberry.field(
         description="kubectl's STATUS column before the change; empty when not known."
     )
-    reason: str = strawberry.field(
+    reason: str | None = strawberry.field(
         description="kubectl's STATUS column after the change, e.g. Running, CrashLoopBackOff."
     )
-    message: str = strawberry.field(
+    message: str | None = strawberry.field(
         description="The pod's problem after the change, in a sentence or two; empty when none."
     )
     time: datetime | None = strawberry.field(

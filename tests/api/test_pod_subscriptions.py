@@ -46,7 +46,7 @@ async def test_snapshot_then_trouble_then_recovery_of_a_standalone_pod(
             None,
         )
         end = await change(ws, everything)
-        assert (end["type"], end["podId"]) == ("SNAPSHOT_END", "")
+        assert (end["type"], end["podId"]) == ("SNAPSHOT_END", None)
         # From the snapshot's end: what happens from now on is replayed if need be.
         troubles = await ws.subscribe(
             CHANGES,

@@ -20,7 +20,7 @@ from tests.status import objects as o
 NAMES = ["api", "db", "web"]
 SNAPSHOT = [
     {"type": "SNAPSHOT", "name": name, "status": "RUNNING"} for name in ("api", "db", "web")
-] + [{"type": "SNAPSHOT_END", "name": "", "status": None}]
+] + [{"type": "SNAPSHOT_END", "name": None, "status": None}]
 
 
 @pytest_asyncio.fixture
