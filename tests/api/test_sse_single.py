@@ -76,7 +76,9 @@ async def test_operations_stream_through_one_connection(gw: RunningGateway) -> N
                     {
                         "id": "live",
                         "payload": {
-                            "data": {"workloadStatusChanged": {"type": "SNAPSHOT_END", "name": None}}
+                            "data": {
+                                "workloadStatusChanged": {"type": "SNAPSHOT_END", "name": None}
+                            }
                         },
                     },
                 ),

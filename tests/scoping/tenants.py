@@ -6,7 +6,9 @@ holds another ``shop``. Tokens live in a real token file, as bots' tokens would.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import time
 from pathlib import Path
 from typing import Any
 
@@ -106,3 +108,10 @@ async def ask(
         return await http.post(
             url, json={"query": query, "variables": variables or {}}, headers=headers
         )
+
+
+async def early_in_a_minute(room: float = 10) -> None:
+    """Budgets count in fixed one-minute windows (per subject, per address): a test that
+    needs several requests in one window starts at least ``room`` seconds before it ends."""
+    if time.time() % 60 > 60 - room:
+        await asyncio.sleep(61 - time.time() % 60)

@@ -17,7 +17,7 @@ from websockets.typing import Subprotocol
 from gateway.redis_server import EmbeddedRedis
 from gateway.watch.mirror import ClusterMirror
 from tests.api.harness import RunningGateway, running_gateway
-from tests.scoping.tenants import TOKENS, ask, auth_config, fill
+from tests.scoping.tenants import TOKENS, ask, auth_config, early_in_a_minute, fill
 
 SNAPSHOT = "subscription { workloadStatusChanged(snapshot: true) { type } }"
 
@@ -95,6 +95,7 @@ async def test_repeated_failed_authentications_slow_an_address_down(
 ) -> None:
     auth = auth_config(tmp_path, rateLimits={"failedLoginsPerMinute": 3})
     async with running_gateway(redis_server.url, auth=auth) as gw:
+        await early_in_a_minute()
         for guess in range(3):
             answer = await ask(gw.graphql, "{ clusters { name } }", f"guess-{guess}-0123456789")
             assert answer.status_code == 401

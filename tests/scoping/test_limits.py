@@ -7,7 +7,6 @@ import asyncio
 import json
 import subprocess
 import sys
-import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -24,7 +23,7 @@ from gateway.redis_server import EmbeddedRedis
 from tests.api.harness import RunningGateway, running_gateway
 from tests.api.test_subscriptions import CHANGES
 from tests.api.wsclient import transport_ws
-from tests.scoping.tenants import TOKENS, ask, auth_config, fill
+from tests.scoping.tenants import TOKENS, ask, auth_config, early_in_a_minute, fill
 
 SMALL = "{ clusters { name } }"
 
@@ -48,9 +47,7 @@ async def gw(
 
 
 async def test_requests_per_minute_per_subject_with_retry_after(gw: RunningGateway) -> None:
-    # The budget is a fixed one-minute window: start where six requests fit in one.
-    if time.time() % 60 > 50:
-        await asyncio.sleep(61 - time.time() % 60)
+    await early_in_a_minute()
     answers = [await ask(gw.graphql, SMALL, TOKENS["alice"]) for _ in range(6)]
     assert [a.status_code for a in answers[:5]] == [200] * 5
     limited = answers[5]
