@@ -35,7 +35,7 @@ DEFAULT_DEBOUNCE_MS = 1000
 class WorkloadListChange:
     cursor: str = strawberry.field(
         description=(
-            "Resume here (`since`) to hear of changes after this notice; a notice comes "
+            "Resume here (`after`) to hear of changes after this notice; a notice comes "
             "at once if any happened while away."
         )
     )

@@ -510,7 +510,7 @@ class Query:
 
     @strawberry.field(
         description=(
-            "Where a change feed ends now, as a `since` cursor for its subscription: a "
+            "Where a change feed ends now, as an `after` cursor for its subscription: a "
             "client that keeps it misses nothing from this moment on, even if it "
             "disconnects before the first change arrives."
         )

@@ -1,6 +1,6 @@
 """Subscriptions: status changes pushed as they happen, resumable from a cursor.
 
-Each change carries a cursor; passing it back as ``since`` replays what the feed
+Each change carries a cursor; passing it back as ``after`` replays what the feed
 still holds after it, then continues live, so a client that reconnects misses
 nothing. A cursor older than the feed keeps is refused with CURSOR_EXPIRED, and
 ``snapshot: true`` first sends the current state of everything the filter admits.
@@ -134,7 +134,7 @@ async def _start(
     try:
         cursor_epoch, positions = decode_cursor(since, stream)
     except InvalidCursor as error:
-        raise bad_input(f"invalid since cursor: {error}") from error
+        raise bad_input(f"invalid cursor: {error}") from error
     if cursor_epoch != epoch:
         raise GatewayError(
             "the cursor comes from a feed that no longer exists (the cache was reset); "
@@ -230,7 +230,7 @@ async def _reauthorize(ctx: ApiContext, reauthorize: Callable[[], Awaitable[Quer
         ) from error
 
 
-SinceArg = Annotated[
+AfterArg = Annotated[
     str | None,
     strawberry.argument(
         description=(
@@ -239,12 +239,30 @@ SinceArg = Annotated[
         )
     ),
 ]
+SinceArg = Annotated[
+    str | None,
+    strawberry.argument(
+        description="The old name of `after`, still taken.",
+        deprecation_reason=(
+            "Use `after`: it is a cursor, and `since` names a time everywhere else in the schema."
+        ),
+    ),
+]
+
+
+def resumed_from(after: str | None, since: str | None) -> str | None:
+    """The cursor to resume from, under either name (``since`` is ``after``'s old one)."""
+    if after is not None and since is not None and after != since:
+        raise bad_input("give the cursor as after (since is its old name), not both")
+    return after if after is not None else since
+
+
 SnapshotArg = Annotated[
     bool,
     strawberry.argument(
         description=(
             "First send everything the filter admits as it is now (SNAPSHOT), then "
-            "SNAPSHOT_END, then live changes. Not together with `since`."
+            "SNAPSHOT_END, then live changes. Not together with `after`."
         )
     ),
 ]
@@ -253,7 +271,7 @@ SnapshotArg = Annotated[
 @strawberry.type(
     description=(
         "Status changes pushed as they happen; each message's cursor, passed back as "
-        "`since`, resumes the feed without a gap."
+        "`after`, resumes the feed without a gap."
     )
 )
 class Subscription:
@@ -270,13 +288,15 @@ class Subscription:
                 )
             ),
         ] = None,
+        after: AfterArg = None,
         since: SinceArg = None,
         snapshot: SnapshotArg = False,
     ) -> AsyncGenerator[WorkloadStatusChange, None]:
         ctx = context(info)
+        since = resumed_from(after, since)
         if since is not None and snapshot:
             raise bad_input(
-                "use either since (resume) or snapshot (start from the current state), not both"
+                "use either after (resume) or snapshot (start from the current state), not both"
             )
         chosen = criteria(filter)
         hub = ctx.hub
@@ -322,13 +342,15 @@ class Subscription:
                 )
             ),
         ] = None,
+        after: AfterArg = None,
         since: SinceArg = None,
         snapshot: SnapshotArg = False,
     ) -> AsyncGenerator[PodStatusChange, None]:
         ctx = context(info)
+        since = resumed_from(after, since)
         if since is not None and snapshot:
             raise bad_input(
-                "use either since (resume) or snapshot (start from the current state), not both"
+                "use either after (resume) or snapshot (start from the current state), not both"
             )
         chosen = pod_criteria(filter)
         hub = ctx.hub
@@ -378,7 +400,7 @@ class Subscription:
                 )
             ),
         ] = DEFAULT_DEBOUNCE_MS,
-        since: Annotated[
+        after: Annotated[
             str | None,
             strawberry.argument(
                 description=(
@@ -387,8 +409,10 @@ class Subscription:
                 )
             ),
         ] = None,
+        since: SinceArg = None,
     ) -> AsyncGenerator[WorkloadListChange, None]:
         ctx = context(info)
+        since = resumed_from(after, since)
         if not MIN_DEBOUNCE_MS <= debounce_ms <= MAX_DEBOUNCE_MS:
             raise bad_input(
                 f"debounceMs must be between {MIN_DEBOUNCE_MS} and {MAX_DEBOUNCE_MS}, "
@@ -424,9 +448,10 @@ class Subscription:
         description="A cluster's API server becoming unreachable, or reachable again."
     )
     async def cluster_reachability_changed(
-        self, info: Info, since: SinceArg = None
+        self, info: Info, after: AfterArg = None, since: SinceArg = None
     ) -> AsyncGenerator[ClusterReachabilityChange, None]:
         ctx = context(info)
+        since = resumed_from(after, since)
         hub = ctx.hub
         with client_errors():
             epoch = await hub.epoch()

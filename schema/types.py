@@ -824,7 +824,7 @@ class WorkloadStatusChange:
             "deleted workload."
         ),
     )
-    cursor: str = strawberry.field(description="Pass as `since` to resume right after this change.")
+    cursor: str = strawberry.field(description="Pass as `after` to resume right after this change.")
     cluster: str | None = strawberry.field(
         description="Cluster of the workload; null only on SNAPSHOT_END."
     )
@@ -877,7 +877,7 @@ class PodStatusChange:
             "deleted pod."
         ),
     )
-    cursor: str = strawberry.field(description="Pass as `since` to resume right after this change.")
+    cursor: str = strawberry.field(description="Pass as `after` to resume right after this change.")
     cluster: str | None = strawberry.field(
         description="Cluster of the pod; null only on SNAPSHOT_END."
     )
@@ -927,7 +927,7 @@ class PodStatusChange:
     )
 )
 class ClusterReachabilityChange:
-    cursor: str = strawberry.field(description="Pass as `since` to resume right after this change.")
+    cursor: str = strawberry.field(description="Pass as `after` to resume right after this change.")
     cluster: str = strawberry.field(
         description="Name of the cluster, as configured in the gateway."
     )

@@ -21,8 +21,8 @@ from tests.api.wsclient import transport_ws
 from tests.status import objects as o
 from tests.store.test_mirror import fleet_mirror, web_pod
 
-LIST = """subscription ($filter: WorkloadFilter, $debounceMs: Int, $since: String) {
-  workloadListChanged(filter: $filter, debounceMs: $debounceMs, since: $since) {
+LIST = """subscription ($filter: WorkloadFilter, $debounceMs: Int, $after: String) {
+  workloadListChanged(filter: $filter, debounceMs: $debounceMs, after: $after) {
     cursor changes totalCount summary { total abnormal byStatus { status count } }
   }
 }"""
@@ -101,7 +101,7 @@ async def test_resuming_after_changes_sends_a_notice_at_once(
     await web(redis_client, mirror, broken=False)
     await web(redis_client, mirror, broken=True)
     async with transport_ws(gw.websocket) as ws:
-        resumed = await ws.subscribe(LIST, {"since": cursor, "debounceMs": 60_000})
+        resumed = await ws.subscribe(LIST, {"after": cursor, "debounceMs": 60_000})
         notice = (await asyncio.wait_for(ws.next_payload(resumed), 5))["data"]
     assert notice["workloadListChanged"]["changes"] == 2
 

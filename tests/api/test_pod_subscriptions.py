@@ -14,8 +14,8 @@ from tests.api.wsclient import TransportWs, transport_ws
 from tests.status import objects as o
 from tests.store.test_mirror import fleet_mirror
 
-CHANGES = """subscription ($filter: PodFilter, $since: String, $snapshot: Boolean) {
-  podStatusChanged(filter: $filter, since: $since, snapshot: $snapshot) {
+CHANGES = """subscription ($filter: PodFilter, $after: String, $snapshot: Boolean) {
+  podStatusChanged(filter: $filter, after: $after, snapshot: $snapshot) {
     type cursor podId name oldPhase newPhase oldIssue newIssue oldReason reason
     pod { owner displayReason abnormal }
   }
@@ -50,7 +50,7 @@ async def test_snapshot_then_trouble_then_recovery_of_a_standalone_pod(
         # From the snapshot's end: what happens from now on is replayed if need be.
         troubles = await ws.subscribe(
             CHANGES,
-            {"filter": {"abnormal": True, "labelSelector": "team=ml"}, "since": end["cursor"]},
+            {"filter": {"abnormal": True, "labelSelector": "team=ml"}, "after": end["cursor"]},
         )
         mirror.apply("Pod", "MODIFIED", trainer(statuses=[o.crash_loop("web")]))
         await flush(redis_client, mirror)
@@ -102,10 +102,10 @@ async def test_bad_requests_are_refused_whole(
         transport_ws(gw.websocket) as ws,
     ):
         cases: list[tuple[dict[str, Any], str]] = [
-            ({"since": "x", "snapshot": True}, "either since"),
+            ({"after": "x", "snapshot": True}, "either after"),
             ({"snapshot": True}, "at most 2"),
             ({"filter": {"labelSelector": "=nope"}}, "invalid labelSelector"),
-            ({"since": "not-a-cursor"}, "invalid since cursor"),
+            ({"after": "not-a-cursor"}, "invalid cursor"),
         ]
         for variables, said in cases:
             operation = await ws.subscribe(CHANGES, variables)

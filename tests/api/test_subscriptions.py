@@ -15,8 +15,8 @@ from tests.api.wsclient import transport_ws
 from tests.status import objects as o
 from tests.store.test_mirror import fleet_mirror, web_pod
 
-CHANGES = """subscription ($since: String, $snapshot: Boolean, $filter: WorkloadFilter) {
-  workloadStatusChanged(since: $since, snapshot: $snapshot, filter: $filter) {
+CHANGES = """subscription ($after: String, $snapshot: Boolean, $filter: WorkloadFilter) {
+  workloadStatusChanged(after: $after, snapshot: $snapshot, filter: $filter) {
     type cursor cluster kind namespace name oldStatus newStatus reason message
     workload { statusLabel counts { ready } }
   }
@@ -56,7 +56,7 @@ async def test_live_change_then_resume_from_cursor(
         await flush(redis_client, mirror)
 
         async with transport_ws(gw.websocket) as ws:
-            operation = await ws.subscribe(CHANGES, {"since": cursor})
+            operation = await ws.subscribe(CHANGES, {"after": cursor})
             first = (await ws.next_payload(operation))["data"]["workloadStatusChanged"]
             second = (await ws.next_payload(operation))["data"]["workloadStatusChanged"]
     assert (first["oldStatus"], first["newStatus"]) == ("NOT_READY", "RUNNING")
@@ -79,11 +79,45 @@ async def test_feed_cursor_resumes_before_any_change_was_seen(
         mirror.apply("Pod", "MODIFIED", web_pod(1))
         await flush(redis_client, mirror)
         async with transport_ws(gw.websocket) as ws:
-            operation = await ws.subscribe(CHANGES, {"since": cursor})
+            operation = await ws.subscribe(CHANGES, {"after": cursor})
             first = (await ws.next_payload(operation))["data"]["workloadStatusChanged"]
             second = (await ws.next_payload(operation))["data"]["workloadStatusChanged"]
     assert (first["oldStatus"], first["newStatus"]) == ("RUNNING", "NOT_READY")
     assert (second["oldStatus"], second["newStatus"]) == ("NOT_READY", "RUNNING")
+
+
+OLD_NAME = """subscription ($since: String, $after: String) {
+  workloadStatusChanged(since: $since, after: $after) { type newStatus }
+}"""
+DEPRECATED = """{ __type(name: "Subscription") { fields { name
+  args(includeDeprecated: true) { name isDeprecated deprecationReason } } } }"""
+
+
+async def test_since_is_after_s_deprecated_old_name(
+    redis_server: EmbeddedRedis, redis_client: redis.Redis
+) -> None:
+    """Clients written before the rename still resume; the schema says which name to use."""
+    mirror = fleet_mirror()
+    await publish(redis_client, mirror)
+    async with running_gateway(redis_server.url) as gw:
+        async with httpx.AsyncClient(timeout=10) as http:
+            answer = await http.post(gw.graphql, json={"query": "{ feedCursor(feed: WORKLOADS) }"})
+            described = (await http.post(gw.graphql, json={"query": DEPRECATED})).json()
+        cursor = answer.json()["data"]["feedCursor"]
+        mirror.apply("Pod", "MODIFIED", web_pod(1, statuses=[o.crash_loop("web")]))
+        await flush(redis_client, mirror)
+        async with transport_ws(gw.websocket) as ws:
+            old = await ws.subscribe(OLD_NAME, {"since": cursor})
+            change = (await ws.next_payload(old))["data"]["workloadStatusChanged"]
+            both = await ws.subscribe(OLD_NAME, {"since": cursor, "after": "another"})
+            refused = await ws.next_payload(both)
+    assert change["newStatus"] == "NOT_READY"
+    assert refused["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    for field in described["data"]["__type"]["fields"]:
+        args = {a["name"]: a for a in field["args"]}
+        assert args["since"]["isDeprecated"], field["name"]
+        assert "Use `after`" in args["since"]["deprecationReason"]
+        assert not args["after"]["isDeprecated"]
 
 
 async def test_snapshot_first_then_live(
@@ -127,7 +161,7 @@ async def test_an_empty_snapshot_still_says_it_is_complete(
         await settle()
         mirror.apply("Pod", "MODIFIED", web_pod(0, statuses=[o.crash_loop("web")]))
         await flush(redis_client, mirror)
-        resumed = await ws.subscribe(CHANGES, {"since": end["cursor"]})
+        resumed = await ws.subscribe(CHANGES, {"after": end["cursor"]})
         change = (await ws.next_payload(resumed))["data"]["workloadStatusChanged"]
     assert (change["type"], change["name"], change["newStatus"]) == ("CHANGED", "web", "NOT_READY")
 
@@ -162,7 +196,7 @@ async def test_expired_cursor_is_refused_with_a_code(
             cursor = (await ws.next_payload(operation))["data"]["workloadStatusChanged"]["cursor"]
         await redis_client.delete("ksg:feed:epoch")
         async with transport_ws(gw.websocket) as ws:
-            operation = await ws.subscribe(CHANGES, {"since": cursor})
+            operation = await ws.subscribe(CHANGES, {"after": cursor})
             refused = await ws.receive()
             ended = await ws.receive()
     assert (refused["type"], refused["id"]) == ("next", operation), refused
@@ -200,8 +234,8 @@ async def test_a_cursor_older_than_a_trimmed_feed_is_refused(
                 recent = payload["data"]["workloadStatusChanged"]["cursor"]
         assert await either_client.xlen("ksg:feed:w:sim-1") < 301
         async with transport_ws(gw.websocket) as ws:
-            refused = await ws.next_payload(await ws.subscribe(CHANGES, {"since": old}))
-            resumed = await ws.subscribe(CHANGES, {"since": recent})
+            refused = await ws.next_payload(await ws.subscribe(CHANGES, {"after": old}))
+            resumed = await ws.subscribe(CHANGES, {"after": recent})
             await settle()
             mirror.apply("Pod", "MODIFIED", web_pod(0))
             await writer.apply(mirror.cluster, mirror.flush())

@@ -132,7 +132,7 @@ async def test_a_cursor_of_another_feed_is_refused(gw: RunningGateway) -> None:
         answer = await http.post(gw.graphql, json={"query": "{ feedCursor(feed: PODS) }"})
     pods_cursor = answer.json()["data"]["feedCursor"]
     async with transport_ws(gw.websocket) as ws:
-        operation = await ws.subscribe(CHANGES, {"since": pods_cursor})
+        operation = await ws.subscribe(CHANGES, {"after": pods_cursor})
         refused = await ws.receive()
     # Raised as the subscription starts, so graphql-transport-ws carries it in a next.
     assert (refused["type"], refused["id"], refused["payload"]["data"]) == ("next", operation, None)

@@ -323,7 +323,7 @@ async def test_a_cut_connection_resumes_from_the_last_cursor(
     first, *others = changes_subscriptions(browser_page)
     assert first.get("snapshot") is True
     assert others, "the page subscribed again"
-    assert others[0] == {"filter": {}, "since": cursor}, "resumed right after the last change seen"
+    assert others[0] == {"filter": {}, "after": cursor}, "resumed right after the last change seen"
     await tiles_agree(browser_page, demo.gateway)
     assert_stayed_local(browser_page, cut=True)
 

@@ -121,5 +121,5 @@ async def test_the_pods_subscription_resumes_from_its_cursor_after_a_cut(
     first, *others = changes_subscriptions(browser_page, PODS)
     assert first == {"filter": {"standalone": True}, "snapshot": True}
     assert others, "the page subscribed again"
-    assert others[0] == {"filter": {"standalone": True}, "since": cursor}, "right after the last"
+    assert others[0] == {"filter": {"standalone": True}, "after": cursor}, "right after the last"
     assert_stayed_local(browser_page, cut=True)

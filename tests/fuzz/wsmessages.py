@@ -26,23 +26,23 @@ ALICE_TOKEN = "<alice's token>"
 IDS = st.sampled_from(("1", "2", "a")) | JSON_VALUES
 
 WORKLOAD_CHANGES = """
-subscription ($filter: WorkloadFilter, $since: String, $snapshot: Boolean!) {
-  workloadStatusChanged(filter: $filter, since: $since, snapshot: $snapshot) {
+subscription ($filter: WorkloadFilter, $after: String, $snapshot: Boolean!) {
+  workloadStatusChanged(filter: $filter, after: $after, snapshot: $snapshot) {
     __typename type cursor cluster namespace name kind workloadId newStatus
     workload { __typename id cluster namespace name pods { __typename id cluster namespace name } }
   }
 }"""
 
 POD_CHANGES = """
-subscription ($filter: PodFilter, $since: String) {
-  podStatusChanged(filter: $filter, since: $since) {
+subscription ($filter: PodFilter, $after: String) {
+  podStatusChanged(filter: $filter, after: $after) {
     __typename type cursor cluster namespace name pod { __typename id cluster namespace name }
   }
 }"""
 
 CLUSTER_CHANGES = """
-subscription ($since: String) {
-  clusterReachabilityChanged(since: $since) { __typename cursor cluster reachable error }
+subscription ($after: String) {
+  clusterReachabilityChanged(after: $after) { __typename cursor cluster reachable error }
 }"""
 
 OWN_WORKLOADS = "{ workloads { totalCount nodes { __typename id cluster namespace name } } }"
@@ -115,14 +115,14 @@ def operation(
     if proper:
         variables = st.fixed_dictionaries(
             {"snapshot": st.booleans()},
-            optional={"filter": workload_filter, "since": specimens.feed_cursor()},
+            optional={"filter": workload_filter, "after": specimens.feed_cursor()},
         )
         return st.fixed_dictionaries({"query": query | queries, "variables": variables})
     variables = st.fixed_dictionaries(
         {},
         optional={
             "filter": workload_filter | JSON_VALUES,
-            "since": specimens.feed_cursor() | JSON_VALUES,
+            "after": specimens.feed_cursor() | JSON_VALUES,
             "snapshot": st.booleans() | JSON_VALUES,
         },
     )

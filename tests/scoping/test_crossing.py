@@ -214,7 +214,7 @@ async def test_subscriptions_never_carry_another_tenants_changes(
         seen_by_alice = (await alice.next_payload(alices))["data"]["workloadStatusChanged"]
         assert seen_by_alice["namespace"] == "shop"
     async with transport_ws(gw.websocket, {"authToken": TOKENS["alice"]}) as alice:
-        replay = await alice.subscribe(CHANGES, {"since": bobs_cursor})
+        replay = await alice.subscribe(CHANGES, {"after": bobs_cursor})
         changes = [(await alice.next_payload(replay))["data"]["workloadStatusChanged"]]
     assert [c["namespace"] for c in changes] == ["shop"]
 

@@ -21,8 +21,8 @@ from tests.scoping.tenants import TOKENS, ask, fill
 from tests.status import objects as o
 
 FEED_CURSOR = "{ feedCursor(feed: WORKLOADS) }"
-CHANGES = """subscription ($since: String, $snapshot: Boolean) {
-  workloadStatusChanged(since: $since, snapshot: $snapshot) {
+CHANGES = """subscription ($after: String, $snapshot: Boolean) {
+  workloadStatusChanged(after: $after, snapshot: $snapshot) {
     type cursor cluster namespace name kind
   }
 }"""
@@ -91,7 +91,7 @@ async def test_a_tenant_resuming_from_its_cursor_misses_nothing_it_may_see(
     sim1.apply("Deployment", "MODIFIED", broken_web("shop"))
     await flush(redis_client, sim1)
     async with transport_ws(gw.websocket, {"authToken": TOKENS["alice"]}) as alice:
-        resumed = await alice.subscribe(CHANGES, {"since": cursor})
+        resumed = await alice.subscribe(CHANGES, {"after": cursor})
         # Up to a second before the cursor may come again (the fill's ADDED): never billing.
         seen: list[tuple[str, str]] = []
         while ("CHANGED", "shop") not in seen:
@@ -115,7 +115,7 @@ async def test_changes_it_may_not_see_do_not_move_the_cursors_it_is_handed(
     await flush(redis_client, sim1)
     async with transport_ws(gw.websocket, {"authToken": TOKENS["bot"]}) as bot:
         # Replayed: the Job's entry is read, and must not reach the bot's cursor.
-        replay = await bot.subscribe(CHANGES, {"since": start_cursor})
+        replay = await bot.subscribe(CHANGES, {"after": start_cursor})
         change = (await bot.next_payload(replay))["data"]["workloadStatusChanged"]
         assert (change["cluster"], change["kind"]) == ("sim-1", "DEPLOYMENT")
         assert decode_cursor(change["cursor"])[1]["sim-2"] == start["sim-2"]
@@ -140,10 +140,10 @@ async def test_resuming_from_a_replayed_changes_cursor_misses_no_other_cluster(
         mirrors[name].apply("Deployment", "MODIFIED", broken_web("shop"))
         await flush(redis_client, mirrors[name])
     async with transport_ws(gw.websocket, {"authToken": TOKENS["admin"]}) as admin:
-        first = await admin.subscribe(CHANGES, {"since": cursor})
+        first = await admin.subscribe(CHANGES, {"after": cursor})
         change = (await admin.next_payload(first))["data"]["workloadStatusChanged"]
     assert change["cluster"] == "sim-1"
     async with transport_ws(gw.websocket, {"authToken": TOKENS["admin"]}) as admin:
-        again = await admin.subscribe(CHANGES, {"since": change["cursor"]})
+        again = await admin.subscribe(CHANGES, {"after": change["cursor"]})
         other = (await admin.next_payload(again))["data"]["workloadStatusChanged"]
     assert (other["cluster"], other["namespace"]) == ("sim-2", "shop")

@@ -21,8 +21,8 @@ PODS = """query ($filter: PodFilter, $first: Int, $after: String) {
   }
 }"""
 
-POD_CHANGES = """subscription ($filter: PodFilter, $since: String, $snapshot: Boolean) {
-  podStatusChanged(filter: $filter, since: $since, snapshot: $snapshot) {
+POD_CHANGES = """subscription ($filter: PodFilter, $after: String, $snapshot: Boolean) {
+  podStatusChanged(filter: $filter, after: $after, snapshot: $snapshot) {
     type cursor cluster namespace name reason pod { owner }
   }
 }"""
@@ -130,6 +130,6 @@ async def test_pod_changes_reach_only_the_tenant_who_may_see_them(
         seen_by_alice = (await alice.next_payload(alices))["data"]["podStatusChanged"]
         assert (seen_by_alice["namespace"], seen_by_alice["pod"]) == ("shop", {"owner": None})
     async with transport_ws(gw.websocket, {"authToken": TOKENS["alice"]}) as alice:
-        replay = await alice.subscribe(POD_CHANGES, {**standalone, "since": seen_by_bob["cursor"]})
+        replay = await alice.subscribe(POD_CHANGES, {**standalone, "after": seen_by_bob["cursor"]})
         again = (await alice.next_payload(replay))["data"]["podStatusChanged"]
     assert (again["namespace"], again["type"]) == ("shop", "CHANGED")

@@ -64,12 +64,12 @@ const CLUSTERS = `query BoardClusters {
 }`;
 
 // `snapshot: true` first sends every matching workload as it is now (type SNAPSHOT),
-// then a SNAPSHOT_END marker, then every change. Each message carries a cursor; `since: cursor` after a reconnect
+// then a SNAPSHOT_END marker, then every change. Each message carries a cursor; `after: cursor` after a reconnect
 // replays what was missed instead of sending everything again.
 const CHANGES = `subscription BoardChanges(
-  $filter: WorkloadFilter, $since: String, $snapshot: Boolean
+  $filter: WorkloadFilter, $after: String, $snapshot: Boolean
 ) {
-  workloadStatusChanged(filter: $filter, since: $since, snapshot: $snapshot) {
+  workloadStatusChanged(filter: $filter, after: $after, snapshot: $snapshot) {
     type cursor workloadId workload { ...BoardWorkload }
   }
 }
@@ -77,9 +77,9 @@ ${WORKLOAD}`;
 
 // The same rules for the pods of no workload: snapshot first, then changes, resumable.
 const POD_CHANGES = `subscription BoardPods(
-  $filter: PodFilter, $since: String, $snapshot: Boolean
+  $filter: PodFilter, $after: String, $snapshot: Boolean
 ) {
-  podStatusChanged(filter: $filter, since: $since, snapshot: $snapshot) {
+  podStatusChanged(filter: $filter, after: $after, snapshot: $snapshot) {
     type cursor podId pod { owner ...BoardPod }
   }
 }
@@ -159,7 +159,7 @@ function follow({ query, field, store, filter, onSnapshot = () => {} }) {
     payload() {
       const variables = { filter };
       if (feed.cursor) {
-        variables.since = feed.cursor;
+        variables.after = feed.cursor;
       } else {
         variables.snapshot = true;
         feed.snapshot = true;

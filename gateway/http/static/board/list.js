@@ -20,8 +20,8 @@ const PAGE = `query ListPage($filter: WorkloadFilter, $first: Int!, $after: Stri
     nodes { id cluster kind namespace name status statusLabel reason }
   }
 }`;
-const CHANGED = `subscription ListChanged($filter: WorkloadFilter, $debounceMs: Int, $since: String) {
-  workloadListChanged(filter: $filter, debounceMs: $debounceMs, since: $since) {
+const CHANGED = `subscription ListChanged($filter: WorkloadFilter, $debounceMs: Int, $after: String) {
+  workloadListChanged(filter: $filter, debounceMs: $debounceMs, after: $after) {
     cursor changes totalCount summary { abnormal }
   }
 }`;
@@ -81,17 +81,17 @@ function totals(count, abnormal) {
   document.getElementById("totals").textContent = `${count} workloads${trouble}`;
 }
 
-let since = null;
+let after = null;
 const connection = new Connection(WS_URL, ({ state }) => {
   const indicator = document.getElementById("connection");
   indicator.dataset.state = state;
   indicator.textContent = { live: "Live", refused: "Refused" }[state] ?? "Reconnecting…";
 });
 const listChanges = {
-  payload: () => ({ query: CHANGED, variables: { filter, debounceMs, since } }),
+  payload: () => ({ query: CHANGED, variables: { filter, debounceMs, after } }),
   next: async (data) => {
     const change = data.workloadListChanged;
-    since = change.cursor;
+    after = change.cursor;
     totals(change.totalCount, change.summary.abnormal);
     await fetching;
     load();
@@ -99,7 +99,7 @@ const listChanges = {
   error: (error) => {
     // An expired cursor (or a gateway that lost its feeds): start from the list as it is.
     console.warn(`list subscription: ${error.message}`);
-    since = null;
+    after = null;
     connection.resubscribe(listChanges, 1000);
     load();
   },
