@@ -206,6 +206,31 @@ async function apollo() {
   }
 }
 
+async function apolloPersisted() {
+  const { ApolloClient, InMemoryCache, HttpLink, gql } = await import("@apollo/client");
+  const { PersistedQueryLink } = await import("@apollo/client/link/persisted-queries");
+  const { createHash } = await import("node:crypto");
+  const sent = [];
+  const recording = async (uri, options) => {
+    sent.push(JSON.parse(options.body));
+    return fetch(uri, options);
+  };
+  const sha256 = (text) => createHash("sha256").update(text).digest("hex");
+  const client = new ApolloClient({
+    link: new PersistedQueryLink({ sha256 }).concat(new HttpLink({ uri: url, fetch: recording })),
+    cache: new InMemoryCache(),
+  });
+  const query = gql`query Persisted { clusters { name } }`;
+  const first = await client.query({ query, fetchPolicy: "network-only" });
+  const again = await client.query({ query, fetchPolicy: "network-only" });
+  client.stop();
+  return {
+    data: [first.data.clusters.map((c) => c.name), again.data.clusters.map((c) => c.name)],
+    // hash only (refused: not found), hash with text (stored), then hash only (served).
+    sent: sent.map((body) => ({ text: typeof body.query === "string", hash: !!body.extensions?.persistedQuery })),
+  };
+}
+
 const clients = {
   "graphql-ws": graphqlWs,
   "graphql-sse": () => graphqlSse(false),
@@ -213,6 +238,7 @@ const clients = {
   "subscriptions-transport-ws": transportWs,
   urql,
   apollo,
+  "apollo-persisted": apolloPersisted,
 };
 
 try {

@@ -69,3 +69,15 @@ async def test_apollo_client_with_relay_style_pagination(gw: RunningGateway) -> 
         "codes": ["NOT_FOUND"],
     }
     assert found["snapshot"] == SNAPSHOT
+
+
+async def test_apollo_persisted_queries_register_then_send_the_hash_alone(
+    gw: RunningGateway,
+) -> None:
+    found = await drive(gw, "apollo-persisted")
+    assert found["data"] == [["sim-1"], ["sim-1"]]
+    assert found["sent"] == [
+        {"text": False, "hash": True},
+        {"text": True, "hash": True},
+        {"text": False, "hash": True},
+    ]
