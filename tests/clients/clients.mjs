@@ -143,7 +143,18 @@ async function urql() {
       });
       return unsubscribe;
     });
+    // Subscriptions over Server-Sent Events through urql's own fetch exchange, whose
+    // stream parser splits events on a blank LF line only.
+    const overSse = new Client({ url, exchanges: [fetchExchange], fetchSubscriptions: true });
+    const streamed = await snapshotVia((sink) => {
+      const { unsubscribe } = overSse.subscription(gql(SNAPSHOT), {}).subscribe((result) => {
+        if (result.error) sink.error(result.error);
+        else sink.next(result);
+      });
+      return unsubscribe;
+    });
     return {
+      streamed,
       pages: [page.edges.map((e) => e.node.name), second.data.workloads.edges.map((e) => e.node.name)],
       partial: { data: missing.data, codes: (missing.error?.graphQLErrors ?? []).map((e) => e.extensions.code) },
       snapshot,

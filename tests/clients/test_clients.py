@@ -52,6 +52,7 @@ async def test_protocol_clients_query_and_subscribe(gw: RunningGateway, client: 
 async def test_urql_with_its_default_exchanges(gw: RunningGateway) -> None:
     """Its document cache adds __typename to every selection, which the schema answers."""
     found = await drive(gw, "urql")
+    assert found["streamed"] == SNAPSHOT, "a subscription over SSE with fetchSubscriptions"
     assert found["pages"] == [["api"], ["db"]]
     assert found["partial"] == {
         "data": {"clusters": [{"name": "sim-1", "__typename": "Cluster"}], "workload": None},
