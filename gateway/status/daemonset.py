@@ -39,6 +39,13 @@ def _rolling(obj: Obj, counts: Counts) -> Finding | None:
     pending = generation_pending("daemonset", obj)
     if pending is not None:
         return pending
+    if "desiredNumberScheduled" not in (obj.get("status") or EMPTY):
+        # Not zero nodes: nothing counted yet. Calling it "scaled to zero" would say Running.
+        return Finding(
+            "NotObserved",
+            "The daemonset controller has not reported how many nodes should run it yet "
+            "(status.desiredNumberScheduled is missing).",
+        )
     desired = counts.desired or 0
     if (counts.current or 0) < desired:
         return Finding(
@@ -73,7 +80,7 @@ def _warnings(obj: Obj, counts: Counts) -> list[str]:
             f"{misscheduled} pods run on nodes that should not run this DaemonSet "
             "(numberMisscheduled); check node labels and taints."
         )
-    if status and "observedGeneration" in status and (counts.desired or 0) == 0:
+    if "desiredNumberScheduled" in status and (counts.desired or 0) == 0:
         found.append(
             "No node is eligible to run this DaemonSet (desiredNumberScheduled is 0); "
             "check its nodeSelector, affinity and tolerations."

@@ -56,6 +56,12 @@ def _failures(obj: Obj, replica_sets: Sequence[Obj]) -> list[Finding]:
     if failure is not None:
         found.append(failure)
     progressing = condition_is(conditions, "Progressing", "False")
+    if progressing is not None and progressing.get("reason") == "ReplicaSetCreateError":
+        # The controller cannot even make the new ReplicaSet (an admission webhook or a
+        # quota on ReplicaSets refused it): no pod will come, and the refusal says why.
+        own = quote(as_str(progressing.get("message")), 400) or "no reason given"
+        text = f"The new ReplicaSet cannot be created: {sentence(own)}"
+        found.append(Finding("ReplicaSetCreateError", text, condition_time(progressing)))
     if progressing is not None and progressing.get("reason") == "ProgressDeadlineExceeded":
         deadline = as_int(spec.get("progressDeadlineSeconds"), 600)
         own = quote(as_str(progressing.get("message")))

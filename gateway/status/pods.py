@@ -490,12 +490,13 @@ def _container_error(facts: _PodFacts, ready: bool) -> PodProblem | None:
             return _waiting_problem(facts, cs, waiting, last, is_init)
         terminated = state.get("terminated")
         if (
-            is_init
-            and terminated is not None
+            terminated is not None
             and as_int(terminated.get("exitCode")) != 0
             and facts.phase is not PodPhase.FAILED
         ):
-            return _init_failed_problem(facts, cs, terminated)
+            if is_init:
+                return _init_failed_problem(facts, cs, terminated)
+            return _exited_problem(facts, cs, terminated)
         if _oom(last) and cs.get("ready") is not True and not ready:
             return _oom_problem(facts, cs, last)
     return None
@@ -555,6 +556,23 @@ def _waiting_problem(
     text = f"The {label} of pod {facts.name} cannot start ({reason})"
     text = f"{text}: {sentence(own)}" if own else f"{text}."
     return PodProblem(PodIssue.CONTAINER_ERROR, reason, text, since)
+
+
+def _exited_problem(facts: _PodFacts, cs: Obj, terminated: Obj) -> PodProblem:
+    """A container that exited with an error and has not been restarted yet (kubectl shows
+    Error): the exit code and its last words say more than "not ready"."""
+    finished = parse_time(terminated.get("finishedAt"))
+    label = _termination_label(terminated)
+    text = (
+        f"Container {cs.get('name')} of pod {facts.name} exited with code "
+        f"{as_int(terminated.get('exitCode'))} ({label}) at {format_time(finished)}"
+    )
+    restarts = as_int(cs.get("restartCount"))
+    if restarts:
+        text = f"{text}, after {plural(restarts, 'restart')}"
+    output = quote(as_str(terminated.get("message")), 200)
+    text = f"{text}: {sentence(output)}" if output else f"{text}."
+    return PodProblem(PodIssue.CONTAINER_ERROR, label, text, finished)
 
 
 def _init_failed_problem(facts: _PodFacts, cs: Obj, terminated: Obj) -> PodProblem:
@@ -627,6 +645,8 @@ def _not_ready(facts: _PodFacts) -> tuple[PodProblem | None, datetime | None]:
     why = quote(as_str(ready_cond.get("message")))
     if not why and unready:
         why = f"containers not ready: {', '.join(unready)}"
+    elif not why and ready_cond is EMPTY:
+        why = "it reports no Ready condition"
     elif not why:
         cause = as_str(ready_cond.get("reason")) or "no reason given"
         why = f"its Ready condition is False ({cause}) although every container reports ready"

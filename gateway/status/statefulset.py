@@ -50,13 +50,13 @@ def _rolling(obj: Obj, counts: Counts) -> Finding | None:
     update_revision = as_str(status.get("updateRevision"))
     current_revision = as_str(status.get("currentRevision"))
     target = max(desired - partition, 0)
-    if (
-        strategy != "OnDelete"
-        and update_revision
-        and update_revision != current_revision
-        and (counts.updated or 0) < target
-    ):
-        text = f"Rolling out revision {update_revision}: {counts.updated} of {target} pods updated"
+    # With a partition the counters say it when the revisions are not named (yet): fewer
+    # updated pods than the ordinals at or above the partition is a rollout under way.
+    revisions_differ = bool(update_revision) and update_revision != current_revision
+    unnamed = partition > 0 and not (update_revision and current_revision)
+    if strategy != "OnDelete" and (revisions_differ or unnamed) and (counts.updated or 0) < target:
+        revision = f"revision {update_revision}" if update_revision else "a new revision"
+        text = f"Rolling out {revision}: {counts.updated} of {target} pods updated"
         if partition:
             text += f" (partition {partition} keeps ordinals below {partition} on the old revision)"
         return Finding("RollingUpdate", text + ".")

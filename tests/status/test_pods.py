@@ -343,6 +343,33 @@ def test_crash_loop_names_container_exit_code_restarts_and_last_words() -> None:
     assert "panic: dial tcp 10.96.0.12:5432: refused" in problem.message
 
 
+def test_a_container_that_just_exited_with_an_error_names_its_exit_code() -> None:
+    """kubectl shows Error until the kubelet restarts it: not merely "not ready"."""
+    found = pod(
+        statuses=[terminated(exit_code=3, reason="Error", restarts=1, message="config invalid")],
+        conditions=NOT_READY,
+    )
+    problem = _problem(found)
+    assert (problem.issue, problem.reason) == (PodIssue.CONTAINER_ERROR, "Error")
+    for part in (
+        "Container web",
+        "exited with code 3 (Error)",
+        "after 1 restart",
+        "config invalid",
+    ):
+        assert part in problem.message
+
+
+def test_no_ready_condition_is_not_called_a_false_one() -> None:
+    conditions = [c for c in pod_conditions(ready=True) if c["type"] != "Ready"]
+    found = pod(conditions=conditions, statuses=[running()])
+    found["status"]["containerStatuses"][0]["ready"] = True
+    state = evaluate_pod(found, {}, NOW, [])
+    message = state.problem.message if state.problem else ""
+    assert "Ready condition is False" not in message
+    assert "no Ready condition" in message
+
+
 def test_oom_killed_crash_loop_names_the_memory_limit() -> None:
     found = pod(statuses=[crash_loop(exit_code=137, reason="OOMKilled")], conditions=NOT_READY)
     problem = _problem(found)

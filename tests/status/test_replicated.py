@@ -37,6 +37,10 @@ QUOTA = (
     "limits.memory=512Mi, used: limits.memory=3584Mi, limited: limits.memory=4Gi"
 )
 DEADLINE = 'ReplicaSet "web-7d9f8b6c5d" has timed out progressing.'
+WEBHOOK = (
+    'Failed to create new replica set "web-5f6d7c8b9a": admission webhook '
+    '"policy.example.com" denied the request: image registry.example.com/web:2 is unsigned'
+)
 
 
 def _eval(obj: Obj, *pods: Obj, **kwargs: Any) -> WorkloadState:
@@ -154,6 +158,25 @@ DEPLOYMENT_CASES: list[tuple[str, Obj, list[Obj], Status, str, list[str]]] = [
         Status.NOT_READY,
         "ProgressDeadlineExceeded",
         ["600s", DEADLINE],
+    ),
+    (
+        "a ReplicaSet refused by an admission webhook quotes the webhook",
+        deployment(
+            updated=0,
+            current=3,
+            ready=3,
+            available=3,
+            generation=6,
+            observed=6,
+            conditions=[
+                workload_condition("Available", "True", 800, "MinimumReplicasAvailable", "ok"),
+                workload_condition("Progressing", "False", 4, "ReplicaSetCreateError", WEBHOOK),
+            ],
+        ),
+        _healthy_pods(),
+        Status.NOT_READY,
+        "ReplicaSetCreateError",
+        ["cannot be created", "policy.example.com", "image registry.example.com/web:2 is unsigned"],
     ),
     (
         "replica failure quotes the quota error",
@@ -524,6 +547,18 @@ STATEFULSET_CASES: list[tuple[str, Obj, list[Obj], Status, str, list[str]]] = [
         ["partition 2"],
     ),
     (
+        "partition with revisions not named yet: the counters say it",
+        statefulset(
+            updated=0,
+            current_revision="",
+            strategy={"type": "RollingUpdate", "rollingUpdate": {"partition": 1}},
+        ),
+        [_db_pod(i) for i in range(3)],
+        Status.WAITING,
+        "RollingUpdate",
+        ["a new revision", "0 of 2", "partition 1"],
+    ),
+    (
         "on delete skips the updated check",
         statefulset(updated=0, update_revision="db-6b7c8d9f0", strategy=ON_DELETE),
         [_db_pod(i) for i in range(3)],
@@ -699,6 +734,15 @@ def test_daemonset_warnings() -> None:
     nowhere = _eval(daemonset(desired=0))
     assert nowhere.status is Status.RUNNING
     assert any("No node is eligible" in w for w in nowhere.warnings)
+
+
+def test_a_daemonset_not_counted_yet_is_not_scaled_to_zero() -> None:
+    uncounted = daemonset()
+    del uncounted["status"]["desiredNumberScheduled"]
+    state = _eval(uncounted)
+    assert (state.status, state.reason) == (Status.WAITING, "NotObserved")
+    assert "desiredNumberScheduled is missing" in state.message
+    assert not any("No node is eligible" in w for w in state.warnings)
 
 
 @pytest.mark.parametrize("build", [statefulset, daemonset])
