@@ -351,7 +351,7 @@ async def test_an_expired_cursor_falls_back_to_a_snapshot_that_drops_the_deleted
         f"document.querySelector('{card('sim-2', 'Deployment', 'shop', 'search')}') !== null"
     )
     subscriptions = changes_subscriptions(browser_page)
-    resumed = next(i for i, v in enumerate(subscriptions) if "since" in v)
+    resumed = next(i for i, v in enumerate(subscriptions) if "after" in v)
     assert subscriptions[resumed + 1] == {"filter": {}, "snapshot": True}
     workload_operations = {
         m["id"]
