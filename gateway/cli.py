@@ -40,6 +40,7 @@ COMMANDS: dict[str, Entry] = {
         "gateway.commands.notify",
         "post abnormal statuses and recoveries to a chat's incoming webhook",
     ),
+    "rules": Entry("gateway.commands.rules", "test custom-resource status rules offline"),
     "serve": Entry(
         "gateway.commands.serve",
         "run the gateway against the clusters of a kubeconfig (or in-cluster)",

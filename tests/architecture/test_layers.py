@@ -39,6 +39,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ),
     # The status rules: pure functions of Kubernetes objects.
     ("gateway.status",),
+    # Custom resources' rules as data (CEL), in the status engine's vocabulary.
+    ("gateway.rules",),
     # The Redis cache (written by the watchers, read by the API), and the offline
     # grouping and tables of ``explain``.
     ("gateway.store", "gateway.ownership", "gateway.report"),

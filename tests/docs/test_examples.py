@@ -13,6 +13,8 @@ import yaml
 from graphql import parse, validate
 
 from gateway.config import Config, load
+from gateway.rules.fixtures import LIBRARY, check_fixture
+from gateway.rules.rulefile import load_rule, parse_rule
 from schema.build import build_schema
 from tests.deploy.chart import CHART, render, schema_errors
 from tests.deploy.values import AUTH_TOKEN_FILE
@@ -69,6 +71,14 @@ def test_every_yaml_example_is_what_it_claims(block: Block, tmp_path: Path) -> N
             assert list(schema_errors(document)) == []
         elif keys <= CONFIG_SECTIONS:
             configuration_loads(document, tmp_path)
+        elif {"group", "kind", "family", "statuses"} <= keys:
+            parse_rule(document, source=str(block))
+        elif {"object", "expect"} <= keys:
+            obj = document["object"]
+            group = str(obj["apiVersion"]).rpartition("/")[0]
+            rule = load_rule(LIBRARY / group / str(obj["kind"]) / "rule.yaml")
+            outcome = check_fixture(rule, document, str(block))
+            assert outcome.passed, outcome.problems
         elif keys <= CHART_VALUES:
             if "config" in document:
                 configuration_loads(document["config"], tmp_path)
@@ -76,8 +86,8 @@ def test_every_yaml_example_is_what_it_claims(block: Block, tmp_path: Path) -> N
                 assert list(schema_errors(manifest)) == []
         else:
             pytest.fail(
-                "neither a Kubernetes object, nor the gateway's configuration, nor chart"
-                f" values: {sorted(keys)}"
+                "neither a Kubernetes object, the gateway's configuration, chart values, "
+                f"a status rule nor a rule fixture: {sorted(keys)}"
             )
 
 

@@ -1,0 +1,66 @@
+"""A custom object's status by its rule: total, so never a crash and never a silent Running.
+
+An object being deleted is Deleting, naming the finalizers that hold it, whatever its rule
+says. Otherwise the rule's statuses are tried in order; an expression that fails on the
+object (a field it reads without ``has``, a type it did not expect) makes the object an
+Exception with reason RuleError naming the rule and the field, since a status the rule
+could not compute is a problem someone must look at, not a healthy workload.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from gateway.rules.cel import Activation, EvaluationError
+from gateway.rules.rulefile import Rule
+from gateway.status.model import Status
+
+MESSAGE_LIMIT = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    status: Status
+    reason: str
+    message: str
+
+
+def judge(rule: Rule, obj: dict[str, Any]) -> Verdict:
+    meta = obj.get("metadata")
+    meta = meta if isinstance(meta, dict) else {}
+    if meta.get("deletionTimestamp"):
+        finalizers = [str(f) for f in meta.get("finalizers") or ()]
+        waiting = f"; waiting for finalizers {', '.join(finalizers)}" if finalizers else ""
+        return Verdict(
+            Status.DELETING,
+            "Deleting",
+            f"Deletion requested at {meta['deletionTimestamp']}{waiting}.",
+        )
+    on = Activation(obj)
+    for case in rule.cases:
+        field = f"{case.field}.when"
+        try:
+            if case.when is not None:
+                holds = case.when.evaluate(on)
+                if not isinstance(holds, bool):
+                    return _failed(rule, field, f"gave {type(holds).__name__}, not a boolean")
+                if not holds:
+                    continue
+            field = f"{case.field}.message"
+            message = case.message.evaluate(on)
+        except EvaluationError as error:
+            return _failed(rule, field, str(error))
+        if not isinstance(message, str):
+            return _failed(rule, field, f"gave {type(message).__name__}, not a string")
+        return Verdict(case.status, case.reason, message.strip()[:MESSAGE_LIMIT])
+    raise AssertionError(f"rule {rule.name} has no status without `when`")  # parse_rule's
+
+
+def _failed(rule: Rule, field: str, problem: str) -> Verdict:
+    return Verdict(
+        Status.EXCEPTION,
+        "RuleError",
+        f"The status rule {rule.name} failed on this object at {field} ({rule.source}): "
+        f"{problem}. Fix the rule, or the object if it is malformed.",
+    )
