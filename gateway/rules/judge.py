@@ -26,17 +26,23 @@ class Verdict:
     message: str
 
 
-def judge(rule: Rule, obj: dict[str, Any]) -> Verdict:
+def deleting(obj: dict[str, Any]) -> Verdict | None:
+    """Deleting, naming the finalizers that hold it, for any kind with a deletionTimestamp."""
     meta = obj.get("metadata")
     meta = meta if isinstance(meta, dict) else {}
-    if meta.get("deletionTimestamp"):
-        finalizers = [str(f) for f in meta.get("finalizers") or ()]
-        waiting = f"; waiting for finalizers {', '.join(finalizers)}" if finalizers else ""
-        return Verdict(
-            Status.DELETING,
-            "Deleting",
-            f"Deletion requested at {meta['deletionTimestamp']}{waiting}.",
-        )
+    if not meta.get("deletionTimestamp"):
+        return None
+    finalizers = [str(f) for f in meta.get("finalizers") or ()]
+    waiting = f"; waiting for finalizers {', '.join(finalizers)}" if finalizers else ""
+    return Verdict(
+        Status.DELETING, "Deleting", f"Deletion requested at {meta['deletionTimestamp']}{waiting}."
+    )
+
+
+def judge(rule: Rule, obj: dict[str, Any]) -> Verdict:
+    gone = deleting(obj)
+    if gone is not None:
+        return gone
     on = Activation(obj)
     for case in rule.cases:
         field = f"{case.field}.when"
