@@ -79,6 +79,8 @@ def _ready(subject: WorkloadState | PodState) -> str:
         return f"{counts.succeeded or 0}/{target}"
     if subject.kind == "CronJob":
         return f"{counts.active or 0} active"
+    if counts.desired is None and counts.ready is None:
+        return "-"  # a custom kind, judged by its rule: no counters
     return f"{counts.ready or 0}/{counts.desired or 0}"
 
 

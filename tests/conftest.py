@@ -14,6 +14,8 @@ import redis.asyncio as redis
 from gateway.redis_server import EmbeddedRedis
 from tests import secrets
 
+pytest_plugins = ["tests.explaining"]
+
 
 @pytest.fixture(scope="session")
 def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedRedis]:

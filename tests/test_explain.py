@@ -52,24 +52,6 @@ status:
 """
 
 
-class Run:
-    def __init__(self, code: int, out: str, err: str) -> None:
-        self.code, self.out, self.err = code, out, err
-
-    def lines(self) -> list[dict[str, Any]]:
-        return [json.loads(line) for line in self.out.splitlines()]
-
-
-@pytest.fixture
-def explain(capsys: pytest.CaptureFixture[str]) -> Any:
-    def run(*args: str | Path) -> Run:
-        code = main(["explain", *(str(a) for a in args)])
-        captured = capsys.readouterr()
-        return Run(code, captured.out, captured.err)
-
-    return run
-
-
 def test_table_on_the_examples_shows_the_whole_vocabulary(explain: Any) -> None:
     result = explain("--now", NOW, EXAMPLES)
     assert result.code == 0

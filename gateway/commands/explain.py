@@ -13,12 +13,15 @@ import json
 import sys
 from collections.abc import Callable, Collection, Mapping
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import BinaryIO, TextIO
 
 from gateway.gaps import KnownNodes, pod_notes, workload_notes
 from gateway.manifests import STDIN, Loaded, load_paths
 from gateway.ownership import Fleet, group
 from gateway.report import Row, render_table
+from gateway.rules.catalog import RuleSet, custom_state
+from gateway.rules.rulefile import RuleError
 from gateway.status import PodState, WorkloadState, evaluate_pod, evaluate_workload, index_nodes
 from gateway.status.events import index_events
 from gateway.status.fields import Obj, parse_time
@@ -39,6 +42,15 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--color", choices=("auto", "always", "never"), default="auto", help="colour the table"
     )
+    parser.add_argument(
+        "--rules",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="status rules for custom resources (a rule.yaml, or a folder of them), on top of "
+        "the built-in ones; repeatable",
+    )
     parser.set_defaults(run=run)
 
 
@@ -57,15 +69,24 @@ def run(
 ) -> int:
     out = out or sys.stdout
     err = err or sys.stderr
+    try:
+        rules = RuleSet.load(args.rules)
+    except (RuleError, OSError) as refused:
+        print(f"error: {refused}", file=err)
+        return 2
     loaded = load_paths(args.paths, stdin or sys.stdin.buffer)
     for error in loaded.errors:
         print(f"error: {error}", file=err)
-    fleet = group(loaded.objects)
+    custom = [(rule, obj) for obj in loaded.objects if (rule := rules.rule_for(obj)) is not None]
+    ruled = {id(obj) for _, obj in custom}
+    fleet = group([obj for obj in loaded.objects if id(obj) not in ruled])
     unnamed = _unnamed(loaded, skipped=fleet.ignored.keys())
     for problem in unnamed.values():
         print(f"error: {problem}", file=err)
     now: datetime = args.now or datetime.now(UTC)
     rows = evaluate_fleet(fleet, now, lambda obj: unnamed.get(id(obj)))
+    rows.extend(Row(custom_state(rule, obj), ()) for rule, obj in custom)
+    rows.sort(key=lambda r: (r.namespace, r.kind_order, r.name))
     if args.output == "json":
         for row in rows:
             out.write(json.dumps(_json_line(row.subject, row.notes), ensure_ascii=False) + "\n")

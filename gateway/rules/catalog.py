@@ -1,0 +1,54 @@
+"""The rules in force: the built-in library, then the user's, which replace a built-in rule
+for the same group and kind. An object is judged by the rule of its group and kind whose
+versions include its own."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from gateway.rules.fixtures import LIBRARY, rule_files
+from gateway.rules.judge import judge
+from gateway.rules.rulefile import Rule, load_rule
+from gateway.status.fields import parse_time
+from gateway.status.model import WorkloadState
+
+
+class RuleSet:
+    def __init__(self, rules: Iterable[Rule]) -> None:
+        self.by_kind: dict[tuple[str, str], Rule] = {}
+        for rule in rules:
+            self.by_kind[(rule.group, rule.kind)] = rule
+
+    @classmethod
+    def load(cls, extra: Iterable[Path] = (), library: Path = LIBRARY) -> RuleSet:
+        """RuleError for the first rule that does not load (the library's included)."""
+        found = [load_rule(p, str(p.relative_to(library))) for p in rule_files(library)]
+        for path in extra:
+            paths = rule_files(path) if path.is_dir() else [path]
+            found.extend(load_rule(p) for p in paths)
+        return cls(found)
+
+    def rule_for(self, obj: dict[str, Any]) -> Rule | None:
+        api_version, kind = str(obj.get("apiVersion") or ""), str(obj.get("kind") or "")
+        group = api_version.rpartition("/")[0]
+        rule = self.by_kind.get((group, kind))
+        return rule if rule is not None and rule.covers(api_version) else None
+
+
+def custom_state(rule: Rule, obj: dict[str, Any]) -> WorkloadState:
+    """The verdict in the engine's own shape, so custom workloads sit beside built-in ones."""
+    verdict = judge(rule, obj)
+    meta = obj.get("metadata")
+    meta = meta if isinstance(meta, dict) else {}
+    return WorkloadState(
+        kind=rule.kind,
+        namespace=str(meta.get("namespace") or ""),
+        name=str(meta.get("name") or ""),
+        uid=str(meta.get("uid") or ""),
+        status=verdict.status,
+        reason=verdict.reason,
+        message=verdict.message,
+        since=parse_time(meta.get("creationTimestamp")),
+    )
