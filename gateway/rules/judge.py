@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gateway.rules.cel import Activation, EvaluationError
-from gateway.rules.rulefile import Rule
+from gateway.rules.rulefile import Case, Rule
 from gateway.status.model import Status
 
 MESSAGE_LIMIT = 1000
@@ -44,6 +44,18 @@ def judge(rule: Rule, obj: dict[str, Any]) -> Verdict:
     if gone is not None:
         return gone
     on = Activation(obj)
+    if rule.selector is not None:
+        try:
+            chosen = rule.selector.evaluate(on)
+            case = rule.cases[chosen] if isinstance(chosen, int) else None
+        except EvaluationError:
+            case = None
+        if case is not None:
+            try:
+                message = case.message.evaluate(on)
+            except EvaluationError as error:
+                return _failed(rule, f"{case.field}.message", str(error))
+            return _verdict(rule, case, message)
     for case in rule.cases:
         field = f"{case.field}.when"
         try:
@@ -57,10 +69,16 @@ def judge(rule: Rule, obj: dict[str, Any]) -> Verdict:
             message = case.message.evaluate(on)
         except EvaluationError as error:
             return _failed(rule, field, str(error))
-        if not isinstance(message, str):
-            return _failed(rule, field, f"gave {type(message).__name__}, not a string")
-        return Verdict(case.status, case.reason, message.strip()[:MESSAGE_LIMIT])
+        return _verdict(rule, case, message)
     raise AssertionError(f"rule {rule.name} has no status without `when`")  # parse_rule's
+
+
+def _verdict(rule: Rule, case: Case, message: object) -> Verdict:
+    if not isinstance(message, str):
+        return _failed(
+            rule, f"{case.field}.message", f"gave {type(message).__name__}, not a string"
+        )
+    return Verdict(case.status, case.reason, message.strip()[:MESSAGE_LIMIT])
 
 
 def _failed(rule: Rule, field: str, problem: str) -> Verdict:

@@ -78,6 +78,10 @@ class Rule:
     family: Family
     cases: tuple[Case, ...]
     source: str
+    selector: Expression | None = None
+    """Every ``when`` in one expression giving the index of the first that holds: one
+    evaluation instead of one per status (judge.py falls back to them one by one when it
+    fails, to name the field at fault)."""
 
     @property
     def name(self) -> str:
@@ -134,7 +138,19 @@ def parse_rule(document: object, lines: _Lines | None = None, source: str = "rul
             cases[-1].field,
             "the last status has no `when`: it is what the object is when nothing else holds",
         )
-    return Rule(group, kind, tuple(versions), family, cases, source)
+    return Rule(group, kind, tuple(versions), family, cases, source, _selector(cases))
+
+
+def _selector(cases: tuple[Case, ...]) -> Expression | None:
+    chosen = str(len(cases) - 1)
+    for index in range(len(cases) - 2, -1, -1):
+        when = cases[index].when
+        assert when is not None  # only the last case has none (checked above)
+        chosen = f"({when.text}) ? {index} : ({chosen})"
+    try:
+        return Expression(chosen)
+    except CompileError:
+        return None
 
 
 def _case(raw: object, field: str, family: Family, fail: Any) -> Case:

@@ -1,0 +1,128 @@
+"""What a rule-judged custom kind costs per change, against a built-in kind on as many objects.
+
+Run: ``python bench/rules.py [--objects N] [--rounds R]``. The same number of Argo
+Rollouts (judged by the library's CEL rule) and Deployments (judged by the built-in engine,
+without pods, as the rule sees none) are evaluated, in every state their fixtures hold,
+best of R rounds; a bare loop that reads each object's status.phase is the baseline of
+both. Target: the rule within 2x of the built-in engine.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# ``python bench/rules.py`` puts bench/ first on the path; the helpers import as ``bench.*``.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import argparse
+import copy
+import gc
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import yaml
+
+from gateway.rules.catalog import RuleSet, custom_state
+from gateway.rules.fixtures import LIBRARY
+from gateway.status import evaluate_workload
+
+NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
+TARGET = 2.0
+
+
+def rollouts(count: int) -> list[dict[str, Any]]:
+    """``count`` Rollouts cycling through the states of the rule's fixtures."""
+    folder = LIBRARY / "argoproj.io" / "Rollout" / "fixtures"
+    states = [yaml.safe_load(p.read_text())["object"] for p in sorted(folder.glob("*.yaml"))]
+    found = []
+    for n in range(count):
+        obj = copy.deepcopy(states[n % len(states)])
+        obj["metadata"]["name"] = f"rollout-{n}"
+        found.append(obj)
+    return found
+
+
+def deployments(count: int) -> list[dict[str, Any]]:
+    base: dict[str, Any] = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "web", "namespace": "shop", "generation": 3, "uid": "u"},
+        "spec": {"replicas": 5, "progressDeadlineSeconds": 600},
+        "status": {
+            "observedGeneration": 3,
+            "replicas": 5,
+            "readyReplicas": 5,
+            "updatedReplicas": 5,
+            "availableReplicas": 5,
+            "conditions": [
+                {"type": "Available", "status": "True", "reason": "MinimumReplicasAvailable"},
+                {"type": "Progressing", "status": "True", "reason": "NewReplicaSetAvailable"},
+            ],
+        },
+    }
+    found = []
+    for n in range(count):
+        obj = copy.deepcopy(base)
+        obj["metadata"]["name"] = f"web-{n}"
+        if n % 3 == 1:
+            obj["status"]["updatedReplicas"] = 2
+        if n % 5 == 2:
+            obj["status"]["readyReplicas"] = 3
+        found.append(obj)
+    return found
+
+
+def best(rounds: int, work: Callable[[], None]) -> float:
+    times = []
+    for _ in range(rounds):
+        gc.collect()
+        started = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--objects", type=int, default=20_000)
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    rules = RuleSet.load()
+    custom, builtin = rollouts(args.objects), deployments(args.objects)
+    rule = rules.rule_for(custom[0])
+    assert rule is not None
+
+    def bare() -> None:
+        for obj in custom:
+            obj.get("status", {}).get("phase")
+
+    def by_rule() -> None:
+        for obj in custom:
+            custom_state(rule, obj)
+
+    def by_engine() -> None:
+        for obj in builtin:
+            evaluate_workload(obj, NOW, pods=[], replica_sets=[], jobs=[])
+
+    baseline, ruled, engine = (best(args.rounds, w) for w in (bare, by_rule, by_engine))
+    per = 1e6 / args.objects
+    print(f"{args.objects} objects, best of {args.rounds} rounds")
+    print(f"  bare loop (read status.phase)   {baseline * per:8.2f} µs/object")
+    print(
+        f"  Deployment, built-in engine     {engine * per:8.2f} µs/object "
+        f"({engine / baseline:.0f}x bare)"
+    )
+    print(
+        f"  Rollout, CEL rule               {ruled * per:8.2f} µs/object "
+        f"({ruled / baseline:.0f}x bare)"
+    )
+    ratio = ruled / engine
+    verdict = "met" if ratio <= TARGET else "NOT met"
+    print(f"  rule / built-in: {ratio:.2f}x (target <= {TARGET}x: {verdict})")
+
+
+if __name__ == "__main__":
+    main()
