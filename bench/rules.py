@@ -36,7 +36,7 @@ TARGET = 2.0
 
 def rollouts(count: int) -> list[dict[str, Any]]:
     """``count`` Rollouts cycling through the states of the rule's fixtures (all but the
-malformed one)."""
+    malformed one)."""
     folder = LIBRARY / "argoproj.io" / "Rollout" / "fixtures"
     fixtures = [yaml.safe_load(p.read_text()) for p in sorted(folder.glob("*.yaml"))]
     # A malformed object (RuleError) is rare in a cluster and costs an error's unwinding.
