@@ -50,18 +50,25 @@ function snapshotVia(subscribe) {
   });
 }
 
+/** The last result of a query sent through a subscribe(request, sink) API, once complete. */
+function lastResult(subscribe) {
+  return new Promise((resolve, reject) => {
+    let value;
+    subscribe({ next: (v) => (value = v), error: reject, complete: () => resolve(value) });
+  });
+}
+
+/** What the protocol clients report: a page's names by query, then a snapshot. */
+async function queryAndSnapshot(subscribe) {
+  const query = await lastResult((sink) => subscribe({ query: PAGE, variables: { first: 5 } }, sink));
+  const snapshot = await snapshotVia((sink) => subscribe({ query: SNAPSHOT }, sink));
+  return { query: query.data.workloads.edges.map((e) => e.node.name), snapshot };
+}
+
 async function graphqlWs() {
   const client = createWsClient({ url: wsUrl, webSocketImpl: WebSocket, lazy: true, retryAttempts: 0 });
   try {
-    const query = await new Promise((resolve, reject) => {
-      let value;
-      client.subscribe(
-        { query: PAGE, variables: { first: 5 } },
-        { next: (v) => (value = v), error: reject, complete: () => resolve(value) },
-      );
-    });
-    const snapshot = await snapshotVia((sink) => client.subscribe({ query: SNAPSHOT }, sink));
-    return { query: query.data.workloads.edges.map((e) => e.node.name), snapshot };
+    return await queryAndSnapshot((request, sink) => client.subscribe(request, sink));
   } finally {
     await client.dispose();
   }
@@ -70,15 +77,7 @@ async function graphqlWs() {
 async function graphqlSse(singleConnection) {
   const client = createSseClient({ url, singleConnection, retryAttempts: 0 });
   try {
-    const query = await new Promise((resolve, reject) => {
-      let value;
-      client.subscribe(
-        { query: PAGE, variables: { first: 5 } },
-        { next: (v) => (value = v), error: reject, complete: () => resolve(value) },
-      );
-    });
-    const snapshot = await snapshotVia((sink) => client.subscribe({ query: SNAPSHOT }, sink));
-    return { query: query.data.workloads.edges.map((e) => e.node.name), snapshot };
+    return await queryAndSnapshot((request, sink) => client.subscribe(request, sink));
   } finally {
     client.dispose();
   }
@@ -88,19 +87,10 @@ async function transportWs() {
   const { SubscriptionClient } = await import("subscriptions-transport-ws");
   const client = new SubscriptionClient(wsUrl, { reconnect: false, lazy: true }, WebSocket);
   try {
-    const query = await new Promise((resolve, reject) => {
-      let value;
-      client.request({ query: PAGE, variables: { first: 5 } }).subscribe({
-        next: (v) => (value = v),
-        error: reject,
-        complete: () => resolve(value),
-      });
-    });
-    const snapshot = await snapshotVia((sink) => {
-      const subscription = client.request({ query: SNAPSHOT }).subscribe(sink);
+    return await queryAndSnapshot((request, sink) => {
+      const subscription = client.request(request).subscribe(sink);
       return () => subscription.unsubscribe();
     });
-    return { query: query.data.workloads.edges.map((e) => e.node.name), snapshot };
   } finally {
     client.close();
   }
