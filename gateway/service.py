@@ -27,6 +27,7 @@ from gateway.config import Auth
 from gateway.podlogs import PodLogs
 from gateway.redis_keeper import RedisKeeper
 from gateway.redis_server import EmbeddedRedis
+from gateway.rules.opted import OptedKinds
 from gateway.store.hub import FeedHub
 from gateway.store.keys import Keys
 from gateway.store.lease import Leases
@@ -57,6 +58,8 @@ class Settings:
     max_page: int = 1000
     auth: Auth = field(default_factory=Auth)
     replica: str = field(default_factory=replica_id)
+    opted: OptedKinds = field(default_factory=OptedKinds.library)
+    """The custom kinds watched, and their rules."""
 
 
 log = logging.getLogger(__name__)
@@ -187,7 +190,11 @@ class Gateway:
         self._link = StoreLink(self._client, self.keys, self.settings.feed_length)
         leases = Leases(self._client, self.keys, self.settings.replica, self.settings.lease_seconds)
         self._supervisor = Supervisor(
-            self.settings.sources, self._link, leases, grace_seconds=self.settings.grace_seconds
+            self.settings.sources,
+            self._link,
+            leases,
+            grace_seconds=self.settings.grace_seconds,
+            opted=self.settings.opted,
         )
         reader = StoreReader(self._client, self.keys)
         self._queries = Queries(reader, self.settings.max_page)

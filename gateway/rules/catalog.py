@@ -4,15 +4,18 @@ versions include its own."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from gateway.rules.conventions import judge_by_conventions
 from gateway.rules.fixtures import LIBRARY, rule_files
 from gateway.rules.judge import judge
-from gateway.rules.rulefile import Rule, load_rule
+from gateway.rules.rulefile import Family, Rule, load_rule
 from gateway.status.fields import parse_time
-from gateway.status.model import WorkloadState
+from gateway.status.model import PodState, WorkloadState
 
 
 class RuleSet:
@@ -52,3 +55,34 @@ def custom_state(rule: Rule, obj: dict[str, Any]) -> WorkloadState:
         message=verdict.message,
         since=parse_time(meta.get("creationTimestamp")),
     )
+
+
+def evaluate_custom(
+    rules: RuleSet,
+    kind: str,
+    obj: dict[str, Any],
+    now: datetime,
+    *,
+    pods: Sequence[PodState] = (),
+    family_hint: Family | None = None,
+) -> WorkloadState:
+    """A watched custom object's verdict: its rule's, else the conventions'."""
+    rule = rules.rule_for(obj)
+    if rule is not None:
+        state = custom_state(rule, obj)
+    else:
+        family = family_hint or Family.LONG_RUNNING
+        verdict = judge_by_conventions(obj, family, kind)
+        meta = obj.get("metadata")
+        meta = meta if isinstance(meta, dict) else {}
+        state = WorkloadState(
+            kind=kind,
+            namespace=str(meta.get("namespace") or ""),
+            name=str(meta.get("name") or ""),
+            uid=str(meta.get("uid") or ""),
+            status=verdict.status,
+            reason=verdict.reason,
+            message=verdict.message,
+            since=parse_time(meta.get("creationTimestamp")),
+        )
+    return replace(state, kind=kind)

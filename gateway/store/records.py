@@ -128,7 +128,10 @@ def workload_record(
     images: Sequence[str],
     pods: Sequence[str],
     jobs: Sequence[str] = (),
+    family: str | None = None,
 ) -> Record:
+    """``family`` is given for a custom kind: its record names the family and API version
+    in place of the built-in kinds' spec fields."""
     meta = obj.get("metadata")
     meta = meta if isinstance(meta, dict) else EMPTY
     labels = meta.get("labels")
@@ -149,8 +152,12 @@ def workload_record(
         "pods": list(pods),
         "created": as_str(meta.get("creationTimestamp")) or None,
         "resourceVersion": as_str(meta.get("resourceVersion")),
-        **_kind_fields(obj),
     }
+    if family is None:
+        record.update(_kind_fields(obj))
+    else:
+        record["apiVersion"] = as_str(obj.get("apiVersion"))
+        record["family"] = family
     if state.kind == "CronJob":
         record["jobs"] = list(jobs)
     return record

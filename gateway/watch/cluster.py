@@ -17,20 +17,23 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 import orjson
 from kubernetes_asyncio import client
 
 from gateway.clusters import ClusterSource, api_client, server_of
+from gateway.rules.opted import OptedKinds
 from gateway.status.fields import Obj
 from gateway.store.changes import FeedEntry
 from gateway.store.feed import now_text
 from gateway.store.link import StoreLink
 from gateway.store.records import iso
+from gateway.watch.crds import CrdCatalog, CustomResource
 from gateway.watch.health import ContactTracker
 from gateway.watch.mirror import ClusterMirror
 from gateway.watch.reflector import Reflector
-from gateway.watch.resources import RESOURCES
+from gateway.watch.resources import CRD_RESOURCE, RESOURCES, Resource
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +45,13 @@ after which the event loop serves probes, queries and subscribers before the nex
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class CustomWatch:
+    resource: CustomResource
+    reflector: Reflector
+    task: asyncio.Task[None]
 
 
 @dataclass(slots=True)
@@ -65,6 +75,7 @@ class ClusterWatcher:
         replica: str,
         grace_seconds: float = 30.0,
         clock: Callable[[], datetime] = utc_now,
+        opted: OptedKinds | None = None,
     ) -> None:
         self.source = source
         self.name = source.name
@@ -72,9 +83,16 @@ class ClusterWatcher:
         self.replica = replica
         self.clock = clock
         self.contact = ContactTracker(grace_seconds)
-        self.mirror = ClusterMirror(source.name, clock)
+        self.opted = opted or OptedKinds.none()
+        self.mirror = ClusterMirror(source.name, clock, self.opted)
         self.state = ClusterState(since=clock())
         self.reflectors: list[Reflector] = []
+        self.crds = CrdCatalog(self.opted, self._crds_changed)
+        self.custom: dict[str, CustomWatch] = {}
+        """Custom kind -> its resource and reflector, while its CRD is there."""
+        self._optional: set[int] = set()
+        """ids of the reflectors a first sync does without while they are refused."""
+        self._custom_api: client.CustomObjectsApi | None = None
         self.server = ""
         self._wake = asyncio.Event()
         self._written_generation = -1
@@ -109,6 +127,17 @@ class ClusterWatcher:
             Reflector(self.name, r, getattr(apis[r.group], r.list_call), self, self.contact)
             for r in RESOURCES
         ]
+        if self.opted.any:
+            self._custom_api = client.CustomObjectsApi(api)
+            crds = Reflector(
+                self.name,
+                CRD_RESOURCE,
+                client.ApiextensionsV1Api(api).list_custom_resource_definition,
+                self.crds,
+                self.contact,
+            )
+            self._optional.add(id(crds))
+            self.reflectors.append(crds)
         tasks = [
             asyncio.create_task(r.run(), name=f"reflector-{self.name}-{r.resource.plural}")
             for r in self.reflectors
@@ -117,6 +146,8 @@ class ClusterWatcher:
             await self._first_sync()
             await self._loop()
         finally:
+            tasks.extend(w.task for w in self.custom.values())
+            self.custom.clear()
             for task in tasks:
                 task.cancel()
             for task in tasks:
@@ -124,12 +155,71 @@ class ClusterWatcher:
                     await task
             await api.close()
 
+    def _crds_changed(self) -> None:
+        """Start a reflector for each custom kind newly served, stop those whose CRD went
+        (their objects go from the mirror, each with a feed entry). A kind whose served
+        version changed is watched anew without being forgotten: the new list replaces
+        its objects, so its workloads do not flicker out and back."""
+        wanted = self.crds.wanted()
+        for kind, watch in list(self.custom.items()):
+            if wanted.get(kind) == watch.resource:
+                continue
+            watch.task.cancel()
+            self.reflectors.remove(watch.reflector)
+            del self.custom[kind]
+            if kind not in wanted:
+                self.mirror.forget_kind(kind)
+                log.info(
+                    f"{self.name}: stopped watching {kind}: its CRD is gone",
+                    extra={"cluster": self.name, "kind": kind},
+                )
+        api = self._custom_api
+        for kind, resource in wanted.items():
+            if kind in self.custom or api is None:
+                continue
+            self.mirror.watch_kind(kind)
+            reflector = Reflector(
+                self.name,
+                Resource(f"{resource.plural}.{resource.group}", kind, resource.group, ""),
+                partial(
+                    api.list_cluster_custom_object,
+                    resource.group,
+                    resource.version,
+                    resource.plural,
+                ),
+                self,
+                self.contact,
+            )
+            self._optional.add(id(reflector))
+            self.reflectors.append(reflector)
+            task = asyncio.create_task(
+                reflector.run(), name=f"reflector-{self.name}-{reflector.resource.plural}"
+            )
+            self.custom[kind] = CustomWatch(resource, reflector, task)
+            log.info(
+                f"{self.name}: watching {kind} ({resource.group}/{resource.version} "
+                f"{resource.plural})",
+                extra={"cluster": self.name, "kind": kind, "version": resource.version},
+            )
+        self._wake.set()
+
+    def _unsynced(self) -> dict[str, Reflector]:
+        """The reflectors a first sync still waits for. Custom kinds (and the CRDs) are
+        awaited too, so custom workloads appear with the first write, but not while the
+        API server refuses them: a gateway not allowed to read Rollouts still shows the
+        cluster's Deployments."""
+        return {
+            r.resource.plural: r
+            for r in self.reflectors
+            if not r.synced.is_set() and not (id(r) in self._optional and r.stats.refused)
+        }
+
     async def _first_sync(self) -> None:
         started = time.perf_counter()
-        pending = {r.resource.plural: r for r in self.reflectors}
-        while pending:
+        last_said = started
+        while pending := self._unsynced():
             waits = {asyncio.create_task(r.synced.wait()): name for name, r in pending.items()}
-            done, rest = await asyncio.wait(waits, timeout=5.0, return_when=asyncio.FIRST_COMPLETED)
+            done, rest = await asyncio.wait(waits, timeout=1.0, return_when=asyncio.FIRST_COMPLETED)
             for task in rest:
                 task.cancel()
             for task in done:
@@ -146,6 +236,9 @@ class ClusterWatcher:
                 )
             if not done:
                 self._check_reachability()
+                if time.perf_counter() - last_said < 5.0:
+                    continue
+                last_said = time.perf_counter()
                 waiting = ", ".join(sorted(pending))
                 log.info(
                     f"{self.name}: first sync in progress "
@@ -269,6 +362,7 @@ class ClusterWatcher:
             "watcher": self.replica,
             "objects": self.state.objects,
             "firstSyncSeconds": round(self.state.first_sync_seconds, 3),
+            "customKinds": [self.custom[k].resource.record() for k in sorted(self.custom)],
         }
 
     async def _put_record(self, entry: FeedEntry | None) -> None:

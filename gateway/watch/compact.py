@@ -39,6 +39,30 @@ def slim_workload(obj: Obj) -> Obj:
     }
 
 
+def slim_custom(obj: Obj) -> Obj:
+    """What a rule may read of a custom object: all of it but what no status depends on
+    (managed fields, the last applied manifest, a top-level pod template). Rules are
+    written against the whole object, so keeping less would make a rule fail here that
+    passes in ``rules test``."""
+    metadata = dict(meta(obj))
+    metadata.pop("managedFields", None)
+    annotations = metadata.get("annotations")
+    if isinstance(annotations, dict) and _LAST_APPLIED in annotations:
+        metadata["annotations"] = {k: v for k, v in annotations.items() if k != _LAST_APPLIED}
+    spec = obj.get("spec")
+    spec = {k: v for k, v in spec.items() if k != "template"} if isinstance(spec, dict) else {}
+    return {
+        "apiVersion": obj.get("apiVersion"),
+        "kind": obj.get("kind"),
+        "metadata": metadata,
+        "spec": spec,
+        "status": obj.get("status") or {},
+    }
+
+
+_LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+
+
 def slim_replica_set(namespace: str, name: str, uid: str, obj: Obj) -> Obj:
     """A Deployment's rules read only its ReplicaSets' conditions."""
     status = obj.get("status")

@@ -22,17 +22,24 @@ from itertools import islice
 
 import orjson
 
+from gateway.rules.opted import OptedKinds
 from gateway.selectors import selector_from_spec
 from gateway.status import PodPhase, evaluate_pod, node_health
 from gateway.status.fields import EMPTY, Obj, as_str
 from gateway.store import feed
 from gateway.store.changes import Change, NamespaceRemove, NodeRemove
 from gateway.store.records import container_records, namespace_record, node_record, template_images
-from gateway.watch.compact import compact, kept, revived, slim_replica_set, slim_workload
+from gateway.watch.compact import (
+    compact,
+    kept,
+    revived,
+    slim_custom,
+    slim_replica_set,
+    slim_workload,
+)
 from gateway.watch.event_log import EventLog
 from gateway.watch.metadata import controller_kind, controller_uid, event_uid, meta
 from gateway.watch.objects import (
-    WORKLOAD_KINDS,
     ClusterObjects,
     NodeEntry,
     PodEntry,
@@ -48,18 +55,38 @@ from gateway.watch.unreachable import Unreachable
 
 
 class ClusterMirror:
-    def __init__(self, cluster: str, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        cluster: str,
+        clock: Callable[[], datetime],
+        opted: OptedKinds | None = None,
+    ) -> None:
         self.cluster = cluster
         self.clock = clock
         self.objects = ClusterObjects()
         self._stale = Stale(self.objects)
         self._events = EventLog()
         self._rechecks = Rechecks()
-        self._status = StatusPass(cluster, self.objects, self._events, self._rechecks)
+        self._status = StatusPass(
+            cluster, self.objects, self._events, self._rechecks, opted or OptedKinds.none()
+        )
         self._removed: list[Change] = []
         self._listing: dict[str, set[tuple[str, str]]] = {}
 
     # ---- input -------------------------------------------------------------
+
+    def watch_kind(self, kind: str) -> None:
+        """Objects of this custom kind (``Kind.group``) are workloads from now on."""
+        self.objects.custom_kinds.add(kind)
+        self._stale.everything()  # pods that named it as an unwatched controller
+
+    def forget_kind(self, kind: str) -> None:
+        """Its CRD is gone (or no longer wanted): its objects go, with a feed entry each."""
+        self._listing.pop(kind, None)
+        for key in self.objects.keys_of(kind):
+            self._remove(kind, key[0], key[1])
+        self.objects.custom_kinds.discard(kind)
+        self._stale.everything()
 
     def replace(self, kind: str, items: Iterable[Obj]) -> None:
         """A full list: everything in it upserted, everything of this kind not in it removed."""
@@ -105,7 +132,7 @@ class ClusterMirror:
             return
         if kind == "Pod":
             self._upsert_pod(namespace, name, obj)
-        elif kind in WORKLOAD_KINDS:
+        elif self.objects.is_workload(kind):
             self._upsert_workload(kind, namespace, name, obj)
         elif kind == "ReplicaSet":
             self._upsert_replica_set(namespace, name, obj)
@@ -126,7 +153,8 @@ class ClusterMirror:
         spec = obj.get("spec")
         selector = selector_from_spec(spec.get("selector")) if isinstance(spec, dict) else None
         previous = objects.workloads.get(key)
-        slim = slim_workload(obj)
+        custom = kind in objects.custom_kinds
+        slim = slim_custom(obj) if custom else slim_workload(obj)
         objects.workloads[key] = WorkloadEntry(
             slim,
             uid,
@@ -141,10 +169,13 @@ class ClusterMirror:
             objects.uid_workload[uid] = key
         if previous is None or previous.uid != uid:
             self._stale.owned_pods(uid)
-        if kind == "Job":
+        if kind == "Job" or custom:
             owner = controller_uid(obj)
+            if previous is not None and custom:
+                objects.custom_by_owner.get(controller_uid(previous.obj), set()).discard(key)
             if owner:
-                objects.jobs_by_owner.setdefault(owner, set()).add(key)
+                by_owner = objects.custom_by_owner if custom else objects.jobs_by_owner
+                by_owner.setdefault(owner, set()).add(key)
                 self._stale.owner(owner)
         self._stale.workloads.add(key)
 
@@ -158,7 +189,7 @@ class ClusterMirror:
             objects.replica_sets_by_owner.get(previous.owner_uid, set()).discard(key)
             self._stale.owner(previous.owner_uid)
         objects.replica_sets[key] = ReplicaSetEntry(
-            slim_replica_set(namespace, name, uid, obj), uid, owner
+            slim_replica_set(namespace, name, uid, obj), uid, owner, controller_kind(obj)
         )
         if uid:
             objects.uid_replica_set[uid] = key
@@ -233,7 +264,7 @@ class ClusterMirror:
         objects = self.objects
         if kind == "Pod":
             self._remove_pod((namespace, name))
-        elif kind in WORKLOAD_KINDS:
+        elif self.objects.is_workload(kind):
             self._remove_workload((kind, namespace, name))
         elif kind == "ReplicaSet":
             entry = objects.replica_sets.pop((namespace, name), None)
@@ -269,9 +300,10 @@ class ClusterMirror:
         self._stale.workloads.discard(key)
         self._stale.owned_pods(entry.uid)  # their records name this owner: no longer
         self._events.drop(key)
-        if key[0] == "Job":
+        if key[0] == "Job" or key[0] in objects.custom_kinds:
             owner = controller_uid(entry.obj)
-            objects.jobs_by_owner.get(owner, set()).discard(key)
+            by_owner = objects.jobs_by_owner if key[0] == "Job" else objects.custom_by_owner
+            by_owner.get(owner, set()).discard(key)
             self._stale.owner(owner)
         self._removed.extend(self._status.workload_removed(key, entry))
 

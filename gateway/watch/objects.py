@@ -14,8 +14,10 @@ from gateway.selectors import Selector
 from gateway.status import NodeHealth, PodState, WorkloadState
 from gateway.status.fields import Obj
 from gateway.store.podindex import PodIndexEntry
+from gateway.watch.metadata import controller_uid
 
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob")
+MAX_OWNER_DEPTH = 3
 
 WorkloadKey = tuple[str, str, str]
 PodKey = tuple[str, str]
@@ -60,6 +62,8 @@ class ReplicaSetEntry:
     obj: Obj
     uid: str
     owner_uid: str
+    owner_kind: str = ""
+    """Deployment, or the custom kind (``Rollout.argoproj.io``) that rolls out through it."""
 
 
 @dataclass(slots=True)
@@ -80,6 +84,10 @@ class ClusterObjects:
         self.pods_by_owner: dict[str, set[PodKey]] = {}
         self.replica_sets_by_owner: dict[str, set[PodKey]] = {}
         self.jobs_by_owner: dict[str, set[WorkloadKey]] = {}
+        self.custom_by_owner: dict[str, set[WorkloadKey]] = {}
+        """Custom workloads controlled by another workload (a VirtualMachine's instance)."""
+        self.custom_kinds: set[str] = set()
+        """The custom kinds watched now, as ``Kind.group``."""
         self.pods_by_node: dict[str, set[PodKey]] = {}
         self.orphans: dict[str, set[PodKey]] = {}
 
@@ -107,17 +115,24 @@ class ClusterObjects:
         self.orphans.get(key[0], set()).discard(key)
         self.pods_by_node.get(entry.node, set()).discard(key)
 
+    def is_workload(self, kind: str) -> bool:
+        return kind in WORKLOAD_KINDS or kind in self.custom_kinds
+
     def controlling_kind(self, kind: str, uid: str) -> str:
         """The workload kind behind a pod's controller reference of ``kind``: a
-        ReplicaSet's pods are its Deployment's unless the ReplicaSet is known to stand
-        alone; any other controller (a Node, a custom one) makes the pod loose."""
-        if kind in WORKLOAD_KINDS:
+        ReplicaSet's pods are its owner's (a Deployment's unless known otherwise) unless
+        the ReplicaSet is known to stand alone. A custom controller's pods are its kind's
+        even while that kind is not watched, so they are never shown to more callers than
+        its objects would be; a built-in non-workload controller (a Node) makes them loose."""
+        if kind in WORKLOAD_KINDS or "." in kind:
             return kind
         if kind != "ReplicaSet":
             return ""
         found = self.uid_replica_set.get(uid)
-        bare = found is not None and not self.replica_sets[found].owner_uid
-        return "" if bare else "Deployment"
+        if found is None:
+            return "Deployment"
+        replica_set = self.replica_sets[found]
+        return (replica_set.owner_kind or "Deployment") if replica_set.owner_uid else ""
 
     def owner_of(self, key: PodKey, entry: PodEntry) -> WorkloadKey | None:
         owner = self.uid_workload.get(entry.owner_uid)
@@ -137,10 +152,9 @@ class ClusterObjects:
     def pods_of(self, key: WorkloadKey, entry: WorkloadEntry) -> list[PodKey]:
         found: set[PodKey] = set()
         if key[0] == "Deployment":
-            for replica_set in self.replica_sets_by_owner.get(entry.uid, ()):
-                rs = self.replica_sets.get(replica_set)
-                if rs is not None:
-                    found |= self.pods_by_owner.get(rs.uid, set())
+            found |= self._through_replica_sets(entry.uid)
+        elif key[0] in self.custom_kinds:
+            found |= self._custom_pods(entry.uid, depth=0)
         else:
             found |= self.pods_by_owner.get(entry.uid, set())
         if entry.selector is not None:
@@ -149,3 +163,31 @@ class ClusterObjects:
                 if pod is not None and entry.selector.matches(pod.labels):
                     found.add(orphan)
         return sorted(found)
+
+    def _through_replica_sets(self, uid: str) -> set[PodKey]:
+        found: set[PodKey] = set()
+        for replica_set in self.replica_sets_by_owner.get(uid, ()):
+            rs = self.replica_sets.get(replica_set)
+            if rs is not None:
+                found |= self.pods_by_owner.get(rs.uid, set())
+        return found
+
+    def _custom_pods(self, uid: str, depth: int) -> set[PodKey]:
+        """A custom workload's pods however its controller makes them: directly (a
+        CloneSet), through ReplicaSets (a Rollout) or through custom workloads it controls
+        (a VirtualMachine through its instance's launcher pod). ``depth`` bounds the
+        descent, since ownerReferences written by hand can form a cycle."""
+        found = self.pods_by_owner.get(uid, set()) | self._through_replica_sets(uid)
+        if depth < MAX_OWNER_DEPTH:
+            for child in self.custom_by_owner.get(uid, ()):
+                owned = self.workloads.get(child)
+                if owned is not None:
+                    found |= self._custom_pods(owned.uid, depth + 1)
+        return found
+
+    def parent_of(self, key: WorkloadKey) -> WorkloadKey | None:
+        """The workload controlling a custom workload, when it is watched too."""
+        entry = self.workloads.get(key)
+        if entry is None or key[0] not in self.custom_kinds:
+            return None
+        return self.uid_workload.get(controller_uid(entry.obj))

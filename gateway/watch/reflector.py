@@ -75,6 +75,9 @@ class ReflectorStats:
     listed_objects: int = 0
     last_list_seconds: float = 0.0
     resource_version: str = ""
+    refused: bool = False
+    """The API server refuses this resource (403, 404) now: a first sync that can do
+    without it (a custom kind, the CRDs) goes on instead of waiting for the refusal to end."""
 
 
 ListCall = Callable[..., Awaitable[Any]]
@@ -157,7 +160,8 @@ class Reflector:
                 self._errors.inc()
                 cause = f"{type(error).__name__}: {error}"
                 delay = self._backoff.next_delay()
-                if not isinstance(error, ApiFailure) or error.status >= 500:
+                self.stats.refused = isinstance(error, ApiFailure) and error.status < 500
+                if not self.stats.refused:
                     # The API server itself: the cluster watcher says so once for all of
                     # its resources (the server not answering, unreachable, back).
                     self.contact.failed(cause)
@@ -189,6 +193,7 @@ class Reflector:
         self.contact.succeeded()
         self._backoff.reset()
         self._refusal_warned = float("-inf")
+        self.stats.refused = False
         return response
 
     async def list_all(self) -> str:

@@ -25,3 +25,11 @@ RESOURCES: tuple[Resource, ...] = (
     Resource("pods", "Pod", "core", "list_pod_for_all_namespaces"),
     Resource("events", "Event", "core", "list_event_for_all_namespaces"),
 )
+
+CRD_RESOURCE = Resource(
+    "customresourcedefinitions",
+    "CustomResourceDefinition",
+    "apiextensions.k8s.io",
+    "list_custom_resource_definition",
+)
+"""Watched only when some custom kind is opted in; its objects feed the CRD catalog."""

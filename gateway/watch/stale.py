@@ -1,8 +1,9 @@
 """Which records the next flush rebuilds: the objects that changed and those judged with them.
 
 A change spreads through ownership: a pod's change re-judges its workload (through
-its ReplicaSet), a Job's its CronJob, a node's every pod on it and their owners, a
-pod without a controller every workload whose selector matches it.
+its ReplicaSet), a Job's its CronJob, a custom workload's the custom workload that
+controls it (a VirtualMachineInstance's its VirtualMachine), a node's every pod on it
+and their owners, a pod without a controller every workload whose selector matches it.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 
 from gateway.status.fields import Obj
 from gateway.watch.metadata import controller_uid
-from gateway.watch.objects import ClusterObjects, PodKey, WorkloadKey
+from gateway.watch.objects import MAX_OWNER_DEPTH, ClusterObjects, PodKey, WorkloadKey
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +66,12 @@ class Stale:
                 cronjob = objects.uid_workload.get(owner)
                 if cronjob is not None:
                     self.workloads.add(cronjob)
+            parent = objects.parent_of(workload)
+            for _ in range(MAX_OWNER_DEPTH):
+                if parent is None or parent in self.workloads:
+                    break
+                self.workloads.add(parent)
+                parent = objects.parent_of(parent)
 
     def owned_pods(self, uid: str) -> None:
         """Pods that arrived before this owner name it now (their records carry the owner)."""

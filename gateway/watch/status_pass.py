@@ -14,6 +14,8 @@ from datetime import datetime
 
 import orjson
 
+from gateway.rules.catalog import evaluate_custom
+from gateway.rules.opted import OptedKinds
 from gateway.status import PodState, WorkloadState, evaluate_workload
 from gateway.status.placement import observe_node
 from gateway.store import feed
@@ -47,12 +49,18 @@ def _count_of(state: WorkloadState) -> str:
 
 class StatusPass:
     def __init__(
-        self, cluster: str, objects: ClusterObjects, events: EventLog, rechecks: Rechecks
+        self,
+        cluster: str,
+        objects: ClusterObjects,
+        events: EventLog,
+        rechecks: Rechecks,
+        opted: OptedKinds,
     ) -> None:
         self.cluster = cluster
         self.objects = objects
         self.events = events
         self.rechecks = rechecks
+        self.opted = opted
         self.unreachable: Unreachable | None = None
 
     def changes(
@@ -191,6 +199,18 @@ class StatusPass:
         objects = self.objects
         pod_keys = objects.pods_of(key, entry)
         states = [self._on_node(objects.pods[p]) for p in pod_keys]
+        if key[0] in objects.custom_kinds:
+            state = evaluate_custom(
+                self.opted.rules,
+                key[0],
+                entry.obj if isinstance(entry.obj, dict) else dict(entry.obj),
+                now,
+                pods=states,
+                family_hint=self.opted.family(key[0]),
+            )
+            if self.unreachable is not None:
+                state = workload_while_unreachable(state, self.cluster, self.unreachable)
+            return state, [p[1] for p in pod_keys], []
         replica_sets = [
             objects.replica_sets[rs].obj
             for rs in sorted(objects.replica_sets_by_owner.get(entry.uid, ()))
@@ -203,12 +223,22 @@ class StatusPass:
             state = workload_while_unreachable(state, self.cluster, self.unreachable)
         return state, [p[1] for p in pod_keys], [j[2] for j in job_keys]
 
+    def _family(self, key: WorkloadKey) -> str | None:
+        """A custom kind's family (the record says which vocabulary it speaks)."""
+        return self.opted.family(key[0]).value if key[0] in self.objects.custom_kinds else None
+
     def _workload_changes(
         self, key: WorkloadKey, entry: WorkloadEntry, now: datetime, full: bool, stamp: str
     ) -> list[Change]:
         state, pods, jobs = self._evaluate(key, entry, now)
         record = workload_record(
-            self.cluster, state, obj=entry.obj, images=entry.images, pods=pods, jobs=jobs
+            self.cluster,
+            state,
+            obj=entry.obj,
+            images=entry.images,
+            pods=pods,
+            jobs=jobs,
+            family=self._family(key),
         )
         data = orjson.dumps(record)
         digest = hash(data)
@@ -251,7 +281,12 @@ class StatusPass:
         if entry.state is None:
             return []
         last = workload_record(
-            self.cluster, entry.state, obj=entry.obj, images=entry.images, pods=[]
+            self.cluster,
+            entry.state,
+            obj=entry.obj,
+            images=entry.images,
+            pods=[],
+            family=self._family(key),
         )
         return [
             WorkloadRemove(workload_id(*key), _count_of(entry.state)),

@@ -19,6 +19,7 @@ import logging
 from collections.abc import Sequence
 
 from gateway.clusters import ClusterSource
+from gateway.rules.opted import OptedKinds
 from gateway.store.lease import Leases
 from gateway.store.link import StoreLink
 from gateway.store.outage import OUTAGE_ERRORS
@@ -35,8 +36,10 @@ class Supervisor:
         leases: Leases,
         *,
         grace_seconds: float = 30.0,
+        opted: OptedKinds | None = None,
     ) -> None:
         self.sources = list(sources)
+        self.opted = opted
         self.link = link
         self.leases = leases
         self.grace_seconds = grace_seconds
@@ -86,7 +89,11 @@ class Supervisor:
             return
         if await self.leases.acquire(name):
             watcher = ClusterWatcher(
-                source, self.link, replica=self.leases.holder, grace_seconds=self.grace_seconds
+                source,
+                self.link,
+                replica=self.leases.holder,
+                grace_seconds=self.grace_seconds,
+                opted=self.opted,
             )
             self.watchers[name] = watcher
             self._tasks[name] = asyncio.create_task(self._watch(watcher), name=f"cluster-{name}")

@@ -131,6 +131,7 @@ async def test_a_resource_the_api_server_refuses_is_warned_about_once(
                 ("apps",),
             ),
             k.rule(["list", "watch"], ["jobs", "cronjobs"], ("batch",)),
+            k.rule(["list", "watch"], ["customresourcedefinitions"], ("apiextensions.k8s.io",)),
         ]
         cluster.create(k.role("almost-a-watcher", *everything_but_events))
         cluster.create(
