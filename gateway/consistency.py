@@ -21,6 +21,7 @@ import redis.asyncio as redis
 from kubernetes_asyncio import client
 
 from gateway.clusters import ClusterSource, api_client
+from gateway.rules.opted import OptedKinds
 from gateway.store.changes import (
     Change,
     NamespaceUpsert,
@@ -30,10 +31,11 @@ from gateway.store.changes import (
 )
 from gateway.store.keys import Keys
 from gateway.store.podindex import PodIndexEntry, decode_entry, entry_of
+from gateway.watch.crds import CrdCatalog
 from gateway.watch.health import ContactTracker
 from gateway.watch.mirror import ClusterMirror
 from gateway.watch.reflector import Reflector
-from gateway.watch.resources import RESOURCES
+from gateway.watch.resources import CRD_RESOURCE, RESOURCES
 
 IGNORED_FIELDS = frozenset({"resourceVersion"})
 """Differs only by the moment of the read, never by meaning."""
@@ -51,12 +53,13 @@ class Report:
 
 
 async def expected_records(
-    source: ClusterSource, clock: Callable[[], datetime]
+    source: ClusterSource, clock: Callable[[], datetime], opted: OptedKinds | None = None
 ) -> dict[str, dict[str, Any]]:
-    """What the cache of this cluster should hold, by section ("w", "p", "n", "ns") and id."""
+    """What the cache of this cluster should hold, by section ("w", "p", "n", "ns") and id;
+    ``opted`` must be the watchers' own, or custom workloads will differ."""
     api = await api_client(source)
     try:
-        mirror = ClusterMirror(source.name, clock)
+        mirror = ClusterMirror(source.name, clock, opted)
         apis = {
             "core": client.CoreV1Api(api),
             "apps": client.AppsV1Api(api),
@@ -72,9 +75,32 @@ async def expected_records(
                 contact,
             )
             await reflector.list_all()
+        if opted is not None and opted.any:
+            await _list_custom(source.name, api, mirror, opted, contact)
     finally:
         await api.close()
     return records_of(mirror.snapshot(clock()))
+
+
+async def _list_custom(
+    cluster: str,
+    api: client.ApiClient,
+    mirror: ClusterMirror,
+    opted: OptedKinds,
+    contact: ContactTracker,
+) -> None:
+    """The custom kinds a watcher would watch now, listed like the built-in ones."""
+    crds = CrdCatalog(opted, lambda: None)
+    extensions = client.ApiextensionsV1Api(api)
+    await Reflector(
+        cluster, CRD_RESOURCE, extensions.list_custom_resource_definition, crds, contact
+    ).list_all()
+    custom = client.CustomObjectsApi(api)
+    for kind, resource in sorted(crds.wanted().items()):
+        mirror.watch_kind(kind)
+        await Reflector(
+            cluster, resource.resource, resource.list_call(custom), mirror, contact
+        ).list_all()
 
 
 def records_of(changes: Iterable[Change]) -> dict[str, dict[str, Any]]:
@@ -182,7 +208,8 @@ async def check(
     cache: redis.Redis,
     keys: Keys,
     clock: Callable[[], datetime] | None = None,
+    opted: OptedKinds | None = None,
 ) -> Report:
     now = clock or (lambda: datetime.now(UTC))
-    expected = await expected_records(source, now)
+    expected = await expected_records(source, now, opted)
     return compare(source.name, expected, await cached_records(cache, keys, source.name))

@@ -17,7 +17,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import partial
 
 import orjson
 from kubernetes_asyncio import client
@@ -33,7 +32,7 @@ from gateway.watch.crds import CrdCatalog, CustomResource
 from gateway.watch.health import ContactTracker
 from gateway.watch.mirror import ClusterMirror
 from gateway.watch.reflector import Reflector
-from gateway.watch.resources import CRD_RESOURCE, RESOURCES, Resource
+from gateway.watch.resources import CRD_RESOURCE, RESOURCES
 
 log = logging.getLogger(__name__)
 
@@ -179,16 +178,7 @@ class ClusterWatcher:
                 continue
             self.mirror.watch_kind(kind)
             reflector = Reflector(
-                self.name,
-                Resource(f"{resource.plural}.{resource.group}", kind, resource.group, ""),
-                partial(
-                    api.list_cluster_custom_object,
-                    resource.group,
-                    resource.version,
-                    resource.plural,
-                ),
-                self,
-                self.contact,
+                self.name, resource.resource, resource.list_call(api), self, self.contact
             )
             self._optional.add(id(reflector))
             self.reflectors.append(reflector)

@@ -10,11 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
+
+from kubernetes_asyncio import client
 
 from gateway.rules.opted import OptedKinds
 from gateway.rules.rulefile import Family
 from gateway.status.fields import EMPTY, Obj, as_str
 from gateway.watch.metadata import meta
+from gateway.watch.reflector import ListCall
+from gateway.watch.resources import Resource
 
 CRD_KIND = "CustomResourceDefinition"
 
@@ -32,6 +37,14 @@ class CustomResource:
     namespaced: bool
     family: Family
     rule: str | None
+
+    @property
+    def resource(self) -> Resource:
+        """As the reflector names it: ``rollouts.argoproj.io`` in logs and metrics."""
+        return Resource(f"{self.plural}.{self.group}", self.kind, self.group, "")
+
+    def list_call(self, api: client.CustomObjectsApi) -> ListCall:
+        return partial(api.list_cluster_custom_object, self.group, self.version, self.plural)
 
     def record(self) -> dict[str, object]:
         return {

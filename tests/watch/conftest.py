@@ -84,7 +84,7 @@ async def assert_consistent(
     last: list[Report] = []
 
     async def settled() -> Report | None:
-        report = await check(source, gateway.client, gateway.keys)
+        report = await check(source, gateway.client, gateway.keys, opted=gateway.settings.opted)
         last[:] = [report]
         return report if report.consistent else None
 
