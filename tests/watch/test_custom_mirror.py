@@ -47,9 +47,7 @@ def owned(obj: dict[str, Any], owner: dict[str, Any]) -> dict[str, Any]:
 
 
 def named(obj: dict[str, Any], namespace: str, name: str) -> dict[str, Any]:
-    obj["metadata"].update(
-        name=name, namespace=namespace, uid=o.uid(namespace, obj["kind"], name)
-    )
+    obj["metadata"].update(name=name, namespace=namespace, uid=o.uid(namespace, obj["kind"], name))
     return obj
 
 
