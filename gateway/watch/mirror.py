@@ -78,7 +78,9 @@ class ClusterMirror:
     def watch_kind(self, kind: str) -> None:
         """Objects of this custom kind (``Kind.group``) are workloads from now on."""
         self.objects.custom_kinds.add(kind)
-        self._stale.everything()  # pods that named it as an unwatched controller
+        self._stale.pods.update(  # pods that named it as a controller no one watched
+            key for key, entry in self.objects.pods.items() if entry.owner_kind == kind
+        )
 
     def forget_kind(self, kind: str) -> None:
         """Its CRD is gone (or no longer wanted): its objects go, with a feed entry each."""
@@ -86,7 +88,6 @@ class ClusterMirror:
         for key in self.objects.keys_of(kind):
             self._remove(kind, key[0], key[1])
         self.objects.custom_kinds.discard(kind)
-        self._stale.everything()
 
     def replace(self, kind: str, items: Iterable[Obj]) -> None:
         """A full list: everything in it upserted, everything of this kind not in it removed."""

@@ -201,3 +201,16 @@ def test_a_kind_without_a_rule_is_never_running_by_default() -> None:
     record = workloads(list(mirror.snapshot()))["Widget.example.com/shop/w"]
     assert (record["status"], record["reason"]) == ("Exception", "NoStatusRule")
     assert "Widget.example.com" in record["message"]
+
+
+def test_pods_seen_before_their_kind_is_watched_join_it_when_it_is() -> None:
+    mirror = mirror_with()
+    mirror.replace("ReplicaSet", [rollout_replica_set()])
+    mirror.replace("Pod", [rollout_pod(0)])
+    [pod] = pods(list(mirror.snapshot())).values()
+    assert (pod["owner"], pod["ownerKind"]) == (None, ROLLOUT)
+    mirror.watch_kind(ROLLOUT)
+    mirror.replace(ROLLOUT, [rollout()])
+    changes = mirror.flush()
+    assert pods(changes)["shop/web-6f8d9c7b5a-r0"]["owner"] == f"{ROLLOUT}/shop/web"
+    assert workloads(changes)[f"{ROLLOUT}/shop/web"]["pods"] == ["web-6f8d9c7b5a-r0"]
