@@ -306,7 +306,7 @@ def _env_values(environ: Mapping[str, str]) -> dict[str, Any]:
         parsed: Any = (
             [v.strip() for v in value.split(",") if v.strip()] if "tuple" in annotation else value
         )
-        found.setdefault(section, {})[to_camel(name)] = parsed
+        found.setdefault(Config.model_fields[section].alias or section, {})[to_camel(name)] = parsed
     return found
 
 
