@@ -297,16 +297,16 @@ def _env_values(environ: Mapping[str, str]) -> dict[str, Any]:
             raise ConfigError(
                 f"{variable}: not a setting (known sections: {', '.join(sorted(sections))})"
             )
-        name = key.lower()
+        name, alias = key.lower(), Config.model_fields[section].alias or section
         field = Config.model_fields[section].annotation
         assert isinstance(field, type) and issubclass(field, BaseModel)
         if name not in field.model_fields:
-            raise ConfigError(f"{variable}: {section}.{to_camel(name)} is not a setting")
+            raise ConfigError(f"{variable}: {alias}.{to_camel(name)} is not a setting")
         annotation = str(field.model_fields[name].annotation)
         parsed: Any = (
             [v.strip() for v in value.split(",") if v.strip()] if "tuple" in annotation else value
         )
-        found.setdefault(Config.model_fields[section].alias or section, {})[to_camel(name)] = parsed
+        found.setdefault(alias, {})[to_camel(name)] = parsed
     return found
 
 
