@@ -206,8 +206,10 @@ class CustomResources(Section):
         group, name = split_kind(kind)
         rule = self.rule_set().by_kind.get((group, name))
         if rule is not None:
-            user = {(u.rule.group, u.rule.kind): u.origin for u in self._user_rules}
-            return Judging(kind, rule, rule.family, user.get((group, name), BUILT_IN))
+            origin = next(
+                (u.origin for u in reversed(self._user_rules) if u.rule is rule), BUILT_IN
+            )
+            return Judging(kind, rule, rule.family, origin)
         for convention in self.conventions:
             if convention.kind == kind:
                 return Judging(kind, None, convention.family, CONVENTIONS)

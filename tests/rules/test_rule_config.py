@@ -314,3 +314,21 @@ def test_config_check_names_each_broken_rule_and_exits_1(tmp_path: Path) -> None
     assert f"{path}:10: customResources.rules[0] (Rollout.argoproj.io): statuses[0].status:" in (
         ran.stderr
     )
+
+
+def test_serve_refuses_to_start_with_a_broken_rule(tmp_path: Path) -> None:
+    path = write(
+        tmp_path, "  rules:\n" + ROLLOUT.format("x").replace("reason: Healthy", "reason: ok")
+    )
+    ran = subprocess.run(
+        [sys.executable, "-m", "gateway", "serve", "--config", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin"},
+    )
+    assert ran.returncode == 2
+    assert f"{path}:11: customResources.rules[0] (Rollout.argoproj.io): statuses[0].reason" in (
+        ran.stderr
+    )
