@@ -16,7 +16,6 @@ from typing import Any, Literal, get_args
 import yaml
 from pydantic import (
     BaseModel,
-    ConfigDict,
     Field,
     ValidationError,
     field_validator,
@@ -25,17 +24,14 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 from strawberry.http.websocket_origin import normalize_allowed_origins
 
+from gateway.custom_resources import CustomResources, rule_places
+from gateway.section import STATED, Section
+
 ENV_PREFIX = "KSG_"
 
 
 class ConfigError(ValueError):
     """The configuration cannot be used; the message lists every problem, one a line."""
-
-
-class Section(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid", alias_generator=to_camel, populate_by_name=True, frozen=True
-    )
 
 
 class Clusters(Section):
@@ -236,6 +232,7 @@ class Config(Section):
     logging: Logging = Logging()
     auth: Auth = Auth()
     persisted_queries: PersistedQueries = PersistedQueries()
+    custom_resources: CustomResources = CustomResources()
 
 
 def _model_in(annotation: Any) -> type[BaseModel] | None:
@@ -270,7 +267,9 @@ def _describe(error: ValidationError) -> list[str]:
     lines = []
     for problem in error.errors():
         key = ".".join(str(part) for part in problem["loc"] if not isinstance(part, int))
-        if problem["type"] == "extra_forbidden":
+        if problem["type"] == STATED:
+            lines.extend(str(problem["msg"]).split("\n"))
+        elif problem["type"] == "extra_forbidden":
             close = difflib.get_close_matches(key, KNOWN_KEYS, n=1)
             hint = f" (did you mean {close[0]}?)" if close else ""
             lines.append(f"{key}: unknown key{hint}")
@@ -289,22 +288,25 @@ def _env_values(environ: Mapping[str, str]) -> dict[str, Any]:
         if not variable.startswith(ENV_PREFIX):
             continue
         rest = variable[len(ENV_PREFIX) :]
-        section_name, _, key = rest.partition("_")
-        section = sections.get(section_name)
+        # The longest section first: KSG_CUSTOM_RESOURCES_WATCH is customResources.watch.
+        section_name = max(
+            (name for name in sections if rest.startswith(f"{name}_")), key=len, default=""
+        )
+        section, key = sections.get(section_name), rest[len(section_name) + 1 :]
         if section is None or not key:
             raise ConfigError(
                 f"{variable}: not a setting (known sections: {', '.join(sorted(sections))})"
             )
-        name = key.lower()
+        name, alias = key.lower(), Config.model_fields[section].alias or section
         field = Config.model_fields[section].annotation
         assert isinstance(field, type) and issubclass(field, BaseModel)
         if name not in field.model_fields:
-            raise ConfigError(f"{variable}: {section}.{to_camel(name)} is not a setting")
+            raise ConfigError(f"{variable}: {alias}.{to_camel(name)} is not a setting")
         annotation = str(field.model_fields[name].annotation)
         parsed: Any = (
             [v.strip() for v in value.split(",") if v.strip()] if "tuple" in annotation else value
         )
-        found.setdefault(section, {})[to_camel(name)] = parsed
+        found.setdefault(alias, {})[to_camel(name)] = parsed
     return found
 
 
@@ -342,11 +344,11 @@ def load(
     environ: Mapping[str, str] | None = None,
 ) -> Config:
     """File, then environment, then ``overrides`` (flags), each over the one before."""
-    values = read_file(path) if path is not None else {}
-    values = _merge(values, _env_values(os.environ if environ is None else environ))
+    in_file = read_file(path) if path is not None else {}
+    values = _merge(in_file, _env_values(os.environ if environ is None else environ))
     values = _merge(values, overrides or {})
     try:
-        return Config.model_validate(values)
+        return Config.model_validate(values, context=rule_places(path, in_file, values))
     except ValidationError as error:
         source = f" in {path}" if path is not None else ""
         raise ConfigError(

@@ -136,3 +136,13 @@ def test_serve_refuses_a_bad_configuration(tmp_path: Path) -> None:
     )
     assert ran.returncode == 2
     assert "server.prot: unknown key (did you mean server.port?)" in ran.stderr
+
+
+def test_a_variable_reaches_a_section_of_more_than_one_word(tmp_path: Path) -> None:
+    path = write(tmp_path, "persistedQueries:\n  ttlSeconds: 600\n")
+    environ = {"KSG_PERSISTED_QUERIES_MODE": "off", "KSG_CUSTOM_RESOURCES_WATCH": ""}
+    config = load(path, {}, environ)
+    assert (config.persisted_queries.mode, config.persisted_queries.ttl_seconds) == ("off", 600)
+    assert config.custom_resources.watched_kinds() == frozenset(), "empty: watch none"
+    with pytest.raises(ConfigError, match=r"customResources\.watchh is not a setting"):
+        load(None, {}, {"KSG_CUSTOM_RESOURCES_WATCHH": "A.b.c"})

@@ -1,7 +1,10 @@
 """``config check FILE``: validate a configuration before deploying it.
 
 Prints the effective settings (file, then ``KSG_*`` environment, with the Redis
-password masked) or every problem with the key that holds it; exit 1 on problems.
+password masked) or every problem with the key that holds it; exit 1 on problems. Then,
+as YAML comments (the output stays a configuration file), the status rules in force and
+the custom kinds watched, which the settings alone do not show: what the library brings,
+which of its rules the user's replace, and how each watched kind is judged.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from urllib.parse import urlsplit, urlunsplit
 import yaml
 
 from gateway.config import ConfigError, load
+from gateway.custom_resources import BUILT_IN, CustomResources, kind_name, library
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -46,4 +50,32 @@ def run(args: argparse.Namespace) -> int:
     effective["redis"]["url"] = masked(config.redis.url)
     print(f"{args.file}: valid")
     print(yaml.safe_dump(effective, sort_keys=False), end="")
+    for line in rules_in_force(config.custom_resources):
+        print(f"# {line}".rstrip())
     return 0
+
+
+def rules_in_force(section: CustomResources) -> list[str]:
+    built_in = set(library().by_kind)
+    users = section.user_rules()
+    replaced = built_in & {(u.rule.group, u.rule.kind) for u in users}
+    total = len(section.rule_set().by_kind)
+    lines = [
+        f"Rules in force: {total} ({len(built_in)} built-in, {len(replaced)} of them replaced "
+        f"by yours; {len(users)} of yours)" + (":" if users else ".")
+    ]
+    width = max((len(kind_name(u.rule.group, u.rule.kind)) for u in users), default=0)
+    for user in users:
+        key = (user.rule.group, user.rule.kind)
+        note = ", replaces the built-in rule" if key in replaced else ""
+        lines.append(f"  {kind_name(*key):{width}}  {user.rule.family}, {user.origin}{note}")
+    watched = sorted(section.watched_kinds())
+    which = "every kind a rule names" if section.watch is None else "customResources.watch"
+    lines.append(f"Custom kinds watched ({which}): {len(watched)}" + (":" if watched else "."))
+    width = max(map(len, watched), default=0)
+    for kind in watched:
+        judging = section.judging(kind)
+        how = "rule" if judging.rule is not None else "conventions"
+        origin = "" if judging.origin == BUILT_IN and judging.rule else f", {judging.origin}"
+        lines.append(f"  {kind:{width}}  {how}, {judging.family}{origin}")
+    return lines

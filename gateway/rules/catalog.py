@@ -29,8 +29,7 @@ class RuleSet:
         """RuleError for the first rule that does not load (the library's included)."""
         found = [load_rule(p, str(p.relative_to(library))) for p in rule_files(library)]
         for path in extra:
-            paths = rule_files(path) if path.is_dir() else [path]
-            found.extend(load_rule(p) for p in paths)
+            found.extend(rules_in(path))
         return cls(found)
 
     def rule_for(self, obj: dict[str, Any]) -> Rule | None:
@@ -38,6 +37,13 @@ class RuleSet:
         group = api_version.rpartition("/")[0]
         rule = self.by_kind.get((group, kind))
         return rule if rule is not None and rule.covers(api_version) else None
+
+
+def rules_in(path: Path) -> list[Rule]:
+    """The rules of a ``rule.yaml`` or of every ``rule.yaml`` below a folder (the library's
+    layout); RuleError for the first that does not load."""
+    paths = rule_files(path) if path.is_dir() else [path]
+    return [load_rule(p) for p in paths]
 
 
 def custom_state(rule: Rule, obj: dict[str, Any]) -> WorkloadState:

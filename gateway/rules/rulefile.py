@@ -57,7 +57,18 @@ STATUSES: dict[Family, tuple[Status, ...]] = {
 
 
 class RuleError(ValueError):
-    """A rule file that cannot be used, with where and why."""
+    """A rule file that cannot be used, with where and why.
+
+    The parts are kept apart too, for a caller that names the rule its own way (the
+    configuration file says which item of ``customResources.rules`` it is)."""
+
+    def __init__(
+        self, message: str, field: str = "", line: int | None = None, problem: str = ""
+    ) -> None:
+        super().__init__(message)
+        self.field = field
+        self.line = line
+        self.problem = problem or message
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,17 +111,20 @@ def load_rule(path: Path, source: str | None = None) -> Rule:
         document = yaml.safe_load(text)
     except yaml.YAMLError as error:
         raise RuleError(f"{path}: not YAML: {error}") from None
-    return parse_rule(document, _Lines(root), source or str(path))
+    return parse_rule(document, Lines(root), source or str(path))
 
 
-def parse_rule(document: object, lines: _Lines | None = None, source: str = "rule") -> Rule:
-    where = lines or _Lines(None)
+def parse_rule(document: object, lines: Lines | None = None, source: str = "rule") -> Rule:
+    where = lines or Lines(None)
 
     def fail(field: str, problem: str) -> RuleError:
-        return RuleError(f"{source}{where.at(field)}: {field}: {problem}")
+        return RuleError(
+            f"{source}{where.at(field)}: {field}: {problem}", field, where.line(field), problem
+        )
 
     if not isinstance(document, dict):
-        raise RuleError(f"{source}: a rule is a mapping with group, kind, family and statuses")
+        problem = "a rule is a mapping with group, kind, family and statuses"
+        raise RuleError(f"{source}: {problem}", "", where.line(""), problem)
     unknown = set(document) - {"group", "kind", "versions", "family", "statuses"}
     if unknown:
         raise fail(sorted(unknown)[0], "not a rule field (group, kind, versions, family, statuses)")
@@ -192,13 +206,15 @@ def _compiled(text: object, field: str, fail: Any) -> Expression:
         raise fail(field, f"CEL: {error}") from None
 
 
-class _Lines:
-    """Line numbers of a rule file's fields (" line N"), from its YAML node tree."""
+class Lines:
+    """Line numbers of a rule's fields, from its YAML node tree: a rule file's root, or the
+    node of a rule inside another document (the configuration file)."""
 
     def __init__(self, root: yaml.Node | None) -> None:
         self.root = root
 
-    def at(self, field: str) -> str:
+    def line(self, field: str) -> int | None:
+        """The field's line, or the line of the nearest enclosing node that is there."""
         node = self.root
         line = node.start_mark.line + 1 if node is not None else None
         for part in re.findall(r"[^.\[\]]+|\[\d+\]", field):
@@ -206,6 +222,10 @@ class _Lines:
             if node is None:
                 break
             line = node.start_mark.line + 1
+        return line
+
+    def at(self, field: str) -> str:
+        line = self.line(field)
         return f" line {line}" if line is not None else ""
 
 

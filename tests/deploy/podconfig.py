@@ -25,10 +25,21 @@ class PodConfiguration:
     """The volume mount that holds the configuration file."""
     text: str
     environ: dict[str, str]
+    mounted: dict[str, dict[str, str]]
+    """The other ConfigMaps the container mounts (the rule files): mount path -> its files."""
 
     def write(self, directory: Path) -> Path:
+        """The configuration file, and the mounted files in ``directory`` where the file names
+        them in the pod, so that the loader finds them."""
+        text = self.text
+        for mount_path, files in self.mounted.items():
+            local = directory / mount_path.strip("/").replace("/", "-")
+            local.mkdir(exist_ok=True)
+            for name, content in files.items():
+                (local / name).write_text(content, encoding="utf-8")
+            text = text.replace(f"{mount_path}/", f"{local}/")
         path: Path = directory / self.args.config.name
-        path.write_text(self.text, encoding="utf-8")
+        path.write_text(text, encoding="utf-8")
         return path
 
     def load(self, directory: Path) -> Config:
@@ -74,4 +85,9 @@ def pod_configuration(rendered: Rendered) -> PodConfiguration:
     source = volumes[mount["name"]]["configMap"]
     assert "items" not in source, "every key of the ConfigMap is a file of the directory"
     text = rendered.one("ConfigMap", source["name"])["data"][args.config.name]
-    return PodConfiguration(args, mount, text, environment(rendered))
+    mounted = {
+        m["mountPath"]: rendered.one("ConfigMap", volumes[m["name"]]["configMap"]["name"])["data"]
+        for m in container["volumeMounts"]
+        if "configMap" in volumes[m["name"]] and m is not mount
+    }
+    return PodConfiguration(args, mount, text, environment(rendered), mounted)

@@ -109,6 +109,44 @@ AUTH_TOKEN_REVIEW: dict[str, Any] = {
 }
 """People use their own tokens for this cluster, and its RBAC says what they may see."""
 
+WIDGET_RULE = """\
+group: example.com
+kind: Widget
+family: run-to-completion
+statuses:
+  - when: self.?status.?done.orValue(false)
+    status: Execution Complete
+    reason: Done
+    message: '"The widget is done."'
+  - status: Executing
+    reason: Working
+    message: '"The widget is being made."'
+"""
+ROLLOUT_OVERRIDE: dict[str, Any] = {
+    "group": "argoproj.io",
+    "kind": "Rollout",
+    "family": "long-running",
+    "statuses": [
+        {
+            "when": 'self.?status.?phase.orValue("") == "Healthy"',
+            "status": "Running",
+            "reason": "Healthy",
+            "message": '"Healthy, says our own rule."',
+        },
+        {"status": "Waiting", "reason": "NotHealthy", "message": '"Not healthy yet."'},
+    ],
+}
+CUSTOM_RESOURCES: dict[str, Any] = {
+    "customResources": {
+        "watch": ["Rollout.argoproj.io", "Widget.example.com", "Gadget.example.com"],
+        "conventions": [{"kind": "Gadget.example.com", "family": "run-to-completion"}],
+        "rules": [ROLLOUT_OVERRIDE],
+        "ruleFiles": {"widget.yaml": WIDGET_RULE},
+    }
+}
+"""docs/rules.md's Helm example: an inline rule replacing the library's Rollout, a rule file
+mounted from the chart's ConfigMap, and a watched kind left to the conventions."""
+
 EXISTING_SECRETS: dict[tuple[str, str], str] = {("gateway-redis", "redis-url"): REDIS_URL}
 """(Secret, key) -> value of the Secrets the value sets expect to exist in the namespace."""
 
@@ -124,4 +162,5 @@ VALUE_SETS: dict[str, dict[str, Any]] = {
     "gateway-settings": GATEWAY_SETTINGS,
     "auth-token-file": AUTH_TOKEN_FILE,
     "auth-token-review": AUTH_TOKEN_REVIEW,
+    "custom-resources": CUSTOM_RESOURCES,
 }

@@ -70,6 +70,8 @@ app.kubernetes.io/component: redis
 {{- define "ksg.stateDir" -}}/var/lib/kube-status-gateway{{- end }}
 {{- define "ksg.configDir" -}}/etc/kube-status-gateway/config{{- end }}
 {{- define "ksg.configPath" -}}{{ include "ksg.configDir" . }}/config.yaml{{- end }}
+{{- define "ksg.rulesDir" -}}/etc/kube-status-gateway/rules{{- end }}
+{{- define "ksg.rulesName" -}}{{ printf "%s-rules" (include "ksg.fullname" . | trunc 57 | trimSuffix "-") }}{{- end }}
 {{- define "ksg.kubeconfigDir" -}}/etc/kube-status-gateway/kubeconfig{{- end }}
 {{- define "ksg.kubeconfigPath" -}}{{ include "ksg.kubeconfigDir" . }}/config{{- end }}
 
@@ -88,7 +90,8 @@ app.kubernetes.io/component: redis
 
 {{/*
 The gateway's config.yaml (gateway/config.py's format: sections of camelCase keys): the
-chart's own wiring, the gateway.* values, then the config block merged over them. Redis'
+chart's own wiring, the gateway.* and customResources.* values (ruleFiles as the paths of
+the rules ConfigMap's files in the pod), then the config block merged over them. Redis'
 URL is not here: it comes from a Secret as the KSG_REDIS_URL variable.
 */}}
 {{- define "ksg.config" -}}
@@ -109,6 +112,27 @@ URL is not here: it comes from a Secret as the KSG_REDIS_URL variable.
 {{- $_ := set $config "watch" (dict "leaseSeconds" $gateway.leaseSeconds "graceSeconds" $gateway.graceSeconds) }}
 {{- $_ := set $config "limits" ($gateway.limits | default dict) }}
 {{- $_ := set $config "logging" (dict "level" $gateway.logLevel "format" $gateway.logFormat) }}
+{{- $custom := .Values.customResources }}
+{{- $resources := dict }}
+{{- if kindIs "slice" $custom.watch }}
+{{- $_ := set $resources "watch" $custom.watch }}
+{{- end }}
+{{- with $custom.conventions }}
+{{- $_ := set $resources "conventions" . }}
+{{- end }}
+{{- with $custom.rules }}
+{{- $_ := set $resources "rules" . }}
+{{- end }}
+{{- if $custom.ruleFiles }}
+{{- $files := list }}
+{{- range $name := keys $custom.ruleFiles | sortAlpha }}
+{{- $files = append $files (printf "%s/%s" (include "ksg.rulesDir" $) $name) }}
+{{- end }}
+{{- $_ := set $resources "ruleFiles" $files }}
+{{- end }}
+{{- if $resources }}
+{{- $_ := set $config "customResources" $resources }}
+{{- end }}
 {{- $config = deepCopy $config }}
 {{- include "ksg.mergeInto" (list $config (deepCopy (.Values.config | default dict))) }}
 {{- toYaml $config }}
@@ -148,7 +172,7 @@ else from SOURCE replaces. Unlike sprig's mergeOverwrite, false, 0, "" and [] wi
 {{- fail "clusters.contexts selects contexts of a kubeconfig: set clusters.kubeconfig.existingSecret or clusters.kubeconfig.content too" }}
 {{- end }}
 {{- range .Values.gateway.extraVolumes }}
-{{- if has .name (list "state" "tmp" "config" "kubeconfig") }}
+{{- if has .name (list "state" "tmp" "config" "kubeconfig" "rules") }}
 {{- fail (printf "gateway.extraVolumes: the name %q is the chart's own volume; choose another" .name) }}
 {{- end }}
 {{- end }}
