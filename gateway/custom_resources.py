@@ -22,18 +22,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import yaml
 from pydantic import AfterValidator, PrivateAttr, ValidationInfo, field_validator, model_validator
 
-from gateway.rules.catalog import RuleSet, rules_in
-from gateway.rules.conventions import judge_by_conventions
-from gateway.rules.judge import Verdict, judge
+from gateway.rules.catalog import RuleSet, evaluate_custom, rules_in
+from gateway.rules.opted import OptedKinds, split_group_kind
 from gateway.rules.rulefile import GROUP, KIND, Family, Lines, Rule, RuleError, parse_rule
 from gateway.section import Section, stated
+from gateway.status.model import WorkloadState
 
 PLACES = "customResources.rules places"
 """The validation context's key for where each inline rule is in the configuration file."""
@@ -42,18 +42,12 @@ CONVENTIONS = "customResources.conventions"
 DEFAULT_CONVENTIONS = "conventions, default family"
 
 
-def split_kind(name: str) -> tuple[str, str]:
-    """``Rollout.argoproj.io`` (Kubernetes' GroupKind string) -> (argoproj.io, Rollout)."""
-    kind, _, group = name.partition(".")
-    return group, kind
-
-
 def kind_name(group: str, kind: str) -> str:
     return f"{kind}.{group}"
 
 
 def _group_kind(name: str) -> str:
-    group, kind = split_kind(name)
+    group, kind = split_group_kind(name)
     if not KIND.match(kind) or not GROUP.match(group):
         raise ValueError(
             f"{name!r} is not a kind: write Kind.group, such as Rollout.argoproj.io (the kind "
@@ -117,10 +111,9 @@ class RulePlaces:
         return f"{self.file}:{line}: " if line is not None else f"{self.file}: "
 
 
-@cache
 def library() -> RuleSet:
     """The built-in rules, read once: they are part of the package, tested by the suite."""
-    return RuleSet.load()
+    return OptedKinds.library().rules
 
 
 class CustomResources(Section):
@@ -195,7 +188,7 @@ class CustomResources(Section):
         return self._in_force
 
     def watched_kinds(self) -> frozenset[str]:
-        """The custom kinds to watch, as ``Kind.group`` (split_kind splits one)."""
+        """The custom kinds to watch, as ``Kind.group`` (split_group_kind splits one)."""
         if self.watch is not None:
             return frozenset(self.watch)
         named = {kind_name(group, kind) for group, kind in self.rule_set().by_kind}
@@ -203,7 +196,7 @@ class CustomResources(Section):
 
     def judging(self, kind: str) -> Judging:
         """By its rule if one names the kind, else by the conventions in its family."""
-        group, name = split_kind(kind)
+        group, name = split_group_kind(kind)
         rule = self.rule_set().by_kind.get((group, name))
         if rule is not None:
             origin = next(
@@ -215,16 +208,20 @@ class CustomResources(Section):
                 return Judging(kind, None, convention.family, CONVENTIONS)
         return Judging(kind, None, Family.LONG_RUNNING, DEFAULT_CONVENTIONS)
 
-    def judge(self, obj: dict[str, Any]) -> Verdict:
-        """An object's verdict: its rule's (for its version), or the conventions' in the
-        kind's family (a rule's family when the rule leaves the object's version out)."""
-        rule = self.rule_set().rule_for(obj)
-        if rule is not None:
-            return judge(rule, obj)
+    def opted(self) -> OptedKinds:
+        """What the watchers watch and judge by: the serving path's one view of this section."""
+        families = {c.kind: c.family for c in self.conventions}
+        return OptedKinds(self.rule_set(), self.watched_kinds(), families)
+
+    def judge(self, obj: dict[str, Any]) -> WorkloadState:
+        """An object's verdict as the watchers reach it: its rule's (for its version), or the
+        conventions' in the kind's family."""
         group = str(obj.get("apiVersion") or "").rpartition("/")[0]
-        kind = str(obj.get("kind") or "")
-        family = self.judging(kind_name(group, kind)).family
-        return judge_by_conventions(obj, family, f"{group}/{kind}")
+        kind = kind_name(group, str(obj.get("kind") or ""))
+        opted = self.opted()
+        return evaluate_custom(
+            opted.rules, kind, obj, datetime.now(UTC), family_hint=opted.family(kind)
+        )
 
 
 def _from_file(index: int, path: Path, found: list[UserRule]) -> list[str]:

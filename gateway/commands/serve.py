@@ -182,6 +182,7 @@ def settings_from(config: Config, sources: list[ClusterSource]) -> Settings:
         grace_seconds=config.watch.grace_seconds,
         max_page=config.limits.max_page,
         auth=config.auth,
+        opted=config.custom_resources.opted(),
     )
 
 

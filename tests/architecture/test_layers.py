@@ -29,11 +29,11 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "gateway",
         "gateway.backoff",
         "gateway.clusters",
-        "gateway.config",
         "gateway.logs",
         "gateway.manifests",
         "gateway.metrics",
         "gateway.redis_server",
+        "gateway.section",
         "gateway.selectors",
         "gateway.visibility",
     ),
@@ -41,6 +41,9 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("gateway.status",),
     # Custom resources' rules as data (CEL), in the status engine's vocabulary.
     ("gateway.rules",),
+    # The configuration, whose customResources section is rules, parsed where it is read.
+    ("gateway.custom_resources",),
+    ("gateway.config",),
     # The Redis cache (written by the watchers, read by the API), and the offline
     # grouping and tables of ``explain``.
     ("gateway.store", "gateway.ownership", "gateway.report"),
