@@ -123,7 +123,7 @@ def pod_verdict(
         first_failure = failures[0]
         text = " ".join(sentence(f.message) for f in failures)
         cause = failing or pods_with(pods, PodIssue.NOT_READY, PodIssue.STARTING)
-        if cause:
+        if cause and cause[0].message not in text:  # a custom rule may quote the pod
             text = f"{sentence(text)} Cause: {summarize(cause)}"
         return Status.NOT_READY, Finding(first_failure.reason, text, first_failure.since)
     if failing:
