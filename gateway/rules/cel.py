@@ -37,7 +37,9 @@ _ENV = cel.NewEnv(
 
 _SELF_PATH = re.compile(r"\bself\b((?:\s*\.\s*\??\s*[A-Za-z_]\w*){0,2})(\s*\()?")
 _STRING = re.compile(r""""(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'""")
-"""A string literal: what it says is not read (triple quotes read as several literals)."""
+"""A plain string literal: what it says is not read."""
+_OTHER_LITERAL = re.compile(r"'''|\"\"\"|\b[rRbB]{1,2}[\"']")
+"""Triple-quoted and raw strings, which _STRING does not read right."""
 _NAME = re.compile(r"[A-Za-z_]\w*")
 _POD_VARIABLES = {"pods": re.compile(r"\bpods\b"), "podCounts": re.compile(r"\bpodCounts\b")}
 
@@ -58,6 +60,9 @@ class Reads:
     @classmethod
     def of(cls, expression: str) -> Reads:
         text = _STRING.sub('""', expression)
+        outside = _STRING.sub("", expression)
+        if _OTHER_LITERAL.search(expression) or '"' in outside or "'" in outside:
+            text = expression  # a literal not read right could hide a name: read every word
         variables = frozenset(n for n, word in _POD_VARIABLES.items() if word.search(text))
         fields: dict[str, frozenset[str] | None] = {}
         for found in _SELF_PATH.finditer(text):

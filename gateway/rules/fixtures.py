@@ -4,6 +4,7 @@
 library/argoproj.io/Rollout/
   rule.yaml
   fixtures/degraded.yaml    # object: {...}  expect: {status, reason, messageIncludes: [...]}
+                            #   (and warningsInclude: [...], if it should warn)
 ```
 
 A fixture may also list ``pods:``, manifests of the pods the object owns: they are judged
@@ -99,4 +100,7 @@ def check_fixture(rule: Rule, loaded: object, name: str) -> Outcome:
     for part in expect.get("messageIncludes") or ():
         if str(part) not in state.message:
             problems.append(f"the message lacks {part!r}: {state.message!r}")
+    for part in expect.get("warningsInclude") or ():
+        if not any(str(part) in warning for warning in state.warnings):
+            problems.append(f"no warning includes {part!r}: {list(state.warnings)!r}")
     return Outcome(rule.name, name, tuple(problems), state)

@@ -278,6 +278,9 @@ def test_rules_read_the_pods_and_their_counts() -> None:
         ('"self and pods, in words" + self.metadata.name', {"metadata": {"name"}}, set()),
         ("self.status.orValue({}) == {}", {"status": None}, set()),
         ("podCounts.total > 0 && pods.size() > 0", {}, {"pods", "podCounts"}),
+        # Literals this reading does not parse are read word by word: more, never less.
+        ("'''it's''' + self.status.phase + 'pods'", {"status": {"phase"}}, {"pods"}),
+        ('r"a\\" + self.spec.x + "b"', {"spec": {"x"}}, set()),
     ],
 )
 def test_a_rule_binds_what_its_expressions_can_read(
