@@ -52,7 +52,7 @@ class Reads:
     """What an expression can read, from its text: a superset, never less, since anything
     left out would read as missing. ``fields`` None is the whole object (``self`` used
     other than by a field path: ``self.all(...)``, ``self["status"]``, ``string(self)``);
-    a pod variable is bound when its name appears at all."""
+    a pod variable is bound when its name appears outside string literals."""
 
     fields: Fields | None
     variables: frozenset[str]
@@ -101,12 +101,13 @@ class Activation:
 
     __slots__ = ("_value",)
 
-    def __init__(self, obj: dict[str, Any], reads: Reads, pods: Mapping[str, object]) -> None:
+    def __init__(self, obj: dict[str, Any], reads: Reads, variables: Mapping[str, object]) -> None:
+        """``variables``: the pod variables by name (podfacts.py), when ``reads`` has any."""
         bound: dict[str, object] = {
             "self": obj if reads.fields is None else _pruned(obj, reads.fields)
         }
         for name in reads.variables:
-            bound[name] = pods[name]
+            bound[name] = variables[name]
         self._value = _ENV.Activation(bound)
 
 
