@@ -15,10 +15,11 @@ statuses:                   # the first whose `when` holds wins; the last has no
     message: '"The rollout is healthy."'
 ```
 
-``when`` is a CEL boolean, ``message`` a CEL string (``self`` is the object); ``reason`` is
-a CamelCase word. Deleting is not a rule's to say: an object with a deletionTimestamp is
-Deleting whatever its rule (judge.py). Every problem is reported with the file, the line
-and the field, so a rule author fixes it before it judges anything.
+``when`` is a CEL boolean, ``message`` a CEL string (``self`` is the object, ``pods`` and
+``podCounts`` the pods it owns: podfacts.py); ``reason`` is a CamelCase word. Deleting is
+not a rule's to say: an object with a deletionTimestamp is Deleting whatever its rule
+(judge.py). Every problem is reported with the file, the line and the field, so a rule
+author fixes it before it judges anything.
 """
 
 from __future__ import annotations
