@@ -29,7 +29,8 @@ from typing import Annotated, Any
 import yaml
 from pydantic import AfterValidator, PrivateAttr, ValidationInfo, field_validator, model_validator
 
-from gateway.rules.catalog import RuleSet, evaluate_custom, rules_in
+from gateway.rules.catalog import RuleSet, rules_in
+from gateway.rules.custom import evaluate_custom
 from gateway.rules.opted import OptedKinds, split_group_kind
 from gateway.rules.rulefile import GROUP, KIND, Family, Lines, Rule, RuleError, parse_rule
 from gateway.section import Section, stated

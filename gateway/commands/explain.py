@@ -20,7 +20,8 @@ from gateway.gaps import KnownNodes, pod_notes, workload_notes
 from gateway.manifests import STDIN, Loaded, load_paths
 from gateway.ownership import Fleet, group
 from gateway.report import Row, render_table
-from gateway.rules.catalog import RuleSet, custom_state
+from gateway.rules.catalog import RuleSet
+from gateway.rules.overlay import custom_state
 from gateway.rules.rulefile import RuleError
 from gateway.status import PodState, WorkloadState, evaluate_pod, evaluate_workload, index_nodes
 from gateway.status.events import index_events

@@ -4,18 +4,15 @@ versions include its own."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import replace
-from datetime import datetime
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from gateway.rules.conventions import judge_by_conventions
 from gateway.rules.fixtures import LIBRARY, rule_files
-from gateway.rules.judge import judge
-from gateway.rules.rulefile import Family, Rule, load_rule
-from gateway.status.fields import parse_time
-from gateway.status.model import PodState, WorkloadState
+from gateway.rules.rulefile import Rule, load_rule
+
+_CHOICES_KEPT = 1024
+"""apiVersion and kind pairs remembered; a cluster has a few dozen, a malformed stream more."""
 
 
 class RuleSet:
@@ -23,6 +20,7 @@ class RuleSet:
         self.by_kind: dict[tuple[str, str], Rule] = {}
         for rule in rules:
             self.by_kind[(rule.group, rule.kind)] = rule
+        self._chosen: dict[tuple[object, object], Rule | None] = {}
 
     @classmethod
     def load(cls, extra: Iterable[Path] = (), library: Path = LIBRARY) -> RuleSet:
@@ -33,7 +31,21 @@ class RuleSet:
         return cls(found)
 
     def rule_for(self, obj: dict[str, Any]) -> Rule | None:
-        api_version, kind = str(obj.get("apiVersion") or ""), str(obj.get("kind") or "")
+        """Remembered per apiVersion and kind (a rule set is fixed once loaded): this runs
+        on every change of every custom workload."""
+        key = (obj.get("apiVersion"), obj.get("kind"))
+        try:
+            return self._chosen[key]
+        except KeyError:
+            pass
+        except TypeError:  # an unhashable apiVersion or kind: a malformed object
+            return self._choose(str(key[0] or ""), str(key[1] or ""))
+        if len(self._chosen) >= _CHOICES_KEPT:
+            self._chosen.clear()
+        found = self._chosen[key] = self._choose(str(key[0] or ""), str(key[1] or ""))
+        return found
+
+    def _choose(self, api_version: str, kind: str) -> Rule | None:
         group = api_version.rpartition("/")[0]
         rule = self.by_kind.get((group, kind))
         return rule if rule is not None and rule.covers(api_version) else None
@@ -44,51 +56,3 @@ def rules_in(path: Path) -> list[Rule]:
     layout); RuleError for the first that does not load."""
     paths = rule_files(path) if path.is_dir() else [path]
     return [load_rule(p) for p in paths]
-
-
-def custom_state(rule: Rule, obj: dict[str, Any]) -> WorkloadState:
-    """The verdict in the engine's own shape, so custom workloads sit beside built-in ones."""
-    verdict = judge(rule, obj)
-    meta = obj.get("metadata")
-    meta = meta if isinstance(meta, dict) else {}
-    return WorkloadState(
-        kind=rule.kind,
-        namespace=str(meta.get("namespace") or ""),
-        name=str(meta.get("name") or ""),
-        uid=str(meta.get("uid") or ""),
-        status=verdict.status,
-        reason=verdict.reason,
-        message=verdict.message,
-        since=parse_time(meta.get("creationTimestamp")),
-    )
-
-
-def evaluate_custom(
-    rules: RuleSet,
-    kind: str,
-    obj: dict[str, Any],
-    now: datetime,
-    *,
-    pods: Sequence[PodState] = (),
-    family_hint: Family | None = None,
-) -> WorkloadState:
-    """A watched custom object's verdict: its rule's, else the conventions'."""
-    rule = rules.rule_for(obj)
-    if rule is not None:
-        state = custom_state(rule, obj)
-    else:
-        family = family_hint or Family.LONG_RUNNING
-        verdict = judge_by_conventions(obj, family, kind)
-        meta = obj.get("metadata")
-        meta = meta if isinstance(meta, dict) else {}
-        state = WorkloadState(
-            kind=kind,
-            namespace=str(meta.get("namespace") or ""),
-            name=str(meta.get("name") or ""),
-            uid=str(meta.get("uid") or ""),
-            status=verdict.status,
-            reason=verdict.reason,
-            message=verdict.message,
-            since=parse_time(meta.get("creationTimestamp")),
-        )
-    return replace(state, kind=kind)

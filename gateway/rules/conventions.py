@@ -39,7 +39,8 @@ _DONE = frozenset({"succeeded", "success", "completed", "complete", "done", "fin
 
 
 def judge_by_conventions(obj: dict[str, Any], family: Family, name: str) -> Verdict:
-    """``name`` is the kind's ``group/Kind``, for the message that asks for a rule."""
+    """``name`` names the kind in the message that asks for a rule (evaluate_custom gives
+    the GroupKind, ``Thing.example.com``, as the store and kubectl name it)."""
     gone = deleting(obj)
     if gone is not None:
         return gone

@@ -4,7 +4,13 @@
 library/argoproj.io/Rollout/
   rule.yaml
   fixtures/degraded.yaml    # object: {...}  expect: {status, reason, messageIncludes: [...]}
+                            #   (and warningsInclude: [...], if it should warn)
 ```
+
+A fixture may also list ``pods:``, manifests of the pods the object owns: they are judged
+by the built-in pod rules as of ``now:`` (an RFC 3339 time; the present when left out),
+read by the rule as ``pods``/``podCounts`` and weighed on its verdict (overlay.py), as
+the gateway does with the pods it watches.
 
 A folder is a kind: adding a kind is adding a folder. ``run_folder`` finds every
 ``rule.yaml`` below a folder and checks its fixtures, so rule authors test offline with
@@ -15,12 +21,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import yaml
 
-from gateway.rules.judge import Verdict, judge
+from gateway.rules.overlay import custom_state
 from gateway.rules.rulefile import Rule, RuleError, load_rule
+from gateway.status.fields import parse_time
+from gateway.status.model import WorkloadState
+from gateway.status.pods import evaluate_pod
 
 LIBRARY = Path(__file__).parent / "library"
 """The rules the gateway ships with, one folder per API group and kind."""
@@ -31,7 +41,7 @@ class Outcome:
     rule: str
     fixture: str
     problems: tuple[str, ...]
-    verdict: Verdict | None = None
+    state: WorkloadState | None = None
 
     @property
     def passed(self) -> bool:
@@ -77,12 +87,20 @@ def check_fixture(rule: Rule, loaded: object, name: str) -> Outcome:
         problems.append(
             f"the object is a {obj.get('apiVersion')} {obj.get('kind')}, not this rule's"
         )
-    verdict = judge(rule, obj)
-    if verdict.status.value != expect["status"]:
-        problems.append(f"status {verdict.status.value!r}, expected {expect['status']!r}")
-    if verdict.reason != expect["reason"]:
-        problems.append(f"reason {verdict.reason!r}, expected {expect['reason']!r}")
+    raw_pods = loaded.get("pods") or []
+    if not isinstance(raw_pods, list) or not all(isinstance(p, dict) for p in raw_pods):
+        return Outcome(rule.name, name, ("`pods:` is a list of pod manifests",))
+    now = parse_time(str(loaded.get("now") or "")) or datetime.now(UTC)
+    pods = [evaluate_pod(pod, {}, now) for pod in raw_pods]
+    state = custom_state(rule, obj, pods)
+    if state.status.value != expect["status"]:
+        problems.append(f"status {state.status.value!r}, expected {expect['status']!r}")
+    if state.reason != expect["reason"]:
+        problems.append(f"reason {state.reason!r}, expected {expect['reason']!r}")
     for part in expect.get("messageIncludes") or ():
-        if str(part) not in verdict.message:
-            problems.append(f"the message lacks {part!r}: {verdict.message!r}")
-    return Outcome(rule.name, name, tuple(problems), verdict)
+        if str(part) not in state.message:
+            problems.append(f"the message lacks {part!r}: {state.message!r}")
+    for part in expect.get("warningsInclude") or ():
+        if not any(str(part) in warning for warning in state.warnings):
+            problems.append(f"no warning includes {part!r}: {list(state.warnings)!r}")
+    return Outcome(rule.name, name, tuple(problems), state)

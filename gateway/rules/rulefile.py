@@ -15,10 +15,11 @@ statuses:                   # the first whose `when` holds wins; the last has no
     message: '"The rollout is healthy."'
 ```
 
-``when`` is a CEL boolean, ``message`` a CEL string (``self`` is the object); ``reason`` is
-a CamelCase word. Deleting is not a rule's to say: an object with a deletionTimestamp is
-Deleting whatever its rule (judge.py). Every problem is reported with the file, the line
-and the field, so a rule author fixes it before it judges anything.
+``when`` is a CEL boolean, ``message`` a CEL string (``self`` is the object, ``pods`` and
+``podCounts`` the pods it owns: podfacts.py); ``reason`` is a CamelCase word. Deleting is
+not a rule's to say: an object with a deletionTimestamp is Deleting whatever its rule
+(judge.py). Every problem is reported with the file, the line and the field, so a rule
+author fixes it before it judges anything.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from typing import Any
 
 import yaml
 
-from gateway.rules.cel import CompileError, Expression
+from gateway.rules.cel import EVERYTHING, CompileError, Expression, Reads
 from gateway.status.model import Status
 
 REASON = re.compile(r"^[A-Z][A-Za-z0-9]*$")
@@ -89,10 +90,12 @@ class Rule:
     family: Family
     cases: tuple[Case, ...]
     source: str
+    reads: Reads = EVERYTHING
+    """What every expression of the rule together can read: all the Activation binds."""
     selector: Expression | None = None
-    """Every ``when`` in one expression giving the index of the first that holds: one
-    evaluation instead of one per status (judge.py falls back to them one by one when it
-    fails, to name the field at fault)."""
+    """The whole rule in one expression giving ``[index, message]`` of the first status
+    whose ``when`` holds: one evaluation instead of one per ``when`` and a message (judge.py
+    falls back to them one by one when it fails, to name the field at fault)."""
 
     @property
     def name(self) -> str:
@@ -152,15 +155,21 @@ def parse_rule(document: object, lines: Lines | None = None, source: str = "rule
             cases[-1].field,
             "the last status has no `when`: it is what the object is when nothing else holds",
         )
-    return Rule(group, kind, tuple(versions), family, cases, source, _selector(cases))
+    reads = Reads({}, frozenset())
+    for case in cases:
+        reads = reads.union(case.message.reads)
+        if case.when is not None:
+            reads = reads.union(case.when.reads)
+    return Rule(group, kind, tuple(versions), family, cases, source, reads, _selector(cases))
 
 
 def _selector(cases: tuple[Case, ...]) -> Expression | None:
-    chosen = str(len(cases) - 1)
-    for index in range(len(cases) - 2, -1, -1):
+    last = len(cases) - 1
+    chosen = f"[{last}, ({cases[last].message.text})]"
+    for index in range(last - 1, -1, -1):
         when = cases[index].when
         assert when is not None  # only the last case has none (checked above)
-        chosen = f"({when.text}) ? {index} : ({chosen})"
+        chosen = f"({when.text}) ? [{index}, ({cases[index].message.text})] : ({chosen})"
     try:
         return Expression(chosen)
     except CompileError:

@@ -27,6 +27,7 @@ from gateway.status.fields import (
     text_of,
 )
 from gateway.status.model import Counts, Kind, PodIssue, PodState, Status, WorkloadState
+from gateway.status.replicated import Finding
 from gateway.status.verdict import deleting_message, newest_since, pods_with, summarize
 
 
@@ -93,12 +94,7 @@ def evaluate_job(obj: Obj, pods: Sequence[PodState]) -> WorkloadState:
             text += f" and may run {limit}s (activeDeadlineSeconds)." if limit else "."
         else:
             text = f"{sentence(own)} {_failure_tally(spec, counts)}"
-        culprits = pods_with(
-            pods, PodIssue.FAILED, PodIssue.CONTAINER_ERROR, PodIssue.UNSCHEDULABLE
-        )
-        if culprits:
-            text = f"{text} Last failure: {_latest(culprits).message}"
-        return verdict(Status.EXCEPTION, reason, text, condition_time(failed))
+        return verdict(Status.EXCEPTION, reason, text + last_failure(pods), condition_time(failed))
 
     complete = condition_is(conditions, "Complete") or condition_is(
         conditions, "SuccessCriteriaMet"
@@ -117,19 +113,11 @@ def evaluate_job(obj: Obj, pods: Sequence[PodState]) -> WorkloadState:
             finished,
         )
 
-    lost = pods_with(pods, PodIssue.UNOBSERVABLE)
-    if lost:
-        first = lost[0].problem
-        return verdict(
-            Status.EXCEPTION,
-            first.reason if first else "NodeLost",
-            summarize(lost),
-            newest_since(lost),
-        )
+    lost = lost_pods(pods)
+    if lost is not None:
+        return verdict(Status.EXCEPTION, lost.reason, lost.message, lost.since)
 
-    troubled = pods_with(pods, PodIssue.CONTAINER_ERROR, PodIssue.UNSCHEDULABLE, PodIssue.NOT_READY)
-    if troubled:
-        warnings.append(summarize(troubled))
+    warnings.extend(troubled_pods(pods))
     if counts.failed:
         failures = pods_with(pods, PodIssue.FAILED)
         tally = _failure_tally(spec, counts)
@@ -166,6 +154,35 @@ def evaluate_job(obj: Obj, pods: Sequence[PodState]) -> WorkloadState:
         "The Job was created and has not started any pod yet.",
         parse_time(meta.get("creationTimestamp")),
     )
+
+
+def last_failure(pods: Sequence[PodState]) -> str:
+    """What a failed run's message ends with: the latest pod failure, if any pod failed."""
+    culprits = pods_with(pods, PodIssue.FAILED, PodIssue.CONTAINER_ERROR, PodIssue.UNSCHEDULABLE)
+    return f" Last failure: {_latest(culprits).message}" if culprits else ""
+
+
+def lost_pods(pods: Sequence[PodState]) -> Finding | None:
+    """Pods that cannot be observed: the run's state is not known, whatever it reports."""
+    lost = pods_with(pods, PodIssue.UNOBSERVABLE)
+    if not lost:
+        return None
+    first = lost[0].problem
+    return Finding(first.reason if first else "NodeLost", summarize(lost), newest_since(lost))
+
+
+def troubled_pods(pods: Sequence[PodState]) -> list[str]:
+    """Failing pods of a run still under way are warnings: it may yet succeed."""
+    troubled = pods_with(pods, PodIssue.CONTAINER_ERROR, PodIssue.UNSCHEDULABLE, PodIssue.NOT_READY)
+    return [summarize(troubled)] if troubled else []
+
+
+def failed_pods(pods: Sequence[PodState]) -> list[str]:
+    """Pods that failed, as a warning, for a run without a Job's failure count."""
+    failures = pods_with(pods, PodIssue.FAILED)
+    if not failures:
+        return []
+    return [f"{plural(len(failures), 'pod')} failed. Last: {_latest(failures).message}"]
 
 
 def _failure_tally(spec: Obj, counts: Counts) -> str:

@@ -90,42 +90,54 @@ def evaluate_replicated(
             Status.DELETING, Finding("Deleting", text), parse_time(meta["deletionTimestamp"])
         )
 
-    lost = pods_with(pods, PodIssue.UNOBSERVABLE)
-    if lost:
-        first = lost[0].problem
-        reason = first.reason if first else "NodeLost"
-        return verdict(Status.EXCEPTION, Finding(reason, summarize(lost)), newest_since(lost))
-
     rolling = rules.rolling(obj, counts)
-    failing = pods_with(pods, PodIssue.CONTAINER_ERROR, PodIssue.UNSCHEDULABLE)
-    if rolling is None:
-        failing += pods_with(pods, PodIssue.NOT_READY)
-    failures = rules.failures(obj, replica_sets)
-    if failures:
-        first_failure = failures[0]
-        text = " ".join(sentence(f.message) for f in failures)
-        cause = failing or pods_with(pods, PodIssue.NOT_READY, PodIssue.STARTING)
-        if cause:
-            text = f"{sentence(text)} Cause: {summarize(cause)}"
-        return verdict(Status.NOT_READY, Finding(first_failure.reason, text, first_failure.since))
-    if failing:
-        first = failing[0].problem
-        reason = first.reason if first else "PodFailing"
-        return verdict(Status.NOT_READY, Finding(reason, summarize(failing)), newest_since(failing))
-
-    if rolling is not None:
-        return verdict(Status.WAITING, _with_starting(rolling, pods))
-    starting = pods_with(pods, PodIssue.STARTING)
-    waiting = rules.waiting(obj, counts)
-    if waiting is not None or starting:
-        finding = waiting or Finding("Starting", summarize(starting), newest_since(starting))
-        return verdict(Status.WAITING, _with_starting(finding, pods))
-
+    waiting = rules.waiting(obj, counts) if rolling is None else None
+    found = pod_verdict(pods, rules.failures(obj, replica_sets), rolling, waiting)
+    if found is not None:
+        return verdict(*found)
     desired = counts.desired or 0
     text = "Scaled to zero replicas."
     if desired:
         text = "The replica is ready." if desired == 1 else f"All {desired} replicas are ready."
     return verdict(Status.RUNNING, Finding("Ready" if desired else "ScaledToZero", text))
+
+
+def pod_verdict(
+    pods: Sequence[PodState],
+    failures: Sequence[Finding],
+    rolling: Finding | None,
+    waiting: Finding | None,
+) -> tuple[Status, Finding] | None:
+    """Steps 2 to 4 of the chain, given what a kind's own rules found on the object (or a
+    custom kind's rule, gateway/rules/custom.py); None when the workload is Running."""
+    lost = pods_with(pods, PodIssue.UNOBSERVABLE)
+    if lost:
+        first = lost[0].problem
+        reason = first.reason if first else "NodeLost"
+        return Status.EXCEPTION, Finding(reason, summarize(lost), newest_since(lost))
+
+    failing = pods_with(pods, PodIssue.CONTAINER_ERROR, PodIssue.UNSCHEDULABLE)
+    if rolling is None:
+        failing += pods_with(pods, PodIssue.NOT_READY)
+    if failures:
+        first_failure = failures[0]
+        text = " ".join(sentence(f.message) for f in failures)
+        cause = failing or pods_with(pods, PodIssue.NOT_READY, PodIssue.STARTING)
+        if cause and cause[0].message not in text:  # a custom rule may quote the pod
+            text = f"{sentence(text)} Cause: {summarize(cause)}"
+        return Status.NOT_READY, Finding(first_failure.reason, text, first_failure.since)
+    if failing:
+        first = failing[0].problem
+        reason = first.reason if first else "PodFailing"
+        return Status.NOT_READY, Finding(reason, summarize(failing), newest_since(failing))
+
+    if rolling is not None:
+        return Status.WAITING, _with_starting(rolling, pods)
+    starting = pods_with(pods, PodIssue.STARTING)
+    if waiting is not None or starting:
+        finding = waiting or Finding("Starting", summarize(starting), newest_since(starting))
+        return Status.WAITING, _with_starting(finding, pods)
+    return None
 
 
 def generation_pending(kind: str, obj: Obj) -> Finding | None:

@@ -14,7 +14,7 @@ from datetime import datetime
 
 import orjson
 
-from gateway.rules.catalog import evaluate_custom
+from gateway.rules.custom import evaluate_custom
 from gateway.rules.opted import OptedKinds
 from gateway.status import PodState, WorkloadState, evaluate_workload
 from gateway.status.placement import observe_node

@@ -148,3 +148,32 @@ def test_the_rules_command_reports_each_fixture(tmp_path: Path) -> None:
     assert "FAIL example.com/Widget wrong.yaml" in done.stdout
     assert "status 'Running', expected 'Waiting'" in done.stdout
     assert "1 of 2 fixtures passed, 1 rules" in done.stdout
+
+
+def test_fixtures_may_carry_the_pods_the_object_owns(tmp_path: Path) -> None:
+    folder = tmp_path / "example.com" / "Widget"
+    (folder / "fixtures").mkdir(parents=True)
+    (folder / "rule.yaml").write_text(
+        "group: example.com\nkind: Widget\nfamily: long-running\nstatuses:\n"
+        "  - when: podCounts.pending > 0\n    status: Waiting\n    reason: Placing\n"
+        "    message: '\"placing \" + pods[0].name'\n"
+        "  - status: Running\n    reason: Ready\n    message: '\"ok\"'\n"
+    )
+    widget = "object: {apiVersion: example.com/v1, kind: Widget, metadata: {name: w}}\n"
+    pending = (
+        "now: '2026-12-07T12:00:00Z'\npods:\n- apiVersion: v1\n  kind: Pod\n"
+        "  metadata: {name: w-1, namespace: shop, creationTimestamp: '2026-12-07T11:00:00Z'}\n"
+        "  spec: {containers: [{name: app, image: app:1}]}\n"
+        "  status:\n    phase: Pending\n    conditions:\n    - {type: PodScheduled, "
+        "status: 'False', reason: Unschedulable, message: no node fits}\n"
+    )
+    (folder / "fixtures" / "unschedulable.yaml").write_text(
+        widget + pending + "expect: {status: Not Ready, reason: Unschedulable, "
+        "messageIncludes: [w-1, no node fits]}\n"
+    )
+    (folder / "fixtures" / "odd.yaml").write_text(
+        widget + "pods: 3\nexpect: {status: Running, reason: Ready}\n"
+    )
+    outcomes = {o.fixture: o for o in run_folder(tmp_path)}
+    assert outcomes["unschedulable.yaml"].passed, outcomes["unschedulable.yaml"].problems
+    assert outcomes["odd.yaml"].problems == ("`pods:` is a list of pod manifests",)
