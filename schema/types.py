@@ -87,7 +87,12 @@ class WorkloadStatus(Enum):
     UNKNOWN = strawberry.enum_value(EnginePodPhase.UNKNOWN.value, description=_PHASE_STATUS)
 
 
-@strawberry.enum(description="The Kubernetes kind of a workload (its manifest's `kind`).")
+@strawberry.enum(
+    description=(
+        "The Kubernetes kind of a workload (its manifest's `kind`); custom resources are all "
+        "CUSTOM, told apart by groupKind."
+    )
+)
 class WorkloadKind(Enum):
     _value_: str
 
@@ -96,6 +101,13 @@ class WorkloadKind(Enum):
     DAEMON_SET = strawberry.enum_value("DaemonSet", description="An apps/v1 DaemonSet.")
     JOB = strawberry.enum_value("Job", description="A batch/v1 Job.")
     CRON_JOB = strawberry.enum_value("CronJob", description="A batch/v1 CronJob.")
+    CUSTOM = strawberry.enum_value(
+        "Custom",
+        description=(
+            "A custom resource (an Argo Rollout, a KubeVirt VirtualMachine, ...): see kindName "
+            "and apiGroup, or groupKind."
+        ),
+    )
     POD = strawberry.enum_value(
         "Pod",
         description=(
@@ -495,13 +507,33 @@ class Pod(Node):
 
 
 @strawberry.interface(
-    description="Deployment, StatefulSet, DaemonSet, Job or CronJob, with its computed status."
+    description=(
+        "Deployment, StatefulSet, DaemonSet, Job, CronJob or a custom resource (CustomWorkload), "
+        "with its computed status."
+    )
 )
 class Workload(Node):
     cluster: str = strawberry.field(
         description="Name of the cluster it runs in, as configured in the gateway."
     )
-    kind: WorkloadKind = strawberry.field(description="Its Kubernetes kind.")
+    kind: WorkloadKind = strawberry.field(
+        description="Its Kubernetes kind; CUSTOM for every custom resource (see groupKind)."
+    )
+    kind_name: str = strawberry.field(
+        description="The manifest's `kind`, custom resources included: Deployment, Rollout, ..."
+    )
+    api_group: str = strawberry.field(
+        description="The API group it is served in: apps, batch, argoproj.io, ..."
+    )
+    api_version: str = strawberry.field(
+        description="The manifest's `apiVersion`: apps/v1, batch/v1, argoproj.io/v1alpha1, ..."
+    )
+    group_kind: str = strawberry.field(
+        description=(
+            "Kind and group as Kubernetes writes a GroupKind: Deployment.apps, "
+            "Rollout.argoproj.io; what the groupKinds filters take."
+        )
+    )
     namespace: str = strawberry.field(description="Its metadata.namespace.")
     name: str = strawberry.field(description="Its metadata.name.")
     labels: JSON = strawberry.field(description="metadata.labels, as a JSON object of strings.")
@@ -741,7 +773,18 @@ class StatusCount:
 
 @strawberry.type(description="How many objects of one kind have one status.")
 class KindStatusCount:
-    kind: WorkloadKind = strawberry.field(description="The kind counted (POD: standalone pods).")
+    kind: WorkloadKind = strawberry.field(
+        description="The kind counted (POD: standalone pods; CUSTOM: the custom kind groupKind)."
+    )
+    group_kind: str = strawberry.field(
+        description=(
+            "The kind counted as a GroupKind (Deployment.apps, Rollout.argoproj.io; Pod for "
+            "standalone pods): each custom kind is counted apart."
+        )
+    )
+    kind_name: str = strawberry.field(
+        description="The kind counted as a manifest's `kind`: Deployment, Rollout, Pod, ..."
+    )
     status: WorkloadStatus = strawberry.field(
         description="The status counted (for POD, the pods' phase)."
     )
@@ -828,7 +871,18 @@ class WorkloadStatusChange:
     cluster: str | None = strawberry.field(
         description="Cluster of the workload; null only on SNAPSHOT_END."
     )
-    kind: WorkloadKind | None = strawberry.field(description="Null only on SNAPSHOT_END.")
+    kind: WorkloadKind | None = strawberry.field(
+        description="Kind of the workload (CUSTOM for custom resources); null only on SNAPSHOT_END."
+    )
+    group_kind: str | None = strawberry.field(
+        description=(
+            "Kind of the workload as a GroupKind (Deployment.apps, Rollout.argoproj.io); null "
+            "only on SNAPSHOT_END."
+        )
+    )
+    kind_name: str | None = strawberry.field(
+        description="The manifest `kind` (Deployment, Rollout); null only on SNAPSHOT_END."
+    )
     namespace: str | None = strawberry.field(
         description="Namespace of the workload; null only on SNAPSHOT_END."
     )
