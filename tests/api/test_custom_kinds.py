@@ -262,3 +262,24 @@ async def test_a_rollout_change_is_pushed_with_its_group_kind(
         ROLLOUT,
         "NOT_READY",
     )
+
+
+async def test_the_list_of_a_custom_kind_hears_of_its_changes(
+    gw: RunningGateway, redis_client: redis.Redis
+) -> None:
+    listing = """subscription ($filter: WorkloadFilter) {
+      workloadListChanged(filter: $filter, debounceMs: 100) {
+        changes totalCount summary { byKind { groupKind status count } }
+      }
+    }"""
+    async with transport_ws(gw.websocket) as ws:
+        operation = await ws.subscribe(listing, {"filter": {"groupKinds": [ROLLOUT]}})
+        await settle()
+        broken = rollout("sim-1", status="Not Ready", reason="Degraded")
+        await put_workload(redis_client, broken, rollout("sim-1"))
+        notice = (await ws.next_payload(operation))["data"]["workloadListChanged"]
+    assert notice == {
+        "changes": 1,
+        "totalCount": 1,
+        "summary": {"byKind": [{"groupKind": ROLLOUT, "status": "NOT_READY", "count": 1}]},
+    }
