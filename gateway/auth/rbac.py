@@ -25,6 +25,7 @@ from kubernetes_asyncio.client.exceptions import ApiException
 
 from gateway.auth.principal import Principal
 from gateway.clusters import ClusterConfigError, ClusterSource, api_client
+from gateway.kinds import split
 from gateway.visibility import ClusterVisibility, NamespaceLabels, Visibility
 
 log = logging.getLogger(__name__)
@@ -66,10 +67,10 @@ def custom_resources(clusters: Mapping[str, Mapping[str, Any]]) -> dict[str, lis
     for name, record in clusters.items():
         found[name] = [
             CustomResource(
-                str(k["kind"]),
-                str(k.get("group") or ""),
-                str(k["plural"]),
-                k.get("namespaced", True) is not False,
+                kind=str(k["kind"]),
+                group=str(k.get("group") or split(str(k["kind"])).group),
+                plural=str(k["plural"]),
+                namespaced=k.get("namespaced", True) is not False,
             )
             for k in record.get("customKinds") or ()
             if isinstance(k, dict) and k.get("kind") and k.get("plural")
