@@ -142,6 +142,32 @@ async def put_workload(
     await StoreWriter(client, Keys()).apply(record["cluster"], changes)
 
 
+async def put_pod(client: redis.Redis, pod: Record, before: Record) -> None:
+    """Rewrite a pod (from ``before``) with its feed entry, as a status change would."""
+    counts = (count_field(pod["namespace"], pod["phase"]),)
+    if pod["abnormal"]:
+        counts += (count_field(pod["namespace"], "abnormal"),)
+    changes: list[Change] = [
+        PodUpsert(
+            pod_id(pod["namespace"], pod["name"]),
+            orjson.dumps(pod),
+            (count_field(before["namespace"], before["phase"]),),
+            counts,
+            entry_of(before),
+            entry_of(pod),
+        ),
+        feed.pod_entry(
+            feed.CHANGED,
+            pod,
+            before["phase"],
+            before["displayReason"],
+            issue=pod["issue"] or "",
+            old_owner=before["owner"],
+        ),
+    ]
+    await StoreWriter(client, Keys()).apply(pod["cluster"], changes)
+
+
 async def remove_workload(client: redis.Redis, record: Record) -> None:
     kind, namespace = record["kind"], record["namespace"]
     changes: list[Change] = [

@@ -24,6 +24,7 @@ from tests.api.wsclient import transport_ws
 from tests.custom_workloads import (
     ROLLOUT,
     ROLLOUT_KIND,
+    put_pod,
     put_workload,
     rollout,
     rollout_pod,
@@ -31,6 +32,7 @@ from tests.custom_workloads import (
 )
 from tests.scoping.tenants import TOKENS, ask, fill
 from tests.scoping.test_crossing import web_pod_in
+from tests.scoping.test_pod_crossing import POD_CHANGES
 
 POD = "checkout-6f9c-a"
 SEEN = """{
@@ -107,6 +109,39 @@ async def test_the_rollouts_changes_reach_only_those_who_see_rollouts(
         first_for_alice = (await alice.next_payload(alices))["data"]["workloadStatusChanged"]
     assert first_for_bot["groupKind"] == "Deployment.apps"
     assert (first_for_alice["groupKind"], first_for_alice["newStatus"]) == (ROLLOUT, "NOT_READY")
+
+
+async def test_the_rollouts_pod_changes_reach_only_those_who_see_rollouts(
+    gw: RunningGateway, mirrors: dict[str, ClusterMirror], redis_client: redis.Redis
+) -> None:
+    sim1, owner = mirrors["sim-1"], rollout("sim-1", pods=(POD,))
+    healthy = rollout_pod("sim-1", owner, POD)
+    crashing = {
+        **healthy,
+        "ready": False,
+        "displayReason": "CrashLoopBackOff",
+        "reason": "CrashLoopBackOff",
+        "abnormal": True,
+        "issue": "container-error",
+    }
+    async with (
+        transport_ws(gw.websocket, {"authToken": TOKENS["bot"]}) as bot,
+        transport_ws(gw.websocket, {"authToken": TOKENS["alice"]}) as alice,
+    ):
+        shop = {"filter": {"namespaces": ["shop"]}}
+        bots, alices = (
+            await bot.subscribe(POD_CHANGES, shop),
+            await alice.subscribe(POD_CHANGES, shop),
+        )
+        await settle()
+        await put_pod(redis_client, crashing, healthy)
+        sim1.apply("Pod", "MODIFIED", web_pod_in("shop", crashing=True))
+        await flush(redis_client, sim1)
+        first_for_bot = (await bot.next_payload(bots))["data"]["podStatusChanged"]
+        first_for_alice = (await alice.next_payload(alices))["data"]["podStatusChanged"]
+    assert first_for_bot["name"] == "web-7d9f8b6c5d-0"
+    assert first_for_alice["name"] == POD
+    assert first_for_alice["pod"] == {"owner": f"{ROLLOUT}/shop/checkout"}
 
 
 def test_every_kind_is_not_the_sum_of_named_kinds() -> None:
