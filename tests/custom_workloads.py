@@ -144,7 +144,7 @@ async def put_workload(
 
 async def put_pod(client: redis.Redis, pod: Record, before: Record) -> None:
     """Rewrite a pod (from ``before``) with its feed entry, as a status change would."""
-    counts = (count_field(pod["namespace"], pod["phase"]),)
+    counts: tuple[str, ...] = (count_field(pod["namespace"], pod["phase"]),)
     if pod["abnormal"]:
         counts += (count_field(pod["namespace"], "abnormal"),)
     changes: list[Change] = [
