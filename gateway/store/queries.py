@@ -153,7 +153,9 @@ class Queries:
         return self.visibility.unrestricted or (view is not None and view.nodes)
 
     def _as_seen(self, name: str, record: Record) -> Record:
-        """Nor of the custom kinds watched there, those it may not see."""
+        """A cluster record as a tenant reads it: no infrastructure (see ``clusters``),
+        and of the custom kinds watched there only those it may see somewhere, as the
+        others do not exist for it."""
         if self.sees_infrastructure(name):
             return record
         view = self.visibility.cluster(name)

@@ -88,7 +88,7 @@ class Criteria:
     def admits(self, entry: IndexEntry) -> bool:
         if self.namespaces and entry.namespace not in self.namespaces:
             return False
-        if self.names_kinds and not self.admits_kind(entry.kind):
+        if (self.kinds or self.custom or self.group_kinds) and not self.admits_kind(entry.kind):
             return False
         if self.statuses and entry.status not in self.statuses:
             return False
