@@ -39,6 +39,12 @@ from gateway.store.hub import (
 from gateway.store.queries import Queries, tenant_error
 from gateway.store.selection import Criteria, IndexEntry, Order
 from schema import convert, podchanges
+from schema.changes import (
+    ChangeType,
+    ClusterReachabilityChange,
+    PodStatusChange,
+    WorkloadStatusChange,
+)
 from schema.context import ApiContext
 from schema.errors import CURSOR_EXPIRED, SLOW_CONSUMER, UNAVAILABLE, GatewayError, bad_input
 from schema.inputs import PodFilter, WorkloadFilter, criteria, pod_criteria
@@ -52,12 +58,6 @@ from schema.listchanges import (
 )
 from schema.positions import told_ends
 from schema.query import client_errors, context
-from schema.types import (
-    ChangeType,
-    ClusterReachabilityChange,
-    PodStatusChange,
-    WorkloadStatusChange,
-)
 
 
 def _admits_workload(chosen: Criteria, ctx: ApiContext) -> Callable[[FeedEvent], bool]:
