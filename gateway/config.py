@@ -25,6 +25,7 @@ from pydantic.alias_generators import to_camel
 from strawberry.http.websocket_origin import normalize_allowed_origins
 
 from gateway.custom_resources import CustomResources, rule_places
+from gateway.kinds import KindError, normalize
 from gateway.section import STATED, Section
 
 ENV_PREFIX = "KSG_"
@@ -143,12 +144,22 @@ class Grant(Section):
     clusters: tuple[str, ...] | None = None
     namespaces: tuple[str, ...] | None = None
     namespace_selector: str | None = None
-    kinds: (
-        tuple[Literal["Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob"], ...] | None
-    ) = None
+    kinds: tuple[str, ...] | None = None
     pod_logs: bool = False
     nodes: bool = False
     metrics: bool = False
+
+    @field_validator("kinds")
+    @classmethod
+    def _known_kinds(cls, kinds: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        """Kinds as the cache spells them, so a grant of Deployment.apps admits Deployments;
+        no kinds at all means every kind, custom ones included."""
+        if kinds is None:
+            return None
+        try:
+            return tuple(normalize(kind) for kind in kinds)
+        except KindError as error:
+            raise ValueError(str(error)) from error
 
     @model_validator(mode="after")
     def _names_someone(self) -> Grant:

@@ -29,10 +29,11 @@ from typing import Annotated, Any
 import yaml
 from pydantic import AfterValidator, PrivateAttr, ValidationInfo, field_validator, model_validator
 
+from gateway import kinds
 from gateway.rules.catalog import RuleSet, rules_in
 from gateway.rules.custom import evaluate_custom
-from gateway.rules.opted import OptedKinds, split_group_kind
-from gateway.rules.rulefile import GROUP, KIND, Family, Lines, Rule, RuleError, parse_rule
+from gateway.rules.opted import OptedKinds
+from gateway.rules.rulefile import Family, Lines, Rule, RuleError, parse_rule
 from gateway.section import Section, stated
 from gateway.status.model import WorkloadState
 
@@ -48,8 +49,11 @@ def kind_name(group: str, kind: str) -> str:
 
 
 def _group_kind(name: str) -> str:
-    group, kind = split_group_kind(name)
-    if not KIND.match(kind) or not GROUP.match(group):
+    try:
+        custom = kinds.is_custom(kinds.normalize(name))
+    except kinds.KindError:
+        custom = False
+    if not custom:
         raise ValueError(
             f"{name!r} is not a kind: write Kind.group, such as Rollout.argoproj.io (the kind "
             "starts with an uppercase letter, the group has a dot)"
@@ -189,7 +193,7 @@ class CustomResources(Section):
         return self._in_force
 
     def watched_kinds(self) -> frozenset[str]:
-        """The custom kinds to watch, as ``Kind.group`` (split_group_kind splits one)."""
+        """The custom kinds to watch, as ``Kind.group`` (kinds.split splits one)."""
         if self.watch is not None:
             return frozenset(self.watch)
         named = {kind_name(group, kind) for group, kind in self.rule_set().by_kind}
@@ -197,8 +201,8 @@ class CustomResources(Section):
 
     def judging(self, kind: str) -> Judging:
         """By its rule if one names the kind, else by the conventions in its family."""
-        group, name = split_group_kind(kind)
-        rule = self.rule_set().by_kind.get((group, name))
+        found = kinds.split(kind)
+        rule = self.rule_set().by_kind.get((found.group, found.kind))
         if rule is not None:
             origin = next(
                 (u.origin for u in reversed(self._user_rules) if u.rule is rule), BUILT_IN

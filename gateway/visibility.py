@@ -12,15 +12,22 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-ALL_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob"})
+from gateway.kinds import EVERY_KIND
+
+ALL_KINDS = frozenset({EVERY_KIND})
+"""Every kind, custom ones included (those a cluster starts serving later too): what a
+grant naming no kinds allows. A set of kinds holds it or names kinds one by one, so
+``kinds >= ALL_KINDS`` asks "does this see every kind?" and never holds for a list of
+names, however long: a tenant granted the five built-ins does not see a Rollout."""
 
 
 @dataclass(slots=True)
 class ClusterVisibility:
     """One cluster as a caller sees it.
 
-    ``everywhere`` are the kinds visible in every namespace (empty: none); ``namespaces``
-    adds kinds in named namespaces. Logs follow the same shape.
+    ``everywhere`` are the kinds visible in every namespace (empty: none; ``ALL_KINDS``
+    within it: every kind); ``namespaces`` adds kinds in named namespaces. Logs follow
+    the same shape.
     """
 
     everywhere: frozenset[str] = frozenset()
@@ -34,10 +41,20 @@ class ClusterVisibility:
         return self.everywhere | extra if extra else self.everywhere
 
     def admits(self, namespace: str, kind: str) -> bool:
-        return kind in self.everywhere or kind in self.namespaces.get(namespace, ())
+        if kind in self.everywhere or EVERY_KIND in self.everywhere:
+            return True
+        kinds = self.namespaces.get(namespace, ())
+        return kind in kinds or EVERY_KIND in kinds
 
     def sees_namespace(self, namespace: str) -> bool:
         return bool(self.everywhere) or namespace in self.namespaces
+
+    def sees_kind(self, kind: str) -> bool:
+        """In some namespace at least: whether the kind exists for this caller at all."""
+        return any(
+            kind in kinds or EVERY_KIND in kinds
+            for kinds in (self.everywhere, *self.namespaces.values())
+        )
 
     def allows_logs(self, namespace: str) -> bool:
         return self.logs_everywhere or namespace in self.logs_namespaces

@@ -28,6 +28,7 @@ from strawberry.types import ExecutionContext
 
 from schema.audited import OperationAudit
 from schema.cost import cost_limit
+from schema.custom import CustomWorkload
 from schema.literals import CheckedValidationCache
 from schema.observed import OperationMetrics
 from schema.projection import ProjectingExecutionContext
@@ -108,7 +109,17 @@ def build_schema(
     return GatewaySchema(
         query=Query,
         subscription=Subscription,
-        types=[Deployment, StatefulSet, DaemonSet, Job, CronJob, Pod, ClusterNode, Cluster],
+        types=[
+            Deployment,
+            StatefulSet,
+            DaemonSet,
+            Job,
+            CronJob,
+            CustomWorkload,
+            Pod,
+            ClusterNode,
+            Cluster,
+        ],
         extensions=extensions,
         execution_context_class=ProjectingExecutionContext,
     )

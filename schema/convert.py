@@ -9,7 +9,9 @@ from typing import Any
 import strawberry
 from strawberry.scalars import JSON
 
+from gateway.kinds import BUILTIN_GROUPS, BUILTIN_VERSION, is_custom, split
 from schema import ids
+from schema.custom import FAMILY_BY_NAME, CustomKind, CustomWorkload, WorkloadFamily
 from schema.types import (
     ClusterNode,
     Container,
@@ -35,7 +37,8 @@ from schema.types import (
 Record = Mapping[str, Any]
 
 STATUS_BY_LABEL = {s.value: s for s in WorkloadStatus}
-KIND_BY_NAME = {k.value: k for k in WorkloadKind}
+KIND_BY_NAME = {k.value: k for k in WorkloadKind if k.value in BUILTIN_GROUPS or k.value == "Pod"}
+"""The enum value of each kind string the cache holds but custom ones (see ``kind_of``)."""
 PHASE_BY_NAME = {p.value: p for p in PodPhase}
 ISSUE_BY_NAME = {str(i.value): i for i in PodIssue}
 CONTAINER_STATES = {c.value: c for c in ContainerState}
@@ -47,6 +50,40 @@ _TYPES: dict[str, type[Workload]] = {
     "Job": Job,
     "CronJob": CronJob,
 }
+
+
+def kind_of(kind: str) -> WorkloadKind | None:
+    """The enum value of a cache kind string: every custom kind is CUSTOM; None for a
+    string that is neither (nothing the watchers write)."""
+    return WorkloadKind.CUSTOM if is_custom(kind) else KIND_BY_NAME.get(kind)
+
+
+def kind_fields(kind: str, api_version: str | None = None) -> dict[str, Any]:
+    """The fields every workload has that spell out its kind, from the cache's kind string
+    (and the record's apiVersion, which built-in records do not carry)."""
+    parts = split(kind)
+    return {
+        "kind": kind_of(kind),
+        "kind_name": parts.kind,
+        "api_group": parts.group,
+        "api_version": api_version or f"{parts.group}/{BUILTIN_VERSION}",
+        "group_kind": parts.text,
+    }
+
+
+def custom_kind(record: Record) -> CustomKind:
+    """One entry of a cluster record's ``customKinds``."""
+    group_kind = str(record["kind"])
+    return CustomKind(
+        group_kind=group_kind,
+        kind_name=split(group_kind).kind,
+        group=str(record.get("group") or split(group_kind).group),
+        version=str(record.get("version") or ""),
+        plural=str(record.get("plural") or ""),
+        namespaced=bool(record.get("namespaced", True)),
+        family=FAMILY_BY_NAME.get(str(record.get("family")), WorkloadFamily.LONG_RUNNING),
+        rule=record.get("rule"),
+    )
 
 
 def to_time(value: object) -> datetime | None:
@@ -147,7 +184,7 @@ def workload(
     common: dict[str, Any] = {
         "id": workload_id(record),
         "cluster": record["cluster"],
-        "kind": KIND_BY_NAME[kind],
+        **kind_fields(kind, record.get("apiVersion")),
         "namespace": record["namespace"],
         "name": record["name"],
         "labels": record.get("labels") or {},
@@ -165,6 +202,9 @@ def workload(
         "pods": list(pods),
         "events": [event(e) for e in events],
     }
+    if is_custom(kind):
+        family = FAMILY_BY_NAME.get(str(record.get("family")), WorkloadFamily.LONG_RUNNING)
+        return CustomWorkload(**common, family=family)
     if kind in ("Deployment", "StatefulSet", "DaemonSet"):
         common["strategy"] = STRATEGIES.get(record.get("strategy") or "")
     if kind == "Deployment":

@@ -6,6 +6,7 @@ from enum import Enum
 
 import strawberry
 
+from gateway.kinds import FORM, KindError, normalize
 from gateway.selectors import Selector, SelectorError, parse_selector
 from gateway.store import podindex
 from gateway.store.podindex import PodCriteria
@@ -24,7 +25,14 @@ class WorkloadFilter:
         default=None, description="Only workloads in these namespaces."
     )
     kinds: list[WorkloadKind] | None = strawberry.field(
-        default=None, description="Only workloads of these kinds."
+        default=None, description="Only workloads of these kinds (CUSTOM: every custom kind)."
+    )
+    group_kinds: list[str] | None = strawberry.field(
+        default=None,
+        description=(
+            "Only workloads of these kinds, as GroupKinds (Rollout.argoproj.io, Deployment.apps) "
+            "or built-ins' bare names (Deployment); with `kinds`, both must hold."
+        ),
     )
     statuses: list[WorkloadStatus] | None = strawberry.field(
         default=None, description="Only workloads whose computed status is one of these."
@@ -81,7 +89,11 @@ class PodFilter:
         default=None, description="Only pods whose name contains this text, ignoring case."
     )
     workload: str | None = strawberry.field(
-        default=None, description="Only pods of this workload, as Kind/namespace/name."
+        default=None,
+        description=(
+            "Only pods of this workload, as Kind/namespace/name (Deployment/shop/web, or for a "
+            "custom kind its GroupKind: Rollout.argoproj.io/shop/web), as Pod.owner gives it."
+        ),
     )
 
 
@@ -141,11 +153,35 @@ def _selector(text: str | None) -> Selector | None:
         raise bad_input(f"invalid labelSelector: {error}") from error
 
 
+def group_kind(text: str, field: str) -> str:
+    """The cache's spelling of a kind a client typed; a malformed one is its error."""
+    try:
+        return normalize(text)
+    except KindError as error:
+        raise bad_input(f"{field}: {error}") from error
+
+
+def lookup_kind(kind: WorkloadKind | None, given: str | None) -> str:
+    """The one kind a lookup names, by the enum (built-ins) or by GroupKind."""
+    if (kind is None) == (given is None):
+        raise bad_input("give the workload's kind or its groupKind (exactly one of them)")
+    if kind is not None:
+        if kind in (WorkloadKind.CUSTOM, WorkloadKind.POD):
+            raise bad_input(f"kind {kind.name} names no single kind: give groupKind ({FORM})")
+        return str(kind.value)
+    return group_kind(given or "", "groupKind")
+
+
+def _workload_ref(text: str) -> str:
+    parts = text.split("/", 2)
+    if len([part for part in parts if part]) != 3:
+        raise bad_input(f"workload must be Kind/namespace/name, got {text[:100]!r}")
+    return "/".join([group_kind(parts[0], "workload"), *parts[1:]])
+
+
 def pod_criteria(given: PodFilter | None) -> PodCriteria:
     given = given or PodFilter()
-    workload = given.workload or ""
-    if workload and len([part for part in workload.split("/", 2) if part]) != 3:
-        raise bad_input(f"workload must be Kind/namespace/name, got {workload[:100]!r}")
+    workload = _workload_ref(given.workload) if given.workload else ""
     return PodCriteria(
         clusters=frozenset(given.clusters or ()),
         namespaces=frozenset(given.namespaces or ()),
@@ -174,7 +210,9 @@ def criteria(given: WorkloadFilter | None) -> Criteria:
     return Criteria(
         clusters=frozenset(given.clusters or ()),
         namespaces=frozenset(given.namespaces or ()),
-        kinds=frozenset(k.value for k in given.kinds or ()),
+        kinds=frozenset(k.value for k in given.kinds or () if k is not WorkloadKind.CUSTOM),
+        custom=WorkloadKind.CUSTOM in (given.kinds or ()),
+        group_kinds=frozenset(group_kind(g, "groupKinds") for g in given.group_kinds or ()),
         statuses=frozenset(s.value for s in given.statuses or ()),
         name_contains=given.name_contains or "",
         abnormal=given.abnormal,

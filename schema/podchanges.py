@@ -18,9 +18,9 @@ from gateway.status.model import abnormal_issue
 from gateway.store.hub import FeedEvent
 from gateway.store.podindex import PodCriteria
 from schema import convert, ids
+from schema.changes import ChangeType, PodStatusChange
 from schema.context import ApiContext
 from schema.errors import bad_input
-from schema.types import ChangeType, PodStatusChange
 
 SNAPSHOT_CHUNK = 500
 

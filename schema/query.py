@@ -14,18 +14,35 @@ from strawberry.types import Info
 from gateway.store.errors import QueryError
 from gateway.store.hub import CLUSTER_FEED, encode_cursor
 from gateway.store.podindex import PodCriteria
-from gateway.store.queries import Queries, Summary
+from gateway.store.queries import STANDALONE_KIND, Queries, Summary
 from gateway.store.records import Record
 from gateway.store.selection import Criteria
 from schema import convert, ids, materialize
+from schema.arguments import (
+    PODS_DESCRIPTION,
+    ClusterArg,
+    NameArg,
+    NamespaceArg,
+    PodAfterArg,
+    PodBeforeArg,
+    PodFilterArg,
+    PodFirstArg,
+    PodLastArg,
+    PodOrderArg,
+    SummaryFilterArg,
+    WorkloadAfterArg,
+    WorkloadFilterArg,
+    WorkloadFirstArg,
+    WorkloadOrderArg,
+)
 from schema.context import ApiContext
+from schema.custom import CustomKind
 from schema.errors import GatewayError, not_found
 from schema.inputs import (
-    PodFilter,
     PodOrder,
-    WorkloadFilter,
     WorkloadOrder,
     criteria,
+    lookup_kind,
     order,
     pod_criteria,
     pod_order,
@@ -123,12 +140,22 @@ def summary_type(summary: Summary) -> StatusSummary:
             if s in convert.STATUS_BY_LABEL
         ],
         by_kind=[
-            KindStatusCount(
-                kind=convert.KIND_BY_NAME[k], status=convert.STATUS_BY_LABEL[s], count=n
-            )
+            _kind_count(k, s, n)
             for (k, s), n in sorted(summary.by_kind.items())
-            if k in convert.KIND_BY_NAME and s in convert.STATUS_BY_LABEL
+            if convert.kind_of(k) is not None and s in convert.STATUS_BY_LABEL
         ],
+    )
+
+
+def _kind_count(kind: str, status: str, count: int) -> KindStatusCount:
+    """Standalone pods' kind has no group: its GroupKind is plain Pod, as in the core group."""
+    fields = convert.kind_fields(kind)
+    return KindStatusCount(
+        kind=fields["kind"],
+        group_kind=kind if kind == STANDALONE_KIND else fields["group_kind"],
+        kind_name=fields["kind_name"],
+        status=convert.STATUS_BY_LABEL[status],
+        count=count,
     )
 
 
@@ -139,94 +166,6 @@ async def summarize(info: Info, chosen: Criteria) -> StatusSummary:
 
 NO_PAGE = PageInfo(has_next_page=False, has_previous_page=False, start_cursor=None, end_cursor=None)
 """The page of a connection that cannot hold anything (a filter naming another cluster)."""
-
-PODS_DESCRIPTION = (
-    "Pods, filtered, ordered and paged on the server (Relay: first and after forward, last "
-    "and before backward)."
-)
-
-
-WorkloadFilterArg = Annotated[
-    WorkloadFilter | None,
-    strawberry.argument(
-        description="Which workloads to include; omitted: every workload the caller may see."
-    ),
-]
-WorkloadFirstArg = Annotated[
-    int | None,
-    strawberry.argument(
-        description=(
-            "Page size: how many workloads follow `after`, from 0 to the gateway's page limit "
-            "(1000 unless configured); 100 when omitted."
-        )
-    ),
-]
-WorkloadAfterArg = Annotated[
-    str | None,
-    strawberry.argument(
-        description=(
-            "A cursor from this same list (an edge's cursor or pageInfo.endCursor): the page "
-            "starts right after it. Omitted: from the start."
-        )
-    ),
-]
-WorkloadOrderArg = Annotated[
-    WorkloadOrder | None,
-    strawberry.argument(description="Sort order; by name, ascending, when omitted."),
-]
-PodFilterArg = Annotated[
-    PodFilter | None,
-    strawberry.argument(
-        description="Which pods to include; omitted: every pod the caller may see."
-    ),
-]
-PodFirstArg = Annotated[
-    int | None,
-    strawberry.argument(
-        description=(
-            "Forward paging: how many pods follow `after`, from 0 to the page limit (1000 "
-            "unless configured). Not with `last`; neither given: the first 100."
-        )
-    ),
-]
-PodAfterArg = Annotated[
-    str | None,
-    strawberry.argument(
-        description="Forward paging: start right after this cursor of the same list."
-    ),
-]
-PodLastArg = Annotated[
-    int | None,
-    strawberry.argument(
-        description=(
-            "Backward paging: how many pods precede `before`, from 0 to the page limit. "
-            "Not with `first`."
-        )
-    ),
-]
-PodBeforeArg = Annotated[
-    str | None,
-    strawberry.argument(
-        description="Backward paging: end right before this cursor of the same list."
-    ),
-]
-PodOrderArg = Annotated[
-    PodOrder | None,
-    strawberry.argument(description="Sort order; by name, ascending, when omitted."),
-]
-SummaryFilterArg = Annotated[
-    WorkloadFilter | None,
-    strawberry.argument(
-        description=(
-            "Which workloads (and standalone pods) to count; omitted: all the caller may see."
-        )
-    ),
-]
-ClusterArg = Annotated[
-    str, strawberry.argument(description="The cluster's name, as configured in the gateway.")
-]
-NamespaceArg = Annotated[str, strawberry.argument(description="The object's namespace.")]
-NameArg = Annotated[str, strawberry.argument(description="The object's metadata.name.")]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -305,6 +244,12 @@ class Cluster(Node):
         description=(
             "The gateway replica that holds this cluster's watch lease and writes its cache; "
             "null when none has reported."
+        )
+    )
+    custom_kinds: list[CustomKind] = strawberry.field(
+        description=(
+            "The custom resource kinds watched as workloads in this cluster, of those the "
+            "caller may see, by groupKind."
         )
     )
 
@@ -387,6 +332,10 @@ def cluster_type(record: Record) -> Cluster:
         last_error=record.get("lastError", ""),
         synced=bool(record.get("synced")),
         watcher=record.get("watcher"),
+        custom_kinds=[
+            convert.custom_kind(k)
+            for k in sorted(record.get("customKinds") or (), key=lambda k: str(k["kind"]))
+        ],
     )
 
 
@@ -459,12 +408,28 @@ class Query:
         info: Info,
         cluster: ClusterArg,
         namespace: NamespaceArg,
-        kind: Annotated[WorkloadKind, strawberry.argument(description="The workload's kind.")],
+        kind: Annotated[
+            WorkloadKind | None,
+            strawberry.argument(
+                description="The workload's built-in kind; give this or groupKind, not both."
+            ),
+        ] = None,
+        *,
         name: NameArg,
+        group_kind: Annotated[
+            str | None,
+            strawberry.argument(
+                description=(
+                    "The workload's kind as a GroupKind (Rollout.argoproj.io, Deployment.apps) "
+                    "or a built-in's bare name; give this or kind, not both."
+                )
+            ),
+        ] = None,
     ) -> Workload | None:
         ctx = context(info)
+        chosen = lookup_kind(kind, group_kind)
         with client_errors():
-            record = await ctx.queries.workload(cluster, kind.value, namespace, name)
+            record = await ctx.queries.workload(cluster, chosen, namespace, name)
         [built] = await materialize.workloads(
             ctx.queries, [record], requested(info), ctx.limits.events_per_object
         )

@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.types import Info
@@ -39,6 +39,12 @@ from gateway.store.hub import (
 from gateway.store.queries import Queries, tenant_error
 from gateway.store.selection import Criteria, IndexEntry, Order
 from schema import convert, podchanges
+from schema.changes import (
+    ChangeType,
+    ClusterReachabilityChange,
+    PodStatusChange,
+    WorkloadStatusChange,
+)
 from schema.context import ApiContext
 from schema.errors import CURSOR_EXPIRED, SLOW_CONSUMER, UNAVAILABLE, GatewayError, bad_input
 from schema.inputs import PodFilter, WorkloadFilter, criteria, pod_criteria
@@ -52,12 +58,6 @@ from schema.listchanges import (
 )
 from schema.positions import told_ends
 from schema.query import client_errors, context
-from schema.types import (
-    ChangeType,
-    ClusterReachabilityChange,
-    PodStatusChange,
-    WorkloadStatusChange,
-)
 
 
 def _admits_workload(chosen: Criteria, ctx: ApiContext) -> Callable[[FeedEvent], bool]:
@@ -81,6 +81,12 @@ def _admits_workload(chosen: Criteria, ctx: ApiContext) -> Callable[[FeedEvent],
     return admits
 
 
+def _kind(kind: str) -> dict[str, Any]:
+    """A change's kind fields, from the kind string of its workload id."""
+    fields = convert.kind_fields(kind)
+    return {k: fields[k] for k in ("kind", "group_kind", "kind_name")}
+
+
 def _time(value: str) -> datetime | None:
     return convert.to_time(value)
 
@@ -96,7 +102,7 @@ def workload_change(event: FeedEvent, cursor: str) -> WorkloadStatusChange:
         type=ChangeType(fields["type"]),
         cursor=cursor,
         cluster=event.cluster,
-        kind=convert.KIND_BY_NAME[kind],
+        **_kind(kind),
         namespace=namespace,
         name=name,
         workload_id=strawberry.ID(
@@ -484,6 +490,8 @@ def _snapshot_end(cursor: str) -> WorkloadStatusChange:
         cursor=cursor,
         cluster=None,
         kind=None,
+        group_kind=None,
+        kind_name=None,
         namespace=None,
         name=None,
         workload_id=None,
@@ -519,7 +527,7 @@ async def _snapshot(
                 type=ChangeType.SNAPSHOT,
                 cursor=cursor,
                 cluster=entry.cluster,
-                kind=convert.KIND_BY_NAME[entry.kind],
+                **_kind(entry.kind),
                 namespace=entry.namespace,
                 name=entry.name,
                 workload_id=strawberry.ID(workload.id),

@@ -87,7 +87,12 @@ class WorkloadStatus(Enum):
     UNKNOWN = strawberry.enum_value(EnginePodPhase.UNKNOWN.value, description=_PHASE_STATUS)
 
 
-@strawberry.enum(description="The Kubernetes kind of a workload (its manifest's `kind`).")
+@strawberry.enum(
+    description=(
+        "The Kubernetes kind of a workload (its manifest's `kind`); custom resources are all "
+        "CUSTOM, told apart by groupKind."
+    )
+)
 class WorkloadKind(Enum):
     _value_: str
 
@@ -96,6 +101,13 @@ class WorkloadKind(Enum):
     DAEMON_SET = strawberry.enum_value("DaemonSet", description="An apps/v1 DaemonSet.")
     JOB = strawberry.enum_value("Job", description="A batch/v1 Job.")
     CRON_JOB = strawberry.enum_value("CronJob", description="A batch/v1 CronJob.")
+    CUSTOM = strawberry.enum_value(
+        "Custom",
+        description=(
+            "A custom resource (an Argo Rollout, a KubeVirt VirtualMachine, ...): see kindName "
+            "and apiGroup, or groupKind."
+        ),
+    )
     POD = strawberry.enum_value(
         "Pod",
         description=(
@@ -204,33 +216,6 @@ class PodIssue(Enum):
     )
     FAILED = strawberry.enum_value(
         EngineIssue.FAILED.value, description="Terminated in failure: phase Failed, evicted."
-    )
-
-
-@strawberry.enum(description="What a subscription message reports about its object.")
-class ChangeType(Enum):
-    _value_: str
-
-    SNAPSHOT = strawberry.enum_value(
-        "snapshot",
-        description=(
-            "The object's current state, sent because the subscription asked for a snapshot."
-        ),
-    )
-    SNAPSHOT_END = strawberry.enum_value(
-        "snapshot_end",
-        description=(
-            "The snapshot is complete (sent even when it held nothing): live changes follow."
-            " The marker names nothing: every field but type and cursor is null, and its "
-            "cursor resumes right after the snapshot."
-        ),
-    )
-    ADDED = strawberry.enum_value("added", description="The object appeared in the cache.")
-    CHANGED = strawberry.enum_value(
-        "changed", description="Its status, reason or another watched value changed."
-    )
-    DELETED = strawberry.enum_value(
-        "deleted", description="The object is gone from the cluster; no object is attached."
     )
 
 
@@ -495,13 +480,33 @@ class Pod(Node):
 
 
 @strawberry.interface(
-    description="Deployment, StatefulSet, DaemonSet, Job or CronJob, with its computed status."
+    description=(
+        "Deployment, StatefulSet, DaemonSet, Job, CronJob or a custom resource (CustomWorkload), "
+        "with its computed status."
+    )
 )
 class Workload(Node):
     cluster: str = strawberry.field(
         description="Name of the cluster it runs in, as configured in the gateway."
     )
-    kind: WorkloadKind = strawberry.field(description="Its Kubernetes kind.")
+    kind: WorkloadKind = strawberry.field(
+        description="Its Kubernetes kind; CUSTOM for every custom resource (see groupKind)."
+    )
+    kind_name: str = strawberry.field(
+        description="The manifest's `kind`, custom resources included: Deployment, Rollout, ..."
+    )
+    api_group: str = strawberry.field(
+        description="The API group it is served in: apps, batch, argoproj.io, ..."
+    )
+    api_version: str = strawberry.field(
+        description="The manifest's `apiVersion`: apps/v1, batch/v1, argoproj.io/v1alpha1, ..."
+    )
+    group_kind: str = strawberry.field(
+        description=(
+            "Kind and group as Kubernetes writes a GroupKind: Deployment.apps, "
+            "Rollout.argoproj.io; what the groupKinds filters take."
+        )
+    )
     namespace: str = strawberry.field(description="Its metadata.namespace.")
     name: str = strawberry.field(description="Its metadata.name.")
     labels: JSON = strawberry.field(description="metadata.labels, as a JSON object of strings.")
@@ -741,7 +746,18 @@ class StatusCount:
 
 @strawberry.type(description="How many objects of one kind have one status.")
 class KindStatusCount:
-    kind: WorkloadKind = strawberry.field(description="The kind counted (POD: standalone pods).")
+    kind: WorkloadKind = strawberry.field(
+        description="The kind counted (POD: standalone pods; CUSTOM: the custom kind groupKind)."
+    )
+    group_kind: str = strawberry.field(
+        description=(
+            "The kind counted as a GroupKind (Deployment.apps, Rollout.argoproj.io; Pod for "
+            "standalone pods): each custom kind is counted apart."
+        )
+    )
+    kind_name: str = strawberry.field(
+        description="The kind counted as a manifest's `kind`: Deployment, Rollout, Pod, ..."
+    )
     status: WorkloadStatus = strawberry.field(
         description="The status counted (for POD, the pods' phase)."
     )
@@ -809,142 +825,3 @@ class Namespace:
     name: str = strawberry.field(description="The namespace's metadata.name.")
     phase: str = strawberry.field(description="status.phase: Active or Terminating.")
     labels: JSON = strawberry.field(description="metadata.labels, as a JSON object of strings.")
-
-
-@strawberry.type(
-    description=(
-        "One message of workloadStatusChanged: a workload's change, a snapshot entry or the "
-        "snapshot's end."
-    )
-)
-class WorkloadStatusChange:
-    type: ChangeType = strawberry.field(
-        description=(
-            "What happened: a snapshot entry, the snapshot's end, or an added, changed or "
-            "deleted workload."
-        ),
-    )
-    cursor: str = strawberry.field(description="Pass as `after` to resume right after this change.")
-    cluster: str | None = strawberry.field(
-        description="Cluster of the workload; null only on SNAPSHOT_END."
-    )
-    kind: WorkloadKind | None = strawberry.field(description="Null only on SNAPSHOT_END.")
-    namespace: str | None = strawberry.field(
-        description="Namespace of the workload; null only on SNAPSHOT_END."
-    )
-    name: str | None = strawberry.field(
-        description="Name of the workload; null only on SNAPSHOT_END."
-    )
-    workload_id: strawberry.ID | None = strawberry.field(
-        description="Global id of the workload, for node(id:); null only on SNAPSHOT_END."
-    )
-    old_status: WorkloadStatus | None = strawberry.field(
-        description="Status before the change; null when added, in a snapshot or on SNAPSHOT_END."
-    )
-    new_status: WorkloadStatus | None = strawberry.field(
-        description="Status after the change; null when deleted or on SNAPSHOT_END."
-    )
-    old_reason: str | None = strawberry.field(
-        description="Reason before the change; empty when there was none."
-    )
-    reason: str | None = strawberry.field(
-        description="Reason after the change, a short code such as CrashLoopBackOff."
-    )
-    message: str | None = strawberry.field(description="The workload's message after the change.")
-    resource_version: str | None = strawberry.field(
-        description="metadata.resourceVersion of the object the change was read from; may be empty."
-    )
-    time: datetime | None = strawberry.field(
-        description=(
-            "When the gateway recorded the change (in a snapshot: the workload's since), as "
-            "an RFC 3339 timestamp."
-        ),
-    )
-    workload: Workload | None = strawberry.field(
-        description="The workload as it is after the change; null when deleted or on SNAPSHOT_END."
-    )
-
-
-@strawberry.type(
-    description=(
-        "One message of podStatusChanged: a pod's change, a snapshot entry or the snapshot's end."
-    )
-)
-class PodStatusChange:
-    type: ChangeType = strawberry.field(
-        description=(
-            "What happened: a snapshot entry, the snapshot's end, or an added, changed or "
-            "deleted pod."
-        ),
-    )
-    cursor: str = strawberry.field(description="Pass as `after` to resume right after this change.")
-    cluster: str | None = strawberry.field(
-        description="Cluster of the pod; null only on SNAPSHOT_END."
-    )
-    namespace: str | None = strawberry.field(
-        description="Namespace of the pod; null only on SNAPSHOT_END."
-    )
-    name: str | None = strawberry.field(description="Name of the pod; null only on SNAPSHOT_END.")
-    pod_id: strawberry.ID | None = strawberry.field(
-        description="Global id of the pod, for node(id:); null only on SNAPSHOT_END."
-    )
-    old_phase: PodPhase | None = strawberry.field(
-        description="Phase before the change; null when added, in a snapshot or on SNAPSHOT_END."
-    )
-    new_phase: PodPhase | None = strawberry.field(
-        description="Phase after the change; null when deleted or on SNAPSHOT_END."
-    )
-    old_issue: PodIssue | None = strawberry.field(
-        description="What was wrong with the pod before the change; null: nothing, or not known."
-    )
-    new_issue: PodIssue | None = strawberry.field(
-        description="What is wrong with the pod itself (cluster reachability aside)."
-    )
-    old_reason: str | None = strawberry.field(
-        description="kubectl's STATUS column before the change; empty when not known."
-    )
-    reason: str | None = strawberry.field(
-        description="kubectl's STATUS column after the change, e.g. Running, CrashLoopBackOff."
-    )
-    message: str | None = strawberry.field(
-        description="The pod's problem after the change, in a sentence or two; empty when none."
-    )
-    time: datetime | None = strawberry.field(
-        description=(
-            "When the gateway recorded the change (in a snapshot: the pod's since), as an RFC "
-            "3339 timestamp."
-        ),
-    )
-    pod: Pod | None = strawberry.field(
-        description="The pod as it is after the change; null when deleted or on SNAPSHOT_END."
-    )
-
-
-@strawberry.type(
-    description=(
-        "One message of clusterReachabilityChanged: a cluster's API server stopped or resumed "
-        "answering."
-    )
-)
-class ClusterReachabilityChange:
-    cursor: str = strawberry.field(description="Pass as `after` to resume right after this change.")
-    cluster: str = strawberry.field(
-        description="Name of the cluster, as configured in the gateway."
-    )
-    reachable: bool = strawberry.field(
-        description="Whether its API server answers the gateway now."
-    )
-    since: datetime | None = strawberry.field(
-        description=(
-            "When the API server became unreachable (or reachable again), as an RFC 3339 timestamp."
-        ),
-    )
-    error: str = strawberry.field(
-        description=(
-            "The last connection error while unreachable (a generic sentence for tenants); "
-            "empty when reachable."
-        ),
-    )
-    time: datetime | None = strawberry.field(
-        description="When the gateway recorded the change, as an RFC 3339 timestamp."
-    )

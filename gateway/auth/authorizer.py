@@ -9,11 +9,12 @@ within the TTL.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 from gateway.auth import rules as rule_sets
 from gateway.auth.principal import Principal
+from gateway.auth.rbac import CustomResource, custom_resources
 from gateway.config import Auth
 from gateway.store.reader import StoreReader
 from gateway.visibility import NamespaceLabels, Visibility
@@ -26,7 +27,11 @@ class DelegatedAuthorization(Protocol):
     """Kubernetes RBAC (SubjectAccessReview) answering for some clusters."""
 
     async def visibility(
-        self, principal: Principal, clusters: list[str], namespaces: NamespaceLabels
+        self,
+        principal: Principal,
+        clusters: list[str],
+        namespaces: NamespaceLabels,
+        custom: Mapping[str, Sequence[CustomResource]] | None = None,
     ) -> Visibility: ...
 
     async def close(self) -> None: ...
@@ -78,7 +83,8 @@ class Authorizer:
         return rule_sets.visibility(principal, self.auth.rules, (), {}).metrics
 
     async def _resolve(self, principal: Principal) -> Visibility:
-        clusters = list(await self.reader.clusters())
+        known = await self.reader.clusters()
+        clusters = list(known)
         namespaces: dict[str, Mapping[str, Mapping[str, str]]] = {}
         if self.delegated is not None or rule_sets.needs_namespace_labels(self.auth.rules):
             for cluster in clusters:
@@ -86,7 +92,9 @@ class Authorizer:
                 namespaces[cluster] = {r["name"]: r.get("labels") or {} for r in records}
         found = rule_sets.visibility(principal, self.auth.rules, clusters, namespaces)
         if self.delegated is not None:
-            found = merge(found, await self.delegated.visibility(principal, clusters, namespaces))
+            custom = custom_resources(known)
+            delegated = await self.delegated.visibility(principal, clusters, namespaces, custom)
+            found = merge(found, delegated)
         return found
 
     async def close(self) -> None:

@@ -3,9 +3,11 @@
 The gateway asks each cluster whether the caller may ``list`` each workload resource
 and ``get`` pods/log cluster-wide, and ``list`` nodes; only what is not granted
 cluster-wide is asked again per namespace, so an administrator costs seven reviews
-per cluster and a tenant seven plus six per namespace. Answers are cached per
-(subject, groups, cluster, namespace, resource) for a short TTL and asked
-concurrently with a bound: one burst per caller per TTL.
+per cluster and a tenant seven plus six per namespace. Custom kinds add one review
+each (one per namespace for a tenant, if namespaced): their resource is the plural the
+watcher wrote in the cluster's record (``customKinds``), as RBAC rules name it.
+Answers are cached per (subject, groups, cluster, namespace, resource) for a short TTL
+and asked concurrently with a bound: one burst per caller per TTL.
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import aiohttp
 from kubernetes_asyncio import client
@@ -21,11 +25,15 @@ from kubernetes_asyncio.client.exceptions import ApiException
 
 from gateway.auth.principal import Principal
 from gateway.clusters import ClusterConfigError, ClusterSource, api_client
+from gateway.kinds import split
 from gateway.visibility import ClusterVisibility, NamespaceLabels, Visibility
 
 log = logging.getLogger(__name__)
 
-RESOURCES = (
+Resource = tuple[str, str, str]
+"""(kind as the cache spells it, API group, plural resource name)."""
+
+RESOURCES: tuple[Resource, ...] = (
     ("Deployment", "apps", "deployments"),
     ("StatefulSet", "apps", "statefulsets"),
     ("DaemonSet", "apps", "daemonsets"),
@@ -40,6 +48,34 @@ LOGS, NODES = "logs", "nodes"
 
 Question = tuple[str, str, str, str, str, str]
 """(cluster, namespace, verb, group, resource, subresource)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CustomResource:
+    """A custom kind a cluster's watcher follows, as RBAC names it."""
+
+    kind: str
+    group: str
+    plural: str
+    namespaced: bool
+
+
+def custom_resources(clusters: Mapping[str, Mapping[str, Any]]) -> dict[str, list[CustomResource]]:
+    """The custom kinds each cluster record lists; an entry without a plural cannot be
+    asked about, so its kind stays invisible to RBAC callers."""
+    found: dict[str, list[CustomResource]] = {}
+    for name, record in clusters.items():
+        found[name] = [
+            CustomResource(
+                kind=str(k["kind"]),
+                group=str(k.get("group") or split(str(k["kind"])).group),
+                plural=str(k["plural"]),
+                namespaced=k.get("namespaced", True) is not False,
+            )
+            for k in record.get("customKinds") or ()
+            if isinstance(k, dict) and k.get("kind") and k.get("plural")
+        ]
+    return found
 
 
 class RbacReviews:
@@ -124,25 +160,41 @@ class RbacReviews:
         return bool(status is not None and status.allowed)
 
     async def visibility(
-        self, principal: Principal, clusters: list[str], namespaces: NamespaceLabels
+        self,
+        principal: Principal,
+        clusters: list[str],
+        namespaces: NamespaceLabels,
+        custom: Mapping[str, Sequence[CustomResource]] | None = None,
     ) -> Visibility:
         found = Visibility()
         for cluster in clusters:
             if cluster not in self.sources:
                 continue
-            view = await self._cluster(principal, cluster, list(namespaces.get(cluster, {})))
+            view = await self._cluster(
+                principal,
+                cluster,
+                list(namespaces.get(cluster, {})),
+                (custom or {}).get(cluster, ()),
+            )
             if view.everywhere or view.namespaces or view.nodes:
                 found.clusters[cluster] = view
         return found
 
     async def _cluster(
-        self, principal: Principal, cluster: str, namespaces: list[str]
+        self,
+        principal: Principal,
+        cluster: str,
+        namespaces: list[str],
+        custom: Sequence[CustomResource] = (),
     ) -> ClusterVisibility:
-        """Cluster-wide grants first; namespaces are asked only about what those leave out."""
+        """Cluster-wide grants first; namespaces are asked only about what those leave out
+        (a cluster-scoped custom kind has nothing to ask per namespace)."""
         view = ClusterVisibility()
+        resources = [*RESOURCES, *((c.kind, c.group, c.plural) for c in custom)]
+        per_namespace = [*RESOURCES, *((c.kind, c.group, c.plural) for c in custom if c.namespaced)]
         wide = [
             (kind, (cluster, "", "list", group, resource, ""))
-            for kind, group, resource in RESOURCES
+            for kind, group, resource in resources
         ]
         wide.append((LOGS, (cluster, "", "get", "", "pods", "log")))
         wide.append((NODES, (cluster, "", "list", "", "nodes", "")))
@@ -153,7 +205,7 @@ class RbacReviews:
         narrow = [
             (namespace, kind, (cluster, namespace, "list", group, resource, ""))
             for namespace in namespaces
-            for kind, group, resource in RESOURCES
+            for kind, group, resource in per_namespace
             if kind not in granted
         ]
         if LOGS not in granted:

@@ -8,8 +8,8 @@ WORKLOAD_CHANGES = """subscription NotifierWorkloads(
   $after: String, $snapshot: Boolean, $filter: WorkloadFilter
 ) {
   workloadStatusChanged(after: $after, snapshot: $snapshot, filter: $filter) {
-    type cursor cluster kind namespace name oldStatus newStatus oldReason reason message time
-    workload { statusLabel warnings counts { desired ready } }
+    type cursor cluster kind groupKind namespace name oldStatus newStatus oldReason reason
+    message time workload { statusLabel warnings counts { desired ready } }
   }
 }"""
 

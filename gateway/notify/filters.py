@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from gateway.kinds import BUILTIN_GROUPS, KindError, is_custom, normalize
 from gateway.notify.model import STANDALONE_KIND
 from schema.types import WorkloadKind
 
@@ -32,28 +33,40 @@ class ChannelFilter:
     clusters: tuple[str, ...] = ()
     namespaces: tuple[str, ...] = ()
     kinds: tuple[str, ...] = ()
-    """GraphQL enum names: DEPLOYMENT, STATEFUL_SET, ..."""
+    """GraphQL enum names: DEPLOYMENT, STATEFUL_SET, ..., CUSTOM (every custom kind)."""
+    group_kinds: tuple[str, ...] = ()
+    """Custom kinds by name: Rollout.argoproj.io, ..."""
     label_selector: str = ""
     name_contains: str = ""
     _kind_labels: frozenset[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(
-            self, "_kind_labels", frozenset(WorkloadKind[k].value for k in self.kinds)
-        )
+        labels = {WorkloadKind[k].value for k in self.kinds} | set(self.group_kinds)
+        object.__setattr__(self, "_kind_labels", frozenset(labels))
 
     def workload_filter(self) -> dict[str, Any]:
         chosen: dict[str, Any] = {"abnormal": True}
         for name, value in (
             ("clusters", self.clusters),
             ("namespaces", self.namespaces),
-            ("kinds", self.kinds),
+            *self._kind_condition(),
             ("labelSelector", self.label_selector),
             ("nameContains", self.name_contains),
         ):
             if value:
                 chosen[name] = list(value) if isinstance(value, tuple) else value
         return chosen
+
+    def _kind_condition(self) -> list[tuple[str, tuple[str, ...]]]:
+        """The gateway's ``kinds`` and ``groupKinds`` must both hold, so a channel naming
+        built-ins and custom kinds sends them all as groupKinds (Pod is for standalone
+        pods, heard of through the pod feed, and CUSTOM already admits every custom kind)."""
+        if not self.group_kinds or WorkloadKind.CUSTOM.name in self.kinds:
+            return [("kinds", self.kinds)]
+        named = tuple(
+            WorkloadKind[k].value for k in self.kinds if WorkloadKind[k].value in BUILTIN_GROUPS
+        )
+        return [("groupKinds", (*named, *self.group_kinds))]
 
     def pod_filter(self) -> dict[str, Any]:
         chosen: dict[str, Any] = {"abnormal": True}
@@ -77,7 +90,8 @@ class ChannelFilter:
 
     def admits_owner(self, kind: str, name: str) -> bool:
         """For pods the gateway cannot match by their workload: kinds and names only."""
-        if self._kind_labels and kind not in self._kind_labels:
+        every_custom = WorkloadKind.CUSTOM.name in self.kinds and is_custom(kind)
+        if self._kind_labels and kind not in self._kind_labels and not every_custom:
             return False
         return not self.name_contains or self.name_contains.lower() in name.lower()
 
@@ -107,20 +121,29 @@ def parse_filter(text: str | None) -> ChannelFilter:
         else:
             known = ", ".join((*_LISTS, *_TEXTS))
             raise FilterError(f"unknown --filter key {name!r} (known: {known})")
-    kinds = tuple(_kind_name(k) for k in values.get("kinds", ()))
+    kinds = [_kind_name(k) for k in values.get("kinds", ())]
     return ChannelFilter(
         clusters=values.get("clusters", ()),
         namespaces=values.get("namespaces", ()),
-        kinds=kinds,
+        kinds=tuple(k for k in kinds if not is_custom(k)),
+        group_kinds=tuple(k for k in kinds if is_custom(k)),
         label_selector=values.get("labelSelector", ""),
         name_contains=values.get("nameContains", ""),
     )
 
 
 def _kind_name(given: str) -> str:
-    """Accepts the enum name (STATEFUL_SET) or the API's spelling (StatefulSet)."""
+    """The enum name of a built-in (given as STATEFUL_SET, StatefulSet or StatefulSet.apps),
+    or a custom kind as Kind.group."""
     for kind in WorkloadKind:
         if given in (kind.name, kind.value):
             return kind.name
-    choices = ", ".join(k.value for k in WorkloadKind)
-    raise FilterError(f"unknown kind {given!r} in --filter (one of {choices})")
+    try:
+        found = normalize(given)
+    except KindError:
+        choices = ", ".join(k.value for k in WorkloadKind)
+        raise FilterError(
+            f"unknown kind {given!r} in --filter (one of {choices}, or a custom kind as "
+            "Kind.group, e.g. Rollout.argoproj.io)"
+        ) from None
+    return found if is_custom(found) else WorkloadKind(found).name

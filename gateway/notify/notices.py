@@ -15,6 +15,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from gateway.kinds import is_custom, split
 from gateway.notify.model import (
     STANDALONE_KIND,
     PodTransition,
@@ -102,8 +103,9 @@ def parse_time(text: str) -> datetime | None:
 
 
 def workload_name(key: WorkloadKey) -> str:
+    """A custom kind by its manifest kind alone (Rollout): the facts give its group."""
     cluster, kind, namespace, name = key
-    return f"{kind} {namespace}/{name} in {cluster}"
+    return f"{split(kind).kind} {namespace}/{name} in {cluster}"
 
 
 def _arrow(old: str | None, new: str | None) -> str:
@@ -186,12 +188,14 @@ def _workload_facts(first: WorkloadTransition, last: WorkloadTransition) -> list
     what = (
         ("Pod", last.name)
         if last.kind == STANDALONE_KIND
-        else ("Workload", f"{last.kind} {last.name}")
+        else ("Workload", f"{split(last.kind).kind} {last.name}")
     )
+    group = [("API group", split(last.kind).group)] if is_custom(last.kind) else []
     return [
         ("Cluster", last.cluster),
         ("Namespace", last.namespace),
         what,
+        *group,
         ("Status", _arrow(first.old_status, last.new_status)),
     ]
 

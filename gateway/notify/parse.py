@@ -36,8 +36,15 @@ def _issue(name: Any) -> str | None:
     return str(PodIssue[name].value) if isinstance(name, str) else None
 
 
+def _kind(change: dict[str, Any]) -> str:
+    """A built-in by its name (StatefulSet), a custom kind by its GroupKind (every custom
+    kind is CUSTOM): the spelling the gateway's ids and pods' owners use."""
+    kind = WorkloadKind[change["kind"]]
+    return str(change["groupKind"]) if kind is WorkloadKind.CUSTOM else str(kind.value)
+
+
 def workload(change: dict[str, Any]) -> WorkloadTransition:
-    kind = WorkloadKind[change["kind"]].value
+    kind = _kind(change)
     old, new = _status(change.get("oldStatus")), _status(change.get("newStatus"))
     details = change.get("workload") or {}
     counts = details.get("counts") or {}

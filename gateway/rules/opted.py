@@ -12,25 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 
+from gateway import kinds
 from gateway.rules.catalog import RuleSet
 from gateway.rules.rulefile import Family, Rule
-
-BUILT_IN_GROUPS = frozenset({"", "core", "apps", "batch"})
-"""Groups whose workload kinds the built-in engine judges: their kinds stay bare names."""
-
-
-def group_kind(api_version: str, kind: str) -> str:
-    """``Rollout.argoproj.io`` for a custom kind, the bare name for a built-in one:
-    Kubernetes' GroupKind string, which keeps StatefulSet.apps.kruise.io apart from the
-    apps StatefulSet in every key, id and count."""
-    group = api_version.rpartition("/")[0]
-    return kind if group in BUILT_IN_GROUPS else f"{kind}.{group}"
-
-
-def split_group_kind(token: str) -> tuple[str, str]:
-    """(group, kind) of a ``Kind.group`` string."""
-    kind, _, group = token.partition(".")
-    return group, kind
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +38,7 @@ class OptedKinds:
 
     def watches(self, token: str) -> bool:
         if self.watch is None:
-            return split_group_kind(token) in self.rules.by_kind
+            return _key(token) in self.rules.by_kind
         return token in self.watch
 
     @property
@@ -62,7 +46,7 @@ class OptedKinds:
         return bool(self.rules.by_kind) if self.watch is None else bool(self.watch)
 
     def rule(self, token: str) -> Rule | None:
-        return self.rules.by_kind.get(split_group_kind(token))
+        return self.rules.by_kind.get(_key(token))
 
     def family(self, token: str) -> Family:
         rule = self.rule(token)
@@ -79,3 +63,9 @@ class OptedKinds:
 @cache
 def _library() -> OptedKinds:
     return OptedKinds(RuleSet.load())
+
+
+def _key(token: str) -> tuple[str, str]:
+    """The rule set's key, (group, kind), of a ``Kind.group`` string."""
+    found = kinds.split(token)
+    return found.group, found.kind

@@ -153,9 +153,23 @@ class Queries:
         return self.visibility.unrestricted or (view is not None and view.nodes)
 
     def _as_seen(self, name: str, record: Record) -> Record:
+        """A cluster record as a tenant reads it: no infrastructure (see ``clusters``),
+        and of the custom kinds watched there only those it may see somewhere, as the
+        others do not exist for it."""
         if self.sees_infrastructure(name):
             return record
-        return {**record, "server": "", "lastError": tenant_error(record.get("lastError"))}
+        view = self.visibility.cluster(name)
+        kinds = [
+            k
+            for k in record.get("customKinds") or ()
+            if view is not None and view.sees_kind(str(k.get("kind")))
+        ]
+        return {
+            **record,
+            "server": "",
+            "lastError": tenant_error(record.get("lastError")),
+            "customKinds": kinds,
+        }
 
     async def clusters_for(self, criteria: Criteria) -> list[str]:
         """The clusters a filter names (all visible when it names none).
@@ -225,7 +239,7 @@ class Queries:
                 probe = IndexEntry(cluster, kind, namespace, "", status, "", 0.0)
                 if criteria.admits(probe) and self.visibility.admits(cluster, namespace, kind):
                     summary.add(kind, status, count)
-        if not criteria.kinds or STANDALONE_KIND in criteria.kinds:
+        if not criteria.names_kinds or criteria.admits_kind(STANDALONE_KIND):
             await self._count_standalone(criteria, clusters, summary)
         return summary
 

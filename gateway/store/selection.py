@@ -17,6 +17,7 @@ from enum import StrEnum
 
 import orjson
 
+from gateway.kinds import is_custom
 from gateway.selectors import Selector
 
 ABNORMAL = frozenset({"Exception", "Not Ready"})
@@ -52,11 +53,16 @@ class IndexEntry:
 
 @dataclass(frozen=True, slots=True)
 class Criteria:
-    """Every condition is optional; empty collections mean "any"."""
+    """Every condition is optional; empty collections mean "any".
+
+    ``kinds`` and ``custom`` are one condition (these kinds, or any custom kind), as the
+    API's ``kinds`` enum gives them; ``group_kinds`` is another, and both must hold."""
 
     clusters: frozenset[str] = frozenset()
     namespaces: frozenset[str] = frozenset()
     kinds: frozenset[str] = frozenset()
+    custom: bool = False
+    group_kinds: frozenset[str] = frozenset()
     statuses: frozenset[str] = frozenset()
     name_contains: str = ""
     abnormal: bool | None = None
@@ -66,10 +72,23 @@ class Criteria:
     def needs_labels(self) -> bool:
         return self.selector is not None and not self.selector.empty
 
+    @property
+    def names_kinds(self) -> bool:
+        """Whether a kind condition is given (summaries count standalone pods only when
+        none is, or when it names kind Pod)."""
+        return bool(self.kinds or self.custom or self.group_kinds)
+
+    def admits_kind(self, kind: str) -> bool:
+        if (self.kinds or self.custom) and not (
+            kind in self.kinds or (self.custom and is_custom(kind))
+        ):
+            return False
+        return not self.group_kinds or kind in self.group_kinds
+
     def admits(self, entry: IndexEntry) -> bool:
         if self.namespaces and entry.namespace not in self.namespaces:
             return False
-        if self.kinds and entry.kind not in self.kinds:
+        if (self.kinds or self.custom or self.group_kinds) and not self.admits_kind(entry.kind):
             return False
         if self.statuses and entry.status not in self.statuses:
             return False

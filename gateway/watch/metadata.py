@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gateway.rules.opted import group_kind
+from gateway import kinds
 from gateway.status.fields import EMPTY, Obj, as_str
 
 EventTarget = tuple[str, str, str]
@@ -22,7 +22,7 @@ def controller_kind(obj: Obj) -> str:
     """As a GroupKind string: a CloneSet's pods name ``CloneSet.apps.kruise.io``."""
     found = _controller(obj)
     kind = as_str(found.get("kind"))
-    return group_kind(as_str(found.get("apiVersion")), kind) if kind else ""
+    return kinds.of_manifest(as_str(found.get("apiVersion")), kind) if kind else ""
 
 
 def _controller(obj: Obj) -> Obj:
@@ -45,7 +45,7 @@ def event_target(event: Obj) -> EventTarget | None:
     if not isinstance(involved, dict):
         return None
     return (
-        group_kind(as_str(involved.get("apiVersion")), as_str(involved.get("kind"))),
+        kinds.of_manifest(as_str(involved.get("apiVersion")), as_str(involved.get("kind"))),
         as_str(involved.get("namespace")) or as_str(meta(event).get("namespace")),
         as_str(involved.get("name")),
     )

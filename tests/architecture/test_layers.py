@@ -23,6 +23,9 @@ from tests.architecture.imports import (
 )
 
 LAYERS: tuple[tuple[str, ...], ...] = (
+    # The vocabulary of workload kinds (built-in names, custom GroupKinds) that settings,
+    # visibility, the cache and the API all spell alike.
+    ("gateway.kinds",),
     # Plain pieces everything may use: settings, selectors, cluster connections, what a
     # caller may see, counters, backoff. They import nothing of the project.
     (

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import base64
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -319,8 +320,10 @@ def test_values_schema_offers_exactly_the_choices_of_the_bots_flags() -> None:
     assert notifier["minSeverity"]["enum"] == choices["min_severity"]
     assert notifier["logLevel"]["enum"] == choices["log_level"]
     assert notifier["logFormat"]["enum"] == choices["log_format"]
-    kinds = notifier["filter"]["properties"]["kinds"]["items"]["enum"]
-    assert set(kinds) == {k.value for k in WorkloadKind} | {k.name for k in WorkloadKind}
+    built_in, custom = notifier["filter"]["properties"]["kinds"]["items"]["anyOf"]
+    assert set(built_in["enum"]) == {k.value for k in WorkloadKind} | {k.name for k in WorkloadKind}
+    assert re.fullmatch(custom["pattern"], "Rollout.argoproj.io")
+    assert not re.fullmatch(custom["pattern"], "Rollout")
     filter_keys = set(notifier["filter"]["properties"])
     assert filter_keys == {"clusters", "namespaces", "kinds", "labelSelector", "nameContains"}
     assert set(CHART_DEFAULTS["notifier"]) == set(notifier), "every value has a schema entry"

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from gateway import kinds
 from gateway.config import Config, ConfigError, load
 from gateway.custom_resources import BUILT_IN, DEFAULT_CONVENTIONS, library
-from gateway.rules.opted import split_group_kind
 from gateway.rules.rulefile import Family
 from gateway.status.model import Status
 
@@ -137,7 +137,7 @@ def test_an_explicit_watch_list_may_name_kinds_without_rules(tmp_path: Path) -> 
     obj = {"apiVersion": "example.com/v1", "kind": "Gadget", "status": {"conditions": [ready]}}
     assert section.judge(obj).status is Status.EXECUTION_COMPLETE
     assert section.judge({**obj, "kind": "Gizmo"}).status is Status.RUNNING
-    assert split_group_kind("Rollout.argoproj.io") == ("argoproj.io", "Rollout")
+    assert kinds.split("Rollout.argoproj.io") == kinds.GroupKind("Rollout", "argoproj.io")
 
 
 def test_an_empty_watch_list_watches_no_custom_kind(tmp_path: Path) -> None:

@@ -6,7 +6,6 @@
 
 import { Connection, WS_URL, query, useToken } from "./graphql.js";
 import {
-  KIND_LABELS,
   PODS_GROUP,
   Pods,
   STATUS,
@@ -16,6 +15,8 @@ import {
   groupOf,
   isAbnormal,
   isPod,
+  kindLabel,
+  kindsPresent,
   severeStatus,
   sortKey,
   tone,
@@ -23,8 +24,8 @@ import {
 
 // ---------------------------------------------------------------------------------------
 // 1. What to show. `?cluster=` and `?namespace=` (repeated or comma-separated) are the
-// scope the gateway filters on; `?abnormal=1` and `?q=text` preset the view's toggle and
-// filter box, which only hide what is already here.
+// scope the gateway filters on; `?abnormal=1`, `?q=text` and `?kind=Rollout.argoproj.io`
+// preset the view's toggle, filter box and kind chooser, which only hide what is here.
 
 const params = new URLSearchParams(location.search);
 const listParam = (name) =>
@@ -38,15 +39,15 @@ const serverFilter = {};
 if (scope.clusters.length) serverFilter.clusters = scope.clusters;
 if (scope.namespaces.length) serverFilter.namespaces = scope.namespaces;
 const abnormalOnly = /^(1|true|yes|on)$/i.test(params.get("abnormal") ?? "");
-let view = new ViewFilter(params.get("q") ?? "", abnormalOnly);
+let view = new ViewFilter(params.get("q") ?? "", abnormalOnly, params.get("kind") ?? "");
 
 // ---------------------------------------------------------------------------------------
 // 2. What to ask. One fragment for the fields the board shows, so the snapshot and the
 // live changes fill the same shape.
 
 const WORKLOAD = `fragment BoardWorkload on Workload {
-  __typename id cluster kind namespace name status statusLabel reason message warnings since
-  counts { desired ready available active succeeded failed }
+  __typename id cluster kind kindName apiGroup groupKind namespace name status statusLabel
+  reason message warnings since counts { desired ready available active succeeded failed }
 }`;
 
 const POD = `fragment BoardPod on Pod {
@@ -108,6 +109,7 @@ const $ = (id) => document.getElementById(id);
 const ui = {
   scope: $("scope"),
   filter: $("filter"),
+  kind: $("kind"),
   abnormalOnly: $("abnormal-only"),
   connection: $("connection"),
   clusters: $("clusters"),
@@ -463,7 +465,7 @@ function cardFor(id) {
 
 // What a card and the prompt box say an item is, and its state in words. A pod's state
 // is kubectl's STATUS column; its reason, what the gateway found wrong.
-const kindOf = (w) => (isPod(w) ? "Pod" : (KIND_LABELS[w.kind] ?? w.kind));
+const kindOf = (w) => (isPod(w) ? "Pod" : kindLabel(w));
 const stateOf = (w) => (isPod(w) ? w.displayReason : w.statusLabel);
 const reasonOf = (w) => (isPod(w) ? w.reason || w.displayReason : w.reason);
 const warningsOf = (w) => (isPod(w) ? [] : w.warnings);
@@ -477,7 +479,8 @@ function fillCard(card, w) {
   card.dataset.status = severeStatus(w);
   head.children[0].textContent = w.name;
   head.children[1].textContent = progress(w);
-  where.textContent = `${kind} · ${w.namespace} · ${w.cluster}`;
+  where.textContent = `${isPod(w) ? kind : w.kindName} · ${w.namespace} · ${w.cluster}`;
+  where.title = isPod(w) ? "" : `${w.groupKind} (${kind})`;
   foot.children[0].textContent = reasonOf(w);
   const warnings = warningsOf(w);
   foot.children[1].textContent = warnings.length ? `⚠ ${warnings.length}` : "";
@@ -529,10 +532,11 @@ function makeTile(info) {
 
 function renderCounts() {
   // Until the snapshots are in, the tiles show statusSummary; then the cards themselves.
-  const own = loaded || (view.text && workloads.size) || !summary;
-  const counts = own ? workloads.counts((w) => view.matchesText(w)) : summary;
+  const own = loaded || ((view.text || view.kind) && workloads.size) || !summary;
+  const counts = own ? workloads.counts((w) => view.matches(w)) : summary;
+  renderKinds();
   if (own) {
-    const shown = [...pods.byId.values()].filter((p) => view.matchesText(p));
+    const shown = [...pods.byId.values()].filter((p) => view.matches(p));
     counts.set(PODS_GROUP.status, shown.length);
     // The pods' tile takes the colour of trouble while any of them is in trouble.
     tiles.get(PODS_GROUP.status).tile.dataset.tone = shown.some(isAbnormal) ? "abnormal" : "neutral";
@@ -559,6 +563,29 @@ function renderCounts() {
   ui.empty.textContent = workloads.size
     ? "No workload matches the filter."
     : "No workloads in scope.";
+}
+
+// The kind chooser offers the kinds present (custom ones included), and the chosen
+// one while none of it is here; rebuilt only when that list changes.
+let kindChoices = "";
+function renderKinds() {
+  const present = kindsPresent(workloads.byId.values());
+  if (view.kind && !present.some(([groupKind]) => groupKind === view.kind)) {
+    present.push([view.kind, view.kind]);
+  }
+  const choices = JSON.stringify(present);
+  if (choices === kindChoices) return;
+  kindChoices = choices;
+  const options = present.map(([groupKind, label]) => {
+    const option = element("option", "", label);
+    option.value = groupKind;
+    option.title = groupKind;
+    return option;
+  });
+  const all = element("option", "", "All kinds");
+  all.value = "";
+  ui.kind.replaceChildren(all, ...options);
+  ui.kind.value = view.kind;
 }
 
 function renderClusters() {
@@ -819,12 +846,14 @@ ui.signOut.addEventListener("click", () => {
 // 8. The view's controls, remembered in the URL so a configured wall display is a bookmark.
 
 function updateView() {
-  view = new ViewFilter(ui.filter.value, ui.abnormalOnly.checked);
+  view = new ViewFilter(ui.filter.value, ui.abnormalOnly.checked, ui.kind.value);
   const url = new URL(location.href);
   url.searchParams.delete("q");
   url.searchParams.delete("abnormal");
+  url.searchParams.delete("kind");
   if (view.text) url.searchParams.set("q", ui.filter.value.trim());
   if (view.abnormalOnly) url.searchParams.set("abnormal", "1");
+  if (view.kind) url.searchParams.set("kind", view.kind);
   history.replaceState(null, "", url);
   renderAll = true;
   hidePrompt();
@@ -839,6 +868,7 @@ ui.filter.addEventListener("input", () => {
   typing = setTimeout(updateView, 150);
 });
 ui.abnormalOnly.addEventListener("change", updateView);
+ui.kind.addEventListener("change", updateView);
 
 // Ages on the cards ("5m") move on by themselves.
 setInterval(() => {

@@ -17,7 +17,7 @@ const PAGE = `query ListPage($filter: WorkloadFilter, $first: Int!, $after: Stri
   workloads(filter: $filter, first: $first, after: $after) {
     totalCount
     pageInfo { hasNextPage endCursor }
-    nodes { id cluster kind namespace name status statusLabel reason }
+    nodes { id cluster kind kindName groupKind namespace name status statusLabel reason }
   }
 }`;
 const CHANGED = `subscription ListChanged($filter: WorkloadFilter, $debounceMs: Int, $after: String) {
@@ -48,8 +48,9 @@ async function load() {
         row.dataset.id = w.id;
         row.dataset.status = w.status;
         row.append(
-          ...[w.cluster, w.kind, w.namespace, w.name, w.statusLabel, w.reason].map(cell),
+          ...[w.cluster, w.kindName, w.namespace, w.name, w.statusLabel, w.reason].map(cell),
         );
+        row.children[1].title = w.groupKind;
         return row;
       }),
     );

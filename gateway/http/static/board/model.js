@@ -59,22 +59,57 @@ export function severeStatus(item) {
 
 // What the board sorts by inside a group: a stable, readable order that does not jump
 // around when statuses change; pods in trouble first. Names are DNS labels, so a plain
-// comparison will do. Keys are only compared within a group.
+// comparison will do. Keys are only compared within a group; the groupKind keeps a
+// Rollout and a CloneSet of one name apart (both are kind CUSTOM).
 export function sortKey(item) {
   const { namespace, name, cluster } = item;
   if (isPod(item)) return `${item.abnormal ? 0 : 1}\u0000${namespace}\u0000${name}\u0000${cluster}`;
-  return `${namespace}\u0000${name}\u0000${item.kind}\u0000${cluster}`;
+  return `${namespace}\u0000${name}\u0000${item.groupKind ?? item.kind}\u0000${cluster}`;
 }
 
 // The group an item's card goes in.
 export const groupOf = (item) => (isPod(item) ? PODS_GROUP.status : item.status);
 
+// A kind as people read it: the manifest's kind, with the API group of a custom one
+// (two CRDs may share a kind name), e.g. "Rollout (argoproj.io)".
+export function kindLabel(workload) {
+  const name = workload.kindName ?? KIND_LABELS[workload.kind] ?? workload.kind;
+  return workload.kind === "CUSTOM" ? `${name} (${workload.apiGroup})` : name;
+}
+
+// The kinds among `items`, as [groupKind, label] pairs for a kind chooser: built-ins
+// first in the board's usual order, then custom kinds by label. Pods have no kind here.
+export function kindsPresent(items) {
+  const found = new Map();
+  for (const item of items) {
+    if (!isPod(item) && item.groupKind && !found.has(item.groupKind)) {
+      found.set(item.groupKind, { label: kindLabel(item), custom: item.kind === "CUSTOM" });
+    }
+  }
+  const builtIns = Object.values(KIND_LABELS);
+  const rank = ([, k]) => (k.custom ? builtIns.length : builtIns.indexOf(k.label));
+  return [...found]
+    .sort((a, b) => rank(a) - rank(b) || a[1].label.localeCompare(b[1].label))
+    .map(([groupKind, k]) => [groupKind, k.label]);
+}
+
 // The view's own filters, applied in the browser: the gateway's filter (clusters,
-// namespaces) decides what is subscribed to, these only what is shown of it.
+// namespaces) decides what is subscribed to, these only what is shown of it. `kind`
+// is a groupKind (Deployment.apps, Rollout.argoproj.io): only workloads of it show.
 export class ViewFilter {
-  constructor(text = "", abnormalOnly = false) {
+  constructor(text = "", abnormalOnly = false, kind = "") {
     this.text = text.trim().toLowerCase();
     this.abnormalOnly = abnormalOnly;
+    this.kind = kind;
+  }
+
+  matchesKind(item) {
+    return !this.kind || (!isPod(item) && item.groupKind === this.kind);
+  }
+
+  // Text and kind: what the tiles count.
+  matches(item) {
+    return this.matchesText(item) && this.matchesKind(item);
   }
 
   // Text matches the name, the namespace, the cluster or "namespace/name".
@@ -85,7 +120,7 @@ export class ViewFilter {
   }
 
   shows(workload) {
-    return this.matchesText(workload) && (!this.abnormalOnly || isAbnormal(workload));
+    return this.matches(workload) && (!this.abnormalOnly || isAbnormal(workload));
   }
 }
 
