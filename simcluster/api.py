@@ -20,6 +20,7 @@ from aiohttp import web
 
 from simcluster import discovery, errors, kubeproto, openapi, patch, tables
 from simcluster.access import REQUESTER, Access
+from simcluster.catalog import Catalog
 from simcluster.clock import SimClock
 from simcluster.faults import Faults
 from simcluster.podlog import LogContext, LogStreams, serve_log
@@ -31,7 +32,7 @@ from simcluster.registry import (
     DeleteOptions,
     Registry,
 )
-from simcluster.resources import ResourceType, by_path
+from simcluster.resources import ResourceType
 from simcluster.reviews import Reviews
 from simcluster.store import Store, StoredObject, dump
 from simcluster.watch import (
@@ -153,7 +154,7 @@ async def handle(request: web.Request) -> web.StreamResponse:
     found = _discovery(parts, context)
     if found is not None:
         return json_response(found)
-    target = resolve(parts)
+    target = resolve(parts, context.registry.catalog)
     if not target.resource.stored:
         return await _review(request, context, target)
     if target.subresource == "log":
@@ -181,14 +182,16 @@ def _discovery(parts: list[str], context: ApiContext) -> dict[str, Any] | None:
         return discovery.SERVER_VERSION
     if parts == ["api"]:
         return discovery.core_versions(context.address())
+    catalog = context.registry.catalog
     if parts == ["apis"]:
-        return discovery.group_list()
+        return discovery.group_list(catalog)
     if len(parts) == 2 and parts[0] == "apis":
-        return discovery.group(parts[1]) or _raise(errors.no_such_path())
+        return discovery.group(catalog, parts[1]) or _raise(errors.no_such_path())
     if parts == ["api", "v1"]:
-        return discovery.resource_list("", "v1")
+        return discovery.resource_list(catalog, "", "v1")
     if len(parts) == 3 and parts[0] == "apis":
-        return discovery.resource_list(parts[1], parts[2]) or _raise(errors.no_such_path())
+        found = discovery.resource_list(catalog, parts[1], parts[2])
+        return found or _raise(errors.no_such_path())
     return None
 
 
@@ -213,7 +216,7 @@ def _raise(error: errors.ApiError) -> dict[str, Any]:
     raise error
 
 
-def resolve(parts: list[str]) -> Target:
+def resolve(parts: list[str], catalog: Catalog) -> Target:
     """The resource, namespace, name and subresource a path addresses; 404 if none."""
     if len(parts) >= 2 and parts[0] == "api" and parts[1] == "v1":
         group, version, rest = "", "v1", parts[2:]
@@ -227,11 +230,11 @@ def resolve(parts: list[str]) -> Target:
     if not rest:
         raise errors.no_such_path()
     namespace: str | None = None
-    nested = by_path(group, version, rest[2]) if len(rest) >= 3 else None
+    nested = catalog.by_path(group, version, rest[2]) if len(rest) >= 3 else None
     if rest[0] == "namespaces" and nested is not None and nested.namespaced:
         namespace, resource, tail = rest[1], nested, rest[3:]
     else:
-        found = by_path(group, version, rest[0])
+        found = catalog.by_path(group, version, rest[0])
         if found is None:
             raise errors.no_such_path()
         resource, tail = found, rest[1:]

@@ -16,14 +16,22 @@ from dataclasses import dataclass
 from typing import Any
 
 from gateway.selectors import format_selector, selector_from_spec
-from simcluster import errors
+from simcluster import errors, jsonpath
+from simcluster.catalog import Catalog
 from simcluster.clock import SimClock, format_time
+from simcluster.customresources import (
+    CLEANUP_FINALIZER,
+    apply_crd_defaults,
+    crd_status,
+    validate_crd,
+)
 from simcluster.defaults import apply_defaults, initial_status, pod_status
 from simcluster.names import new_uid, random_suffix
 from simcluster.patch import apply_patch
 from simcluster.query import EXACT, ContinueToken, ListOptions, parse_resource_version
 from simcluster.rbacobjects import check_role_ref_unchanged
 from simcluster.resources import (
+    CUSTOMRESOURCEDEFINITIONS,
     DAEMONSETS,
     DEPLOYMENTS,
     JOBS,
@@ -110,6 +118,7 @@ class Registry:
     def __init__(self, store: Store, clock: SimClock) -> None:
         self.store = store
         self.clock = clock
+        self.catalog = Catalog(store)
 
     def now(self) -> str:
         return self.clock.timestamp()
@@ -179,6 +188,13 @@ class Registry:
         """The object ``create`` would store (a dry run stops here)."""
         obj = self._checked_body(resource, namespace, body)
         meta = obj["metadata"]
+        if resource.custom and self.catalog.terminating(resource):
+            raise errors.ApiError(
+                405,
+                "MethodNotAllowed",
+                f'create not allowed while custom resource definition "{resource.qualified}" '
+                "is terminating",
+            )
         if resource.namespaced:
             self._require_namespace(resource, namespace, meta.get("name") or "")
         for unsettable in (
@@ -198,6 +214,16 @@ class Registry:
         apply_defaults(resource, obj)
         if resource is PODS:
             obj["status"] = pod_status(obj)
+        elif resource is CUSTOMRESOURCEDEFINITIONS:
+            apply_crd_defaults(obj)
+            validate_crd(obj)
+            obj["status"] = crd_status(obj, None, self.now())
+            finalizers = meta.setdefault("finalizers", [])
+            if CLEANUP_FINALIZER not in finalizers:
+                finalizers.append(CLEANUP_FINALIZER)
+        elif resource.custom:
+            if resource.has_status:
+                obj.pop("status", None)
         elif resource.has_status and resource is not NAMESPACES and resource.plural != "nodes":
             obj["status"] = initial_status(resource)
         validate(resource, obj)
@@ -330,6 +356,10 @@ class Registry:
             elif resource.has_status:
                 new.pop("status", None)
             apply_defaults(resource, new)
+            if resource is CUSTOMRESOURCEDEFINITIONS:
+                apply_crd_defaults(new)
+                validate_crd(new, old)
+                new["status"] = crd_status(new, old.get("status"), self.now())
             validate(resource, new)
             self._check_immutable(resource, old, new)
             check_role_ref_unchanged(resource, old, new)
@@ -409,7 +439,7 @@ class Registry:
         old = stored.load()
         meta = obj["metadata"]
         meta["resourceVersion"] = old["metadata"].get("resourceVersion")
-        if resource.has_generation and old.get("spec") != obj.get("spec"):
+        if resource.has_generation and _generation_changed(resource, old, obj):
             meta["generation"] = int(old["metadata"].get("generation") or 1) + 1
         if obj == old:
             return stored
@@ -504,7 +534,7 @@ class Registry:
     def get_scale(self, resource: ResourceType, namespace: str, name: str) -> dict[str, Any]:
         if not resource.has_scale:
             raise errors.no_such_path()
-        return scale_of(self.get(resource, namespace, name))
+        return scale_of(self.get(resource, namespace, name), resource)
 
     def update_scale(
         self,
@@ -519,7 +549,7 @@ class Registry:
         stored = self.get(resource, namespace, name)
         if not resource.has_scale:
             raise errors.no_such_path()
-        current = scale_of(stored)
+        current = scale_of(stored, resource)
         if content_type:
             scale = apply_patch(content_type, current, scale)
         if not isinstance(scale, dict):
@@ -546,18 +576,50 @@ class Registry:
                 ],
             )
         obj = stored.load()
-        obj["spec"]["replicas"] = replicas
+        paths = resource.scale_paths
+        jsonpath.assign(obj, paths.spec_replicas if paths else ".spec.replicas", replicas)
         if dry_run:
             current["spec"]["replicas"] = replicas
             return current
-        return scale_of(self.commit(resource, stored, obj))
+        return scale_of(self.commit(resource, stored, obj), resource)
 
 
-def scale_of(stored: StoredObject) -> dict[str, Any]:
-    """The autoscaling/v1 Scale view of a Deployment, ReplicaSet or StatefulSet."""
+def _generation_changed(resource: ResourceType, old: dict[str, Any], new: dict[str, Any]) -> bool:
+    """A spec change; for a custom resource without a status subresource, any change
+    but metadata, as the real server counts it."""
+    if resource.custom and not resource.has_status:
+        return {k: v for k, v in old.items() if k != "metadata"} != {
+            k: v for k, v in new.items() if k != "metadata"
+        }
+    return bool(old.get("spec") != new.get("spec"))
+
+
+def _custom_scale(obj: dict[str, Any], resource: ResourceType) -> tuple[int, int, str]:
+    paths = resource.scale_paths
+    if paths is None:
+        return 0, 0, ""
+    wanted = jsonpath.first(obj, paths.spec_replicas)
+    current = jsonpath.first(obj, paths.status_replicas)
+    selector = jsonpath.first(obj, paths.label_selector) if paths.label_selector else ""
+    return (
+        wanted if isinstance(wanted, int) else 0,
+        current if isinstance(current, int) else 0,
+        selector if isinstance(selector, str) else "",
+    )
+
+
+def scale_of(stored: StoredObject, resource: ResourceType | None = None) -> dict[str, Any]:
+    """The autoscaling/v1 Scale view of a Deployment, ReplicaSet, StatefulSet or of a
+    custom resource through its CRD's scale paths."""
     obj = stored.load()
     meta = obj["metadata"]
-    selector = selector_from_spec((obj.get("spec") or {}).get("selector"))
+    if resource is not None and resource.custom:
+        wanted, current, selector_text = _custom_scale(obj, resource)
+    else:
+        selector = selector_from_spec((obj.get("spec") or {}).get("selector"))
+        wanted = (obj.get("spec") or {}).get("replicas", 1)
+        current = (obj.get("status") or {}).get("replicas", 0)
+        selector_text = format_selector(selector) if selector is not None else ""
     return {
         "kind": "Scale",
         "apiVersion": "autoscaling/v1",
@@ -568,11 +630,8 @@ def scale_of(stored: StoredObject) -> dict[str, Any]:
             "resourceVersion": meta.get("resourceVersion"),
             "creationTimestamp": meta.get("creationTimestamp"),
         },
-        "spec": {"replicas": (obj.get("spec") or {}).get("replicas", 1)},
-        "status": {
-            "replicas": (obj.get("status") or {}).get("replicas", 0),
-            "selector": format_selector(selector) if selector is not None else "",
-        },
+        "spec": {"replicas": wanted},
+        "status": {"replicas": current, "selector": selector_text},
     }
 
 

@@ -210,7 +210,7 @@ async def serve_watch(
         if options.initial_events is True and options.bookmarks:
             batch.append(bookmark(resource, start_rv, initial_end=True))
         for change in backlog:
-            if change.obj.resource is not resource:
+            if change.obj.resource.qualified != resource.qualified:
                 continue
             if namespace is not None and change.obj.namespace != namespace:
                 continue
