@@ -23,6 +23,7 @@ from simcluster.bootstrappolicy import bootstrap_objects
 from simcluster.catalog import Catalog
 from simcluster.clock import SimClock, Timers
 from simcluster.controllers.base import ControllerContext, ControllerManager
+from simcluster.controllers.cloneset import CloneSetController
 from simcluster.controllers.crdcleanup import CustomResourceCleanup
 from simcluster.controllers.cronjob import CronJobController
 from simcluster.controllers.daemonset import DaemonSetController
@@ -33,6 +34,7 @@ from simcluster.controllers.kubelet import Kubelet
 from simcluster.controllers.namespaces import NamespaceController
 from simcluster.controllers.nodelifecycle import NodeLifecycleController
 from simcluster.controllers.replicaset import ReplicaSetController
+from simcluster.controllers.rollout import RolloutController
 from simcluster.controllers.scheduler import Scheduler
 from simcluster.controllers.statefulset import StatefulSetController
 from simcluster.events import EventRecorder
@@ -105,6 +107,8 @@ class SimulatedCluster:
                     GarbageCollector,
                     NamespaceController,
                     CustomResourceCleanup,
+                    RolloutController,
+                    CloneSetController,
                 )
             ],
         )

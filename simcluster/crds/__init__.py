@@ -7,10 +7,12 @@ deployed before its CRDs would.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from simcluster.cluster import SimulatedCluster
 from simcluster.crds.manifests import WORKLOAD_CRDS, noise_crd
+
+if TYPE_CHECKING:
+    from simcluster.cluster import SimulatedCluster
 
 
 def install_workload_crds(cluster: SimulatedCluster) -> list[dict[str, Any]]:
