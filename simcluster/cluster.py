@@ -33,10 +33,13 @@ from simcluster.controllers.job import JobController
 from simcluster.controllers.kubelet import Kubelet
 from simcluster.controllers.namespaces import NamespaceController
 from simcluster.controllers.nodelifecycle import NodeLifecycleController
+from simcluster.controllers.pytorchjob import PyTorchJobController
 from simcluster.controllers.replicaset import ReplicaSetController
 from simcluster.controllers.rollout import RolloutController
 from simcluster.controllers.scheduler import Scheduler
 from simcluster.controllers.statefulset import StatefulSetController
+from simcluster.controllers.virtualmachine import VirtualMachineController
+from simcluster.controllers.vmi import VirtualMachineInstanceController
 from simcluster.events import EventRecorder
 from simcluster.faults import Faults
 from simcluster.identities import Identities
@@ -109,6 +112,9 @@ class SimulatedCluster:
                     CustomResourceCleanup,
                     RolloutController,
                     CloneSetController,
+                    VirtualMachineController,
+                    VirtualMachineInstanceController,
+                    PyTorchJobController,
                 )
             ],
         )
