@@ -429,6 +429,15 @@ async def _put(request: web.Request, context: ApiContext, target: Target) -> web
 async def _patch(request: web.Request, context: ApiContext, target: Target) -> web.StreamResponse:
     if not target.name:
         raise errors.method_not_allowed()
+    strategic = request.content_type == patch.STRATEGIC_MERGE_PATCH
+    if target.resource.custom and strategic and target.subresource != "scale":
+        raise errors.ApiError(
+            415,
+            "UnsupportedMediaType",
+            f"the body of the request was in an unknown format ({request.content_type}) - "
+            "accepted media types include: application/json-patch+json, "
+            "application/merge-patch+json, application/apply-patch+yaml",
+        )
     body = await read_body(request, patching=True)
     namespace = target.namespace or ""
     if target.subresource == "scale":
