@@ -5,7 +5,7 @@ and the 404s and 422s of bad requests."""
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, cast
 
 import aiohttp
 import kubernetes
@@ -24,6 +24,13 @@ NOISE = ("noise.example.com", "v1")
 MERGE = "application/merge-patch+json"
 """The clients send a JSON patch for any custom object patch unless told otherwise."""
 CRDS = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
+
+
+async def _merge(method: Any, *args: Any) -> dict[str, Any]:
+    """Call a CustomObjectsApi patch method as a merge patch (the typed stubs do not
+    declare ``_content_type``, which the generated client accepts)."""
+    patched: dict[str, Any] = await method(*args, _content_type=MERGE)
+    return patched
 
 
 def _widget(name: str, **labels: str) -> dict[str, Any]:
@@ -45,43 +52,43 @@ async def test_custom_objects_api_create_get_list_and_generation(
     created = await custom.create_namespaced_custom_object(*NOISE, "default", "widgets0", body)
     assert created["metadata"]["generation"] == 1
     assert "status" not in created
-    labelled = await custom.patch_namespaced_custom_object(
+    labelled = await _merge(
+        custom.patch_namespaced_custom_object,
         *NOISE,
         "default",
         "widgets0",
         "cs",
         {"metadata": {"labels": {"tier": "web"}}},
-        _content_type=MERGE,
     )
     assert labelled["metadata"]["generation"] == 1
-    status = await custom.patch_namespaced_custom_object_status(
+    status = await _merge(
+        custom.patch_namespaced_custom_object_status,
         *NOISE,
         "default",
         "widgets0",
         "cs",
         {"status": {"observedGeneration": 7}},
-        _content_type=MERGE,
     )
     assert status["status"]["observedGeneration"] == 7
     assert status["metadata"]["generation"] == 1
     assert status["metadata"]["labels"] == {"tier": "web"}
-    ignored = await custom.patch_namespaced_custom_object(
+    ignored = await _merge(
+        custom.patch_namespaced_custom_object,
         *NOISE,
         "default",
         "widgets0",
         "cs",
         {"spec": {"size": 2}, "status": {"observedGeneration": 1}},
-        _content_type=MERGE,
     )
     assert ignored["metadata"]["generation"] == 2
     assert ignored["status"]["observedGeneration"] == 7
-    only_status = await custom.patch_namespaced_custom_object_status(
+    only_status = await _merge(
+        custom.patch_namespaced_custom_object_status,
         *NOISE,
         "default",
         "widgets0",
         "cs",
         {"spec": {"size": 5}, "status": {"x": 1}},
-        _content_type=MERGE,
     )
     assert only_status["spec"]["size"] == 2
     listed = await custom.list_cluster_custom_object(*NOISE, "widgets0")
@@ -154,14 +161,14 @@ async def test_watch_sees_added_modified_and_deleted_when_the_crd_goes(
         "noise.example.com", "v1", "default", "widgets0", body
     )
     await cluster.wait_for(lambda: events)
-    await custom.patch_namespaced_custom_object(
+    await _merge(
+        custom.patch_namespaced_custom_object,
         "noise.example.com",
         "v1",
         "default",
         "widgets0",
         "w1",
         {"spec": {"size": 2}},
-        _content_type=MERGE,
     )
     await cluster.wait_for(lambda: len(events) == 2)
     await client.ApiextensionsV1Api(api).delete_custom_resource_definition(
@@ -179,7 +186,7 @@ async def test_crd_status_conditions_and_a_new_version(
     cluster: SimulatedCluster, api: client.ApiClient, http: aiohttp.ClientSession
 ) -> None:
     extensions = client.ApiextensionsV1Api(api)
-    created = await extensions.create_custom_resource_definition(noise_crd(1))
+    created = await extensions.create_custom_resource_definition(cast(Any, noise_crd(1)))
     conditions = {c.type: c.status for c in created.status.conditions}
     assert conditions == {"NamesAccepted": "True", "Established": "True"}
     assert created.status.accepted_names.plural == "widgets1"
@@ -190,7 +197,7 @@ async def test_crd_status_conditions_and_a_new_version(
     v2 = {**body["spec"]["versions"][0], "name": "v2", "storage": True}
     body["spec"]["versions"].append(v2)
     replaced = await extensions.replace_custom_resource_definition(
-        "widgets1.noise.example.com", body
+        "widgets1.noise.example.com", cast(Any, body)
     )
     assert replaced.status.stored_versions == ["v1", "v2"]
     group = await (await http.get("/apis/noise.example.com")).json()
@@ -252,15 +259,15 @@ async def test_official_client_reads_custom_objects_and_crds(
     install_workload_crds(cluster)
     cluster.create(cloneset("cs", replicas=1))
     custom = kubernetes.client.CustomObjectsApi(official)
-    listed = await asyncio.to_thread(
+    listed: Any = await asyncio.to_thread(
         custom.list_namespaced_custom_object, GROUP, VERSION, "default", PLURAL
     )
     assert [i["metadata"]["name"] for i in listed["items"]] == ["cs"]
     extensions = kubernetes.client.ApiextensionsV1Api(official)
     crds = await asyncio.to_thread(extensions.list_custom_resource_definition)
-    names = {c.metadata.name for c in crds.items}
+    names = {c.metadata.name for c in crds.items if c.metadata is not None}
     assert {"clonesets.apps.kruise.io", "virtualmachines.kubevirt.io"} <= names
-    scale = await asyncio.to_thread(
+    scale: Any = await asyncio.to_thread(
         custom.patch_namespaced_custom_object_scale,
         GROUP,
         VERSION,
