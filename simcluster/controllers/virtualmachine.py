@@ -3,7 +3,8 @@
 ``spec.running`` or ``spec.runStrategy`` (Always, RerunOnFailure, Halted, Manual)
 says whether it should run. A failed VMI of a VM that should keep running is
 deleted and started again after a backoff doubling from 10 s to 5 min, recorded in
-``status.startFailure``; while it waits the VM shows CrashLoopBackOff.
+``status.startFailure`` until a VMI stays Running that long; while it waits the VM
+shows CrashLoopBackOff.
 ``status.printableStatus`` follows KubeVirt's precedence: Terminating, Stopping,
 ErrorUnschedulable (the launcher pod cannot be scheduled), CrashLoopBackOff,
 Starting, Running, Stopped.
@@ -146,6 +147,23 @@ class VirtualMachineController(CustomController):
             "retryAfterTimestamp": format_time(now + delay),
         }
 
+    def _forget_failures(
+        self, vm: dict[str, Any], status: dict[str, Any], vmi: dict[str, Any], now: float
+    ) -> None:
+        """Clear startFailure once the VMI has stayed Running for the longest backoff:
+        one that crashes soon after becoming ready is still crash-looping."""
+        running = [
+            parse_time(t.get("phaseTransitionTimestamp"))
+            for t in (vmi.get("status") or {}).get("phaseTransitionTimestamps") or ()
+            if t.get("phase") == "Running"
+        ]
+        since = running[-1] if running else None
+        if since is None or now >= since + _BACKOFF_LIMIT:
+            status.pop("startFailure", None)
+        elif "startFailure" in status:
+            meta = vm["metadata"]
+            self.enqueue_at(f"{meta['namespace']}/{meta['name']}", since + _BACKOFF_LIMIT + 0.001)
+
     def _write_status(
         self,
         resource: ResourceType,
@@ -160,8 +178,8 @@ class VirtualMachineController(CustomController):
         ready = ready_condition is not None and ready_condition.get("status") == "True"
         scheduled = condition(instance, "PodScheduled") if instance is not None else None
         phase = str((instance or {}).get("status", {}).get("phase") or "")
-        if ready:
-            status.pop("startFailure", None)
+        if ready and instance is not None:
+            self._forget_failures(vm, status, instance, now)
         retry = parse_time((status.get("startFailure") or {}).get("retryAfterTimestamp"))
         spec = vm.get("spec") or {}
         if vm["metadata"].get("deletionTimestamp"):
