@@ -22,6 +22,7 @@ from simcluster import discovery, errors, kubeproto, openapi, patch, tables
 from simcluster.access import REQUESTER, Access
 from simcluster.catalog import Catalog
 from simcluster.clock import SimClock
+from simcluster.customresources import check_body_type
 from simcluster.faults import Faults
 from simcluster.podlog import LogContext, LogStreams, serve_log
 from simcluster.query import flag, parse_list_options, parse_resource_version
@@ -393,6 +394,7 @@ def _dry_run(request: web.Request) -> bool:
 async def _post(request: web.Request, context: ApiContext, target: Target) -> web.StreamResponse:
     if target.name or (target.resource.namespaced and target.namespace is None):
         raise errors.method_not_allowed()
+    check_body_type(target.resource, target.subresource, request.content_type)
     body = await read_body(request, kind=(target.resource.api_version, target.resource.kind))
     result: StoredObject | dict[str, Any]
     if _dry_run(request):
@@ -405,6 +407,7 @@ async def _post(request: web.Request, context: ApiContext, target: Target) -> we
 async def _put(request: web.Request, context: ApiContext, target: Target) -> web.StreamResponse:
     if not target.name:
         raise errors.method_not_allowed()
+    check_body_type(target.resource, target.subresource, request.content_type)
     scale = target.subresource == "scale"
     kind = SCALE if scale else (target.resource.api_version, target.resource.kind)
     body = await read_body(request, kind=kind)
@@ -429,15 +432,7 @@ async def _put(request: web.Request, context: ApiContext, target: Target) -> web
 async def _patch(request: web.Request, context: ApiContext, target: Target) -> web.StreamResponse:
     if not target.name:
         raise errors.method_not_allowed()
-    strategic = request.content_type == patch.STRATEGIC_MERGE_PATCH
-    if target.resource.custom and strategic and target.subresource != "scale":
-        raise errors.ApiError(
-            415,
-            "UnsupportedMediaType",
-            f"the body of the request was in an unknown format ({request.content_type}) - "
-            "accepted media types include: application/json-patch+json, "
-            "application/merge-patch+json, application/apply-patch+yaml",
-        )
+    check_body_type(target.resource, target.subresource, request.content_type)
     body = await read_body(request, patching=True)
     namespace = target.namespace or ""
     if target.subresource == "scale":

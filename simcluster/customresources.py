@@ -15,8 +15,9 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from simcluster import errors
+from simcluster import errors, kubeproto
 from simcluster.errors import FieldError
+from simcluster.patch import STRATEGIC_MERGE_PATCH
 from simcluster.resources import (
     CUSTOMRESOURCEDEFINITIONS,
     PrinterColumn,
@@ -283,3 +284,20 @@ def storage_version(crd: Mapping[str, Any]) -> str:
         if _dict(version).get("storage") is True:
             return str(version.get("name"))
     return ""
+
+
+def check_body_type(resource: ResourceType, subresource: str, content_type: str) -> None:
+    """415 for what the real server cannot decode for a custom resource: protobuf (there
+    is no schema for it) and strategic merge patch (there are no patch strategies)."""
+    if not resource.custom or subresource == "scale":
+        return
+    if content_type == kubeproto.CONTENT_TYPE:
+        raise errors.unsupported_media_type(content_type)
+    if content_type == STRATEGIC_MERGE_PATCH:
+        raise errors.ApiError(
+            415,
+            "UnsupportedMediaType",
+            f"the body of the request was in an unknown format ({content_type}) - "
+            "accepted media types include: application/json-patch+json, "
+            "application/merge-patch+json, application/apply-patch+yaml",
+        )

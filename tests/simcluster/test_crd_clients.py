@@ -132,6 +132,13 @@ async def test_selectors_versions_and_json_patch_on_a_cluster_scoped_kind(
     strategic = {"Content-Type": "application/strategic-merge-patch+json"}
     async with http.patch(f"{path}/b", json={"spec": {}}, headers=strategic) as response:
         assert response.status == 415
+    protobuf = {"Content-Type": "application/vnd.kubernetes.protobuf"}
+    async with http.post(path, data=b"k8s\x00", headers=protobuf) as response:
+        assert response.status == 415
+    fallback = {"Accept": "application/vnd.kubernetes.protobuf,application/json"}
+    async with http.get(f"{path}/b", headers=fallback) as response:
+        assert response.content_type == "application/json"
+        assert (await response.json())["spec"]["size"] == 4
     async with http.get("/apis/noise.example.com/v1/namespaces/default/widgets0") as response:
         assert response.status == 404
 
