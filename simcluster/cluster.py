@@ -264,10 +264,14 @@ class SimulatedCluster:
         return self.registry.write(NODES, node).load()
 
     def load_manifests(self, paths: Iterable[str | Path]) -> list[str]:
-        """Create the objects in YAML/JSON files; returns the problems, one line each."""
+        """Create the objects in YAML/JSON files; returns the problems, one line each.
+
+        CustomResourceDefinitions go first, so a directory holding a CRD and objects of
+        its kind loads in any file order."""
         loaded = load_paths(paths)
         problems = [str(error) for error in loaded.errors]
-        for obj in loaded.objects:
+        ordered = sorted(loaded.objects, key=lambda o: o.get("kind") != "CustomResourceDefinition")
+        for obj in ordered:
             try:
                 self.create(obj)
             except errors.ApiError as error:
