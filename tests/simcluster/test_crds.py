@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+from pathlib import Path
+
+import yaml
+
 from simcluster.cluster import SimulatedCluster
 from simcluster.crds import install_noise_crds, install_workload_crds
+from simcluster.crds.manifests import noise_crd
 
-from .crdobjects import rollout
+from .crdobjects import rollout, virtual_machine
 from .helpers import Kubectl
 
 
@@ -142,3 +148,44 @@ spec:
     wide = await kubectl.ok("get", "clone", "-o", "wide")
     assert wide.splitlines()[0].split()[-3:] == ["CONTAINERS", "IMAGES", "SELECTOR"]
     assert wide.splitlines()[1].split()[-3:] == ["main", "nginx:1.27", "app=cs"]
+
+
+async def test_kubectl_apply_a_crd_and_its_objects_from_one_file(
+    cluster: SimulatedCluster, kubectl: Kubectl, tmp_path: Path
+) -> None:
+    manifest = tmp_path / "widgets.yaml"
+    widget = {
+        "apiVersion": "noise.example.com/v1",
+        "kind": "Widget7",
+        "metadata": {"name": "w", "namespace": "default"},
+        "spec": {"size": 2},
+    }
+    manifest.write_text(yaml.safe_dump_all([widget, noise_crd(7)]))
+    assert cluster.load_manifests([manifest]) == []
+    assert cluster.get("Widget7", "w") is not None
+    widget["spec"] = {"size": 5}
+    applied = await kubectl.ok("apply", "-f", "-", stdin=yaml.safe_dump(widget))
+    assert "widget7.noise.example.com/w configured" in applied
+    table = await kubectl.ok("get", "widgets7")
+    assert table.splitlines()[0].split() == ["NAME", "SIZE", "AGE"]
+    assert table.splitlines()[1].split()[:2] == ["w", "5"]
+
+
+async def test_kubectl_watches_custom_objects_as_table_rows(
+    cluster: SimulatedCluster, kubectl: Kubectl
+) -> None:
+    install_workload_crds(cluster)
+    process = await kubectl.start("get", "vm", "-w")
+    try:
+        cluster.create(virtual_machine("db"))
+        assert process.stdout is not None
+        header = await asyncio.wait_for(process.stdout.readline(), 20)
+        assert header.decode().split() == ["NAME", "AGE", "STATUS", "READY"]
+        seen: set[str] = set()
+        while "Running" not in seen:
+            row = (await asyncio.wait_for(process.stdout.readline(), 20)).decode().split()
+            assert row[0] == "db"
+            seen.add(row[2] if len(row) > 3 else "")
+    finally:
+        process.kill()
+        await process.wait()
