@@ -115,9 +115,9 @@ class Catalog:
             self._terminating.add(name)
         wanted = sorted(served_types(change.obj.load()), key=lambda r: version_priority(r.version))
         current = {r.version: r for r in self._custom.get(name, ())}
-        kept = [current.get(r.version) if current.get(r.version) == r else r for r in wanted]
-        served = [r for r in kept if r is not None]
-        dropped = [r for v, r in current.items() if all(k.version != v for k in served)]
+        served = [current[r.version] if current.get(r.version) == r else r for r in wanted]
+        versions = {r.version for r in served}
+        dropped = [r for v, r in current.items() if v not in versions]
         if served:
             self._custom[name] = served
         else:

@@ -8,7 +8,7 @@ As the apiextensions server builds them: NAME first, then the declared columns
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from simcluster import jsonpath
@@ -60,7 +60,10 @@ def column_definitions(resource: ResourceType) -> list[dict[str, Any]]:
     return found
 
 
-def _cell(column: PrinterColumn, value: object, now: float, human: Any) -> object:
+Human = Callable[[float], str]
+
+
+def _cell(column: PrinterColumn, value: object, now: float, human: Human) -> object:
     if value is None:
         return None
     if column.type == "date":
@@ -73,7 +76,7 @@ def _cell(column: PrinterColumn, value: object, now: float, human: Any) -> objec
     return json.dumps(value, separators=(",", ":"))
 
 
-def cells(resource: ResourceType, obj: Mapping[str, Any], now: float, human: Any) -> list[Any]:
+def cells(resource: ResourceType, obj: Mapping[str, Any], now: float, human: Human) -> list[Any]:
     """``human`` renders seconds as an age (tables.human_duration, passed in to keep
     this module free of the built-in printers)."""
     found: list[Any] = [(obj.get("metadata") or {}).get("name")]
