@@ -6,9 +6,10 @@ Canary steps and traffic routing are not simulated: the new ReplicaSet is scaled
 ``spec.replicas`` and the old ones to zero once it is fully available, as a canary
 without steps does. ``spec.paused`` freezes scaling; ``status.abort`` (set through
 the status subresource, as ``kubectl argo rollouts abort`` does) scales back to the
-stable ReplicaSet. Status carries the fields Argo documents, observedGeneration as
-a string, and phase Progressing / Paused / Healthy / Degraded as the controller
-computes it (``rollout/status.go``).
+stable ReplicaSet. Status carries the fields Argo documents (currentStepIndex,
+blueGreen.activeSelector and abortedAt included), observedGeneration as a string,
+and phase Progressing / Paused / Healthy / Degraded as the controller computes it
+(``rollout/status.go``).
 """
 
 from __future__ import annotations
@@ -38,6 +39,28 @@ def _count(rs: StoredObject | dict[str, Any], field: str) -> int:
 
 def _replicas(rs: StoredObject) -> int:
     return int((rs.load().get("spec") or {}).get("replicas") or 0)
+
+
+def _strategy_status(
+    status: dict[str, Any], spec: dict[str, Any], *, complete: bool, now: str
+) -> None:
+    """The strategy's own fields: the canary step reached (all of them once the update
+    is complete, since steps are not simulated) or the blue-green active selector."""
+    strategy = spec.get("strategy") or {}
+    if "blueGreen" in strategy:
+        blue_green = dict(status.get("blueGreen") or {})
+        if status.get("stableRS"):
+            blue_green["activeSelector"] = status["stableRS"]
+        status["blueGreen"] = blue_green
+    else:
+        status.setdefault("canary", {})
+        steps = (strategy.get("canary") or {}).get("steps")
+        if isinstance(steps, list) and steps:
+            status["currentStepIndex"] = len(steps) if complete else 0
+    if status.get("abort") is True:
+        status.setdefault("abortedAt", now)
+    else:
+        status.pop("abortedAt", None)
 
 
 class RolloutController(CustomController):
@@ -177,6 +200,7 @@ class RolloutController(CustomController):
         )
         if complete or (not previous.get("stableRS") and len(sets) == 1):
             status["stableRS"] = digest
+        _strategy_status(status, spec, complete=complete, now=now)
         conditions: list[dict[str, Any]] = [dict(c) for c in previous.get("conditions") or ()]
         revision = (new.load()["metadata"].get("annotations") or {}).get(REVISION) if new else None
         phase, message = self._progress(

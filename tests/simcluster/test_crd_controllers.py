@@ -53,6 +53,7 @@ async def test_a_rollout_owns_replicasets_whose_pods_make_it_healthy(
     for field in ("replicas", "updatedReplicas", "readyReplicas", "availableReplicas"):
         assert status[field] == 2, field
     assert status["selector"] == "app=web"
+    assert status["canary"] == {}
     conditions = {c["type"]: (c["status"], c["reason"]) for c in status["conditions"]}
     assert conditions["Progressing"] == ("True", "NewReplicaSetAvailable")
     assert conditions["Available"] == ("True", "AvailableReason")
@@ -125,6 +126,7 @@ async def test_paused_aborted_and_degraded_rollouts(
         )
     )
     assert _status(cluster, "Rollout", "crashing")["phase"] == "Degraded"
+    assert "abortedAt" in _status(cluster, "Rollout", "crashing")
 
 
 async def test_a_cloneset_owns_its_pods_and_recreates_them_on_update(
@@ -283,3 +285,19 @@ async def test_pytorchjob_pods_and_its_failed_condition(cluster: SimulatedCluste
 def _condition_is(cluster: SimulatedCluster, name: str, kind: str, value: str) -> bool:
     conditions = _status(cluster, "PyTorchJob", name).get("conditions") or ()
     return any(c["type"] == kind and c["status"] == value for c in conditions)
+
+
+async def test_deleting_a_namespace_or_an_owner_takes_the_custom_objects_along(
+    cluster: SimulatedCluster,
+) -> None:
+    install_workload_crds(cluster)
+    cluster.create(cloneset("cs", namespace="doomed"))
+    cluster.create(rollout("web", namespace="default"))
+    await cluster.wait_for(lambda: len(cluster.list_objects("Pod")) == 2)
+    cluster.delete("Namespace", "doomed")
+    cluster.delete("Rollout", "web", propagation="Foreground")
+    await cluster.wait_for(lambda: cluster.get("Namespace", "doomed") is None)
+    await cluster.wait_for(lambda: cluster.get("Rollout", "web") is None)
+    assert cluster.list_objects("CloneSet", "doomed") == []
+    await cluster.wait_for(lambda: not cluster.list_objects("Pod"))
+    assert cluster.list_objects("ReplicaSet") == []

@@ -41,6 +41,7 @@ async def test_the_crds_scenario_shows_every_custom_story(tmp_path: Path) -> Non
         assert len(crds["items"]) == 8
         expected: list[tuple[str, str, str, str, object]] = [
             ("Rollout", "storefront", "delivery", "status.phase", "Healthy"),
+            ("Rollout", "storefront", "delivery", "status.currentStepIndex", 2),
             ("CloneSet", "search", "delivery", "status.readyReplicas", 3),
             ("VirtualMachine", "fedora", "virt", "status.printableStatus", "Running"),
             ("VirtualMachine", "gpu-box", "virt", "status.printableStatus", "ErrorUnschedulable"),
