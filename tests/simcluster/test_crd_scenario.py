@@ -9,6 +9,8 @@ from typing import Any
 import aiohttp
 import pytest
 
+from gateway.rules.catalog import RuleSet
+from gateway.rules.judge import judge
 from simcluster.fleet import SimulatedFleet
 from simcluster.scenarios import parse_scenario
 
@@ -60,6 +62,41 @@ async def test_the_crds_scenario_shows_every_custom_story(tmp_path: Path) -> Non
                 or ()
             )
         )
+
+
+VERDICTS = {
+    ("Rollout", "storefront"): ("Running", "Healthy"),
+    ("Rollout", "checkout"): ("Not Ready", "Degraded"),
+    ("CloneSet", "search"): ("Running", "Ready"),
+    ("VirtualMachine", "fedora"): ("Running", "Ready"),
+    ("VirtualMachine", "gpu-box"): ("Not Ready", "VirtualMachineError"),
+    ("VirtualMachine", "archive"): ("Running", "Stopped"),
+    ("VirtualMachineInstance", "fedora"): ("Running", "Ready"),
+    ("VirtualMachineInstance", "gpu-box"): ("Not Ready", "ErrorUnschedulable"),
+    ("PyTorchJob", "resnet"): ("Exception", "Failed"),
+}
+"""What the gateway's built-in rules say of the scenario once it has settled."""
+
+
+def _verdicts(fleet: SimulatedFleet, rules: RuleSet) -> dict[tuple[str, str], tuple[str, str]]:
+    found: dict[tuple[str, str], tuple[str, str]] = {}
+    for kind, name in VERDICTS:
+        obj = next(o for o in fleet[0].list_objects(kind) if o["metadata"]["name"] == name)
+        rule = rules.rule_for(obj)
+        assert rule is not None, kind
+        verdict = judge(rule, obj)
+        found[kind, name] = (verdict.status.value, verdict.reason)
+    return found
+
+
+async def test_the_gateway_rules_judge_the_scenario_as_intended(tmp_path: Path) -> None:
+    rules = RuleSet.load()
+    async with SimulatedFleet(time_scale=40, scenario="crds", kubeconfig=tmp_path / "k") as fleet:
+        await fleet[0].wait_for(
+            lambda: _field(fleet, "Rollout", "storefront", "delivery", "status.phase") == "Healthy"
+        )
+        fleet[0].clock.advance(90)
+        await fleet[0].wait_for(lambda: _verdicts(fleet, rules) == VERDICTS, within=15)
 
 
 @pytest.mark.parametrize(("text", "parsed"), [("crds", ("crds", 0)), ("crds:47", ("crds", 47))])
