@@ -6,7 +6,8 @@ deleted and started again after a backoff doubling from 10 s to 5 min, recorded 
 ``status.startFailure`` until a VMI stays Running that long; while it waits the VM
 shows CrashLoopBackOff.
 ``status.printableStatus`` follows KubeVirt's precedence: Terminating, Stopping,
-ErrorUnschedulable (the launcher pod cannot be scheduled), CrashLoopBackOff,
+ErrorUnschedulable (the launcher pod cannot be scheduled), ErrImagePull /
+ImagePullBackOff (its container image cannot be pulled), CrashLoopBackOff,
 Starting, Running, Stopped.
 """
 
@@ -16,6 +17,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from simcluster.clock import format_time, parse_time
+from simcluster.controllers.common import owned
 from simcluster.controllers.custom import (
     VIRTUALMACHINEINSTANCES,
     VIRTUALMACHINES,
@@ -23,10 +25,11 @@ from simcluster.controllers.custom import (
     condition,
     controller_of,
 )
+from simcluster.controllers.vmi import LAUNCHER_LABEL
 from simcluster.events import NORMAL
 from simcluster.podtemplates import owner_reference
 from simcluster.registry import DeleteOptions
-from simcluster.resources import ResourceType
+from simcluster.resources import PODS, ResourceType
 from simcluster.store import Change, StoredObject
 
 _BACKOFF_START = 10.0
@@ -54,12 +57,19 @@ def _restarts_after(spec: dict[str, Any], phase: str) -> bool:
 
 class VirtualMachineController(CustomController):
     name = "virt-controller-vm"
-    watches = (VIRTUALMACHINES, VIRTUALMACHINEINSTANCES)
+    watches = (VIRTUALMACHINES, VIRTUALMACHINEINSTANCES, PODS)
 
     def keys_for(self, change: Change) -> Iterable[str]:
         obj = change.obj
         if obj.resource.qualified == VIRTUALMACHINES.qualified:
             return (obj.key,)
+        if obj.resource is PODS:
+            if obj.labels.get(LAUNCHER_LABEL) != "virt-launcher":
+                return ()
+            vmi = controller_of(self.store, obj, VIRTUALMACHINEINSTANCES)
+            if vmi is None:
+                return ()
+            obj = vmi
         owner = controller_of(self.store, obj, VIRTUALMACHINES)
         return (owner.key,) if owner is not None else ()
 
@@ -164,6 +174,15 @@ class VirtualMachineController(CustomController):
             meta = vm["metadata"]
             self.enqueue_at(f"{meta['namespace']}/{meta['name']}", since + _BACKOFF_LIMIT + 0.001)
 
+    def _image_problem(self, vmi: StoredObject) -> str:
+        """ErrImagePull or ImagePullBackOff when the launcher pod is stuck on its image."""
+        for pod in owned(self.store, vmi):
+            for container in (pod.load().get("status") or {}).get("containerStatuses") or ():
+                reason = ((container.get("state") or {}).get("waiting") or {}).get("reason")
+                if reason in ("ErrImagePull", "ImagePullBackOff"):
+                    return str(reason)
+        return ""
+
     def _write_status(
         self,
         resource: ResourceType,
@@ -188,6 +207,8 @@ class VirtualMachineController(CustomController):
             printable = "Stopping"
         elif scheduled is not None and scheduled.get("reason") == "Unschedulable":
             printable = "ErrorUnschedulable"
+        elif vmi is not None and (pulling := self._image_problem(vmi)):
+            printable = pulling
         elif retry is not None and retry > now and not ready:
             printable = "CrashLoopBackOff"
         elif phase == "Running":

@@ -212,10 +212,13 @@ async def test_a_running_vm_owns_a_vmi_that_owns_its_launcher_pod(
     await cluster.wait_for(lambda: not _pods(cluster, "virt-launcher-db-"))
 
 
-async def test_vms_unschedulable_and_crash_looping(cluster: SimulatedCluster) -> None:
+async def test_vms_unschedulable_crash_looping_and_failing_to_pull(
+    cluster: SimulatedCluster,
+) -> None:
     install_workload_crds(cluster)
     cluster.create(virtual_machine("stuck", behaviour(behavior="unschedulable")))
     cluster.create(virtual_machine("crash", behaviour(behavior="crash-loop", run_seconds="2")))
+    cluster.create(virtual_machine("pull", behaviour(behavior="image-pull-error")))
     await cluster.wait_for(
         partial(_has, cluster, "VirtualMachine", "stuck", "printableStatus", "ErrorUnschedulable")
     )
@@ -226,6 +229,12 @@ async def test_vms_unschedulable_and_crash_looping(cluster: SimulatedCluster) ->
     assert (scheduled["status"], scheduled["reason"]) == ("False", "Unschedulable")
     await cluster.wait_for(
         partial(_has, cluster, "VirtualMachine", "crash", "printableStatus", "CrashLoopBackOff")
+    )
+    await cluster.wait_for(
+        lambda: (
+            _status(cluster, "VirtualMachine", "pull").get("printableStatus")
+            in ("ErrImagePull", "ImagePullBackOff")
+        )
     )
     failure = _status(cluster, "VirtualMachine", "crash")["startFailure"]
     assert failure["consecutiveFailCount"] == 1
