@@ -22,7 +22,7 @@ from simcluster import discovery, errors, kubeproto, openapi, patch, tables
 from simcluster.access import REQUESTER, Access
 from simcluster.catalog import Catalog
 from simcluster.clock import SimClock
-from simcluster.customresources import check_body_type
+from simcluster.customresources import check_body_type, served_at
 from simcluster.faults import Faults
 from simcluster.podlog import LogContext, LogStreams, serve_log
 from simcluster.query import flag, parse_list_options, parse_resource_version
@@ -41,6 +41,7 @@ from simcluster.watch import (
     WatchSettings,
     serve_watch,
     table_encoder,
+    version_encoder,
     wait_for_version,
 )
 
@@ -284,7 +285,7 @@ def _object_response(
         )
         return json_response(body, status)
     if isinstance(result, StoredObject):
-        return json_response(result.data, status)
+        return json_response(served_at(result, target.resource), status)
     return json_response(result, status)
 
 
@@ -320,7 +321,7 @@ async def _get(request: web.Request, context: ApiContext, target: Target) -> web
         )
         options = parse_list_options(by_name, target.resource, watch=True)
     if options.watch:
-        encoder = None
+        encoder = version_encoder(target.resource) if target.resource.custom else None
         if _wants_table(request):
             encoder = table_encoder(
                 target.resource, context.clock.time, query.get("includeObject", "Metadata")
@@ -354,7 +355,8 @@ async def _get(request: web.Request, context: ApiContext, target: Target) -> web
         )
         return json_response(body)
     head = {"kind": target.resource.list_kind, "apiVersion": target.resource.api_version}
-    return json_response(list_body(head, meta, [o.data for o in result.items]))
+    items = [served_at(o, target.resource) for o in result.items]
+    return json_response(list_body(head, meta, items))
 
 
 async def read_body(

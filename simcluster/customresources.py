@@ -24,6 +24,7 @@ from simcluster.resources import (
     ResourceType,
     ScalePaths,
 )
+from simcluster.store import StoredObject, dump
 
 CLEANUP_FINALIZER = "customresourcecleanup.apiextensions.k8s.io"
 _LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
@@ -301,3 +302,13 @@ def check_body_type(resource: ResourceType, subresource: str, content_type: str)
             "accepted media types include: application/json-patch+json, "
             "application/merge-patch+json, application/apply-patch+yaml",
         )
+
+
+def served_at(obj: StoredObject, resource: ResourceType) -> bytes:
+    """An object as ``resource``'s version serves it. Objects keep the version they were
+    written at; served at another, only apiVersion changes (the None conversion)."""
+    if not resource.custom or obj.resource.version == resource.version:
+        return obj.data
+    converted = obj.load()
+    converted["apiVersion"] = resource.api_version
+    return dump(converted)

@@ -439,6 +439,8 @@ class Registry:
         old = stored.load()
         meta = obj["metadata"]
         meta["resourceVersion"] = old["metadata"].get("resourceVersion")
+        if resource.custom:
+            obj["apiVersion"] = resource.api_version
         if resource.has_generation and _generation_changed(resource, old, obj):
             meta["generation"] = int(old["metadata"].get("generation") or 1) + 1
         if obj == old:

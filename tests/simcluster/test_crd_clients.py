@@ -5,6 +5,7 @@ and the 404s and 422s of bad requests."""
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any, cast
 
 import aiohttp
@@ -18,6 +19,7 @@ from simcluster.crds import install_noise_crds, install_workload_crds
 from simcluster.crds.manifests import noise_crd
 
 from .crdobjects import cloneset
+from .helpers import get_json
 
 GROUP, VERSION, PLURAL = "apps.kruise.io", "v1alpha1", "clonesets"
 NOISE = ("noise.example.com", "v1")
@@ -210,8 +212,19 @@ async def test_crd_status_conditions_and_a_new_version(
     group = await (await http.get("/apis/noise.example.com")).json()
     assert [v["version"] for v in group["versions"]] == ["v2", "v1"]
     assert group["preferredVersion"]["version"] == "v2"
-    async with http.get("/apis/noise.example.com/v2/widgets1") as response:
-        assert response.status == 200
+    widget = {"apiVersion": "noise.example.com/v1", "kind": "Widget1", "metadata": {"name": "w"}}
+    created_at = "/apis/noise.example.com/v1/namespaces/default/widgets1"
+    async with http.post(created_at, json=widget) as response:
+        assert response.status == 201, await response.text()
+    listed = await get_json(http, "/apis/noise.example.com/v2/widgets1")
+    assert listed["apiVersion"] == "noise.example.com/v2"
+    assert [i["apiVersion"] for i in listed["items"]] == ["noise.example.com/v2"]
+    one = await get_json(http, "/apis/noise.example.com/v1/namespaces/default/widgets1/w")
+    assert one["apiVersion"] == "noise.example.com/v1"
+    path = "/apis/noise.example.com/v2/namespaces/default/widgets1?watch=1&timeoutSeconds=1"
+    async with http.get(path) as response:
+        first = json.loads(await response.content.readline())
+    assert (first["type"], first["object"]["apiVersion"]) == ("ADDED", "noise.example.com/v2")
 
 
 @pytest.mark.parametrize(
