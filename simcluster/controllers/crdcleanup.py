@@ -39,33 +39,21 @@ class CustomResourceCleanup(Controller):
         finalizers = crd["metadata"].get("finalizers") or []
         if CLEANUP_FINALIZER not in finalizers:
             return
+        resource = next((r for r in self.registry.catalog.preferred() if r.qualified == key), None)
         remaining = 0
-        for resource in self.registry.catalog.preferred():
-            if resource.qualified != key:
-                continue
+        if resource is not None:
             for obj in list(self.store.items(resource)):
-                remaining += 1
                 if not obj.deleting:
                     self.registry.delete(resource, obj.namespace, obj.name, DeleteOptions())
-        conditions = crd.setdefault("status", {}).setdefault("conditions", [])
-        if remaining and not any(c.get("type") == "Terminating" for c in conditions):
-            set_workload_condition(
-                conditions,
-                "Terminating",
-                "True",
-                "InstanceDeletionInProgress",
-                "CustomResource deletion is in progress",
-                now=self.context.now(),
-            )
-            self.registry.write(CUSTOMRESOURCEDEFINITIONS, crd)
-            return
-        if remaining:
-            return
-        latest = self.store.get(CUSTOMRESOURCEDEFINITIONS, "", key)
-        if latest is None:
-            return
-        crd = latest.load()
-        crd["metadata"]["finalizers"] = [
-            f for f in crd["metadata"].get("finalizers") or [] if f != CLEANUP_FINALIZER
-        ]
+            remaining = self.store.count(resource)
+        set_workload_condition(
+            crd.setdefault("status", {}).setdefault("conditions", []),
+            "Terminating",
+            "True",
+            "InstanceDeletionInProgress",
+            "CustomResource deletion is in progress",
+            now=self.context.now(),
+        )
+        if not remaining:
+            crd["metadata"]["finalizers"] = [f for f in finalizers if f != CLEANUP_FINALIZER]
         self.registry.write(CUSTOMRESOURCEDEFINITIONS, crd)

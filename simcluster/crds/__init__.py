@@ -1,8 +1,8 @@
 """Custom workloads on a simulated cluster: the operators' CRDs and noise CRDs.
 
-Their controllers (simcluster/controllers/rollout.py, cloneset.py, kubevirt.py,
-pytorchjob.py) run in every cluster and act once the CRDs exist, as an operator
-deployed before its CRDs would.
+Their controllers (simcluster/controllers/rollout.py, cloneset.py,
+virtualmachine.py, vmi.py, pytorchjob.py) run in every cluster and act once the
+CRDs exist, as an operator deployed before its CRDs would.
 """
 
 from __future__ import annotations

@@ -301,3 +301,34 @@ async def test_official_client_reads_custom_objects_and_crds(
     await cluster.wait_for(
         lambda: (cluster.get("CloneSet", "cs") or {}).get("status", {}).get("replicas") == 2
     )
+
+
+async def test_a_crd_stays_terminating_while_an_object_holds_a_finalizer(
+    cluster: SimulatedCluster, http: aiohttp.ClientSession
+) -> None:
+    install_noise_crds(cluster, 1)
+    path = "/apis/noise.example.com/v1/namespaces/default/widgets0"
+    held = {**_widget("held"), "metadata": {"name": "held", "finalizers": ["example.com/hold"]}}
+    async with http.post(path, json=held) as response:
+        assert response.status == 201, await response.text()
+    async with http.delete(f"{CRDS}/widgets0.noise.example.com") as response:
+        assert response.status == 200
+    await cluster.wait_for(lambda: _terminating(cluster))
+    async with http.post(path, json=_widget("late")) as response:
+        assert response.status == 405
+        assert "is terminating" in (await response.json())["message"]
+    merge = {"Content-Type": "application/merge-patch+json"}
+    patch = {"metadata": {"finalizers": None}}
+    async with http.patch(f"{path}/held", json=patch, headers=merge) as response:
+        assert response.status == 200, await response.text()
+    await cluster.wait_for(
+        lambda: cluster.get("CustomResourceDefinition", "widgets0.noise.example.com") is None
+    )
+    async with http.get(path) as response:
+        assert response.status == 404
+
+
+def _terminating(cluster: SimulatedCluster) -> bool:
+    crd = cluster.get("CustomResourceDefinition", "widgets0.noise.example.com") or {}
+    conditions = crd.get("status", {}).get("conditions") or ()
+    return any(c["type"] == "Terminating" and c["status"] == "True" for c in conditions)
