@@ -1,10 +1,12 @@
 """The ``crds`` scenario: the operators' CRDs and one workload per story they tell.
 
-A healthy Rollout and one whose pods crash-loop (Degraded once its progress
-deadline passes), a CloneSet, a running VirtualMachine, one whose launcher pod
-can never be scheduled (ErrorUnschedulable), a stopped one, and a PyTorchJob
-whose master exits with an error (Failed, with the operator's message) next to
-one that completes. ``crds:N`` adds N noise CRDs that nothing uses.
+A healthy Rollout, one whose pods crash-loop (Degraded once its progress
+deadline passes) and one aborted (``status.abort``, as an analysis failure or
+``kubectl argo rollouts abort`` leaves it); a CloneSet; a running
+VirtualMachine, one whose launcher pod can never be scheduled
+(ErrorUnschedulable) and a stopped one; a PyTorchJob whose master exits with an
+error (Failed, with the operator's message) next to one that completes.
+``crds:N`` adds N noise CRDs that nothing uses.
 """
 
 from __future__ import annotations
@@ -126,6 +128,17 @@ def custom_workloads() -> list[dict[str, Any]]:
             strategy={"canary": {}},
             progressDeadlineSeconds=60,
         ),
+        {
+            **_replicated(
+                "Rollout",
+                rollouts,
+                "payments",
+                2,
+                _template("payments", "ghcr.io/example/payments:3.0"),
+                strategy={"canary": {"steps": [{"setWeight": 50}, {"pause": {}}]}},
+            ),
+            "status": {"abort": True},
+        },
         _replicated(
             "CloneSet",
             "apps.kruise.io/v1alpha1",

@@ -67,6 +67,7 @@ async def test_the_crds_scenario_shows_every_custom_story(tmp_path: Path) -> Non
 VERDICTS = {
     ("Rollout", "storefront"): ("Running", "Healthy"),
     ("Rollout", "checkout"): ("Not Ready", "Degraded"),
+    ("Rollout", "payments"): ("Not Ready", "RolloutAborted"),
     ("CloneSet", "search"): ("Running", "Ready"),
     ("VirtualMachine", "fedora"): ("Running", "Ready"),
     ("VirtualMachine", "gpu-box"): ("Not Ready", "VirtualMachineError"),
