@@ -99,6 +99,26 @@ async def test_custom_objects_api_create_get_list_and_generation(
     assert [i["metadata"]["name"] for i in listed["items"]] == ["cs"]
     got = await custom.get_namespaced_custom_object(*NOISE, "default", "widgets0", "cs")
     assert got["metadata"]["resourceVersion"] == only_status["metadata"]["resourceVersion"]
+    got["status"] = {"phase": "Replaced"}
+    got["spec"]["size"] = 9
+    replaced: Any = await custom.replace_namespaced_custom_object_status(
+        *NOISE, "default", "widgets0", "cs", got
+    )
+    assert replaced["status"] == {"phase": "Replaced"}
+    assert replaced["spec"]["size"] == 2
+    got = replaced
+    got["status"] = {}
+    got["metadata"]["labels"] = {"tier": "db"}
+    main: Any = await custom.replace_namespaced_custom_object(
+        *NOISE, "default", "widgets0", "cs", got
+    )
+    assert main["status"] == {"phase": "Replaced"}
+    assert main["metadata"]["labels"] == {"tier": "db"}
+    assert main["metadata"]["generation"] == 2
+    got["metadata"]["resourceVersion"] = "1"
+    with pytest.raises(ApiException) as raised:
+        await custom.replace_namespaced_custom_object(*NOISE, "default", "widgets0", "cs", got)
+    assert raised.value.status == 409
 
 
 async def test_selectors_versions_and_json_patch_on_a_cluster_scoped_kind(
