@@ -73,6 +73,9 @@ def add_routes(app: web.Application, cluster: SimulatedCluster) -> None:
 
     async def describe(request: web.Request) -> web.StreamResponse:
         counts = {r.plural: cluster.store.count(r) for r in RESOURCES}
+        counts |= {
+            r.qualified: cluster.store.count(r) for r in cluster.registry.catalog.preferred()
+        }
         return json_response(
             {
                 "name": cluster.name,

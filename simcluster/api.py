@@ -20,7 +20,9 @@ from aiohttp import web
 
 from simcluster import discovery, errors, kubeproto, openapi, patch, tables
 from simcluster.access import REQUESTER, Access
+from simcluster.catalog import Catalog
 from simcluster.clock import SimClock
+from simcluster.customresources import check_body_type, served_at
 from simcluster.faults import Faults
 from simcluster.podlog import LogContext, LogStreams, serve_log
 from simcluster.query import flag, parse_list_options, parse_resource_version
@@ -31,7 +33,7 @@ from simcluster.registry import (
     DeleteOptions,
     Registry,
 )
-from simcluster.resources import ResourceType, by_path
+from simcluster.resources import ResourceType
 from simcluster.reviews import Reviews
 from simcluster.store import Store, StoredObject, dump
 from simcluster.watch import (
@@ -39,6 +41,7 @@ from simcluster.watch import (
     WatchSettings,
     serve_watch,
     table_encoder,
+    version_encoder,
     wait_for_version,
 )
 
@@ -153,7 +156,7 @@ async def handle(request: web.Request) -> web.StreamResponse:
     found = _discovery(parts, context)
     if found is not None:
         return json_response(found)
-    target = resolve(parts)
+    target = resolve(parts, context.registry.catalog)
     if not target.resource.stored:
         return await _review(request, context, target)
     if target.subresource == "log":
@@ -181,14 +184,16 @@ def _discovery(parts: list[str], context: ApiContext) -> dict[str, Any] | None:
         return discovery.SERVER_VERSION
     if parts == ["api"]:
         return discovery.core_versions(context.address())
+    catalog = context.registry.catalog
     if parts == ["apis"]:
-        return discovery.group_list()
+        return discovery.group_list(catalog)
     if len(parts) == 2 and parts[0] == "apis":
-        return discovery.group(parts[1]) or _raise(errors.no_such_path())
+        return discovery.group(catalog, parts[1]) or _raise(errors.no_such_path())
     if parts == ["api", "v1"]:
-        return discovery.resource_list("", "v1")
+        return discovery.resource_list(catalog, "", "v1")
     if len(parts) == 3 and parts[0] == "apis":
-        return discovery.resource_list(parts[1], parts[2]) or _raise(errors.no_such_path())
+        found = discovery.resource_list(catalog, parts[1], parts[2])
+        return found or _raise(errors.no_such_path())
     return None
 
 
@@ -213,7 +218,7 @@ def _raise(error: errors.ApiError) -> dict[str, Any]:
     raise error
 
 
-def resolve(parts: list[str]) -> Target:
+def resolve(parts: list[str], catalog: Catalog) -> Target:
     """The resource, namespace, name and subresource a path addresses; 404 if none."""
     if len(parts) >= 2 and parts[0] == "api" and parts[1] == "v1":
         group, version, rest = "", "v1", parts[2:]
@@ -227,11 +232,11 @@ def resolve(parts: list[str]) -> Target:
     if not rest:
         raise errors.no_such_path()
     namespace: str | None = None
-    nested = by_path(group, version, rest[2]) if len(rest) >= 3 else None
+    nested = catalog.by_path(group, version, rest[2]) if len(rest) >= 3 else None
     if rest[0] == "namespaces" and nested is not None and nested.namespaced:
         namespace, resource, tail = rest[1], nested, rest[3:]
     else:
-        found = by_path(group, version, rest[0])
+        found = catalog.by_path(group, version, rest[0])
         if found is None:
             raise errors.no_such_path()
         resource, tail = found, rest[1:]
@@ -280,7 +285,7 @@ def _object_response(
         )
         return json_response(body, status)
     if isinstance(result, StoredObject):
-        return json_response(result.data, status)
+        return json_response(served_at(result, target.resource), status)
     return json_response(result, status)
 
 
@@ -316,7 +321,7 @@ async def _get(request: web.Request, context: ApiContext, target: Target) -> web
         )
         options = parse_list_options(by_name, target.resource, watch=True)
     if options.watch:
-        encoder = None
+        encoder = version_encoder(target.resource) if target.resource.custom else None
         if _wants_table(request):
             encoder = table_encoder(
                 target.resource, context.clock.time, query.get("includeObject", "Metadata")
@@ -350,7 +355,8 @@ async def _get(request: web.Request, context: ApiContext, target: Target) -> web
         )
         return json_response(body)
     head = {"kind": target.resource.list_kind, "apiVersion": target.resource.api_version}
-    return json_response(list_body(head, meta, [o.data for o in result.items]))
+    items = [served_at(o, target.resource) for o in result.items]
+    return json_response(list_body(head, meta, items))
 
 
 async def read_body(
@@ -390,6 +396,7 @@ def _dry_run(request: web.Request) -> bool:
 async def _post(request: web.Request, context: ApiContext, target: Target) -> web.StreamResponse:
     if target.name or (target.resource.namespaced and target.namespace is None):
         raise errors.method_not_allowed()
+    check_body_type(target.resource, target.subresource, request.content_type)
     body = await read_body(request, kind=(target.resource.api_version, target.resource.kind))
     result: StoredObject | dict[str, Any]
     if _dry_run(request):
@@ -402,6 +409,7 @@ async def _post(request: web.Request, context: ApiContext, target: Target) -> we
 async def _put(request: web.Request, context: ApiContext, target: Target) -> web.StreamResponse:
     if not target.name:
         raise errors.method_not_allowed()
+    check_body_type(target.resource, target.subresource, request.content_type)
     scale = target.subresource == "scale"
     kind = SCALE if scale else (target.resource.api_version, target.resource.kind)
     body = await read_body(request, kind=kind)
@@ -426,6 +434,7 @@ async def _put(request: web.Request, context: ApiContext, target: Target) -> web
 async def _patch(request: web.Request, context: ApiContext, target: Target) -> web.StreamResponse:
     if not target.name:
         raise errors.method_not_allowed()
+    check_body_type(target.resource, target.subresource, request.content_type)
     body = await read_body(request, patching=True)
     namespace = target.namespace or ""
     if target.subresource == "scale":

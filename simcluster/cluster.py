@@ -20,8 +20,11 @@ from simcluster import admin, errors
 from simcluster.access import Access
 from simcluster.api import ApiContext, build_app
 from simcluster.bootstrappolicy import bootstrap_objects
+from simcluster.catalog import Catalog
 from simcluster.clock import SimClock, Timers
 from simcluster.controllers.base import ControllerContext, ControllerManager
+from simcluster.controllers.cloneset import CloneSetController
+from simcluster.controllers.crdcleanup import CustomResourceCleanup
 from simcluster.controllers.cronjob import CronJobController
 from simcluster.controllers.daemonset import DaemonSetController
 from simcluster.controllers.deployment import DeploymentController
@@ -30,9 +33,13 @@ from simcluster.controllers.job import JobController
 from simcluster.controllers.kubelet import Kubelet
 from simcluster.controllers.namespaces import NamespaceController
 from simcluster.controllers.nodelifecycle import NodeLifecycleController
+from simcluster.controllers.pytorchjob import PyTorchJobController
 from simcluster.controllers.replicaset import ReplicaSetController
+from simcluster.controllers.rollout import RolloutController
 from simcluster.controllers.scheduler import Scheduler
 from simcluster.controllers.statefulset import StatefulSetController
+from simcluster.controllers.virtualmachine import VirtualMachineController
+from simcluster.controllers.vmi import VirtualMachineInstanceController
 from simcluster.events import EventRecorder
 from simcluster.faults import Faults
 from simcluster.identities import Identities
@@ -40,7 +47,7 @@ from simcluster.nodes import NodeState, make_node, set_node_state
 from simcluster.podlog import LogStreams
 from simcluster.rbac import Authorizer
 from simcluster.registry import DeleteOptions, Registry
-from simcluster.resources import NAMESPACES, NODES, ResourceType, by_kind, by_kind_name
+from simcluster.resources import NAMESPACES, NODES, ResourceType
 from simcluster.reviews import Reviews
 from simcluster.server import ClusterServer
 from simcluster.store import Store, StoredObject
@@ -51,12 +58,14 @@ SYSTEM_NAMESPACES = ("default", "kube-node-lease", "kube-public", "kube-system")
 _KEPT_ON_CREATE = ("uid", "creationTimestamp", "finalizers", "generation")
 
 
-def resource_for(obj: Mapping[str, Any]) -> ResourceType:
+def resource_for(obj: Mapping[str, Any], catalog: Catalog) -> ResourceType:
     kind = obj.get("kind")
     api_version = obj.get("apiVersion")
     found = None
     if isinstance(kind, str):
-        found = by_kind(str(api_version), kind) if api_version else by_kind_name(kind)
+        found = (
+            catalog.by_kind(str(api_version), kind) if api_version else catalog.by_kind_name(kind)
+        )
     if found is None:
         raise errors.bad_request(
             f"the simulated cluster does not serve kind {kind!r} in {api_version!r}"
@@ -100,6 +109,12 @@ class SimulatedCluster:
                     CronJobController,
                     GarbageCollector,
                     NamespaceController,
+                    CustomResourceCleanup,
+                    RolloutController,
+                    CloneSetController,
+                    VirtualMachineController,
+                    VirtualMachineInstanceController,
+                    PyTorchJobController,
                 )
             ],
         )
@@ -178,7 +193,7 @@ class SimulatedCluster:
         Unlike a client's create, a given uid, creationTimestamp and status are kept,
         so objects can start in any state (a finished Job, a crash-looping pod).
         """
-        resource = resource_for(obj)
+        resource = resource_for(obj, self.registry.catalog)
         body = copy.deepcopy(dict(obj))
         meta = body.setdefault("metadata", {})
         namespace = str(meta.get("namespace") or "default") if resource.namespaced else ""
@@ -193,7 +208,7 @@ class SimulatedCluster:
 
     def apply(self, obj: Mapping[str, Any]) -> dict[str, Any]:
         """Create the object, or replace an existing one's spec, labels and annotations."""
-        resource = resource_for(obj)
+        resource = resource_for(obj, self.registry.catalog)
         meta = obj.get("metadata") or {}
         namespace = str(meta.get("namespace") or "default") if resource.namespaced else ""
         current = self.store.get(resource, namespace, str(meta.get("name") or ""))
@@ -207,12 +222,12 @@ class SimulatedCluster:
         return updated
 
     def get(self, kind: str, name: str, namespace: str = "default") -> dict[str, Any] | None:
-        resource = resource_for({"kind": kind})
+        resource = resource_for({"kind": kind}, self.registry.catalog)
         found = self.store.get(resource, namespace if resource.namespaced else "", name)
         return found.load() if found is not None else None
 
     def list_objects(self, kind: str, namespace: str | None = None) -> list[dict[str, Any]]:
-        resource = resource_for({"kind": kind})
+        resource = resource_for({"kind": kind}, self.registry.catalog)
         items = self.store.items(resource, namespace if resource.namespaced else None)
         return [o.load() for o in sorted(items, key=lambda o: o.key)]
 
@@ -225,7 +240,7 @@ class SimulatedCluster:
         propagation: str | None = None,
         grace_period: int | None = None,
     ) -> None:
-        resource = resource_for({"kind": kind})
+        resource = resource_for({"kind": kind}, self.registry.catalog)
         self.registry.delete(
             resource,
             namespace if resource.namespaced else "",
@@ -249,10 +264,14 @@ class SimulatedCluster:
         return self.registry.write(NODES, node).load()
 
     def load_manifests(self, paths: Iterable[str | Path]) -> list[str]:
-        """Create the objects in YAML/JSON files; returns the problems, one line each."""
+        """Create the objects in YAML/JSON files; returns the problems, one line each.
+
+        CustomResourceDefinitions go first, so a directory holding a CRD and objects of
+        its kind loads in any file order."""
         loaded = load_paths(paths)
         problems = [str(error) for error in loaded.errors]
-        for obj in loaded.objects:
+        ordered = sorted(loaded.objects, key=lambda o: o.get("kind") != "CustomResourceDefinition")
+        for obj in ordered:
             try:
                 self.create(obj)
             except errors.ApiError as error:

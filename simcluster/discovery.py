@@ -2,14 +2,16 @@
 
 Only legacy (unaggregated) discovery, always as plain ``application/json``: kubectl
 1.32 asks for the aggregated form first and falls back cleanly, kubectl 1.20 and
-the Python clients only know this one.
+the Python clients only know this one. What a group version lists comes from the
+cluster's catalog, so a CRD's versions appear as soon as it is created.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from simcluster.resources import GROUP_VERSIONS, ResourceType, in_group_version
+from simcluster.catalog import BUILT_IN_VERSIONS, Catalog
+from simcluster.resources import ResourceType
 
 SERVER_VERSION = {
     "major": "1",
@@ -24,6 +26,9 @@ SERVER_VERSION = {
 }
 
 
+_BUILT_IN = frozenset(name for name, _ in BUILT_IN_VERSIONS)
+
+
 def core_versions(address: str) -> dict[str, Any]:
     return {
         "kind": "APIVersions",
@@ -32,24 +37,31 @@ def core_versions(address: str) -> dict[str, Any]:
     }
 
 
-def _group(group: str) -> dict[str, Any]:
+def _group(catalog: Catalog, group: str) -> dict[str, Any]:
     versions = [
         {"groupVersion": f"{group}/{version}", "version": version}
-        for name, version in GROUP_VERSIONS
+        for name, version in catalog.group_versions()
         if name == group
     ]
     return {"name": group, "versions": versions, "preferredVersion": versions[0]}
 
 
-def group_list() -> dict[str, Any]:
-    groups = sorted({name for name, _ in GROUP_VERSIONS if name})
-    return {"kind": "APIGroupList", "apiVersion": "v1", "groups": [_group(g) for g in groups]}
+def group_list(catalog: Catalog) -> dict[str, Any]:
+    """Built-in groups in name order, then custom ones in name order, as the real server."""
+    found: list[str] = []
+    for name, _ in catalog.group_versions():
+        if name and name not in found:
+            found.append(name)
+    built_in = sorted(g for g in found if g in _BUILT_IN)
+    custom = sorted(g for g in found if g not in built_in)
+    groups = [_group(catalog, g) for g in (*built_in, *custom)]
+    return {"kind": "APIGroupList", "apiVersion": "v1", "groups": groups}
 
 
-def group(name: str) -> dict[str, Any] | None:
-    if not any(g == name for g, _ in GROUP_VERSIONS if g):
+def group(catalog: Catalog, name: str) -> dict[str, Any] | None:
+    if not any(g == name for g, _ in catalog.group_versions() if g):
         return None
-    return {"kind": "APIGroup", "apiVersion": "v1", **_group(name)}
+    return {"kind": "APIGroup", "apiVersion": "v1", **_group(catalog, name)}
 
 
 def _entry(resource: ResourceType) -> dict[str, Any]:
@@ -67,11 +79,11 @@ def _entry(resource: ResourceType) -> dict[str, Any]:
     return entry
 
 
-def resource_list(group_name: str, version: str) -> dict[str, Any] | None:
-    if (group_name, version) not in GROUP_VERSIONS:
+def resource_list(catalog: Catalog, group_name: str, version: str) -> dict[str, Any] | None:
+    if (group_name, version) not in catalog.group_versions():
         return None
     resources: list[dict[str, Any]] = []
-    for resource in in_group_version(group_name, version):
+    for resource in catalog.in_group_version(group_name, version):
         resources.append(_entry(resource))
         if resource.has_log:
             resources.append(

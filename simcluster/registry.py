@@ -15,15 +15,22 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from gateway.selectors import format_selector, selector_from_spec
-from simcluster import errors
+from simcluster import errors, jsonpath
+from simcluster.catalog import Catalog
 from simcluster.clock import SimClock, format_time
+from simcluster.customresources import (
+    CLEANUP_FINALIZER,
+    apply_crd_defaults,
+    crd_status,
+    validate_crd,
+)
 from simcluster.defaults import apply_defaults, initial_status, pod_status
 from simcluster.names import new_uid, random_suffix
 from simcluster.patch import apply_patch
 from simcluster.query import EXACT, ContinueToken, ListOptions, parse_resource_version
 from simcluster.rbacobjects import check_role_ref_unchanged
 from simcluster.resources import (
+    CUSTOMRESOURCEDEFINITIONS,
     DAEMONSETS,
     DEPLOYMENTS,
     JOBS,
@@ -32,6 +39,7 @@ from simcluster.resources import (
     STATEFULSETS,
     ResourceType,
 )
+from simcluster.scaleview import scale_of
 from simcluster.store import Snapshot, Store, StoredObject
 from simcluster.validation import validate
 
@@ -110,6 +118,7 @@ class Registry:
     def __init__(self, store: Store, clock: SimClock) -> None:
         self.store = store
         self.clock = clock
+        self.catalog = Catalog(store)
 
     def now(self) -> str:
         return self.clock.timestamp()
@@ -179,6 +188,13 @@ class Registry:
         """The object ``create`` would store (a dry run stops here)."""
         obj = self._checked_body(resource, namespace, body)
         meta = obj["metadata"]
+        if resource.custom and self.catalog.terminating(resource):
+            raise errors.ApiError(
+                405,
+                "MethodNotAllowed",
+                f'create not allowed while custom resource definition "{resource.qualified}" '
+                "is terminating",
+            )
         if resource.namespaced:
             self._require_namespace(resource, namespace, meta.get("name") or "")
         for unsettable in (
@@ -198,6 +214,16 @@ class Registry:
         apply_defaults(resource, obj)
         if resource is PODS:
             obj["status"] = pod_status(obj)
+        elif resource is CUSTOMRESOURCEDEFINITIONS:
+            apply_crd_defaults(obj)
+            validate_crd(obj)
+            obj["status"] = crd_status(obj, None, self.now())
+            finalizers = meta.setdefault("finalizers", [])
+            if CLEANUP_FINALIZER not in finalizers:
+                finalizers.append(CLEANUP_FINALIZER)
+        elif resource.custom:
+            if resource.has_status:
+                obj.pop("status", None)
         elif resource.has_status and resource is not NAMESPACES and resource.plural != "nodes":
             obj["status"] = initial_status(resource)
         validate(resource, obj)
@@ -330,6 +356,10 @@ class Registry:
             elif resource.has_status:
                 new.pop("status", None)
             apply_defaults(resource, new)
+            if resource is CUSTOMRESOURCEDEFINITIONS:
+                apply_crd_defaults(new)
+                validate_crd(new, old)
+                new["status"] = crd_status(new, old.get("status"), self.now())
             validate(resource, new)
             self._check_immutable(resource, old, new)
             check_role_ref_unchanged(resource, old, new)
@@ -409,7 +439,9 @@ class Registry:
         old = stored.load()
         meta = obj["metadata"]
         meta["resourceVersion"] = old["metadata"].get("resourceVersion")
-        if resource.has_generation and old.get("spec") != obj.get("spec"):
+        if resource.custom:
+            obj["apiVersion"] = resource.api_version
+        if resource.has_generation and _generation_changed(resource, old, obj):
             meta["generation"] = int(old["metadata"].get("generation") or 1) + 1
         if obj == old:
             return stored
@@ -504,7 +536,7 @@ class Registry:
     def get_scale(self, resource: ResourceType, namespace: str, name: str) -> dict[str, Any]:
         if not resource.has_scale:
             raise errors.no_such_path()
-        return scale_of(self.get(resource, namespace, name))
+        return scale_of(self.get(resource, namespace, name), resource)
 
     def update_scale(
         self,
@@ -519,7 +551,7 @@ class Registry:
         stored = self.get(resource, namespace, name)
         if not resource.has_scale:
             raise errors.no_such_path()
-        current = scale_of(stored)
+        current = scale_of(stored, resource)
         if content_type:
             scale = apply_patch(content_type, current, scale)
         if not isinstance(scale, dict):
@@ -546,34 +578,22 @@ class Registry:
                 ],
             )
         obj = stored.load()
-        obj["spec"]["replicas"] = replicas
+        paths = resource.scale_paths
+        jsonpath.assign(obj, paths.spec_replicas if paths else ".spec.replicas", replicas)
         if dry_run:
             current["spec"]["replicas"] = replicas
             return current
-        return scale_of(self.commit(resource, stored, obj))
+        return scale_of(self.commit(resource, stored, obj), resource)
 
 
-def scale_of(stored: StoredObject) -> dict[str, Any]:
-    """The autoscaling/v1 Scale view of a Deployment, ReplicaSet or StatefulSet."""
-    obj = stored.load()
-    meta = obj["metadata"]
-    selector = selector_from_spec((obj.get("spec") or {}).get("selector"))
-    return {
-        "kind": "Scale",
-        "apiVersion": "autoscaling/v1",
-        "metadata": {
-            "name": meta["name"],
-            "namespace": meta.get("namespace", ""),
-            "uid": meta.get("uid"),
-            "resourceVersion": meta.get("resourceVersion"),
-            "creationTimestamp": meta.get("creationTimestamp"),
-        },
-        "spec": {"replicas": (obj.get("spec") or {}).get("replicas", 1)},
-        "status": {
-            "replicas": (obj.get("status") or {}).get("replicas", 0),
-            "selector": format_selector(selector) if selector is not None else "",
-        },
-    }
+def _generation_changed(resource: ResourceType, old: dict[str, Any], new: dict[str, Any]) -> bool:
+    """A spec change; for a custom resource without a status subresource, any change
+    but metadata, as the real server counts it."""
+    if resource.custom and not resource.has_status:
+        return {k: v for k, v in old.items() if k != "metadata"} != {
+            k: v for k, v in new.items() if k != "metadata"
+        }
+    return bool(old.get("spec") != new.get("spec"))
 
 
 def _pod_spec_change(old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:

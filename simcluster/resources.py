@@ -15,6 +15,27 @@ COMMON_FIELDS = frozenset({"metadata.name", "metadata.namespace"})
 
 
 @dataclass(frozen=True, slots=True)
+class PrinterColumn:
+    """One of a CRD version's ``additionalPrinterColumns``."""
+
+    name: str
+    type: str
+    json_path: str
+    description: str = ""
+    priority: int = 0
+    format: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ScalePaths:
+    """A CRD version's ``subresources.scale``: JSON paths such as ``.spec.replicas``."""
+
+    spec_replicas: str
+    status_replicas: str
+    label_selector: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class ResourceType:
     plural: str
     singular: str
@@ -31,6 +52,11 @@ class ResourceType:
     has_generation: bool = False
     fields: frozenset[str] = COMMON_FIELDS
     stored: bool = True
+    custom: bool = False
+    """Served for a CustomResourceDefinition: JSON only, columns from the CRD."""
+    printer_columns: tuple[PrinterColumn, ...] = ()
+    scale_paths: ScalePaths | None = None
+    """Where a custom resource keeps what its scale subresource shows."""
 
     @property
     def api_version(self) -> str:
@@ -207,6 +233,21 @@ ROLEBINDINGS = ResourceType(
     "rolebindings", "rolebinding", "RoleBinding", _RBAC, "v1", namespaced=True, has_status=False
 )
 ROLES = ResourceType("roles", "role", "Role", _RBAC, "v1", namespaced=True, has_status=False)
+
+
+CUSTOMRESOURCEDEFINITIONS = ResourceType(
+    "customresourcedefinitions",
+    "customresourcedefinition",
+    "CustomResourceDefinition",
+    "apiextensions.k8s.io",
+    "v1",
+    namespaced=False,
+    short_names=("crd", "crds"),
+    categories=("api-extensions",),
+    has_generation=True,
+)
+"""Served and stored, but kept out of RESOURCES: what it defines lives in each
+cluster's catalog (simcluster/catalog.py), not in these module-level tables."""
 
 
 def _review(plural: str, kind: str, group: str, *, namespaced: bool = False) -> ResourceType:

@@ -76,6 +76,8 @@ def _text(value: Any) -> str:
 
 def _extra_fields(resource: ResourceType, obj: Mapping[str, Any]) -> Mapping[str, str]:
     """Values of the fields the real server lets fieldSelector use beyond name/namespace."""
+    if resource.custom:
+        return {}
     if resource is PODS:
         return {
             "spec.nodeName": _text(_get(obj, "spec", "nodeName")),
@@ -296,9 +298,9 @@ class Store:
         return self._rv
 
     def _table(self, resource: ResourceType) -> _Table:
-        table = self._tables.get(resource.plural)
+        table = self._tables.get(resource.qualified)
         if table is None:
-            table = self._tables[resource.plural] = _Table()
+            table = self._tables[resource.qualified] = _Table()
         return table
 
     def get(self, resource: ResourceType, namespace: str, name: str) -> StoredObject | None:
@@ -386,7 +388,7 @@ class Store:
 
     def _publish(self, change: Change) -> None:
         self.history.append(change)
-        for subscription in self._subscriptions.get(change.obj.resource.plural, ()):
+        for subscription in self._subscriptions.get(change.obj.resource.qualified, ()):
             subscription.push(change)
         for listener in self._listeners:
             listener(change)
@@ -398,11 +400,25 @@ class Store:
         self, resource: ResourceType, namespace: str | None, limit: int = 100_000
     ) -> Subscription:
         subscription = Subscription(resource, namespace, limit)
-        self._subscriptions.setdefault(resource.plural, set()).add(subscription)
+        self._subscriptions.setdefault(resource.qualified, set()).add(subscription)
         return subscription
 
     def unsubscribe(self, subscription: Subscription) -> None:
-        self._subscriptions.get(subscription.resource.plural, set()).discard(subscription)
+        self._subscriptions.get(subscription.resource.qualified, set()).discard(subscription)
+
+    def stop_watches(self, resource: ResourceType, reason: str) -> None:
+        """End the watches on one version of a resource (its CRD stopped serving it)."""
+        for subscription in list(self._subscriptions.get(resource.qualified, ())):
+            if subscription.resource.version == resource.version:
+                subscription.stop(reason)
+
+    def drop(self, resource: ResourceType) -> None:
+        """Forget a resource whose CRD is gone; its objects were deleted one by one before."""
+        for item in list(self._table(resource).objects.values()):
+            self.remove(resource, item.namespace, item.name)
+        self._tables.pop(resource.qualified, None)
+        for cached in [k for k in self._snapshots if k[0] == resource.qualified]:
+            del self._snapshots[cached]
 
     def subscriptions(self) -> Iterator[Subscription]:
         for members in self._subscriptions.values():
@@ -417,7 +433,7 @@ class Store:
         """The objects as of ``rv``: current ones, a cached page source, or rebuilt from history."""
         if rv > self._rv:
             raise errors.too_large(rv, self._rv)
-        cache_key = (resource.plural, namespace, rv)
+        cache_key = (resource.qualified, namespace, rv)
         found = self._snapshots.get(cache_key)
         if found is not None:
             self._snapshots.move_to_end(cache_key)
@@ -443,7 +459,7 @@ class Store:
         state = dict(self._table(resource).items(namespace))
         for change in reversed(self.history.since(rv)):
             obj = change.obj
-            if obj.resource is not resource:
+            if obj.resource.qualified != resource.qualified:
                 continue
             if namespace is not None and obj.namespace != namespace:
                 continue

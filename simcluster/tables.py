@@ -11,6 +11,7 @@ from typing import Any
 
 from gateway.selectors import format_selector, selector_from_spec
 from gateway.status.pods import kubectl_status
+from simcluster import customtables
 from simcluster.clock import parse_time
 from simcluster.resources import ResourceType
 
@@ -352,6 +353,7 @@ def _binding_columns(ref: str, kind: str) -> tuple[Column, ...]:
 PRINTERS: dict[str, tuple[tuple[Column, ...], Callable[[Obj, float], list[Any]]]] = {
     "clusterroles": (_CREATED_AT, _created_at),
     "roles": (_CREATED_AT, _created_at),
+    "customresourcedefinitions": (_CREATED_AT, _created_at),
     "clusterrolebindings": (_binding_columns(_CLUSTER_ROLE_REF, "clusterRoleBinding"), _binding),
     "rolebindings": (_binding_columns(_ROLE_REF, "roleBinding"), _binding),
     "pods": (
@@ -605,6 +607,8 @@ PRINTERS: dict[str, tuple[tuple[Column, ...], Callable[[Obj, float], list[Any]]]
 
 
 def column_definitions(resource: ResourceType) -> list[dict[str, Any]]:
+    if resource.custom:
+        return customtables.column_definitions(resource)
     columns, _ = PRINTERS[resource.plural]
     return [
         {
@@ -621,8 +625,11 @@ def column_definitions(resource: ResourceType) -> list[dict[str, Any]]:
 def row(
     resource: ResourceType, obj: Obj, now: float, include_object: str = "Metadata"
 ) -> dict[str, Any]:
-    _, printer = PRINTERS[resource.plural]
-    found: dict[str, Any] = {"cells": printer(obj, now)}
+    if resource.custom:
+        found: dict[str, Any] = {"cells": customtables.cells(resource, obj, now, human_duration)}
+    else:
+        _, printer = PRINTERS[resource.plural]
+        found = {"cells": printer(obj, now)}
     if include_object == "Object":
         found["object"] = obj
     elif include_object != "None":

@@ -20,6 +20,7 @@ from typing import Any
 from aiohttp import web
 
 from simcluster import errors
+from simcluster.customresources import served_at
 from simcluster.query import ListOptions, parse_resource_version
 from simcluster.resources import ResourceType
 from simcluster.store import (
@@ -88,6 +89,15 @@ Encoder = Callable[[str, StoredObject, bool], bytes]
 
 def _json_encoder(kind: str, obj: StoredObject, first: bool) -> bytes:
     return b'{"type":"' + kind.encode() + b'","object":' + obj.data + b"}\n"
+
+
+def version_encoder(resource: ResourceType) -> Encoder:
+    """Events of a custom resource at the watched version, whatever version wrote them."""
+
+    def encode(kind: str, obj: StoredObject, first: bool) -> bytes:
+        return b'{"type":"' + kind.encode() + b'","object":' + served_at(obj, resource) + b"}\n"
+
+    return encode
 
 
 def table_encoder(resource: ResourceType, now: Callable[[], float], include: str) -> Encoder:
@@ -210,7 +220,7 @@ async def serve_watch(
         if options.initial_events is True and options.bookmarks:
             batch.append(bookmark(resource, start_rv, initial_end=True))
         for change in backlog:
-            if change.obj.resource is not resource:
+            if change.obj.resource.qualified != resource.qualified:
                 continue
             if namespace is not None and change.obj.namespace != namespace:
                 continue

@@ -42,7 +42,10 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=port, default=8080, help="the gateway's port")
     parser.add_argument("--clusters", type=positive, default=2, metavar="N")
     parser.add_argument(
-        "--scenario", type=scenario, default="demo", help="demo, or scale:N for N workloads"
+        "--scenario",
+        type=scenario,
+        default="demo",
+        help="demo, scale:N for N workloads, or crds[:N] for custom workloads (and N noise CRDs)",
     )
     parser.add_argument(
         "--time-scale", type=time_scale, default=1.0, help="simulated seconds per second"

@@ -35,7 +35,7 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--manifests", action="append", default=[], metavar="DIR", help="load YAML/JSON files"
     )
-    parser.add_argument("--scenario", type=scenario, metavar="demo|scale:N")
+    parser.add_argument("--scenario", type=scenario, metavar="demo|scale:N|crds[:N]")
     parser.add_argument("--kubeconfig", type=Path, default=DEFAULT_KUBECONFIG, metavar="PATH")
     parser.add_argument("--nodes", type=int, default=3, help="nodes per cluster (default 3)")
     parser.add_argument(

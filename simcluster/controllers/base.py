@@ -45,6 +45,8 @@ class Controller:
 
     name = "controller"
     watches: tuple[ResourceType, ...] = ()
+    watches_everything = False
+    """Also told of every other change, custom resources' too (the garbage collector)."""
 
     def __init__(self, context: ControllerContext) -> None:
         self.context = context
@@ -87,17 +89,21 @@ class ControllerManager:
         self.controllers = list(controllers)
         self._wake = asyncio.Event()
         self._listening: dict[str, list[Controller]] = {}
+        self._everything = [c for c in self.controllers if c.watches_everything]
         self._quiet = False
         for controller in self.controllers:
             controller._wake = self._wake
+            if controller.watches_everything:
+                continue
             for resource in controller.watches:
-                self._listening.setdefault(resource.plural, []).append(controller)
+                self._listening.setdefault(resource.qualified, []).append(controller)
         context.store.add_listener(self._on_change)
 
     def _on_change(self, change: Change) -> None:
         if self._quiet:
             return
-        for controller in self._listening.get(change.obj.resource.plural, ()):
+        listening = self._listening.get(change.obj.resource.qualified, ())
+        for controller in (*listening, *self._everything):
             for key in controller.keys_for(change):
                 controller.queue[key] = None
                 self._wake.set()

@@ -9,49 +9,59 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from simcluster.controllers.base import Controller
+from simcluster.controllers.base import Controller, ControllerContext
 from simcluster.registry import FOREGROUND_FINALIZER, ORPHAN_FINALIZER, DeleteOptions
-from simcluster.resources import RESOURCES
+from simcluster.resources import EVENTS, NAMESPACES, RESOURCES, ResourceType
 from simcluster.store import DELETED, Change, StoredObject
 
 _SEPARATOR = "\x00"
-_BY_PLURAL = {r.plural: r for r in RESOURCES}
-
-
-def _key(obj: StoredObject) -> str:
-    return f"{obj.resource.plural}{_SEPARATOR}{obj.key}"
+_UNOWNED = (EVENTS.qualified, NAMESPACES.qualified)
 
 
 class GarbageCollector(Controller):
+    """Told of every change, custom resources' included, so a deleted Rollout's
+    ReplicaSets go too; the types it meets are remembered to look objects up by key."""
+
     name = "garbage-collector"
-    watches = tuple(r for r in RESOURCES if r.plural not in ("events", "namespaces"))
+    watches = tuple(r for r in RESOURCES if r.qualified not in _UNOWNED)
+    watches_everything = True
+
+    def __init__(self, context: ControllerContext) -> None:
+        super().__init__(context)
+        self._types: dict[str, ResourceType] = {r.qualified: r for r in self.watches}
+
+    def _key(self, obj: StoredObject) -> str:
+        self._types.setdefault(obj.resource.qualified, obj.resource)
+        return f"{obj.resource.qualified}{_SEPARATOR}{obj.key}"
 
     def keys_for(self, change: Change) -> Iterable[str]:
         obj = change.obj
+        if obj.resource.qualified in _UNOWNED:
+            return ()
         keys: list[str] = []
         if change.type == DELETED or obj.deleting:
-            keys.extend(_key(d) for d in self.store.dependents(obj.uid))
+            keys.extend(self._key(d) for d in self.store.dependents(obj.uid))
             if obj.deleting and change.type != DELETED:
-                keys.append(_key(obj))
+                keys.append(self._key(obj))
         elif change.old is None and obj.owners:
-            keys.append(_key(obj))
+            keys.append(self._key(obj))
         for owner_uid in obj.owners:
             owner = self.store.by_uid(owner_uid)
             if owner is not None and owner.deleting:
-                keys.append(_key(owner))
+                keys.append(self._key(owner))
         return keys
 
     def initial_keys(self) -> Iterable[str]:
         return [
-            _key(obj)
+            self._key(obj)
             for resource in self.watches
             for obj in self.store.items(resource)
             if obj.owners or obj.deleting
         ]
 
     def reconcile(self, key: str) -> None:
-        plural, _, object_key = key.partition(_SEPARATOR)
-        resource = _BY_PLURAL[plural]
+        qualified, _, object_key = key.partition(_SEPARATOR)
+        resource = self._types[qualified]
         namespace, _, name = object_key.rpartition("/")
         stored = self.store.get(resource, namespace, name)
         if stored is None:

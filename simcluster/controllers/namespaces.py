@@ -13,11 +13,16 @@ _NAMESPACED = tuple(r for r in RESOURCES if r.namespaced)
 
 
 class NamespaceController(Controller):
+    """Told of every change, so custom resources in a deleted namespace go too."""
+
     name = "namespace-controller"
     watches = (NAMESPACES, *_NAMESPACED)
+    watches_everything = True
 
     def keys_for(self, change: Change) -> Iterable[str]:
         obj = change.obj
+        if not obj.namespace and obj.resource is not NAMESPACES:
+            return ()
         if obj.resource is NAMESPACES:
             return (obj.name,) if obj.deleting else ()
         if change.type == DELETED:
@@ -31,7 +36,8 @@ class NamespaceController(Controller):
         if stored is None or not stored.deleting:
             return
         remaining = 0
-        for resource in _NAMESPACED:
+        custom = [r for r in self.registry.catalog.preferred() if r.namespaced]
+        for resource in (*_NAMESPACED, *custom):
             for obj in list(self.store.items(resource, key)):
                 remaining += 1
                 if not obj.deleting:

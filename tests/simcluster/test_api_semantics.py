@@ -30,6 +30,7 @@ async def test_discovery(http: aiohttp.ClientSession) -> None:
     assert versions["versions"] == ["v1"]
     groups = await get_json(http, "/apis")
     assert [g["name"] for g in groups["groups"]] == [
+        "apiextensions.k8s.io",
         "apps",
         "authentication.k8s.io",
         "authorization.k8s.io",
