@@ -70,7 +70,7 @@ VERDICTS = {
     ("Rollout", "payments"): ("Not Ready", "RolloutAborted"),
     ("CloneSet", "search"): ("Running", "Ready"),
     ("VirtualMachine", "fedora"): ("Running", "Ready"),
-    ("VirtualMachine", "gpu-box"): ("Not Ready", "VirtualMachineError"),
+    ("VirtualMachine", "gpu-box"): ("Not Ready", "ErrorUnschedulable"),
     ("VirtualMachine", "archive"): ("Running", "Stopped"),
     ("VirtualMachineInstance", "fedora"): ("Running", "Ready"),
     ("VirtualMachineInstance", "gpu-box"): ("Not Ready", "ErrorUnschedulable"),
