@@ -96,6 +96,8 @@ async def main(workloads: int) -> None:
         async with SimulatedFleet(kubeconfig=scratch / "kubeconfig") as fleet:
             cluster = fleet["sim-1"]
             install_scale(cluster, workloads)
+            # The first run pays the imports and the caches warming up: measured, not shown.
+            await measure("warm-up", fleet, server, OptedKinds.none())
             runs = [await measure("no CRDs", fleet, server, OptedKinds.none())]
             install_workload_crds(cluster)
             install_noise_crds(cluster, CRDS - 5)
