@@ -44,8 +44,9 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--scenario",
         type=scenario,
-        default="demo",
-        help="demo, scale:N for N workloads, or crds[:N] for custom workloads (and N noise CRDs)",
+        default="demo+crds",
+        help="demo, scale:N for N workloads, or crds[:N] for custom workloads (and N noise "
+        "CRDs), or several joined with + (default: demo+crds)",
     )
     parser.add_argument(
         "--time-scale", type=time_scale, default=1.0, help="simulated seconds per second"
@@ -178,7 +179,8 @@ async def demo(args: argparse.Namespace, state: DemoState) -> int:
 def _break_manifest(scenario: str) -> Path | None:
     """The manifest to break shop/cart with: the demo scenario has the shop namespace, and
     the file is in a source checkout (an installed package has no examples/)."""
-    return BREAK_MANIFEST if scenario == "demo" and BREAK_MANIFEST.is_file() else None
+    demo = "demo" in scenario.split("+")
+    return BREAK_MANIFEST if demo and BREAK_MANIFEST.is_file() else None
 
 
 async def _start(fleet: FleetProcess, valkey: EmbeddedRedis) -> None:

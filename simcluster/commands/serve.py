@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TextIO
 
 from simcluster.fleet import SimulatedFleet
-from simcluster.scenarios import parse_scenario
+from simcluster.scenarios import parse_scenarios
 
 DEFAULT_KUBECONFIG = Path(".state/simcluster/kubeconfig")
 
@@ -35,7 +35,7 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--manifests", action="append", default=[], metavar="DIR", help="load YAML/JSON files"
     )
-    parser.add_argument("--scenario", type=scenario, metavar="demo|scale:N|crds[:N]")
+    parser.add_argument("--scenario", type=scenario, metavar="demo|scale:N|crds[:N][+...]")
     parser.add_argument("--kubeconfig", type=Path, default=DEFAULT_KUBECONFIG, metavar="PATH")
     parser.add_argument("--nodes", type=int, default=3, help="nodes per cluster (default 3)")
     parser.add_argument(
@@ -70,7 +70,7 @@ def time_scale(text: str) -> float:
 
 def scenario(text: str) -> str:
     try:
-        parse_scenario(text)
+        parse_scenarios(text)
     except ValueError as error:
         raise argparse.ArgumentTypeError(str(error)) from None
     return text

@@ -12,7 +12,7 @@ import pytest
 from gateway.rules.catalog import RuleSet
 from gateway.rules.judge import judge
 from simcluster.fleet import SimulatedFleet
-from simcluster.scenarios import parse_scenario
+from simcluster.scenarios import parse_scenario, parse_scenarios
 
 from .helpers import get_json
 
@@ -103,3 +103,11 @@ async def test_the_gateway_rules_judge_the_scenario_as_intended(tmp_path: Path) 
 @pytest.mark.parametrize(("text", "parsed"), [("crds", ("crds", 0)), ("crds:47", ("crds", 47))])
 def test_crds_scenarios_parse(text: str, parsed: tuple[str, int]) -> None:
     assert parse_scenario(text) == parsed
+
+
+def test_scenarios_join_with_a_plus_and_each_is_named_once() -> None:
+    assert parse_scenarios("demo+crds:3") == [("demo", 0), ("crds", 3)]
+    with pytest.raises(ValueError, match="twice"):
+        parse_scenarios("crds+crds:2")
+    with pytest.raises(ValueError, match="unknown scenario 'chaos'"):
+        parse_scenarios("demo+chaos")
