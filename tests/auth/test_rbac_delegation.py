@@ -13,6 +13,8 @@ from gateway.clusters import from_kubeconfig
 from gateway.config import Auth, Rbac, TokenReview
 from gateway.redis_server import EmbeddedRedis
 from simcluster.cluster import SimulatedCluster
+from simcluster.crds import install_workload_crds
+from simcluster.customdemo import custom_workloads
 from simcluster.fleet import SimulatedFleet
 from tests.api.harness import RunningGateway, running_gateway
 from tests.scoping.tenants import ask
@@ -52,6 +54,19 @@ async def cluster(tmp_path: Path) -> AsyncIterator[SimulatedCluster]:
                 "ClusterRole",
                 "workload-lister",
                 k.subject("User", "auditor@example.test"),
+            )
+        )
+        install_workload_crds(found)
+        rollout = next(o for o in custom_workloads() if o["metadata"]["name"] == "storefront")
+        rollout["metadata"]["namespace"] = "shop"
+        found.create(rollout)
+        found.create(k.role("rollout-lister", k.rule(["list"], ["rollouts"], ("argoproj.io",))))
+        found.create(
+            k.binding(
+                "release-managers",
+                "ClusterRole",
+                "rollout-lister",
+                k.subject("User", "release@example.test"),
             )
         )
         yield found
@@ -108,6 +123,24 @@ async def test_a_cluster_role_binding_shows_its_kinds_everywhere_but_not_nodes(
     assert names(found) == [("billing", "ledger"), ("billing", "web"), ("shop", "web")]
     answer = (await ask(gw.graphql, NODES, auditor)).json()
     assert answer["data"] is None or answer["data"]["cluster"]["nodes"] == []
+
+
+async def test_a_custom_kind_is_seen_by_who_may_list_its_resource(
+    gw: RunningGateway, cluster: SimulatedCluster
+) -> None:
+    """The auditor lists Deployments, not Rollouts; the release manager the reverse."""
+    release = token_of(cluster, "release@example.test")
+    query = "{ workloads { nodes { groupKind namespace name } } }"
+
+    async def rollouts() -> list[tuple[str, str, str]] | None:
+        found = await data(gw, query, release)
+        listed = [(n["groupKind"], n["namespace"], n["name"]) for n in found["workloads"]["nodes"]]
+        return listed or None
+
+    assert await until(rollouts, within=30) == [("Rollout.argoproj.io", "shop", "storefront")]
+    auditor = token_of(cluster, "auditor@example.test")
+    seen = await data(gw, query, auditor)
+    assert {n["groupKind"] for n in seen["workloads"]["nodes"]} == {"Deployment.apps"}
 
 
 async def test_without_any_binding_the_cluster_does_not_exist(
