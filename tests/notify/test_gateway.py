@@ -224,7 +224,9 @@ async def test_a_throttled_channel_gets_a_digest(
     assert first.body["title"] == "Not Ready: Deployment shop/a in sim-1"
     assert digest.body["title"] == "3 problems (rate limited)"
     assert len(digest.body["lines"]) == 3
-    assert digest.at - first.at >= 0.9, "60 a minute with a burst of one: a token a second"
+    # The bucket holds the digest a second after the first post was sent; the receiver
+    # stamps arrivals, and the first can arrive late on a loaded machine (0.89 s seen).
+    assert digest.at - first.at >= 0.75, "60 a minute with a burst of one: a token a second"
     assert_each_transition_once(receiver)
 
 
