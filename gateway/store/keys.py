@@ -38,6 +38,12 @@ class Keys:
     def lease(self, cluster: str) -> str:
         return f"{self.prefix}:lease:{cluster}"
 
+    @property
+    def replicas(self) -> str:
+        """ZSET replica id -> when its presence expires (Redis time, ms): who shares the
+        clusters, for each replica's fair share of the leases."""
+        return f"{self.prefix}:replicas"
+
     def stem(self, cluster: str) -> str:
         return f"{self.prefix}:c:{cluster}:"
 

@@ -1,7 +1,10 @@
 """Which clusters this replica watches: the ones whose lease it holds.
 
 Every third of the lease time each held lease is renewed and each free one is
-tried. A lease lost to another replica stops that cluster's watcher here. While
+tried while this replica holds less than its fair share (the clusters over the
+replicas present, rounded up); one held beyond it, because a replica joined, is given
+back at each tick until the shares are even. A lease lost to another replica stops
+that cluster's watcher here. While
 Redis is unreachable nothing can be renewed; watchers keep running (their mirrors
 stay current) and the question is settled when Redis answers again.
 
@@ -61,14 +64,20 @@ class Supervisor:
             await self.stop_all()
 
     async def tick(self) -> None:
+        try:
+            share = -(-len(self.sources) // await self.leases.heartbeat())
+        except OUTAGE_ERRORS:
+            share = len(self.sources)
         for source in self.sources:
             try:
-                await self._settle(source)
+                await self._settle(source, share)
             except OUTAGE_ERRORS as error:
                 log.warning(
                     "cannot settle cluster lease while redis is unavailable",
                     extra={"cluster": source.name, "cause": f"{type(error).__name__}: {error}"},
                 )
+        if len(self._tasks) > share:
+            await self._hand_over_one(share)
         for name, task in list(self._tasks.items()):
             if task.done() and not task.cancelled():
                 task.exception()  # logged by _watch when it happened
@@ -78,7 +87,8 @@ class Supervisor:
             elif self.watchers[name].server:
                 self._failures.pop(name, None)
 
-    async def _settle(self, source: ClusterSource) -> None:
+    async def _settle(self, source: ClusterSource, share: int) -> None:
+        """Renew what is held; take a free cluster only while under the fair share."""
         name = source.name
         if name in self._tasks:
             if not await self.leases.renew(name):
@@ -87,7 +97,7 @@ class Supervisor:
                 )
                 await self._stop(name)
             return
-        if await self.leases.acquire(name):
+        if len(self._tasks) < share and await self.leases.acquire(name):
             watcher = ClusterWatcher(
                 source,
                 self.link,
@@ -102,6 +112,18 @@ class Supervisor:
                 "lease acquired; watching cluster",
                 extra={"cluster": name, "replica": self.leases.holder},
             )
+
+    async def _hand_over_one(self, share: int) -> None:
+        """More than the fair share (a replica joined): give one cluster back per tick, the
+        last taken, so that the newcomer takes it at its next tick and the move is gradual."""
+        name = next(reversed(self._tasks))
+        log.info(
+            "handing a cluster over to share the fleet",
+            extra={"cluster": name, "held": len(self._tasks), "share": share},
+        )
+        await self._stop(name)
+        with contextlib.suppress(*OUTAGE_ERRORS):
+            await self.leases.release(name)
 
     async def _watch(self, watcher: ClusterWatcher) -> None:
         try:
@@ -129,3 +151,5 @@ class Supervisor:
             await self._stop(name)
             with contextlib.suppress(*OUTAGE_ERRORS):
                 await self.leases.release(name)
+        with contextlib.suppress(*OUTAGE_ERRORS):
+            await self.leases.leave()
