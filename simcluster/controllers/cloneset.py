@@ -11,19 +11,18 @@ currentRevision, labelSelector, observedGeneration.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 from gateway.selectors import format_selector, selector_from_spec
 from simcluster.controllers.common import Readiness, int_or_percent, is_active, owned
-from simcluster.controllers.custom import CLONESETS, CustomController, controller_of
+from simcluster.controllers.custom import CLONESETS, CustomController
 from simcluster.controllers.replicaset import BURST
 from simcluster.events import NORMAL
 from simcluster.names import random_suffix, template_hash
 from simcluster.podtemplates import pod_from_template
 from simcluster.registry import DeleteOptions
 from simcluster.resources import PODS, ResourceType
-from simcluster.store import Change, StoredObject
+from simcluster.store import StoredObject
 
 REVISION_LABEL = "controller-revision-hash"
 INSTANCE_LABEL = "apps.kruise.io/cloneset-instance-id"
@@ -32,13 +31,6 @@ INSTANCE_LABEL = "apps.kruise.io/cloneset-instance-id"
 class CloneSetController(CustomController):
     name = "kruise-cloneset"
     watches = (CLONESETS, PODS)
-
-    def keys_for(self, change: Change) -> Iterable[str]:
-        obj = change.obj
-        if obj.resource.qualified == CLONESETS.qualified:
-            return (obj.key,)
-        owner = controller_of(self.store, obj, CLONESETS)
-        return (owner.key,) if owner is not None else ()
 
     def reconcile(self, key: str) -> None:
         loaded = self.load(key)

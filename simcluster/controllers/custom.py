@@ -9,6 +9,7 @@ writes through whatever the CRD declares now.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from simcluster.controllers.base import Controller
@@ -21,7 +22,7 @@ from simcluster.crds.manifests import (
 )
 from simcluster.customresources import served_types
 from simcluster.resources import ResourceType
-from simcluster.store import Store, StoredObject
+from simcluster.store import Change, Store, StoredObject
 
 ROLLOUTS = served_types(ROLLOUT)[0]
 CLONESETS = served_types(CLONESET)[0]
@@ -49,6 +50,16 @@ def condition(obj: dict[str, Any], kind: str) -> dict[str, Any] | None:
 
 class CustomController(Controller):
     """Reconciles a custom resource, the first of ``watches``, while its CRD serves it."""
+
+    def keys_for(self, change: Change) -> Iterable[str]:
+        """The object itself if it is of the reconciled type, else its controller if that
+        is (a pod or ReplicaSet it owns changed)."""
+        obj = change.obj
+        own = self.watches[0]
+        if obj.resource.qualified == own.qualified:
+            return (obj.key,)
+        owner = controller_of(self.store, obj, own)
+        return (owner.key,) if owner is not None else ()
 
     def served(self) -> ResourceType | None:
         expected = self.watches[0]

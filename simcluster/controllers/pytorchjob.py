@@ -14,15 +14,14 @@ reasons and messages; pods are kept afterwards (cleanPodPolicy None).
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable
 from typing import Any
 
 from simcluster.controllers.common import TERMINAL, compact, owned
-from simcluster.controllers.custom import PYTORCHJOBS, CustomController, controller_of
+from simcluster.controllers.custom import PYTORCHJOBS, CustomController
 from simcluster.events import NORMAL, WARNING
 from simcluster.podtemplates import pod_from_template
 from simcluster.resources import PODS, ResourceType
-from simcluster.store import Change, StoredObject
+from simcluster.store import StoredObject
 
 JOB_NAME = "training.kubeflow.org/job-name"
 REPLICA_TYPE = "training.kubeflow.org/replica-type"
@@ -95,13 +94,6 @@ def _set(
 class PyTorchJobController(CustomController):
     name = "pytorchjob-controller"
     watches = (PYTORCHJOBS, PODS)
-
-    def keys_for(self, change: Change) -> Iterable[str]:
-        obj = change.obj
-        if obj.resource.qualified == PYTORCHJOBS.qualified:
-            return (obj.key,)
-        owner = controller_of(self.store, obj, PYTORCHJOBS)
-        return (owner.key,) if owner is not None else ()
 
     def reconcile(self, key: str) -> None:
         loaded = self.load(key)

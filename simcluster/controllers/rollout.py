@@ -14,18 +14,17 @@ and phase Progressing / Paused / Healthy / Degraded as the controller computes i
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 from gateway.selectors import format_selector, selector_from_spec
 from simcluster.clock import parse_time
 from simcluster.controllers.common import owned, set_workload_condition
-from simcluster.controllers.custom import ROLLOUTS, CustomController, controller_of
+from simcluster.controllers.custom import ROLLOUTS, CustomController
 from simcluster.events import NORMAL, WARNING
 from simcluster.names import template_hash
 from simcluster.podtemplates import owner_reference, template_without
 from simcluster.resources import REPLICASETS, ResourceType
-from simcluster.store import Change, StoredObject
+from simcluster.store import StoredObject
 
 HASH_LABEL = "rollouts-pod-template-hash"
 REVISION = "rollout.argoproj.io/revision"
@@ -66,13 +65,6 @@ def _strategy_status(
 class RolloutController(CustomController):
     name = "argo-rollouts"
     watches = (ROLLOUTS, REPLICASETS)
-
-    def keys_for(self, change: Change) -> Iterable[str]:
-        obj = change.obj
-        if obj.resource.qualified == ROLLOUTS.qualified:
-            return (obj.key,)
-        owner = controller_of(self.store, obj, ROLLOUTS)
-        return (owner.key,) if owner is not None else ()
 
     def reconcile(self, key: str) -> None:
         loaded = self.load(key)

@@ -14,7 +14,6 @@ launcher's.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 from simcluster.behaviours import BEHAVIOR, PREFIX, RUN_SECONDS
@@ -23,12 +22,11 @@ from simcluster.controllers.custom import (
     VIRTUALMACHINEINSTANCES,
     CustomController,
     condition,
-    controller_of,
 )
 from simcluster.events import NORMAL, WARNING
 from simcluster.podtemplates import owner_reference
 from simcluster.resources import PODS, ResourceType
-from simcluster.store import Change, StoredObject
+from simcluster.store import StoredObject
 
 LAUNCHER_LABEL = "kubevirt.io"
 LAUNCHER_IMAGE = "quay.io/kubevirt/virt-launcher:v1.4.0"
@@ -115,13 +113,6 @@ def _set_condition(
 class VirtualMachineInstanceController(CustomController):
     name = "virt-controller-vmi"
     watches = (VIRTUALMACHINEINSTANCES, PODS)
-
-    def keys_for(self, change: Change) -> Iterable[str]:
-        obj = change.obj
-        if obj.resource.qualified == VIRTUALMACHINEINSTANCES.qualified:
-            return (obj.key,)
-        owner = controller_of(self.store, obj, VIRTUALMACHINEINSTANCES)
-        return (owner.key,) if owner is not None else ()
 
     def reconcile(self, key: str) -> None:
         loaded = self.load(key)
