@@ -25,6 +25,7 @@ from gateway.auth.setup import build_gatekeeper
 from gateway.clusters import ClusterSource
 from gateway.config import Auth
 from gateway.podlogs import PodLogs
+from gateway.redis_connect import connect
 from gateway.redis_keeper import RedisKeeper
 from gateway.redis_server import EmbeddedRedis
 from gateway.rules.opted import OptedKinds
@@ -64,34 +65,8 @@ class Settings:
 
 log = logging.getLogger(__name__)
 
-POOL_SIZE = 64
-POOL_WAIT_SECONDS = 10.0
 STOP_SECONDS = 10.0
 """How long stopping waits for the watchers and the feed hub to end once cancelled."""
-
-
-def connect(url: str) -> redis.Redis:
-    """A client without ``socket_timeout`` (redis-py's default is 5 s): callers set deadlines.
-
-    With a socket timeout, redis-py writes through ``asyncio.wait_for``, which on
-    Python 3.11 swallows a task's cancellation when the write finishes at the same
-    moment; a cancelled subscription then lives on forever. Callers wrap their Redis
-    calls in ``asyncio.timeout`` (which cancels correctly), and TCP keepalive plus
-    health checks find dead connections.
-
-    The pool blocks when all its connections are busy instead of failing: a thousand
-    clients reconnecting at once after a restart wait a moment, they are not refused.
-    """
-    pool = redis.BlockingConnectionPool.from_url(
-        url,
-        max_connections=POOL_SIZE,
-        timeout=POOL_WAIT_SECONDS,
-        socket_timeout=None,
-        socket_connect_timeout=2,
-        socket_keepalive=True,
-        health_check_interval=10,
-    )
-    return redis.Redis(connection_pool=pool)
 
 
 class Gateway:
@@ -187,7 +162,9 @@ class Gateway:
             await self.embedded.start()
             self.redis_url = self.embedded.url
         self._client = connect(self.redis_url)
-        self._link = StoreLink(self._client, self.keys, self.settings.feed_length)
+        self._link = StoreLink(
+            self._client, self.keys, self.settings.feed_length, writer=self.settings.replica
+        )
         leases = Leases(self._client, self.keys, self.settings.replica, self.settings.lease_seconds)
         self._supervisor = Supervisor(
             self.settings.sources,

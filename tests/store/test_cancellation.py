@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import asyncio
 
+from gateway.redis_connect import connect
 from gateway.redis_server import EmbeddedRedis
-from gateway.service import connect
 
 
 async def test_cancelled_reads_always_end(redis_server: EmbeddedRedis) -> None:
