@@ -25,7 +25,7 @@ from gateway.auth.setup import build_gatekeeper
 from gateway.clusters import ClusterSource
 from gateway.config import Auth
 from gateway.podlogs import PodLogs
-from gateway.redis_connect import connect
+from gateway.redis_connect import connect, masked
 from gateway.redis_keeper import RedisKeeper
 from gateway.redis_server import EmbeddedRedis
 from gateway.rules.opted import OptedKinds
@@ -65,6 +65,7 @@ class Settings:
 
 log = logging.getLogger(__name__)
 
+FIRST_CONTACT_SECONDS = 5.0
 STOP_SECONDS = 10.0
 """How long stopping waits for the watchers and the feed hub to end once cancelled."""
 
@@ -182,10 +183,28 @@ class Gateway:
         self._tasks = [
             asyncio.create_task(self._supervisor.run(), name="supervisor"),
             asyncio.create_task(self._hub.run(), name="feed-hub"),
+            asyncio.create_task(self._first_contact(), name="redis-first-contact"),
         ]
         if self.embedded is not None:
             self.keeper = RedisKeeper(self.embedded, self._link)
             self._tasks.append(asyncio.create_task(self.keeper.run(), name="redis-keeper"))
+
+    async def _first_contact(self) -> None:
+        """Say once, at start, where Redis is or why it cannot be reached (a Sentinel
+        deployment that does not know the master's name, no sentinel answering): the
+        gateway keeps starting and retrying, so without this the cause shows only in
+        /readyz and in the watchers' retries."""
+        where = masked(self.redis_url)
+        try:
+            async with asyncio.timeout(FIRST_CONTACT_SECONDS):
+                await self.client.ping()
+        except OUTAGE_ERRORS as error:
+            log.error(
+                "redis cannot be reached; not ready until it can",
+                extra={"redis": where, "cause": f"{type(error).__name__}: {error}"},
+            )
+            return
+        log.info("redis reached", extra={"redis": where})
 
     @property
     def alive(self) -> bool:

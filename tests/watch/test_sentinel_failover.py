@@ -208,8 +208,8 @@ async def test_a_promoted_replica_that_lagged_is_found_and_cursors_expire(
         await gateway.stop()
 
 
-async def test_an_unknown_master_name_is_said_in_readiness(
-    fleet: SimulatedFleet, deployment: Deployment
+async def test_an_unknown_master_name_is_said_at_start_and_in_readiness(
+    fleet: SimulatedFleet, deployment: Deployment, caplog: pytest.LogCaptureFixture
 ) -> None:
     url = deployment.url.rpartition("/")[0] + "/no-such-master"
     gateway = Gateway(settings_for(fleet, url))
@@ -218,8 +218,19 @@ async def test_an_unknown_master_name_is_said_in_readiness(
         is_ready, details = await gateway.readiness()
         assert not is_ready
         assert "No master found for 'no-such-master'" in details["redis"]
+        await until(lambda: _logged(caplog), within=5)
+        said = _logged_now(caplog)
+        assert "no-such-master" in said[0].cause and said[0].redis.endswith("/no-such-master")
     finally:
         await gateway.stop()
+
+
+def _logged_now(caplog: pytest.LogCaptureFixture) -> list[Any]:
+    return [r for r in caplog.records if r.getMessage().startswith("redis cannot be reached")]
+
+
+async def _logged(caplog: pytest.LogCaptureFixture) -> bool:
+    return bool(_logged_now(caplog))
 
 
 async def test_no_sentinel_answering_is_said_in_readiness(
