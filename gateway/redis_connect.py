@@ -147,6 +147,16 @@ class _BlockingSentinelPool(SentinelConnectionPool, redis.BlockingConnectionPool
     """The sentinel pool's discovery with the blocking pool's waiting for a free connection."""
 
 
+class _SentinelClient(redis.Redis):
+    """Closes the sentinels' connections with its own: nothing else holds the Sentinel."""
+
+    async def aclose(self, close_connection_pool: bool | None = None) -> None:
+        await super().aclose(close_connection_pool)
+        pool = self.connection_pool
+        if isinstance(pool, SentinelConnectionPool):
+            await pool.sentinel_manager.aclose()
+
+
 def _connection_options() -> dict[str, Any]:
     """No ``socket_timeout``: see ``connect``. Connecting is bounded (an address that
     does not answer), and keepalive plus health checks find connections that died."""
@@ -190,6 +200,7 @@ def connect(url: str) -> redis.Redis:
     )
     client: redis.Redis = sentinel.master_for(
         target.master,
+        redis_class=_SentinelClient,
         connection_pool_class=_BlockingSentinelPool,
         max_connections=POOL_SIZE,
         timeout=POOL_WAIT_SECONDS,
