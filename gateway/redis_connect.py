@@ -61,6 +61,11 @@ def check(url: str) -> None:
     scheme = scheme_of(url)
     if scheme in SENTINEL_SCHEMES:
         parse_sentinel(url)
+    elif scheme in ("redis+cluster", "rediss+cluster"):
+        raise RedisUrlError(
+            "Redis Cluster is not supported yet (one batch's keys span hash slots); "
+            "for failover use Sentinel: redis+sentinel://host1:26379,host2:26379/<master>"
+        )
     elif scheme not in ("redis", "rediss"):
         raise RedisUrlError(
             "must start with redis://, rediss://, redis+sentinel:// or rediss+sentinel://"

@@ -25,6 +25,7 @@ def test_a_sentinel_url_names_sentinels_master_db_and_passwords() -> None:
     ("url", "says"),
     [
         ("http://redis:6379", "must start with redis://"),
+        ("redis+cluster://node-0:6379", "Cluster is not supported yet"),
         ("redis+sentinel://s1:26379", "names the master"),
         ("redis+sentinel://s1,,s2/cache", "one or more sentinels"),
         ("redis+sentinel://s1:port/cache", "the port must be"),
