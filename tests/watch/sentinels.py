@@ -11,7 +11,7 @@ from pathlib import Path
 
 import redis.asyncio as redis
 
-from gateway.redis_server import EmbeddedRedis
+from gateway.redis_server import EmbeddedRedis, free_port
 
 MASTER = "ksg"
 DOWN_AFTER_MS = 500
@@ -77,7 +77,12 @@ class Deployment:
 
 
 def _primary_lines() -> list[str]:
-    return [f"user {REPLICATION_USER} on >{REPLICATION_PASSWORD} ~* &* +@all"]
+    """The replication user, and a full sync at once (by default the primary waits 5 s
+    for more replicas to serve with the same snapshot)."""
+    return [
+        f"user {REPLICATION_USER} on >{REPLICATION_PASSWORD} ~* &* +@all",
+        "repl-diskless-sync-delay 0",
+    ]
 
 
 def _replica_lines(primary: EmbeddedRedis) -> list[str]:
@@ -89,13 +94,29 @@ def _replica_lines(primary: EmbeddedRedis) -> list[str]:
     ]
 
 
-def _sentinel_lines(primary: EmbeddedRedis) -> list[str]:
+def _sentinel_lines(
+    primary: EmbeddedRedis, replica: EmbeddedRedis, ports: list[int], me: int
+) -> list[str]:
+    """Each sentinel told its own id, its peers and the replica, as a sentinel's rewritten
+    configuration would hold them: discovering them by hello messages takes seconds."""
+    others = [
+        f"sentinel known-sentinel {MASTER} 127.0.0.1 {port} {_sentinel_id(n)}"
+        for n, port in enumerate(ports)
+        if n != me
+    ]
     return [
+        f"sentinel myid {_sentinel_id(me)}",
         f"sentinel monitor {MASTER} 127.0.0.1 {primary.port} 2",
+        f"sentinel known-replica {MASTER} 127.0.0.1 {replica.port}",
+        *others,
         f"sentinel down-after-milliseconds {MASTER} {DOWN_AFTER_MS}",
         f"sentinel failover-timeout {MASTER} {FAILOVER_TIMEOUT_MS}",
         f"sentinel parallel-syncs {MASTER} 1",
     ]
+
+
+def _sentinel_id(n: int) -> str:
+    return f"{n + 1:040x}"
 
 
 @asynccontextmanager
@@ -108,9 +129,15 @@ async def sentinel_deployment(root: Path) -> AsyncIterator[Deployment]:
         replica = EmbeddedRedis(root / "replica", extra=_replica_lines(primary))
         await replica.start()
         started.append(replica)
+        ports = [free_port() for _ in range(3)]
         sentinels = [
-            EmbeddedRedis(root / f"sentinel-{n}", extra=_sentinel_lines(primary), sentinel=True)
-            for n in range(3)
+            EmbeddedRedis(
+                root / f"sentinel-{n}",
+                port,
+                extra=_sentinel_lines(primary, replica, ports, n),
+                sentinel=True,
+            )
+            for n, port in enumerate(ports)
         ]
         for sentinel in sentinels:
             await sentinel.start()

@@ -20,12 +20,15 @@ import orjson
 import pytest
 import pytest_asyncio
 
+from gateway.redis_connect import connect
+from gateway.redis_server import free_port
 from gateway.service import Gateway
 from gateway.store.hub import WORKLOADS, CursorExpired, FeedHub
 from simcluster.fleet import SimulatedFleet
 from tests.simcluster.objects import behaviour, workload
+from tests.store.test_cancellation import cancelled_survivors
 from tests.watch.conftest import assert_consistent, ready, settings_for, until
-from tests.watch.sentinels import Deployment, sentinel_deployment
+from tests.watch.sentinels import MASTER, Deployment, sentinel_deployment
 
 CLUSTER = "sim-1"
 
@@ -235,17 +238,23 @@ async def _logged(caplog: pytest.LogCaptureFixture) -> bool:
     return bool(_logged_now(caplog))
 
 
-async def test_no_sentinel_answering_is_said_in_readiness(
-    fleet: SimulatedFleet, deployment: Deployment
-) -> None:
-    for sentinel in deployment.sentinels:
-        await sentinel.kill()
-    gateway = Gateway(settings_for(fleet, deployment.url))
+async def test_no_sentinel_answering_is_said_in_readiness(fleet: SimulatedFleet) -> None:
+    url = f"redis+sentinel://127.0.0.1:{free_port()},127.0.0.1:{free_port()}/{MASTER}"
+    gateway = Gateway(settings_for(fleet, url))
     await gateway.start()
     try:
         is_ready, details = await gateway.readiness()
         assert not is_ready
-        assert "MasterNotFoundError" in details["redis"], details
-        assert "Connection refused" in details["redis"] or "Connect" in details["redis"], details
+        assert f"MasterNotFoundError: No master found for '{MASTER}'" in details["redis"]
+        assert "Connect call failed" in details["redis"], details
     finally:
         await gateway.stop()
+
+
+async def test_cancelled_reads_through_sentinel_always_end(deployment: Deployment) -> None:
+    """Discovery included: the first attempts open connections, asking the sentinels."""
+    client = connect(deployment.url)
+    try:
+        assert await cancelled_survivors(client) == 0
+    finally:
+        await client.aclose()
