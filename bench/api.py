@@ -71,8 +71,8 @@ from bench.subscribers import (
 )
 from bench.transitions import NAMESPACE, StatusFlipper
 from gateway.clusters import api_client, from_kubeconfig
+from gateway.redis_connect import connect
 from gateway.redis_server import EmbeddedRedis
-from gateway.service import connect
 from gateway.store.keys import Keys
 
 SUBSCRIPTION = """subscription ($filter: WorkloadFilter) {

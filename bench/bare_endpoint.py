@@ -25,7 +25,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from gateway.service import connect
+from gateway.redis_connect import connect
 from gateway.store.keys import Keys
 
 _CAPITAL = re.compile(r"(?<!^)(?=[A-Z])")

@@ -26,6 +26,7 @@ from strawberry.http.websocket_origin import normalize_allowed_origins
 
 from gateway.custom_resources import CustomResources, rule_places
 from gateway.kinds import KindError, normalize
+from gateway.redis_connect import RedisUrlError, check
 from gateway.section import STATED, Section
 
 ENV_PREFIX = "KSG_"
@@ -53,9 +54,21 @@ class Clusters(Section):
 
 
 class Redis(Section):
-    url: str | None = Field(default=None, pattern=r"^rediss?://")
+    url: str | None = None
+    """One Redis (``redis://``, ``rediss://``) or a Sentinel deployment
+    (``redis+sentinel://host1:26379,host2:26379/<master>``): see gateway/redis_connect.py."""
     key_prefix: str = Field(default="ksg", pattern=r"^[A-Za-z0-9_.-]{1,32}$")
     feed_length: int = Field(default=10_000, ge=100, le=10_000_000)
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, url: str | None) -> str | None:
+        if url is not None:
+            try:
+                check(url)
+            except RedisUrlError as error:
+                raise ValueError(str(error)) from None
+        return url
 
 
 class Server(Section):

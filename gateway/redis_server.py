@@ -15,6 +15,7 @@ import shutil
 import signal
 import socket
 import subprocess
+from collections.abc import Sequence
 from pathlib import Path
 
 import redis.asyncio as redis
@@ -58,12 +59,27 @@ def _quoted(path: Path) -> str:
 
 
 class EmbeddedRedis:
-    """One server process; start() and stop() may be called again to restart it on the same port."""
+    """One server process; start() and stop() may be called again to restart it on the same port.
 
-    def __init__(self, state_dir: Path, port: int = 0, binary: str | None = None) -> None:
+    ``extra`` lines go at the end of its configuration (``replicaof ...`` makes a replica);
+    ``sentinel`` runs it as a Sentinel, whose ``extra`` lines say what it monitors. Both
+    serve the tests that stand up a Sentinel deployment from the same binary.
+    """
+
+    def __init__(
+        self,
+        state_dir: Path,
+        port: int = 0,
+        binary: str | None = None,
+        *,
+        extra: Sequence[str] = (),
+        sentinel: bool = False,
+    ) -> None:
         self.state_dir = state_dir.resolve()
         self.port = port or free_port()
         self.binary = binary or find_server_binary()
+        self.extra = tuple(extra)
+        self.sentinel = sentinel
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -93,6 +109,7 @@ class EmbeddedRedis:
                     "loglevel warning",
                     f"logfile {_quoted(self.state_dir / 'valkey.log')}",
                     "maxclients 10000",
+                    *self.extra,
                 )
             )
             + "\n"
@@ -105,7 +122,7 @@ class EmbeddedRedis:
         """A plain child in its own session: it outlives the loop that started it, and a
         Ctrl-C at the terminal stops the gateway, which then stops it, in that order."""
         self._process = subprocess.Popen(
-            [self.binary, str(config)],
+            [self.binary, str(config), *(["--sentinel"] if self.sentinel else [])],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

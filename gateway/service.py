@@ -25,6 +25,7 @@ from gateway.auth.setup import build_gatekeeper
 from gateway.clusters import ClusterSource
 from gateway.config import Auth
 from gateway.podlogs import PodLogs
+from gateway.redis_connect import connect, masked
 from gateway.redis_keeper import RedisKeeper
 from gateway.redis_server import EmbeddedRedis
 from gateway.rules.opted import OptedKinds
@@ -64,34 +65,9 @@ class Settings:
 
 log = logging.getLogger(__name__)
 
-POOL_SIZE = 64
-POOL_WAIT_SECONDS = 10.0
+FIRST_CONTACT_SECONDS = 5.0
 STOP_SECONDS = 10.0
 """How long stopping waits for the watchers and the feed hub to end once cancelled."""
-
-
-def connect(url: str) -> redis.Redis:
-    """A client without ``socket_timeout`` (redis-py's default is 5 s): callers set deadlines.
-
-    With a socket timeout, redis-py writes through ``asyncio.wait_for``, which on
-    Python 3.11 swallows a task's cancellation when the write finishes at the same
-    moment; a cancelled subscription then lives on forever. Callers wrap their Redis
-    calls in ``asyncio.timeout`` (which cancels correctly), and TCP keepalive plus
-    health checks find dead connections.
-
-    The pool blocks when all its connections are busy instead of failing: a thousand
-    clients reconnecting at once after a restart wait a moment, they are not refused.
-    """
-    pool = redis.BlockingConnectionPool.from_url(
-        url,
-        max_connections=POOL_SIZE,
-        timeout=POOL_WAIT_SECONDS,
-        socket_timeout=None,
-        socket_connect_timeout=2,
-        socket_keepalive=True,
-        health_check_interval=10,
-    )
-    return redis.Redis(connection_pool=pool)
 
 
 class Gateway:
@@ -187,7 +163,9 @@ class Gateway:
             await self.embedded.start()
             self.redis_url = self.embedded.url
         self._client = connect(self.redis_url)
-        self._link = StoreLink(self._client, self.keys, self.settings.feed_length)
+        self._link = StoreLink(
+            self._client, self.keys, self.settings.feed_length, writer=self.settings.replica
+        )
         leases = Leases(self._client, self.keys, self.settings.replica, self.settings.lease_seconds)
         self._supervisor = Supervisor(
             self.settings.sources,
@@ -205,10 +183,28 @@ class Gateway:
         self._tasks = [
             asyncio.create_task(self._supervisor.run(), name="supervisor"),
             asyncio.create_task(self._hub.run(), name="feed-hub"),
+            asyncio.create_task(self._first_contact(), name="redis-first-contact"),
         ]
         if self.embedded is not None:
             self.keeper = RedisKeeper(self.embedded, self._link)
             self._tasks.append(asyncio.create_task(self.keeper.run(), name="redis-keeper"))
+
+    async def _first_contact(self) -> None:
+        """Say once, at start, where Redis is or why it cannot be reached (a Sentinel
+        deployment that does not know the master's name, no sentinel answering): the
+        gateway keeps starting and retrying, so without this the cause shows only in
+        /readyz and in the watchers' retries."""
+        where = masked(self.redis_url)
+        try:
+            async with asyncio.timeout(FIRST_CONTACT_SECONDS):
+                await self.client.ping()
+        except OUTAGE_ERRORS as error:
+            log.error(
+                "redis cannot be reached; not ready until it can",
+                extra={"redis": where, "cause": f"{type(error).__name__}: {error}"},
+            )
+            return
+        log.info("redis reached", extra={"redis": where})
 
     @property
     def alive(self) -> bool:

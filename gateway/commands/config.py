@@ -12,12 +12,12 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import yaml
 
 from gateway.config import ConfigError, load
 from gateway.custom_resources import BUILT_IN, CustomResources, kind_name, library
+from gateway.redis_connect import masked as redis_masked
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -30,14 +30,7 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def masked(url: str | None) -> str | None:
-    if not url:
-        return url
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    user = parts.username or ""
-    netloc = f"{user}:***@{parts.hostname}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit(parts._replace(netloc=netloc))
+    return redis_masked(url) if url else url
 
 
 def run(args: argparse.Namespace) -> int:

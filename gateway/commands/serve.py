@@ -80,7 +80,10 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def add_common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--redis-url", help="redis:// or rediss:// URL; default: embedded Valkey")
+    parser.add_argument(
+        "--redis-url",
+        help="redis://, rediss:// or redis+sentinel://hosts/master URL; default: embedded Valkey",
+    )
     parser.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, help="port to listen on (default 8080)")
     parser.add_argument(

@@ -35,6 +35,11 @@ class Keys:
         writes (full under noeviction, a read-only replica) cannot keep the cache."""
         return f"{self.prefix}:probe:{replica}"
 
+    def write_mark(self, writer: str) -> str:
+        """A counter one writer bumps in every transaction: found lower than it last saw,
+        Redis lost writes it had acknowledged (a lagging replica was promoted)."""
+        return f"{self.prefix}:mark:{writer}"
+
     def lease(self, cluster: str) -> str:
         return f"{self.prefix}:lease:{cluster}"
 

@@ -5,6 +5,14 @@ are dropped and readiness turns false. When Redis answers again ``generation``
 moves on, and each cluster's watcher rewrites its whole state, so the cache equals
 the API servers again whatever happened meanwhile (a restart that lost every key,
 or an outage that kept them).
+
+Redis can also come back with less than it acknowledged without any write failing:
+Sentinel promotes a replica that had not received the newest writes, and the client
+reconnects to it. Every transaction carries this writer's mark (see
+``StoreWriter._commit``); a mark lower than one already acknowledged, found by a write
+or when Redis returns, means history was lost. Then, besides the rewrite, the feeds'
+epoch is dropped: subscribers' cursors point into entries that are gone, so they get
+CURSOR_EXPIRED and start from a snapshot instead of silently missing those changes.
 """
 
 from __future__ import annotations
@@ -20,7 +28,7 @@ from gateway.backoff import Backoff
 from gateway.store.changes import Change, FeedEntry
 from gateway.store.keys import Keys
 from gateway.store.outage import OUTAGE_ERRORS
-from gateway.store.writer import StoreWriter
+from gateway.store.writer import StoreWriter, WritesLost
 
 log = logging.getLogger(__name__)
 
@@ -29,13 +37,18 @@ WRITE_SECONDS = 15.0
 
 
 class StoreLink:
-    def __init__(self, client: redis.Redis, keys: Keys, feed_length: int = 10_000) -> None:
+    def __init__(
+        self, client: redis.Redis, keys: Keys, feed_length: int = 10_000, writer: str = "watchers"
+    ) -> None:
         self.client = client
         self.keys = keys
-        self.writer = StoreWriter(client, keys, feed_length)
+        self.writer = StoreWriter(client, keys, feed_length, marker=writer)
         self.healthy = True
         self.generation = 0
         self.write_errors = 0
+        self.histories_lost = 0
+        """How often Redis was found without writes it had acknowledged."""
+        self._forget_feeds = False
         self._recovery: asyncio.Task[None] | None = None
 
     def _lost(self, action: str, cluster: str, error: BaseException) -> None:
@@ -61,6 +74,9 @@ class StoreLink:
             async with asyncio.timeout(WRITE_SECONDS):
                 with metrics.REDIS_SECONDS.labels("write").time():
                     await self.writer.apply(cluster, changes)
+        except WritesLost as error:
+            self._history_lost("apply", cluster, error)
+            return False
         except OUTAGE_ERRORS as error:
             self._lost("apply", cluster, error)
             return False
@@ -73,6 +89,9 @@ class StoreLink:
             async with asyncio.timeout(WRITE_SECONDS * 4):
                 with metrics.REDIS_SECONDS.labels("rewrite").time():
                     entries = await self.writer.replace_cluster(cluster, changes)
+        except WritesLost as error:
+            self._history_lost("replace", cluster, error)
+            return False
         except OUTAGE_ERRORS as error:
             self._lost("replace", cluster, error)
             return False
@@ -85,6 +104,9 @@ class StoreLink:
         try:
             async with asyncio.timeout(WRITE_SECONDS):
                 await self.writer.put_cluster(name, record, entry)
+        except WritesLost as error:
+            self._history_lost("cluster", name, error)
+            return False
         except OUTAGE_ERRORS as error:
             self._lost("cluster", name, error)
             return False
@@ -95,6 +117,27 @@ class StoreLink:
         empty): recover, and have every cluster rewritten, as after a failed write."""
         self._lost("restart", "", ConnectionError(why))
 
+    def _history_lost(self, action: str, cluster: str, error: WritesLost) -> None:
+        self._forget_feeds = True
+        self._lost(action, cluster, error)
+
+    async def _forget_lost_history(self) -> None:
+        """Drop the feeds' epoch if Redis lost acknowledged writes (the hub makes a new
+        one), then accept the mark Redis holds as the writer's starting point."""
+        held = await self.writer.held_mark()
+        if held < self.writer.acknowledged:
+            self._forget_feeds = True
+        if self._forget_feeds:
+            await self.client.delete(self.keys.feed_epoch)
+            self.histories_lost += 1
+            log.error(
+                "redis lost writes it had acknowledged (a lagging replica was promoted?); "
+                "the feeds start a new epoch and subscribers resume from a snapshot",
+                extra={"held_mark": held, "acknowledged": self.writer.acknowledged},
+            )
+            self._forget_feeds = False
+        self.writer.acknowledged = held
+
     async def _recover(self) -> None:
         backoff = Backoff(base=0.1, cap=2.0)
         while True:
@@ -104,6 +147,7 @@ class StoreLink:
                     # A write, not a PING: a full or read-only Redis answers PING and
                     # would be declared back, rewritten into and lost again, in a loop.
                     await self.client.set(self.keys.write_probe("watchers"), b"1", ex=60)
+                    await self._forget_lost_history()
             except OUTAGE_ERRORS:
                 continue
             self.healthy = True

@@ -33,6 +33,8 @@ from gateway.store.keys import Keys
 from gateway.store.podindex import PodIndexEntry
 
 EVENTS_PER_OBJECT = 20
+MARK_TTL_SECONDS = 86_400
+"""A dead writer's mark goes after a day; a live one writes (heartbeats) far more often."""
 EVENT_TTL_SECONDS = 3600
 _BULK = 1000
 _STAGED_CHUNK = 5000
@@ -140,11 +142,52 @@ class _Batch:
                 pipe.eval(_APPEND, 1, stream, feed_length, feed.FIELD, *chunk)
 
 
+class WritesLost(Exception):
+    """Redis no longer holds a write it acknowledged: the transaction just made went onto
+    an older state (a replica that lagged was promoted, or the server restarted empty)."""
+
+
 class StoreWriter:
-    def __init__(self, client: redis.Redis, keys: Keys, feed_length: int = 10_000) -> None:
+    """``marker`` names this writer's write mark (see ``Keys.write_mark``); without one
+    (tests, benchmarks that own their Redis) no transaction carries it."""
+
+    def __init__(
+        self, client: redis.Redis, keys: Keys, feed_length: int = 10_000, marker: str | None = None
+    ) -> None:
         self.client = client
         self.keys = keys
         self.feed_length = feed_length
+        self.mark_key = keys.write_mark(marker) if marker else None
+        self.acknowledged = 0
+        """The highest mark a transaction of this writer was answered with."""
+
+    async def _commit(self, pipe: Any) -> None:
+        """EXEC, with the mark bumped inside the transaction when there is one.
+
+        A transaction acknowledged before this one was sent precedes it on the primary,
+        and a replica holds a prefix of the primary's history: so unless Redis lost
+        acknowledged writes, the mark this one reads is above every mark seen so far.
+        Concurrent transactions (several clusters) do not matter, since only marks
+        answered before sending count.
+        """
+        if self.mark_key is None:
+            await pipe.execute()
+            return
+        floor = self.acknowledged
+        pipe.incr(self.mark_key)
+        pipe.expire(self.mark_key, MARK_TTL_SECONDS)
+        mark = int((await pipe.execute())[-2])
+        if mark <= floor:
+            self.acknowledged = mark
+            raise WritesLost(f"the write mark is {mark}, though {floor} was acknowledged")
+        self.acknowledged = max(self.acknowledged, mark)
+
+    async def held_mark(self) -> int:
+        """The mark Redis holds now (0 when it holds none)."""
+        if self.mark_key is None:
+            return 0
+        value = await self.client.get(self.mark_key)
+        return int(value) if value is not None else 0
 
     def _stream(self, cluster: str, entry: FeedEntry) -> str:
         if entry.stream == feed.PODS:
@@ -243,7 +286,7 @@ class StoreWriter:
             self._fold(batch, cluster, change)
         async with self.client.pipeline(transaction=True) as pipe:
             batch.queue(pipe, self.feed_length)
-            await pipe.execute()
+            await self._commit(pipe)
 
     async def replace_cluster(self, cluster: str, changes: Iterable[Change]) -> int:
         """Make Redis hold exactly ``changes`` for this cluster; returns feed entries written.
@@ -292,7 +335,7 @@ class StoreWriter:
             for key in staged:
                 pipe.rename(key, stem + key[len(staged_stem) :])
             swap.queue(pipe, self.feed_length)
-            await pipe.execute()
+            await self._commit(pipe)
         return len(entries)
 
     async def _execute(self, batch: _Batch) -> None:
@@ -315,7 +358,7 @@ class StoreWriter:
                     maxlen=self.feed_length,
                     approximate=True,
                 )
-            await pipe.execute()
+            await self._commit(pipe)
 
 
 def _difference(before: Any, change: WorkloadUpsert) -> FeedEntry | None:

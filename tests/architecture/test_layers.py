@@ -35,6 +35,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "gateway.logs",
         "gateway.manifests",
         "gateway.metrics",
+        "gateway.redis_connect",
         "gateway.redis_server",
         "gateway.section",
         "gateway.selectors",
