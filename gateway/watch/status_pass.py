@@ -9,6 +9,7 @@ feed entry too.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from datetime import datetime
 
@@ -17,6 +18,7 @@ import orjson
 from gateway.rules.custom import evaluate_custom
 from gateway.rules.opted import OptedKinds
 from gateway.status import PodState, WorkloadState, evaluate_workload
+from gateway.status.fields import Obj
 from gateway.status.placement import observe_node
 from gateway.store import feed
 from gateway.store.changes import (
@@ -33,7 +35,14 @@ from gateway.store.keys import count_field
 from gateway.store.podindex import entry_of
 from gateway.store.records import event_record, pod_id, pod_record, workload_id, workload_record
 from gateway.watch.event_log import EventLog
-from gateway.watch.objects import ClusterObjects, PodEntry, PodKey, WorkloadEntry, WorkloadKey
+from gateway.watch.objects import (
+    EXTRA_FIELDS,
+    ClusterObjects,
+    PodEntry,
+    PodKey,
+    WorkloadEntry,
+    WorkloadKey,
+)
 from gateway.watch.rechecks import Rechecks
 from gateway.watch.stale import StaleKeys
 from gateway.watch.unreachable import (
@@ -107,7 +116,7 @@ class StatusPass:
             self._observed(own),
             workload_id(*owner) if owner else None,
             entry.containers,
-            entry.extra,
+            dict(zip(EXTRA_FIELDS, entry.extra, strict=True)),
             orphan_of="" if owner else entry.owner_kind,
         )
 
@@ -120,9 +129,10 @@ class StatusPass:
         if not full and digest == entry.digest and labels == entry.labels_sent:
             return []
         namespace = key[0]
-        counted: tuple[str, ...] = (count_field(namespace, str(record["phase"])),)
+        # Interned: the same few fields (a namespace's phases) for every pod of it.
+        counted: tuple[str, ...] = (sys.intern(count_field(namespace, str(record["phase"]))),)
         if record["abnormal"]:
-            counted += (count_field(namespace, "abnormal"),)
+            counted += (sys.intern(count_field(namespace, "abnormal")),)
         indexed = entry_of(record)
         changes: list[Change] = [
             PodUpsert(
@@ -141,7 +151,7 @@ class StatusPass:
             str(record["phase"]),
             str(record["displayReason"]),
             issue,
-            str(owner) if owner else None,
+            sys.intern(str(owner)) if owner else None,
         )
         if not full:
             if entry.written is None:
@@ -194,8 +204,9 @@ class StatusPass:
         ]
 
     def _evaluate(
-        self, key: WorkloadKey, entry: WorkloadEntry, now: datetime
+        self, key: WorkloadKey, entry: WorkloadEntry, obj: Obj, now: datetime
     ) -> tuple[WorkloadState, list[str], list[str]]:
+        """``obj`` is ``entry.obj``, revived once for the whole pass."""
         objects = self.objects
         pod_keys = objects.pods_of(key, entry)
         states = [self._on_node(objects.pods[p]) for p in pod_keys]
@@ -203,7 +214,7 @@ class StatusPass:
             state = evaluate_custom(
                 self.opted.rules,
                 key[0],
-                entry.obj if isinstance(entry.obj, dict) else dict(entry.obj),
+                obj if isinstance(obj, dict) else dict(obj),
                 now,
                 pods=states,
                 family_hint=self.opted.family(key[0]),
@@ -218,7 +229,7 @@ class StatusPass:
         ]
         job_keys = sorted(objects.jobs_by_owner.get(entry.uid, ())) if key[0] == "CronJob" else []
         jobs = [objects.workloads[j].obj for j in job_keys if j in objects.workloads]
-        state = evaluate_workload(entry.obj, now, pods=states, replica_sets=replica_sets, jobs=jobs)
+        state = evaluate_workload(obj, now, pods=states, replica_sets=replica_sets, jobs=jobs)
         if self.unreachable is not None:
             state = workload_while_unreachable(state, self.cluster, self.unreachable)
         return state, [p[1] for p in pod_keys], [j[2] for j in job_keys]
@@ -230,11 +241,12 @@ class StatusPass:
     def _workload_changes(
         self, key: WorkloadKey, entry: WorkloadEntry, now: datetime, full: bool, stamp: str
     ) -> list[Change]:
-        state, pods, jobs = self._evaluate(key, entry, now)
+        obj = entry.obj
+        state, pods, jobs = self._evaluate(key, entry, obj, now)
         record = workload_record(
             self.cluster,
             state,
-            obj=entry.obj,
+            obj=obj,
             images=entry.images,
             pods=pods,
             jobs=jobs,
