@@ -45,11 +45,11 @@ from gateway.watch.objects import (
     ClusterObjects,
     NodeEntry,
     PodEntry,
-    PodExtra,
     PodKey,
     ReplicaSetEntry,
     WorkloadEntry,
     WorkloadKey,
+    pack_extra,
 )
 from gateway.watch.rechecks import Rechecks
 from gateway.watch.stale import Stale
@@ -193,7 +193,7 @@ class ClusterMirror:
             objects.replica_sets_by_owner.get(previous.owner_uid, set()).discard(key)
             self._stale.owner(previous.owner_uid)
         objects.replica_sets[key] = ReplicaSetEntry(
-            slim_replica_set(namespace, name, uid, obj), uid, owner, controller_kind(obj)
+            kept(slim_replica_set(namespace, name, uid, obj)), uid, owner, controller_kind(obj)
         )
         if uid:
             objects.uid_replica_set[uid] = key
@@ -229,9 +229,9 @@ class ClusterMirror:
         healthy = state.problem is None and state.phase is PodPhase.RUNNING
         uid = as_str(found.get("uid"))
         containers = compact(orjson.dumps(container_records(obj)))
-        extra: PodExtra = (
+        extra = pack_extra(
             as_str(status.get("podIP")) or None,
-            sys.intern(as_str(status.get("hostIP"))) or None,
+            as_str(status.get("hostIP")) or None,
             as_str(found.get("creationTimestamp")) or None,
             as_str(found.get("resourceVersion")),
         )

@@ -36,12 +36,12 @@ from gateway.store.podindex import entry_of
 from gateway.store.records import event_record, pod_id, pod_record, workload_id, workload_record
 from gateway.watch.event_log import EventLog
 from gateway.watch.objects import (
-    EXTRA_FIELDS,
     ClusterObjects,
     PodEntry,
     PodKey,
     WorkloadEntry,
     WorkloadKey,
+    unpacked_extra,
 )
 from gateway.watch.rechecks import Rechecks
 from gateway.watch.stale import StaleKeys
@@ -50,6 +50,8 @@ from gateway.watch.unreachable import (
     pod_while_unreachable,
     workload_while_unreachable,
 )
+
+SHARED_COUNTS = 10_000
 
 
 def _count_of(state: WorkloadState) -> str:
@@ -71,6 +73,7 @@ class StatusPass:
         self.rechecks = rechecks
         self.opted = opted
         self.unreachable: Unreachable | None = None
+        self._counted: dict[tuple[str, ...], tuple[str, ...]] = {}
 
     def changes(
         self, stale: StaleKeys, now: datetime, *, full: bool, stamp: str
@@ -116,7 +119,7 @@ class StatusPass:
             self._observed(own),
             workload_id(*owner) if owner else None,
             entry.containers,
-            dict(zip(EXTRA_FIELDS, entry.extra, strict=True)),
+            unpacked_extra(entry.extra),
             orphan_of="" if owner else entry.owner_kind,
         )
 
@@ -133,6 +136,7 @@ class StatusPass:
         counted: tuple[str, ...] = (sys.intern(count_field(namespace, str(record["phase"]))),)
         if record["abnormal"]:
             counted += (sys.intern(count_field(namespace, "abnormal")),)
+        counted = self._shared(counted)
         indexed = entry_of(record)
         changes: list[Change] = [
             PodUpsert(
@@ -184,6 +188,14 @@ class StatusPass:
         entry.digest, entry.counted, entry.written = digest, counted, now_status
         entry.indexed, entry.labels_sent = indexed, labels
         return changes
+
+    def _shared(self, counted: tuple[str, ...]) -> tuple[str, ...]:
+        """One tuple for all the pods that count towards the same fields. The cache is
+        emptied when it grows past ``SHARED_COUNTS``, so namespaces that come and go
+        do not leave their fields behind for good."""
+        if len(self._counted) >= SHARED_COUNTS:
+            self._counted.clear()
+        return self._counted.setdefault(counted, counted)
 
     def pod_removed(self, key: PodKey, entry: PodEntry) -> list[Change]:
         """A removed pod that was written: its record goes, and the feed says what it was last."""
