@@ -31,9 +31,9 @@ from schema.cost import cost_limit
 from schema.custom import CustomWorkload
 from schema.literals import CheckedValidationCache
 from schema.observed import OperationMetrics
-from schema.projection import ProjectingExecutionContext
 from schema.query import Cluster, Query
 from schema.requesterrors import OperationChoice, give_codes
+from schema.sharedresults import SharingExecutionContext
 from schema.subscription import Subscription
 from schema.types import ClusterNode, CronJob, DaemonSet, Deployment, Job, Pod, StatefulSet
 
@@ -121,7 +121,7 @@ def build_schema(
             Cluster,
         ],
         extensions=extensions,
-        execution_context_class=ProjectingExecutionContext,
+        execution_context_class=SharingExecutionContext,
     )
 
 
