@@ -60,8 +60,11 @@ def _quoted(path: Path) -> str:
 class EmbeddedRedis:
     """One server process; start() and stop() may be called again to restart it on the same port."""
 
-    def __init__(self, state_dir: Path, port: int = 0, binary: str | None = None) -> None:
+    def __init__(
+        self, state_dir: Path, port: int = 0, binary: str | None = None, max_clients: int = 10_000
+    ) -> None:
         self.state_dir = state_dir.resolve()
+        self.max_clients = max_clients
         self.port = port or free_port()
         self.binary = binary or find_server_binary()
         self._process: subprocess.Popen[bytes] | None = None
@@ -92,7 +95,7 @@ class EmbeddedRedis:
                     "protected-mode yes",
                     "loglevel warning",
                     f"logfile {_quoted(self.state_dir / 'valkey.log')}",
-                    "maxclients 10000",
+                    f"maxclients {self.max_clients}",
                 )
             )
             + "\n"
