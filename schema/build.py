@@ -61,6 +61,17 @@ def is_unexpected(error: GraphQLError) -> bool:
     return original is not None and not isinstance(original, (GraphQLError, *REQUEST_MISTAKES))
 
 
+class QuickMaskErrors(MaskErrors):
+    """MaskErrors, asking a result for its errors without a runtime Protocol check:
+    Strawberry's ``isinstance(result, _ResultWithErrors)`` walks the protocol's members on
+    every call, and a subscription makes one per message, thousands per change."""
+
+    def _process_result(self, result: object) -> None:
+        errors = getattr(result, "errors", None)
+        if errors:
+            setattr(result, "errors", self._process_errors(errors))  # noqa: B010
+
+
 class GatewaySchema(strawberry.Schema):
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
@@ -102,7 +113,7 @@ def build_schema(
         OperationMetrics,
         OperationAudit,
         *extra,
-        lambda: MaskErrors(
+        lambda: QuickMaskErrors(
             should_mask_error=is_unexpected, error_message="Internal error; it has been logged."
         ),
     ]
