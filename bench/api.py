@@ -19,8 +19,9 @@ measures:
     SUBSCRIBE round trip (target: p99 within 2x + 5 ms); and, for information
     (section "e" of ``--only``), from a scale PATCH at the simulated API server
     through the watcher, against a plain watch on that API server;
-(d) one change delivered to 1,000 concurrent WebSocket subscribers, against one
-    Redis PUBLISH to 1,000 raw SUBSCRIBE connections.
+(d) one change delivered to 1,000 and to 10,000 concurrent WebSocket subscribers (two
+    tenants, three selections, served by a second replica with the tenants' rules;
+    bench/fanout.py), against one Redis PUBLISH to as many raw SUBSCRIBE connections.
 
 Baseline and gateway samples are interleaved, so machine noise hits both alike; the
 load average before and after is printed, and so is the servers' CPU time. Every
@@ -51,6 +52,7 @@ import orjson
 from kubernetes_asyncio import client
 
 from bench.direct import judge, list_cluster
+from bench.fanout import fanout_benchmark, tenants_config
 from bench.field_by_field import field_by_field
 from bench.measure import Row, Spread, ms, verdict
 from bench.services import (
@@ -67,7 +69,6 @@ from bench.subscribers import (
     Arrivals,
     close_all,
     open_graphql,
-    open_redis,
 )
 from bench.transitions import NAMESPACE, StatusFlipper
 from gateway.clusters import api_client, from_kubeconfig
@@ -316,84 +317,6 @@ async def latency_benchmark(
     ]
 
 
-async def fanout_benchmark(
-    gw: Endpoint,
-    redis_url: str,
-    flipper: StatusFlipper,
-    *,
-    count: int,
-    rounds: int,
-    profile: Profile,
-) -> list[Row]:
-    websocket = gw.url.replace("http://", "ws://", 1) + "/graphql"
-    filter_ = {"filter": {"namespaces": [NAMESPACE]}}
-    started = time.perf_counter()
-    subscribers = await open_graphql(websocket, SUBSCRIPTION, filter_, count)
-    print(f"(d) {count} WebSocket subscriptions live after {time.perf_counter() - started:.1f}s")
-    host, port = redis_url.removeprefix("redis://").split("/")[0].split(":")
-    listeners = await open_redis(host, int(port), "bench:fanout", count)
-    publisher = connect(redis_url)
-    payload = orjson.dumps(flipper.record)
-    gateway_all: list[float] = []
-    redis_all: list[float] = []
-    gateway_last: list[float] = []
-    redis_last: list[float] = []
-    gateway_cpu: list[float] = []
-    try:
-        async with profile():
-            for index in range(rounds):
-                token = f"[fan-out {index}]"
-                writes = flipper.changes(token)
-                arrivals = Arrivals(token.encode(), count)
-                for subscriber in subscribers:
-                    subscriber.watch(arrivals)
-                cpu = cpu_seconds(gw.process)
-                began = time.perf_counter()
-                await flipper.write(writes)
-                await asyncio.wait_for(arrivals.done.wait(), 60)
-                gateway_cpu.append(cpu_seconds(gw.process) - cpu)
-                latencies = [at - began for at in arrivals.times]
-                gateway_all += latencies
-                gateway_last.append(max(latencies))
-
-                echo = Arrivals(token.encode(), count)
-                for listener in listeners:
-                    listener.watch(echo)
-                began = time.perf_counter()
-                await publisher.publish("bench:fanout", payload + token.encode())
-                await asyncio.wait_for(echo.done.wait(), 60)
-                latencies = [at - began for at in echo.times]
-                redis_all += latencies
-                redis_last.append(max(latencies))
-                ours = Spread.of(gateway_all[-count:])
-                print(
-                    f"    round {index + 1}: gateway p99 {ms(ours.p99)}, last {ms(ours.worst)}, "
-                    f"gateway CPU {ms(gateway_cpu[-1])}; "
-                    f"Redis p99 {ms(Spread.of(latencies).p99)}, last {ms(redis_last[-1])}"
-                )
-                await asyncio.sleep(1.0)
-    finally:
-        close_all(subscribers)
-        close_all(listeners)
-        await publisher.aclose()
-    ours, base = Spread.of(gateway_all), Spread.of(redis_all)
-    return [
-        Row(
-            f"(d) one change -> {count:,} subscribers, p50",
-            ms(base.p50),
-            ms(ours.p50),
-            f"{ours.p50 / base.p50:.1f}x",
-        ),
-        Row("    p99", ms(base.p99), ms(ours.p99), f"{ours.p99 / base.p99:.1f}x"),
-        Row(
-            "    last delivered (fan-out done), median of rounds",
-            ms(Spread.of(redis_last).p50),
-            ms(Spread.of(gateway_last).p50),
-            f"{Spread.of(gateway_last).p50 / Spread.of(redis_last).p50:.1f}x",
-        ),
-    ]
-
-
 async def watch_scaled(apps: client.AppsV1Api, namespace: str, seen: dict[str, float]) -> None:
     """When a plain watch on the API server shows each Deployment asking for 11 replicas."""
     response: Any = await apps.list_namespaced_deployment(
@@ -458,13 +381,43 @@ async def end_to_end(gw: Endpoint, kubeconfig: Path, samples: int) -> list[Row]:
     ]
 
 
+async def fanout_section(
+    options: argparse.Namespace,
+    kubeconfig: Path,
+    redis_url: str,
+    flipper: StatusFlipper,
+    *,
+    logs: Path,
+    profile: Profile,
+) -> list[Row]:
+    """(d) against a replica of its own: its tenants authenticate, other sections' clients not."""
+    config = tenants_config(logs)
+    async with gateway(kubeconfig, redis_url, logs, config=config, name="gateway-tenants") as gw:
+        synced = await wait_until_ready(gw.process, f"{gw.url}/readyz", within=600)
+        print(f"(d) tenants' replica ready after {synced:.1f}s (pid {gw.process.pid})")
+        found: list[Row] = []
+        for count in options.subscribers:
+            found += await fanout_benchmark(
+                gw,
+                redis_url,
+                flipper,
+                count=count,
+                rounds=options.fanout_rounds,
+                processes=options.fanout_clients,
+                logs=logs,
+                profile=profile,
+            )
+        return found
+
+
 SECTIONS = "abcde"
 """(a) query, (b) without the gateway, (c) latency, (d) fan-out, (e) through the watcher."""
 
 
 async def run(options: argparse.Namespace, logs: Path) -> list[Row]:
     only = set(options.only) | ({"a"} if "b" in options.only else set())
-    valkey = EmbeddedRedis(logs / "valkey")
+    # Every raw SUBSCRIBE of (d) is a client of its own, beside the gateways'.
+    valkey = EmbeddedRedis(logs / "valkey", max_clients=max(10_000, 2 * max(options.subscribers)))
     await valkey.start()
     rows: list[Row] = []
     try:
@@ -495,12 +448,12 @@ async def run(options: argparse.Namespace, logs: Path) -> list[Row]:
                             gw, valkey.url, flipper, options.changes, profile("c")
                         )
                     if "d" in only:
-                        rows += await fanout_benchmark(
-                            gw,
+                        rows += await fanout_section(
+                            options,
+                            kubeconfig,
                             valkey.url,
                             flipper,
-                            count=options.subscribers,
-                            rounds=options.fanout_rounds,
+                            logs=logs,
                             profile=profile("d"),
                         )
                 finally:
@@ -518,8 +471,16 @@ if __name__ == "__main__":
     parser.add_argument("--queries", type=int, default=100, help="requests per side in (a)")
     parser.add_argument("--direct-rounds", type=int, default=5, help="direct answers in (b)")
     parser.add_argument("--changes", type=int, default=300, help="status changes timed in (c)")
-    parser.add_argument("--subscribers", type=int, default=1000, help="subscribers in (d)")
+    parser.add_argument(
+        "--subscribers",
+        type=lambda text: [int(n) for n in text.split(",")],
+        default=[1000, 10_000],
+        help="subscriber counts in (d), comma-separated (default 1000,10000)",
+    )
     parser.add_argument("--fanout-rounds", type=int, default=10, help="changes fanned out in (d)")
+    parser.add_argument(
+        "--fanout-clients", type=int, default=4, help="client processes holding (d)'s sockets"
+    )
     parser.add_argument("--end-to-end", type=int, default=30, help="cluster changes timed in (e)")
     parser.add_argument(
         "--only", default=SECTIONS, help="sections to run, e.g. 'ad' (b needs a); default all"

@@ -126,8 +126,16 @@ async def simulated_fleet(workloads: int, logs: Path) -> AsyncIterator[tuple[Chi
 
 
 @contextlib.asynccontextmanager
-async def gateway(kubeconfig: Path, redis_url: str, logs: Path) -> AsyncIterator[Endpoint]:
-    """``gateway serve``: the real app under uvicorn, watching the fleet, on a free port."""
+async def gateway(
+    kubeconfig: Path,
+    redis_url: str,
+    logs: Path,
+    *,
+    config: Path | None = None,
+    name: str = "gateway",
+) -> AsyncIterator[Endpoint]:
+    """``gateway serve``: the real app under uvicorn, watching the fleet, on a free port;
+    a second one on the same Redis is a replica (the watchers' leases stay with the first)."""
     port = free_port()
     arguments = [
         "-m",
@@ -136,10 +144,11 @@ async def gateway(kubeconfig: Path, redis_url: str, logs: Path) -> AsyncIterator
         f"--kubeconfig={kubeconfig}",
         f"--redis-url={redis_url}",
         f"--port={port}",
-        f"--state-dir={logs / 'gateway-state'}",
+        f"--state-dir={logs / f'{name}-state'}",
         "--log-level=warning",
+        *([f"--config={config}"] if config is not None else []),
     ]
-    async with child("gateway", arguments, logs) as process:
+    async with child(name, arguments, logs) as process:
         yield Endpoint(process, f"http://127.0.0.1:{port}")
 
 

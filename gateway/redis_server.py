@@ -74,8 +74,10 @@ class EmbeddedRedis:
         *,
         extra: Sequence[str] = (),
         sentinel: bool = False,
+        max_clients: int = 10_000,
     ) -> None:
         self.state_dir = state_dir.resolve()
+        self.max_clients = max_clients
         self.port = port or free_port()
         self.binary = binary or find_server_binary()
         self.extra = tuple(extra)
@@ -108,7 +110,7 @@ class EmbeddedRedis:
                     "protected-mode yes",
                     "loglevel warning",
                     f"logfile {_quoted(self.state_dir / 'valkey.log')}",
-                    "maxclients 10000",
+                    f"maxclients {self.max_clients}",
                     *self.extra,
                 )
             )

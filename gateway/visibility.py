@@ -9,7 +9,7 @@ it simply does not exist for this caller, counts included.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from gateway.kinds import EVERY_KIND
@@ -59,6 +59,15 @@ class ClusterVisibility:
     def allows_logs(self, namespace: str) -> bool:
         return self.logs_everywhere or namespace in self.logs_namespaces
 
+    def fingerprint(self) -> Hashable:
+        return (
+            self.everywhere,
+            tuple(sorted(self.namespaces.items())),
+            self.logs_everywhere,
+            frozenset(self.logs_namespaces),
+            self.nodes,
+        )
+
     def add(self, namespaces: Iterable[str] | None, kinds: frozenset[str], logs: bool) -> None:
         if namespaces is None:
             self.everywhere |= kinds
@@ -81,6 +90,14 @@ class Visibility:
     @classmethod
     def everything(cls) -> Visibility:
         return cls(unrestricted=True, metrics=True)
+
+    def fingerprint(self) -> Hashable:
+        """Equal for two visibilities exactly when they admit the same things: what lets
+        callers share an answer (schema/sharedresults.py)."""
+        if self.unrestricted:
+            return (True, self.metrics)
+        clusters = sorted((name, view.fingerprint()) for name, view in self.clusters.items())
+        return (False, self.metrics, tuple(clusters))
 
     def cluster(self, name: str) -> ClusterVisibility | None:
         if self.unrestricted:

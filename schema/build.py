@@ -31,9 +31,9 @@ from schema.cost import cost_limit
 from schema.custom import CustomWorkload
 from schema.literals import CheckedValidationCache
 from schema.observed import OperationMetrics
-from schema.projection import ProjectingExecutionContext
 from schema.query import Cluster, Query
 from schema.requesterrors import OperationChoice, give_codes
+from schema.sharedresults import SharingExecutionContext
 from schema.subscription import Subscription
 from schema.types import ClusterNode, CronJob, DaemonSet, Deployment, Job, Pod, StatefulSet
 
@@ -59,6 +59,17 @@ def is_unexpected(error: GraphQLError) -> bool:
     """Masked: errors raised by our own code by accident, not those meant for the client."""
     original = error.original_error
     return original is not None and not isinstance(original, (GraphQLError, *REQUEST_MISTAKES))
+
+
+class QuickMaskErrors(MaskErrors):
+    """MaskErrors, asking a result for its errors without a runtime Protocol check:
+    Strawberry's ``isinstance(result, _ResultWithErrors)`` walks the protocol's members on
+    every call, and a subscription makes one per message, thousands per change."""
+
+    def _process_result(self, result: object) -> None:
+        errors = getattr(result, "errors", None)
+        if errors:
+            setattr(result, "errors", self._process_errors(errors))  # noqa: B010
 
 
 class GatewaySchema(strawberry.Schema):
@@ -102,7 +113,7 @@ def build_schema(
         OperationMetrics,
         OperationAudit,
         *extra,
-        lambda: MaskErrors(
+        lambda: QuickMaskErrors(
             should_mask_error=is_unexpected, error_message="Internal error; it has been logged."
         ),
     ]
@@ -121,7 +132,7 @@ def build_schema(
             Cluster,
         ],
         extensions=extensions,
-        execution_context_class=ProjectingExecutionContext,
+        execution_context_class=SharingExecutionContext,
     )
 
 

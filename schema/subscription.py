@@ -11,8 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
-from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
@@ -36,11 +35,10 @@ from gateway.store.hub import (
 from gateway.store.hub import (
     Subscription as HubSubscription,
 )
-from gateway.store.queries import Queries, tenant_error
-from gateway.store.selection import Criteria, IndexEntry, Order
-from schema import convert, podchanges
+from gateway.store.queries import Queries
+from gateway.store.selection import Criteria, IndexEntry
+from schema import podchanges, workloadchanges
 from schema.changes import (
-    ChangeType,
     ClusterReachabilityChange,
     PodStatusChange,
     WorkloadStatusChange,
@@ -58,6 +56,8 @@ from schema.listchanges import (
 )
 from schema.positions import told_ends
 from schema.query import client_errors, context
+from schema.sharedresults import shared_change
+from schema.workloadchanges import reachability_change, workload_change
 
 
 def _admits_workload(chosen: Criteria, ctx: ApiContext) -> Callable[[FeedEvent], bool]:
@@ -79,46 +79,6 @@ def _admits_workload(chosen: Criteria, ctx: ApiContext) -> Callable[[FeedEvent],
         return True
 
     return admits
-
-
-def _kind(kind: str) -> dict[str, Any]:
-    """A change's kind fields, from the kind string of its workload id."""
-    fields = convert.kind_fields(kind)
-    return {k: fields[k] for k in ("kind", "group_kind", "kind_name")}
-
-
-def _time(value: str) -> datetime | None:
-    return convert.to_time(value)
-
-
-def workload_change(event: FeedEvent, cursor: str) -> WorkloadStatusChange:
-    fields = event.fields
-    kind, namespace, name = fields["id"].split("/", 2)
-    record = event.record
-    workload = None
-    if fields["type"] != "deleted" and record is not None:
-        workload = convert.workload(record)
-    return WorkloadStatusChange(
-        type=ChangeType(fields["type"]),
-        cursor=cursor,
-        cluster=event.cluster,
-        **_kind(kind),
-        namespace=namespace,
-        name=name,
-        workload_id=strawberry.ID(
-            convert.workload_id(
-                {"cluster": event.cluster, "kind": kind, "namespace": namespace, "name": name}
-            )
-        ),
-        old_status=convert.STATUS_BY_LABEL.get(fields.get("oldStatus", "")),
-        new_status=convert.STATUS_BY_LABEL.get(fields.get("newStatus", "")),
-        old_reason=fields.get("oldReason", ""),
-        reason=fields.get("reason", ""),
-        message=fields.get("message", ""),
-        resource_version=fields.get("resourceVersion", ""),
-        time=_time(fields.get("time", "")),
-        workload=workload,
-    )
 
 
 async def _start(
@@ -321,14 +281,18 @@ class Subscription:
                     since=since,
                     epoch=epoch,
                 ):
-                    yield workload_change(event, encode_cursor(epoch, sub.shown, WORKLOADS))
+                    yield shared_change(
+                        ctx, event, encode_cursor(epoch, sub.shown, WORKLOADS), workload_change
+                    )
                 if snapshot:
                     cursor = encode_cursor(epoch, sub.shown, WORKLOADS)
-                    async for change in _snapshot(ctx, chosen, cursor):
+                    async for change in workloadchanges.snapshot(ctx, chosen, cursor):
                         yield change
-                    yield _snapshot_end(cursor)
+                    yield workloadchanges.snapshot_end(cursor)
                 async for event in _live(ctx, hub, sub):
-                    yield workload_change(event, encode_cursor(epoch, sub.shown, WORKLOADS))
+                    yield shared_change(
+                        ctx, event, encode_cursor(epoch, sub.shown, WORKLOADS), workload_change
+                    )
 
     @strawberry.subscription(
         description=(
@@ -369,14 +333,18 @@ class Subscription:
                 async for event in _start(
                     hub, ctx.queries, sub, stream=PODS, clusters=clusters, since=since, epoch=epoch
                 ):
-                    yield podchanges.pod_change(event, encode_cursor(epoch, sub.shown, PODS))
+                    yield shared_change(
+                        ctx, event, encode_cursor(epoch, sub.shown, PODS), podchanges.pod_change
+                    )
                 if snapshot:
                     cursor = encode_cursor(epoch, sub.shown, PODS)
                     async for change in podchanges.snapshot(ctx, chosen, cursor):
                         yield change
                     yield podchanges.snapshot_end(cursor)
                 async for event in _live(ctx, hub, sub):
-                    yield podchanges.pod_change(event, encode_cursor(epoch, sub.shown, PODS))
+                    yield shared_change(
+                        ctx, event, encode_cursor(epoch, sub.shown, PODS), podchanges.pod_change
+                    )
 
     @strawberry.subscription(
         description=(
@@ -467,6 +435,9 @@ class Subscription:
                 cluster = str(event.fields.get("cluster", ""))
                 return ctx.queries.visibility.cluster(cluster) is not None
 
+            def reachable(event: FeedEvent, cursor: str) -> ClusterReachabilityChange:
+                return reachability_change(event, cursor, ctx)
+
             async with _held(ctx), hub.subscribe(CLUSTERS, admits, capacity, epoch) as sub:
                 async for event in _start(
                     hub,
@@ -477,82 +448,10 @@ class Subscription:
                     since=since,
                     epoch=epoch,
                 ):
-                    yield reachability_change(event, encode_cursor(epoch, sub.shown, CLUSTERS), ctx)
+                    yield shared_change(
+                        ctx, event, encode_cursor(epoch, sub.shown, CLUSTERS), reachable
+                    )
                 async for event in _live(ctx, hub, sub):
-                    yield reachability_change(event, encode_cursor(epoch, sub.shown, CLUSTERS), ctx)
-
-
-def _snapshot_end(cursor: str) -> WorkloadStatusChange:
-    """Without it a client cannot tell an empty snapshot, or the last message of one,
-    from a quiet feed: it would hide its loading state on a timer."""
-    return WorkloadStatusChange(
-        type=ChangeType.SNAPSHOT_END,
-        cursor=cursor,
-        cluster=None,
-        kind=None,
-        group_kind=None,
-        kind_name=None,
-        namespace=None,
-        name=None,
-        workload_id=None,
-        old_status=None,
-        new_status=None,
-        old_reason=None,
-        reason=None,
-        message=None,
-        resource_version=None,
-        time=None,
-        workload=None,
-    )
-
-
-async def _snapshot(
-    ctx: ApiContext, chosen: Criteria, cursor: str
-) -> AsyncGenerator[WorkloadStatusChange, None]:
-    entries = await ctx.queries.selected(chosen, Order())
-    if len(entries) > ctx.limits.snapshot_max:
-        raise bad_input(
-            f"the snapshot would hold {len(entries)} workloads "
-            f"(at most {ctx.limits.snapshot_max}); narrow the filter"
-        )
-    for start in range(0, len(entries), 500):
-        part = entries[start : start + 500]
-        records = await ctx.queries.workloads_of(part)
-        for entry in part:
-            record = records.get((entry.cluster, entry.id))
-            if record is None:
-                continue
-            workload = ctx.queries.built(record, convert.workload)
-            yield WorkloadStatusChange(
-                type=ChangeType.SNAPSHOT,
-                cursor=cursor,
-                cluster=entry.cluster,
-                **_kind(entry.kind),
-                namespace=entry.namespace,
-                name=entry.name,
-                workload_id=strawberry.ID(workload.id),
-                old_status=None,
-                new_status=workload.status,
-                old_reason="",
-                reason=workload.reason,
-                message=workload.message,
-                resource_version=str(record.get("resourceVersion") or ""),
-                time=workload.since,
-                workload=workload,
-            )
-
-
-def reachability_change(
-    event: FeedEvent, cursor: str, ctx: ApiContext
-) -> ClusterReachabilityChange:
-    fields = event.fields
-    cluster = str(fields.get("cluster", ""))
-    error = str(fields.get("error", ""))
-    return ClusterReachabilityChange(
-        cursor=cursor,
-        cluster=cluster,
-        reachable=fields.get("reachable") == "true",
-        since=_time(fields.get("since", "")),
-        error=error if ctx.queries.sees_infrastructure(cluster) else tenant_error(error),
-        time=_time(fields.get("time", "")),
-    )
+                    yield shared_change(
+                        ctx, event, encode_cursor(epoch, sub.shown, CLUSTERS), reachable
+                    )

@@ -57,6 +57,7 @@ from gateway.http.websocket import CheckedLegacyWS, CheckedTransportWS, GatewayW
 from gateway.store.errors import StoreUnavailable
 from gateway.store.queries import Queries
 from gateway.visibility import Visibility
+from schema import sharedresults
 from schema.context import ApiContext
 from schema.errors import OPERATION_RESOLUTION_FAILURE, GatewayError
 
@@ -327,7 +328,9 @@ class GatewayGraphQL(GraphQL[ApiContext, None]):
         return result
 
     def encode_json(self, data: Any) -> str:
-        return orjson.dumps(data).decode()
+        """Every WebSocket frame and SSE event goes through here: a subscription answer
+        shared by a group of subscribers is spliced in, serialised once for them all."""
+        return sharedresults.encode(data)
 
     def decode_json(self, data: str | bytes) -> object:
         """``json`` raises a plain ValueError for numbers of more than 4300 digits; callers

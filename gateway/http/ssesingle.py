@@ -39,6 +39,7 @@ from gateway.auth.principal import Principal
 from gateway.http.guard import PRINCIPAL
 from gateway.http.operations import operation_type
 from schema.context import ApiContext
+from schema.sharedresults import encode
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +71,7 @@ class Reservation:
         """False when the client has fallen too far behind (the stream is then ended)."""
         try:
             self.events.put_nowait(
-                b"event: " + event.encode() + b"\ndata: " + orjson.dumps(data) + b"\n\n"
+                b"event: " + event.encode() + b"\ndata: " + encode(data).encode() + b"\n\n"
             )
         except asyncio.QueueFull:
             return False

@@ -6,7 +6,7 @@ turns the records into types. Errors carry a code the API passes to clients.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -120,6 +120,14 @@ class Queries:
         self.visibility = visibility or Visibility.everything()
         self.touched: set[tuple[str, str]] = set()
         self.pod_index = PodIndexReader(reader.client, reader.keys)
+        self._view: tuple[Visibility, Hashable] | None = None
+
+    def view_key(self) -> Hashable:
+        """The visibility's fingerprint, taken once: every change a subscriber receives
+        asks for it, and the visibility it reads is only replaced, never changed."""
+        if self._view is None or self._view[0] is not self.visibility:
+            self._view = (self.visibility, self.visibility.fingerprint())
+        return self._view[1]
 
     def scoped(self, visibility: Visibility) -> Queries:
         """The same cache read on behalf of one caller (a fresh audit record)."""
