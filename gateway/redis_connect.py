@@ -146,14 +146,16 @@ def _credentials(text: str) -> tuple[str | None, str | None]:
     return (unquote(user) or None, unquote(password) if colon else None)
 
 
+_HOST_LISTS = {
+    "sentinel": "sentinels, comma-separated: redis+sentinel://host1:26379,host2:26379/<master>",
+    "cluster": "nodes, comma-separated: redis+cluster://host1:6379,host2:6379",
+}
+
+
 def _hosts(text: str, kind: str = "sentinel") -> list[str]:
     parts = [part.strip() for part in text.split(",")]
     if not text or not all(parts):
-        if kind == "sentinel":
-            example = "one or more sentinels, comma-separated: redis+sentinel://host1:26379,host2:26379/<master>"
-        else:
-            example = "one or more nodes, comma-separated: redis+cluster://host1:6379,host2:6379"
-        raise RedisUrlError(f"a {kind.capitalize()} URL lists {example}")
+        raise RedisUrlError(f"a {kind.capitalize()} URL lists one or more {_HOST_LISTS[kind]}")
     return parts
 
 

@@ -38,6 +38,11 @@ MARK_TTL_SECONDS = 86_400
 EVENT_TTL_SECONDS = 3600
 _BULK = 1000
 _STAGED_CHUNK = 5000
+_UNLINK, _RENAME = "UNLINK", "RENAME"
+"""Queued as plain commands: in redis-py's cluster pipeline ``unlink`` is a coroutine
+that splits keys by slot and queues nothing, and ``rename`` is refused for fear of two
+slots; a transaction's keys share one slot here (see keys.py), so neither is needed."""
+
 _APPEND = """
 for i = 3, #ARGV do
   redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', ARGV[2], ARGV[i])
@@ -105,7 +110,7 @@ class _Batch:
 
     def queue(self, pipe: Any, feed_length: int) -> None:
         for key in sorted(self.unlinks):
-            pipe.unlink(key)
+            pipe.execute_command(_UNLINK, key)
         for key, names in self.deletes.items():
             if names:
                 pipe.hdel(key, *sorted(names))
@@ -341,9 +346,9 @@ class StoreWriter:
         stem, staged_stem = self.keys.stem(cluster), staging.stem(cluster)
         async with self.client.pipeline(transaction=True) as pipe:
             for chunk in _chunks(stale, _BULK):
-                pipe.unlink(*chunk)
+                pipe.execute_command(_UNLINK, *chunk)
             for key in staged:
-                pipe.rename(key, stem + key[len(staged_stem) :])
+                pipe.execute_command(_RENAME, key, stem + key[len(staged_stem) :])
             swap.queue(pipe, self.feed_length)
             await self._commit(pipe, cluster)
         return len(entries)
