@@ -61,6 +61,7 @@ class ValkeyCluster:
         moved = 0
         while True:
             keys = await _call(source, "CLUSTER", "GETKEYSINSLOT", slot, 100)
+            assert isinstance(keys, list)
             if not keys:
                 break
             await _call(source, "MIGRATE", "127.0.0.1", target.port, "", 0, 5000, "KEYS", *keys)
@@ -73,7 +74,8 @@ class ValkeyCluster:
 async def _call(node: EmbeddedRedis, *args: object) -> object:
     client = redis.Redis(port=node.port, decode_responses=True)
     try:
-        return await client.execute_command(*args)
+        answer: object = await client.execute_command(*args)  # type: ignore[no-untyped-call]
+        return answer
     finally:
         await client.aclose()
 
