@@ -45,6 +45,7 @@ SENTINEL_QUERY = ("sentinel_username", "sentinel_password")
 CLUSTER_SCHEMES = {"redis+cluster": False, "rediss+cluster": True}
 """Scheme -> whether it speaks TLS."""
 CLUSTER_PORT = 6379
+CLUSTER_POOL_SIZE = 256
 
 
 class RedisUrlError(ValueError):
@@ -268,15 +269,17 @@ def connect(url: str) -> Client:
 
 
 def _connect_cluster(target: ClusterTarget) -> RedisCluster:
-    """``max_connections`` bounds each node's pool, as ``POOL_SIZE`` bounds the one
-    Redis's; a node whose pool is exhausted fails the command rather than wait (redis-py's
-    cluster pools do not block), which callers see as an outage of that moment."""
+    """``max_connections`` bounds each node's pool. The feed hub holds one blocking read
+    per Kubernetes cluster on the node that holds its feeds (gateway/store/hub.py), so the
+    bound is ``CLUSTER_POOL_SIZE`` rather than ``POOL_SIZE``; a node whose pool is
+    exhausted fails the command rather than wait (redis-py's cluster pools do not block),
+    which callers see as an outage of that moment."""
     return RedisCluster(
         startup_nodes=[ClusterNode(host, port) for host, port in target.seeds],
         username=target.username,
         password=target.password,
         ssl=target.tls,
-        max_connections=POOL_SIZE,
+        max_connections=CLUSTER_POOL_SIZE,
         require_full_coverage=True,
         **_connection_options(),
     )
