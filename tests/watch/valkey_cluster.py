@@ -47,7 +47,16 @@ class ValkeyCluster:
         """Promote the replica with the primary's consent (CLUSTER FAILOVER): nothing is
         lost, and the old primary becomes its replica and answers MOVED."""
         await _call(self.replica, "CLUSTER", "FAILOVER")
-        async with asyncio.timeout(10):
+        await self._until_promoted()
+
+    async def kill_primary(self) -> None:
+        """SIGKILL the replica's primary: the other primaries find it failing after the
+        node timeout and elect the replica, and its slots are refused meanwhile."""
+        await self.primaries[0].kill()
+        await self._until_promoted()
+
+    async def _until_promoted(self, within: float = 15.0) -> None:
+        async with asyncio.timeout(within):
             while (await _role(self.replica)) != "master":
                 await asyncio.sleep(0.05)
 
