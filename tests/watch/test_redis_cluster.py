@@ -18,8 +18,14 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
+from gateway.auth.ratelimit import RateLimiter
+from gateway.config import PersistedQueries as PersistedSettings
+from gateway.config import RateLimits
+from gateway.http.persisted import PersistedQueries, sha256_of
+from gateway.redis_connect import connect
 from gateway.service import Gateway
 from gateway.store.hub import WORKLOADS, FeedEvent
+from gateway.store.keys import Keys
 from gateway.store.podindex import PodCriteria
 from gateway.store.selection import Criteria, Order
 from simcluster.fleet import SimulatedFleet
@@ -142,3 +148,28 @@ async def test_a_slot_moving_to_another_primary_while_watchers_write(
     for name in CLUSTERS:
         await assert_consistent(gateway, name, within=30)
     await _added_reach_a_subscriber(gateway, fleet2, CLUSTERS, "db-after")
+
+
+async def test_rate_limits_and_persisted_query_budgets_keep_each_transaction_in_one_slot(
+    valkey: ValkeyCluster,
+) -> None:
+    client = connect(valkey.url)
+    keys = Keys()
+    try:
+        limiter = RateLimiter(client, keys, RateLimits())
+        for _ in range(3):
+            await limiter.request("alice")
+        held = await limiter.hold_connection("alice", "10.0.0.1")
+        await limiter.release(held)
+        async with limiter.subscription("alice"):
+            pass
+        await limiter.close()
+
+        persisted = PersistedQueries(lambda: client, keys, PersistedSettings(), lambda _: None)
+        query = "{ clusters { name } }"
+        extensions = {"persistedQuery": {"version": 1, "sha256Hash": sha256_of(query)}}
+        await persisted.resolve({"query": query, "extensions": extensions}, "alice")
+        found = await persisted.resolve({"extensions": extensions}, "bob")
+        assert found["query"] == query
+    finally:
+        await client.aclose()
