@@ -135,6 +135,31 @@ async def test_a_primary_killed_while_watchers_write(
 
 
 @pytest.mark.timeout(60)
+async def test_a_lagging_replica_promoted_is_found_by_its_clusters_write_mark(
+    fleet2: SimulatedFleet, gateway: Gateway, valkey: ValkeyCluster
+) -> None:
+    before = await gateway.hub.epoch()
+    await valkey.cut_replication()
+    fleet2["sim-1"].create(workload("Deployment", "unreplicated", replicas=3))
+    await until(lambda: _cached(gateway, "sim-1", "Deployment/default/unreplicated"))
+    await valkey.take_over()
+    fleet2["sim-1"].create(workload("Deployment", "after-takeover", replicas=1))
+    await until(lambda: _histories_lost(gateway), within=20)
+    assert await gateway.hub.epoch() != before, "cursors into the lost writes must expire"
+    await until(lambda: ready(gateway), within=30)
+    for name in CLUSTERS:
+        await assert_consistent(gateway, name, within=30)
+
+
+async def _cached(gateway: Gateway, cluster: str, ref: str) -> bool:
+    return bool(await gateway.client.hexists(gateway.keys.workloads(cluster), ref))
+
+
+async def _histories_lost(gateway: Gateway) -> int:
+    return gateway.link.histories_lost
+
+
+@pytest.mark.timeout(60)
 async def test_a_slot_moving_to_another_primary_while_watchers_write(
     fleet2: SimulatedFleet, gateway: Gateway, valkey: ValkeyCluster
 ) -> None:

@@ -22,6 +22,7 @@ from gateway.redis_server import EmbeddedRedis, free_port
 RANGES = ((0, 7000), (7001, 9000), (9001, 16383))
 """Per primary, its slots: sim-1 (5635), {g} (7233), sim-2 (9824) on three primaries."""
 NODE_TIMEOUT_MS = 1000
+REPLICATION_USER, REPLICATION_PASSWORD = "replication", "replication-secret"
 
 
 def slot_of(tag: str) -> int:
@@ -53,6 +54,19 @@ class ValkeyCluster:
         """SIGKILL the replica's primary: the other primaries find it failing after the
         node timeout and elect the replica, and its slots are refused meanwhile."""
         await self.primaries[0].kill()
+        await self._until_promoted()
+
+    async def cut_replication(self) -> None:
+        """Keep the replica from its primary's new writes (the replication user disabled,
+        its link dropped): it lags, as a slow network would leave it."""
+        await _call(self.primaries[0], "ACL", "SETUSER", REPLICATION_USER, "off")
+        await _call(self.primaries[0], "CLIENT", "KILL", "TYPE", "replica")
+
+    async def take_over(self) -> None:
+        """Promote the replica without its primary's consent (CLUSTER FAILOVER TAKEOVER),
+        as after a partition: the old primary turns into its replica and drops the writes
+        the promoted one never received."""
+        await _call(self.replica, "CLUSTER", "FAILOVER", "TAKEOVER")
         await self._until_promoted()
 
     async def _until_promoted(self, within: float = 15.0) -> None:
@@ -106,8 +120,12 @@ async def _role(node: EmbeddedRedis) -> str:
 
 
 def _node_lines(bus: int) -> list[str]:
-    """The bus port is chosen too: the default, the client port + 10000, may not exist."""
+    """The bus port is chosen too: the default, the client port + 10000, may not exist.
+    Replicas authenticate as a user of their own, which ``cut_replication`` disables."""
     return [
+        f"user {REPLICATION_USER} on >{REPLICATION_PASSWORD} ~* &* +@all",
+        f"masteruser {REPLICATION_USER}",
+        f"masterauth {REPLICATION_PASSWORD}",
         "cluster-enabled yes",
         f"cluster-port {bus}",
         "cluster-config-file nodes.conf",
