@@ -11,8 +11,9 @@ shares (cluster records, cluster feed, feed epoch, replicas, the global write ma
 carry the tag ``{g}`` and live in one slot together.
 
 The layout is the same whatever ``redis.url`` names: one Redis, Sentinel and Cluster
-differ in the client only, a cache moved between them needs no conversion, and every
-test of the key layout covers cluster mode. Changing the layout costs nothing lasting:
+differ in the client only, a cache moved between them needs no conversion, and the
+tests against one Redis exercise the very key names a Cluster relies on. Changing the
+layout costs nothing lasting:
 the epoch key is new too, so subscribers' cursors expire, the watchers rewrite every
 cluster from their mirrors, and the keys of the old layout are never read again.
 """
@@ -68,10 +69,6 @@ class Keys:
         if cluster is None:
             return f"{self._shared}:mark:{writer}"
         return f"{self.prefix}:mark:{{{cluster}}}:{writer}"
-
-    def write_mark_pattern(self, writer: str) -> str:
-        """SCAN pattern for every per-cluster mark of ``writer``."""
-        return f"{self.prefix}:mark:*:{writer.translate(_GLOB_SPECIAL)}"
 
     def lease(self, cluster: str) -> str:
         return f"{self.prefix}:lease:{{{cluster}}}"
