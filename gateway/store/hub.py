@@ -340,7 +340,9 @@ class FeedHub:
     @bounded
     async def clock_position(self) -> str:
         """A position just before every entry written from now on, read off Redis's clock
-        (which stamps entry ids) instead of any feed: it moves with time alone."""
+        (which stamps entry ids) instead of any feed: it moves with time alone. In Redis
+        Cluster it is one node's clock for every stream: ``CLOCK_MARGIN_MS`` also covers
+        the skew between primaries whose hosts keep time."""
         seconds, micros = await self.client.time()
         return f"{int(seconds) * 1000 + int(micros) // 1000 - CLOCK_MARGIN_MS}-0"
 
