@@ -1,6 +1,6 @@
 """Ingest: how fast the watchers fill the cache, and what the cache costs.
 
-Run: ``python bench/ingest.py [--workloads 10000] [--rounds 2]``.
+Run: ``python bench/ingest.py [--workloads 10000] [--rounds 2] [--clusters 1]``.
 
 1. First sync: a simulated cluster (its own process) with ``scale:N`` (about ten pods
    per workload) and the gateway in this process with an embedded Valkey; time from
@@ -14,6 +14,10 @@ Run: ``python bench/ingest.py [--workloads 10000] [--rounds 2]``.
 4. Redis memory per pod and per workload, and the gateway's resident memory.
 The consistency checker compares the cache with the API server at the end.
 
+With ``--clusters N`` the simulator serves N clusters of ``scale:N`` each (one
+process, one core) and only the first sync is measured: time until every cluster is
+written, and the resident memory per pod of the whole fleet.
+
 The process runs with the collector settings ``serve`` uses (young collections every
 50,000 allocations, the heap frozen after the first sync), so the gateway is measured
 as it runs in production; the baseline, in the same process, runs under them too.
@@ -21,17 +25,22 @@ as it runs in production; the baseline, in the same process, runs under them too
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+# ``python bench/ingest.py`` puts bench/ first on the path and not the checkout: without
+# this, ``gateway`` is whichever checkout the environment was installed from.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 import argparse
 import asyncio
 import contextlib
 import resource
 import signal
-import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -59,7 +68,7 @@ def rss_mib() -> float:
 
 
 @contextlib.asynccontextmanager
-async def simulator(workloads: int, kubeconfig: Path) -> AsyncIterator[str]:
+async def simulator(workloads: int, kubeconfig: Path, clusters: int = 1) -> AsyncIterator[str]:
     """``python -m gateway simcluster --scenario scale:N`` in its own process; yields its URL."""
     port = free_port()
     process = await asyncio.create_subprocess_exec(
@@ -71,6 +80,8 @@ async def simulator(workloads: int, kubeconfig: Path) -> AsyncIterator[str]:
         str(port),
         "--scenario",
         f"scale:{workloads}",
+        "--clusters",
+        str(clusters),
         "--kubeconfig",
         str(kubeconfig),
         stdout=asyncio.subprocess.DEVNULL,
@@ -219,16 +230,39 @@ async def node_failure(url: str, gateway: Gateway, cluster: str) -> tuple[float,
         await asyncio.sleep(0.02)
 
 
-async def main(workloads: int, rounds: int) -> None:
+async def main(workloads: int, rounds: int, clusters: int) -> None:
     scratch = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
     kubeconfig = scratch / "kubeconfig"
     server = EmbeddedRedis(scratch / "valkey")
     await server.start()
     try:
-        async with simulator(workloads, kubeconfig) as url:
-            await run(url, kubeconfig, server, workloads, rounds)
+        async with simulator(workloads, kubeconfig, clusters) as url:
+            if clusters == 1:
+                await run(url, kubeconfig, server, workloads, rounds)
+            else:
+                await fleet_sync(kubeconfig, server)
     finally:
         await server.stop()
+
+
+async def fleet_sync(kubeconfig: Path, server: EmbeddedRedis) -> None:
+    rss_before = rss_mib()
+    tune_collector()
+    gateway = Gateway(Settings(sources=from_kubeconfig(kubeconfig), redis_url=server.url))
+    seconds = await first_sync(gateway)
+    await freeze_when_synced(gateway, poll_seconds=0.1)
+    rss_after = rss_mib()
+    keys = Keys()
+    pods = 0
+    for source in gateway.settings.sources:
+        pods += int(await gateway.client.hlen(keys.pods(source.name)))
+    clusters = len(gateway.settings.sources)
+    print(f"first sync: {clusters} clusters, {pods} pods in {seconds:.1f} s")
+    print(
+        f"gateway RSS: {rss_before:.0f} MiB before, {rss_after:.0f} MiB after the first sync, "
+        f"{(rss_after - rss_before) * 1024 / pods:.2f} KiB per pod"
+    )
+    await gateway.stop()
 
 
 async def run(
@@ -275,7 +309,10 @@ async def run(
         f"  and the pod index (entries, labels, {len(sets)} sets, counts): "
         f"{index_memory / pods_total:.0f} B per pod"
     )
-    print(f"gateway RSS: {rss_before:.0f} MiB before, {rss_after:.0f} MiB after the first sync")
+    print(
+        f"gateway RSS: {rss_before:.0f} MiB before, {rss_after:.0f} MiB after the first sync, "
+        f"{(rss_after - rss_before) * 1024 / pods_total:.2f} KiB per pod"
+    )
 
     pods = await list_pods(url)
     lines = changed_lines(pods)
@@ -313,6 +350,7 @@ if __name__ == "__main__":
     )
     parser.add_argument("--workloads", type=int, default=10_000)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--clusters", type=int, default=1)
     arguments = parser.parse_args()
     logs.configure("warning", "text")
-    asyncio.run(main(arguments.workloads, arguments.rounds))
+    asyncio.run(main(arguments.workloads, arguments.rounds, arguments.clusters))

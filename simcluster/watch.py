@@ -50,6 +50,10 @@ class WatchSettings:
     """Undelivered events after which a watcher is too slow and its watch is closed."""
     log_follow_limit: float = 3600.0
     """Real seconds a followed pod log (``follow=true``) streams at most."""
+    streaming_lists: bool = True
+    """Whether ``sendInitialEvents`` is served (the WatchList feature, beta and on since
+    Kubernetes 1.32); off, it is refused with the 422 of a server with the feature off,
+    so clients can be tested falling back to paged lists."""
 
 
 class WatchStream:
@@ -176,6 +180,11 @@ async def serve_watch(
     encoder: Encoder | None = None,
 ) -> web.StreamResponse:
     encode = encoder or _json_encoder
+    if options.initial_events is not None and not settings.streaming_lists:
+        raise errors.unprocessable(
+            "sendInitialEvents: Forbidden: sendInitialEvents is forbidden for watch unless "
+            "the WatchList feature gate is enabled"
+        )
     version = options.resource_version
     if version not in ("", "0"):
         await wait_for_version(store, parse_resource_version(version))

@@ -31,6 +31,7 @@ from gateway.clusters import (
     load_service_account,
 )
 from gateway.config import Config, ConfigError, load
+from gateway.heap import release_free_memory
 from gateway.http.app import build_app
 from gateway.service import Gateway, Settings
 
@@ -229,8 +230,9 @@ async def freeze_when_synced(gateway: Gateway, poll_seconds: float = FREEZE_POLL
     fell on whatever request or fan-out was running. Frozen, they are still freed by
     reference counting when the watchers replace them; only reference cycles among
     them would stay, and the mirrors hold plain dicts and lists. Frozen once, after
-    a collection, so garbage of the start-up is not kept. A readiness check that
-    fails counts as not ready yet.
+    a collection, so garbage of the start-up is not kept; then the C heap's free
+    memory goes back to the system (gateway/heap.py). A readiness check that fails
+    counts as not ready yet.
     """
     while True:
         await asyncio.sleep(poll_seconds)
@@ -244,8 +246,10 @@ async def freeze_when_synced(gateway: Gateway, poll_seconds: float = FREEZE_POLL
             break
     gc.collect()
     gc.freeze()
+    released = release_free_memory()
     logging.getLogger(__name__).info(
-        "heap frozen after the first sync", extra={"frozen": gc.get_freeze_count()}
+        "heap frozen after the first sync",
+        extra={"frozen": gc.get_freeze_count(), "free_memory_released": released},
     )
 
 

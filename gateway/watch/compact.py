@@ -10,6 +10,8 @@ every full collection.
 
 from __future__ import annotations
 
+import sys
+
 import orjson
 
 from gateway.status.fields import Obj
@@ -73,6 +75,28 @@ def slim_replica_set(namespace: str, name: str, uid: str, obj: Obj) -> Obj:
         if isinstance(status, dict)
         else {},
     }
+
+
+def shared_names(pod: Obj) -> None:
+    """The pod's namespace, node and owner uids replaced by their interned copies, in
+    place, before anything keeps them: parsed from JSON, each pod would hold its own copy
+    of strings a hundred pods share (the pod key, its verdict, its index entry and its
+    owner index all refer to them). Interned strings are freed once nothing uses them."""
+    metadata = pod.get("metadata")
+    if isinstance(metadata, dict):
+        _intern_at(metadata, "namespace")
+        for reference in metadata.get("ownerReferences") or ():
+            if isinstance(reference, dict):
+                _intern_at(reference, "uid")
+    spec = pod.get("spec")
+    if isinstance(spec, dict):
+        _intern_at(spec, "nodeName")
+
+
+def _intern_at(parent: dict[str, object], key: str) -> None:
+    value = parent.get(key)
+    if type(value) is str:
+        parent[key] = sys.intern(value)
 
 
 def slim_event(event: Obj) -> Obj:

@@ -2,7 +2,8 @@
 
 Events arrive on their own watch, before or after the object they are about; a
 pod's events are read again whenever the pod is re-judged, so each object keeps its
-newest few (slimmed), not the cluster's whole event stream.
+newest few (slimmed, as JSON beside their uid: a parsed event is 1 KiB of dicts and
+strings), not the cluster's whole event stream.
 """
 
 from __future__ import annotations
@@ -10,19 +11,23 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from gateway.status.fields import Obj
-from gateway.watch.compact import slim_event
+from gateway.watch.compact import kept, revived, slim_event
 from gateway.watch.metadata import EventTarget, event_target, event_uid
 
 EVENTS_KEPT = 10
 
+Kept = tuple[str, bytes | Obj]
+"""An event's uid and the slimmed event (``compact.kept``)."""
+
 
 class EventLog:
     def __init__(self) -> None:
-        self.by_target: dict[EventTarget, list[Obj]] = {}
+        self.by_target: dict[EventTarget, list[Kept]] = {}
         self.new: list[tuple[EventTarget, Obj]] = []
 
     def of(self, target: EventTarget) -> Sequence[Obj]:
-        return self.by_target.get(target, ())
+        found = self.by_target.get(target)
+        return [revived(data) for _, data in found] if found else ()
 
     def add(self, event: Obj) -> EventTarget | None:
         """The object the event is about, if the event is news to it."""
@@ -32,11 +37,11 @@ class EventLog:
         slim = slim_event(event)
         uid = event_uid(slim)
         known = self.by_target.get(target, [])
-        if slim in known:
+        if any(slim == revived(data) for _, data in known):
             return None
-        kept = [e for e in known if event_uid(e) != uid]
-        kept.append(slim)
-        self.by_target[target] = kept[-EVENTS_KEPT:]
+        kept_now = [e for e in known if e[0] != uid]
+        kept_now.append((uid, kept(slim)))
+        self.by_target[target] = kept_now[-EVENTS_KEPT:]
         self.new.append((target, slim))
         return target
 
@@ -45,12 +50,12 @@ class EventLog:
         if target is None or target not in self.by_target:
             return
         uid = event_uid(event)
-        self.by_target[target] = [e for e in self.by_target[target] if event_uid(e) != uid]
+        self.by_target[target] = [e for e in self.by_target[target] if e[0] != uid]
 
     def keep_only(self, listed: set[str]) -> None:
         """A relist of events: those it did not contain are gone."""
         for target, events in list(self.by_target.items()):
-            self.by_target[target] = [e for e in events if event_uid(e) in listed]
+            self.by_target[target] = [e for e in events if e[0] in listed]
 
     def drop(self, target: EventTarget) -> None:
         self.by_target.pop(target, None)
@@ -59,7 +64,9 @@ class EventLog:
         """The events to write: all of them for a full rewrite, else those new since the last."""
         if full:
             pending = [
-                (target, event) for target, events in self.by_target.items() for event in events
+                (target, revived(data))
+                for target, events in self.by_target.items()
+                for _, data in events
             ]
         else:
             pending = self.new

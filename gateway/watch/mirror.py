@@ -16,6 +16,7 @@ read them (unreachable.py).
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from itertools import islice
@@ -33,6 +34,7 @@ from gateway.watch.compact import (
     compact,
     kept,
     revived,
+    shared_names,
     slim_custom,
     slim_replica_set,
     slim_workload,
@@ -47,6 +49,7 @@ from gateway.watch.objects import (
     ReplicaSetEntry,
     WorkloadEntry,
     WorkloadKey,
+    pack_extra,
 )
 from gateway.watch.rechecks import Rechecks
 from gateway.watch.stale import Stale
@@ -157,7 +160,7 @@ class ClusterMirror:
         custom = kind in objects.custom_kinds
         slim = slim_custom(obj) if custom else slim_workload(obj)
         objects.workloads[key] = WorkloadEntry(
-            slim,
+            kept(slim),
             uid,
             tuple(template_images(obj)),
             selector,
@@ -190,7 +193,7 @@ class ClusterMirror:
             objects.replica_sets_by_owner.get(previous.owner_uid, set()).discard(key)
             self._stale.owner(previous.owner_uid)
         objects.replica_sets[key] = ReplicaSetEntry(
-            slim_replica_set(namespace, name, uid, obj), uid, owner, controller_kind(obj)
+            kept(slim_replica_set(namespace, name, uid, obj)), uid, owner, controller_kind(obj)
         )
         if uid:
             objects.uid_replica_set[uid] = key
@@ -210,10 +213,12 @@ class ClusterMirror:
 
     def _upsert_pod(self, namespace: str, name: str, obj: Obj) -> None:
         objects = self.objects
+        shared_names(obj)
+        namespace = sys.intern(namespace)
         key = (namespace, name)
         previous = objects.pods.get(key)
         found = meta(obj)
-        owner = controller_uid(obj)
+        owner = sys.intern(controller_uid(obj))
         state = evaluate_pod(obj, {}, self.clock(), self._events.of(("Pod", namespace, name)))
         spec = obj.get("spec")
         node = as_str(spec.get("nodeName")) if isinstance(spec, dict) else ""
@@ -224,15 +229,14 @@ class ClusterMirror:
         healthy = state.problem is None and state.phase is PodPhase.RUNNING
         uid = as_str(found.get("uid"))
         containers = compact(orjson.dumps(container_records(obj)))
-        extra: dict[str, str | None] = {
-            "ip": as_str(status.get("podIP")) or None,
-            "hostIP": as_str(status.get("hostIP")) or None,
-            "created": as_str(found.get("creationTimestamp")) or None,
-            "resourceVersion": as_str(found.get("resourceVersion")),
-        }
+        extra = pack_extra(
+            as_str(status.get("podIP")) or None,
+            as_str(status.get("hostIP")) or None,
+            as_str(found.get("creationTimestamp")) or None,
+            as_str(found.get("resourceVersion")),
+        )
         raw = None if healthy else kept(obj)
-        all_labels = found.get("labels")
-        label_json = compact(orjson.dumps(all_labels if isinstance(all_labels, dict) else {}))
+        label_json = self._label_json(found.get("labels"), owner, previous)
         owner_kind = objects.controlling_kind(controller_kind(obj), owner)
         if previous is None:
             entry = PodEntry(uid, owner, node, labels, containers, extra, state, raw, label_json)
@@ -260,6 +264,18 @@ class ClusterMirror:
             self._stale.selecting(namespace, entry.labels)
         if state.recheck_at is not None:
             self._rechecks.schedule(state.recheck_at, "Pod", key)
+
+    def _label_json(self, labels: object, owner: str, previous: PodEntry | None) -> bytes:
+        """The pod's labels as JSON, the same bytes object as its previous version's or a
+        sibling's when equal: the pods of one ReplicaSet mostly carry the same labels."""
+        data = orjson.dumps(labels if isinstance(labels, dict) else {})
+        if previous is not None and previous.label_json == data:
+            return previous.label_json
+        for sibling in islice(self.objects.pods_by_owner.get(owner, ()), 1):
+            known = self.objects.pods[sibling].label_json
+            if known == data:
+                return known
+        return compact(data)
 
     def _remove(self, kind: str, namespace: str, name: str) -> None:
         objects = self.objects

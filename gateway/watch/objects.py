@@ -10,10 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import orjson
+
 from gateway.selectors import Selector
 from gateway.status import NodeHealth, PodState, WorkloadState
 from gateway.status.fields import Obj
 from gateway.store.podindex import PodIndexEntry
+from gateway.watch.compact import compact, revived
 from gateway.watch.metadata import controller_uid
 
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob")
@@ -25,12 +28,19 @@ PodKey = tuple[str, str]
 
 @dataclass(slots=True)
 class WorkloadEntry:
-    obj: Obj
+    data: bytes | Obj
+    """The slimmed object as JSON (see ``compact.kept``): a parsed Deployment is some
+    fifty dicts and strings, 5.9 KiB where its JSON is 1 KiB, and it is read only when
+    the workload is judged again."""
     uid: str
     images: tuple[str, ...]
     selector: Selector | None
     state: WorkloadState | None = None
     digest: int = 0
+
+    @property
+    def obj(self) -> Obj:
+        return revived(self.data)
 
 
 @dataclass(slots=True)
@@ -41,7 +51,8 @@ class PodEntry:
     labels: Obj | None
     containers: bytes
     """The container records as JSON (see ``pod_record``)."""
-    extra: dict[str, str | None]
+    extra: bytes
+    """The record's last fields (see ``pack_extra``)."""
     state: PodState
     raw: bytes | Obj | None
     label_json: bytes = b"{}"
@@ -59,17 +70,35 @@ class PodEntry:
 
 @dataclass(slots=True)
 class ReplicaSetEntry:
-    obj: Obj
+    data: bytes | Obj
+    """The slimmed object as JSON, as a workload's."""
     uid: str
     owner_uid: str
     owner_kind: str = ""
     """Deployment, or the custom kind (``Rollout.argoproj.io``) that rolls out through it."""
+
+    @property
+    def obj(self) -> Obj:
+        return revived(self.data)
 
 
 @dataclass(slots=True)
 class NodeEntry:
     health: NodeHealth
     record: bytes
+
+
+EXTRA_FIELDS = ("ip", "hostIP", "created", "resourceVersion")
+
+
+def pack_extra(ip: str | None, host_ip: str | None, created: str | None, version: str) -> bytes:
+    """A pod's IP, host IP, creation time and resourceVersion as one JSON array: one
+    object of about 100 B, where a dict of four strings is 430 B."""
+    return compact(orjson.dumps([ip, host_ip, created, version]))
+
+
+def unpacked_extra(packed: bytes) -> dict[str, object]:
+    return dict(zip(EXTRA_FIELDS, orjson.loads(packed), strict=True))
 
 
 class ClusterObjects:

@@ -1,8 +1,12 @@
 """One list+watch loop for one resource of one cluster, in the manner of client-go's reflector.
 
-List (paged, from one snapshot), hand the whole list over, then watch from the
-list's resourceVersion with bookmarks, keeping the version of every event seen. A
-410 (on the watch, or on a continue token) relists; 429 waits as told; any other
+List, hand the list over page by page, then watch from the list's resourceVersion
+with bookmarks, keeping the version of every event seen. The list is a streaming
+one where the API server offers it (a watch with ``sendInitialEvents``: the objects
+arrive as ADDED events, then a bookmark marked ``k8s.io/initial-events-end``, and the
+same stream goes on as the watch), else paged from one snapshot; see
+``Reflector.sync`` for how a server without streaming lists is recognised. A 410
+(on the watch, or on a continue token) relists; 429 waits as told; any other
 failure backs off with jitter. Every failure is logged with cluster, resource and
 cause: at debug when the API server itself fails (the cluster watcher warns once for
 all resources), as a warning when it refuses this resource. Bodies are read raw and
@@ -15,7 +19,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import aiohttp
@@ -32,6 +36,7 @@ log = logging.getLogger(__name__)
 PAGE_SIZE = 500
 WATCH_SECONDS = 300
 READ_TIMEOUT_SECONDS = 90
+INITIAL_EVENTS_END = "k8s.io/initial-events-end"
 REFUSAL_REMINDER_SECONDS = 60.0
 """How often a resource the API server keeps refusing (403, 404) is warned about again."""
 OBJECTS_PER_TURN = 64
@@ -48,6 +53,10 @@ class Sink(Protocol):
     def end_listing(self, kind: str) -> None: ...
 
     def apply(self, kind: str, event_type: str, obj: Obj) -> None: ...
+
+
+class NotStreamed(Exception):
+    """The API server does not stream lists of this resource: page them instead."""
 
 
 class Expired(Exception):
@@ -75,6 +84,8 @@ class ReflectorStats:
     listed_objects: int = 0
     last_list_seconds: float = 0.0
     resource_version: str = ""
+    streamed_lists: int = 0
+    """Lists received as a watch's initial events (the others were paged)."""
     refused: bool = False
     """The API server refuses this resource (403, 404) now: a first sync that can do
     without it (a custom kind, the CRDs) goes on instead of waiting for the refusal to end."""
@@ -126,6 +137,11 @@ class Reflector:
         self.stats = ReflectorStats()
         self._context = {"cluster": cluster, "resource": resource.plural}
         self._backoff = Backoff()
+        self._seen: str | None = None
+        """The newest resourceVersion seen since the last complete list, None before one."""
+        self.streaming = True
+        """Whether the next list is asked for as a stream; false for good once the
+        server has shown it does not stream this resource."""
         self._refusal_warned = float("-inf")
         self._counted = {
             kind: metrics.WATCH_EVENTS.labels(cluster, resource.plural, kind)
@@ -136,15 +152,18 @@ class Reflector:
         self._errors = metrics.WATCH_ERRORS.labels(cluster, resource.plural)
 
     async def run(self) -> None:
-        """Watch from the last version seen; list again only when that version has expired."""
-        version: str | None = None
+        """Watch from the last version seen; list again only when that version has expired.
+
+        The version seen is kept through every failure, also when a streamed list's watch
+        fails: that stream is the watch, and relisting a hundred thousand pods because a
+        connection dropped would cost a first sync each time."""
         while True:
             try:
-                if version is None:
-                    version = await self.list_all()
-                version = await self.watch_from(version)
+                if self._seen is None:
+                    self._seen = await self.sync()
+                await self.watch_from(self._seen)
             except Expired as error:
-                version = None
+                self._seen = None
                 self.stats.relists_after_expiry += 1
                 self._expired.inc()
                 log.info("watch expired, relisting", extra={**self._context, "cause": str(error)})
@@ -196,6 +215,51 @@ class Reflector:
         self.stats.refused = False
         return response
 
+    async def sync(self) -> str:
+        """List, streamed if the server can, else paged; returns the version to watch from.
+
+        A streamed list goes on as a watch, so this returns only when that stream ends.
+        The server shows that it does not stream lists by refusing the parameters (422,
+        or 400: an API server before 1.27 forbids ``resourceVersionMatch`` on a watch,
+        one with the WatchList feature off forbids ``sendInitialEvents``), by a client
+        call without them (the custom objects API), or by a stream that does not behave
+        like one: an event other than ADDED, or a bookmark without the end marker, before
+        the marker (a server that ignored the parameters and watches from now), or the
+        stream ending before it. Any of these pages this list and every later one: the
+        objects handed over so far stay, and the paged list that follows says which of
+        them are gone."""
+        if self.streaming:
+            try:
+                return await self.stream_all()
+            except NotStreamed as error:
+                self.streaming = False
+                log.info(
+                    "lists are not streamed here, paging them",
+                    extra={**self._context, "cause": str(error)},
+                )
+        return await self.list_all()
+
+    async def stream_all(self) -> str:
+        """The list as a watch's initial events, then that watch, until it ends."""
+        started = time.perf_counter()
+        try:
+            response = await self._request(
+                watch=True,
+                send_initial_events=True,
+                resource_version_match="NotOlderThan",
+                allow_watch_bookmarks=True,
+                timeout_seconds=self.watch_seconds,
+                _request_timeout=_watch_timeout(),
+            )
+        except TypeError as error:
+            raise NotStreamed(f"the client cannot ask for it: {error}") from None
+        except ApiFailure as error:
+            if error.status in (400, 422):
+                raise NotStreamed(str(error)) from None
+            raise
+        self.sink.begin_listing(self.resource.kind)
+        return await self._consume(response, "", _Listing(started))
+
     async def list_all(self) -> str:
         """Every page of one snapshot; a continue token that expired mid-way starts over."""
         started = time.perf_counter()
@@ -228,25 +292,33 @@ class Reflector:
             token = str(metadata.get("continue") or "")
             if not token:
                 break
-        self.sink.end_listing(kind)
+        self._listed(listed, started, version)
+        return version
+
+    def _listed(self, listed: int, started: float, version: str) -> None:
+        self.sink.end_listing(self.resource.kind)
         self.stats.lists += 1
         self._lists.inc()
         self.stats.listed_objects = listed
         self.stats.last_list_seconds = time.perf_counter() - started
         self.stats.resource_version = version
         self.synced.set()
-        return version
 
     async def watch_from(self, version: str) -> str:
         """Watch until the server ends the stream; returns the newest version seen."""
-        timeout = aiohttp.ClientTimeout(sock_connect=10, sock_read=READ_TIMEOUT_SECONDS)
         response = await self._request(
             watch=True,
             resource_version=version,
             allow_watch_bookmarks=True,
             timeout_seconds=self.watch_seconds,
-            _request_timeout=timeout,
+            _request_timeout=_watch_timeout(),
         )
+        return await self._consume(response, version, None)
+
+    async def _consume(
+        self, response: aiohttp.ClientResponse, version: str, listing: _Listing | None
+    ) -> str:
+        """A watch stream's events to the sink; while ``listing``, its initial events."""
         kind = self.resource.kind
         handed = 0
         try:
@@ -261,6 +333,12 @@ class Reflector:
                     raise _status_error(int(obj.get("code") or 500), orjson.dumps(obj), None)
                 meta = obj.get("metadata") or {}
                 version = str(meta.get("resourceVersion") or version)
+                if listing is not None:
+                    if await self._initial(listing, str(event_type), obj, version):
+                        listing = None
+                        self._seen = version
+                    continue
+                self._seen = version
                 if event_type == "BOOKMARK":
                     continue
                 self.stats.events += 1
@@ -274,5 +352,44 @@ class Reflector:
                     await asyncio.sleep(0)
         finally:
             response.release()
+        if listing is not None:
+            raise NotStreamed("the stream ended before the initial-events-end bookmark")
         self.stats.resource_version = version
         return version
+
+    async def _initial(
+        self, listing: _Listing, event_type: str, obj: dict[str, Any], version: str
+    ) -> bool:
+        """One event of a streamed list; true once it is the end marker."""
+        kind = self.resource.kind
+        if event_type == "BOOKMARK":
+            annotations = (obj.get("metadata") or {}).get("annotations") or {}
+            if annotations.get(INITIAL_EVENTS_END) != "true":
+                raise NotStreamed("a bookmark came before the initial-events-end one")
+            self.sink.list_page(kind, listing.page)
+            self.stats.streamed_lists += 1
+            self._listed(listing.listed + len(listing.page), listing.started, version)
+            return True
+        if event_type != "ADDED":
+            raise NotStreamed(f"a {event_type} event came before the initial-events-end bookmark")
+        obj.setdefault("kind", kind)
+        listing.page.append(obj)
+        if len(listing.page) >= OBJECTS_PER_TURN:
+            self.sink.list_page(kind, listing.page)
+            listing.listed += len(listing.page)
+            listing.page = []
+            await asyncio.sleep(0)
+        return False
+
+
+@dataclass(slots=True)
+class _Listing:
+    """A streamed list under way: the objects not yet handed over, and how many were."""
+
+    started: float
+    listed: int = 0
+    page: list[Obj] = field(default_factory=list)
+
+
+def _watch_timeout() -> aiohttp.ClientTimeout:
+    return aiohttp.ClientTimeout(sock_connect=10, sock_read=READ_TIMEOUT_SECONDS)

@@ -9,6 +9,7 @@ feed entry too.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from datetime import datetime
 
@@ -17,6 +18,7 @@ import orjson
 from gateway.rules.custom import evaluate_custom
 from gateway.rules.opted import OptedKinds
 from gateway.status import PodState, WorkloadState, evaluate_workload
+from gateway.status.fields import Obj
 from gateway.status.placement import observe_node
 from gateway.store import feed
 from gateway.store.changes import (
@@ -33,7 +35,14 @@ from gateway.store.keys import count_field
 from gateway.store.podindex import entry_of
 from gateway.store.records import event_record, pod_id, pod_record, workload_id, workload_record
 from gateway.watch.event_log import EventLog
-from gateway.watch.objects import ClusterObjects, PodEntry, PodKey, WorkloadEntry, WorkloadKey
+from gateway.watch.objects import (
+    ClusterObjects,
+    PodEntry,
+    PodKey,
+    WorkloadEntry,
+    WorkloadKey,
+    unpacked_extra,
+)
 from gateway.watch.rechecks import Rechecks
 from gateway.watch.stale import StaleKeys
 from gateway.watch.unreachable import (
@@ -41,6 +50,8 @@ from gateway.watch.unreachable import (
     pod_while_unreachable,
     workload_while_unreachable,
 )
+
+SHARED_COUNTS = 10_000
 
 
 def _count_of(state: WorkloadState) -> str:
@@ -62,6 +73,7 @@ class StatusPass:
         self.rechecks = rechecks
         self.opted = opted
         self.unreachable: Unreachable | None = None
+        self._counted: dict[tuple[str, ...], tuple[str, ...]] = {}
 
     def changes(
         self, stale: StaleKeys, now: datetime, *, full: bool, stamp: str
@@ -107,7 +119,7 @@ class StatusPass:
             self._observed(own),
             workload_id(*owner) if owner else None,
             entry.containers,
-            entry.extra,
+            unpacked_extra(entry.extra),
             orphan_of="" if owner else entry.owner_kind,
         )
 
@@ -120,9 +132,11 @@ class StatusPass:
         if not full and digest == entry.digest and labels == entry.labels_sent:
             return []
         namespace = key[0]
-        counted: tuple[str, ...] = (count_field(namespace, str(record["phase"])),)
+        # Interned: the same few fields (a namespace's phases) for every pod of it.
+        counted: tuple[str, ...] = (sys.intern(count_field(namespace, str(record["phase"]))),)
         if record["abnormal"]:
-            counted += (count_field(namespace, "abnormal"),)
+            counted += (sys.intern(count_field(namespace, "abnormal")),)
+        counted = self._shared(counted)
         indexed = entry_of(record)
         changes: list[Change] = [
             PodUpsert(
@@ -141,7 +155,7 @@ class StatusPass:
             str(record["phase"]),
             str(record["displayReason"]),
             issue,
-            str(owner) if owner else None,
+            sys.intern(str(owner)) if owner else None,
         )
         if not full:
             if entry.written is None:
@@ -175,6 +189,14 @@ class StatusPass:
         entry.indexed, entry.labels_sent = indexed, labels
         return changes
 
+    def _shared(self, counted: tuple[str, ...]) -> tuple[str, ...]:
+        """One tuple for all the pods that count towards the same fields. The cache is
+        emptied when it grows past ``SHARED_COUNTS``, so namespaces that come and go
+        do not leave their fields behind for good."""
+        if len(self._counted) >= SHARED_COUNTS:
+            self._counted.clear()
+        return self._counted.setdefault(counted, counted)
+
     def pod_removed(self, key: PodKey, entry: PodEntry) -> list[Change]:
         """A removed pod that was written: its record goes, and the feed says what it was last."""
         if entry.written is None:
@@ -194,8 +216,9 @@ class StatusPass:
         ]
 
     def _evaluate(
-        self, key: WorkloadKey, entry: WorkloadEntry, now: datetime
+        self, key: WorkloadKey, entry: WorkloadEntry, obj: Obj, now: datetime
     ) -> tuple[WorkloadState, list[str], list[str]]:
+        """``obj`` is ``entry.obj``, revived once for the whole pass."""
         objects = self.objects
         pod_keys = objects.pods_of(key, entry)
         states = [self._on_node(objects.pods[p]) for p in pod_keys]
@@ -203,7 +226,7 @@ class StatusPass:
             state = evaluate_custom(
                 self.opted.rules,
                 key[0],
-                entry.obj if isinstance(entry.obj, dict) else dict(entry.obj),
+                obj if isinstance(obj, dict) else dict(obj),
                 now,
                 pods=states,
                 family_hint=self.opted.family(key[0]),
@@ -218,7 +241,7 @@ class StatusPass:
         ]
         job_keys = sorted(objects.jobs_by_owner.get(entry.uid, ())) if key[0] == "CronJob" else []
         jobs = [objects.workloads[j].obj for j in job_keys if j in objects.workloads]
-        state = evaluate_workload(entry.obj, now, pods=states, replica_sets=replica_sets, jobs=jobs)
+        state = evaluate_workload(obj, now, pods=states, replica_sets=replica_sets, jobs=jobs)
         if self.unreachable is not None:
             state = workload_while_unreachable(state, self.cluster, self.unreachable)
         return state, [p[1] for p in pod_keys], [j[2] for j in job_keys]
@@ -230,11 +253,12 @@ class StatusPass:
     def _workload_changes(
         self, key: WorkloadKey, entry: WorkloadEntry, now: datetime, full: bool, stamp: str
     ) -> list[Change]:
-        state, pods, jobs = self._evaluate(key, entry, now)
+        obj = entry.obj
+        state, pods, jobs = self._evaluate(key, entry, obj, now)
         record = workload_record(
             self.cluster,
             state,
-            obj=entry.obj,
+            obj=obj,
             images=entry.images,
             pods=pods,
             jobs=jobs,

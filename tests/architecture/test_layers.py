@@ -31,6 +31,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     (
         "gateway",
         "gateway.backoff",
+        "gateway.heap",
         "gateway.clusters",
         "gateway.logs",
         "gateway.manifests",
