@@ -45,12 +45,12 @@ from typing import Any
 
 import aiohttp
 import orjson
-import redis.asyncio as redis
 
 from gateway import logs
 from gateway.clusters import from_kubeconfig
 from gateway.commands.serve import freeze_when_synced, tune_collector
 from gateway.consistency import check
+from gateway.redis_connect import Client
 from gateway.redis_server import EmbeddedRedis, free_port
 from gateway.service import Gateway, Settings
 from gateway.store.keys import Keys
@@ -182,7 +182,7 @@ async def through_gateway(mirror: ClusterMirror, link: StoreLink, lines: list[by
     return time.perf_counter() - started
 
 
-async def bare(client: redis.Redis, lines: list[bytes]) -> float:
+async def bare(client: Client, lines: list[bytes]) -> float:
     """The same lines parsed and each object written to Redis, in the same batches."""
     started = time.perf_counter()
     for start in range(0, len(lines), BATCH):
@@ -199,7 +199,7 @@ async def bare(client: redis.Redis, lines: list[bytes]) -> float:
     return time.perf_counter() - started
 
 
-async def memory_of(client: redis.Redis, keys: list[str]) -> int:
+async def memory_of(client: Client, keys: list[str]) -> int:
     total = 0
     for key in keys:
         total += int(await client.memory_usage(key, samples=0) or 0)

@@ -14,8 +14,8 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-import redis.asyncio as redis
 
+from gateway.redis_connect import Client
 from gateway.store import feed
 from gateway.store.changes import Change, WorkloadUpsert
 from gateway.store.keys import Keys, count_field
@@ -27,7 +27,7 @@ RUNNING, NOT_READY = "Running", "Not Ready"
 
 
 class StatusFlipper:
-    def __init__(self, client: redis.Redis, keys: Keys, cluster: str) -> None:
+    def __init__(self, client: Client, keys: Keys, cluster: str) -> None:
         self.client = client
         self.keys = keys
         self.cluster = cluster

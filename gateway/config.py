@@ -55,8 +55,9 @@ class Clusters(Section):
 
 class Redis(Section):
     url: str | None = None
-    """One Redis (``redis://``, ``rediss://``) or a Sentinel deployment
-    (``redis+sentinel://host1:26379,host2:26379/<master>``): see gateway/redis_connect.py."""
+    """One Redis (``redis://``, ``rediss://``), a Sentinel deployment
+    (``redis+sentinel://host1:26379,host2:26379/<master>``) or a Cluster
+    (``redis+cluster://node-0:6379,node-1:6379``): see gateway/redis_connect.py."""
     key_prefix: str = Field(default="ksg", pattern=r"^[A-Za-z0-9_.-]{1,32}$")
     feed_length: int = Field(default=10_000, ge=100, le=10_000_000)
 

@@ -17,10 +17,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-import redis.asyncio as redis
 from kubernetes_asyncio import client
 
 from gateway.clusters import ClusterSource, api_client
+from gateway.redis_connect import Client
 from gateway.rules.opted import OptedKinds
 from gateway.store.changes import (
     Change,
@@ -146,7 +146,7 @@ def pod_index_of(entries: Iterable[PodIndexEntry]) -> dict[str, dict[str, Any]]:
     return {"pi": index, "ps": sets, "pc": counts}
 
 
-async def cached_records(cache: redis.Redis, keys: Keys, cluster: str) -> dict[str, dict[str, Any]]:
+async def cached_records(cache: Client, keys: Keys, cluster: str) -> dict[str, dict[str, Any]]:
     sections = {
         "w": keys.workloads(cluster),
         "p": keys.pods(cluster),
@@ -205,7 +205,7 @@ def compare(
 
 async def check(
     source: ClusterSource,
-    cache: redis.Redis,
+    cache: Client,
     keys: Keys,
     clock: Callable[[], datetime] | None = None,
     opted: OptedKinds | None = None,

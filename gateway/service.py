@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-import redis.asyncio as redis
 
 from gateway import metrics
 from gateway.auth.gatekeeper import Gatekeeper
@@ -25,7 +24,7 @@ from gateway.auth.setup import build_gatekeeper
 from gateway.clusters import ClusterSource
 from gateway.config import Auth
 from gateway.podlogs import PodLogs
-from gateway.redis_connect import connect, masked
+from gateway.redis_connect import Client, connect, masked
 from gateway.redis_keeper import RedisKeeper
 from gateway.redis_server import EmbeddedRedis
 from gateway.rules.opted import OptedKinds
@@ -76,7 +75,7 @@ class Gateway:
         self.keys = Keys(settings.key_prefix)
         self.embedded: EmbeddedRedis | None = None
         self.redis_url = settings.redis_url or ""
-        self._client: redis.Redis | None = None
+        self._client: Client | None = None
         self._link: StoreLink | None = None
         self._supervisor: Supervisor | None = None
         self._queries: Queries | None = None
@@ -87,7 +86,7 @@ class Gateway:
         self.keeper: RedisKeeper | None = None
 
     @property
-    def client(self) -> redis.Redis:
+    def client(self) -> Client:
         if self._client is None:
             raise RuntimeError("the gateway is not started")
         return self._client
@@ -232,6 +231,15 @@ class Gateway:
         if self.embedded is not None:
             await self.embedded.stop()
 
+    async def _lease_holders(self, names: list[str]) -> list[Any]:
+        """One GET per lease in one round trip, not MGET: in Redis Cluster each lease
+        lives in the slot of its cluster's tag, and MGET cannot span slots."""
+        async with self.client.pipeline(transaction=False) as pipe:
+            for name in names:
+                pipe.get(self.keys.lease(name))
+            holders: list[Any] = await pipe.execute()
+        return holders
+
     async def readiness(self) -> tuple[bool, dict[str, Any]]:
         """Ready when Redis takes a write and every configured cluster has finished its
         first sync.
@@ -248,11 +256,7 @@ class Gateway:
                     self.keys.write_probe(self.settings.replica), b"1", ex=PROBE_TTL_SECONDS
                 )
                 raw = await self.client.hgetall(self.keys.clusters)
-                holders = (
-                    await self.client.mget([self.keys.lease(name) for name in names])
-                    if names
-                    else []
-                )
+                holders = await self._lease_holders(names)
         except OUTAGE_ERRORS as error:
             details["redis"] = f"unavailable: {type(error).__name__}: {error}"
             return False, details

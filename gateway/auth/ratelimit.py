@@ -19,9 +19,8 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 
-import redis.asyncio as redis
-
 from gateway.config import RateLimits
+from gateway.redis_connect import Client
 from gateway.store.errors import StoreUnavailable
 from gateway.store.keys import Keys
 from gateway.store.outage import OUTAGE_ERRORS
@@ -54,7 +53,7 @@ def _subject_key(subject: str) -> str:
 
 
 class RateLimiter:
-    def __init__(self, client: redis.Redis, keys: Keys, limits: RateLimits) -> None:
+    def __init__(self, client: Client, keys: Keys, limits: RateLimits) -> None:
         self.client = client
         self.keys = keys
         self.limits = limits

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import redis.asyncio as redis
-
 from gateway.auth.authorizer import Authorizer
 from gateway.auth.chain import build_authenticators
 from gateway.auth.gatekeeper import Gatekeeper
@@ -13,6 +11,7 @@ from gateway.auth.ratelimit import RateLimiter
 from gateway.auth.rbac import RbacReviews
 from gateway.clusters import ClusterSource
 from gateway.config import Auth
+from gateway.redis_connect import Client
 from gateway.store.keys import Keys
 from gateway.store.reader import StoreReader
 
@@ -21,7 +20,7 @@ def build_gatekeeper(
     auth: Auth,
     sources: Sequence[ClusterSource],
     reader: StoreReader,
-    client: redis.Redis,
+    client: Client,
     keys: Keys,
 ) -> Gatekeeper:
     authenticators = build_authenticators(auth, sources) if auth.configured else []

@@ -26,11 +26,10 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-import redis.asyncio as redis
-
 from gateway.config import ConfigError
 from gateway.config import PersistedQueries as Settings
 from gateway.http.refusal import Refusal
+from gateway.redis_connect import Client
 from gateway.store.keys import Keys
 
 log = logging.getLogger(__name__)
@@ -80,7 +79,7 @@ def load_allow_list(path: Path, check: Check) -> dict[str, str]:
 class PersistedQueries:
     def __init__(
         self,
-        client: Callable[[], redis.Redis],
+        client: Callable[[], Client],
         keys: Keys,
         settings: Settings,
         check: Check,
@@ -173,8 +172,10 @@ class PersistedQueries:
 
     async def _spend(self, subject: str, size: int) -> str | None:
         day = int(time.time() // DAY_SECONDS)
-        own = f"{self.keys.prefix}:apq:budget:{sha256_of(subject)[:24]}:{day}"
-        everyone = f"{self.keys.prefix}:apq:budget:all:{day}"
+        # One hash tag per day for both counters: they change in one transaction, which
+        # in Redis Cluster must stay in one slot (a day's budgets are small).
+        own = f"{self.keys.prefix}:apq:budget:{{{day}}}:{sha256_of(subject)[:24]}"
+        everyone = f"{self.keys.prefix}:apq:budget:{{{day}}}:all"
         async with self.client().pipeline(transaction=True) as pipe:
             pipe.hincrby(own, "count", 1)
             pipe.hincrby(own, "bytes", size)

@@ -1,11 +1,12 @@
 """Change feeds fanned out to subscribers: one blocking read per replica, not per subscriber.
 
-The hub reads every cluster's feed streams with one blocking XREAD and offers each
-entry to the subscriptions whose filter admits it. A subscription resuming from a
-cursor first replays the stream from there (XRANGE), then continues live; entries
-the replay and the live queue both hold are delivered once. Each subscription has
-a bounded queue: a consumer that falls behind is told so and dropped, so a stuck
-client never grows the gateway's memory.
+The hub reads every cluster's feed streams with one blocking XREAD (one per hash slot
+in Redis Cluster, see ``_read_groups``) and offers each entry to the subscriptions
+whose filter admits it. A subscription resuming from a cursor first replays the
+stream from there (XRANGE), then continues live; entries the replay and the live
+queue both hold are delivered once. Each subscription has a bounded queue: a consumer
+that falls behind is told so and dropped, so a stuck client never grows the gateway's
+memory.
 
 Cursors name the feed "epoch" (a token created with the streams) and a stream id
 per cluster. If Redis lost its data since, the epoch differs and the cursor is
@@ -26,8 +27,10 @@ from typing import Any
 
 import orjson
 import redis.asyncio as redis
+from redis.asyncio.cluster import RedisCluster
 
 from gateway import metrics
+from gateway.redis_connect import Client
 from gateway.store import feed
 from gateway.store.errors import READ_SECONDS, StoreUnavailable, bounded
 from gateway.store.keys import Keys
@@ -171,7 +174,7 @@ class Subscription:
 
 
 class FeedHub:
-    def __init__(self, client: redis.Redis, keys: Keys, discover_seconds: float = 2.0) -> None:
+    def __init__(self, client: Client, keys: Keys, discover_seconds: float = 2.0) -> None:
         self.client = client
         self.keys = keys
         self.discover_seconds = discover_seconds
@@ -281,18 +284,39 @@ class FeedHub:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + seconds
         while loop.time() < deadline:
-            positions: dict[Any, Any] = dict(self._positions)
             async with asyncio.timeout(READ_SECONDS + 1):
-                answer: Any = await self.client.xread(positions, count=500, block=1000)
-            for key, entries in answer or ():
-                name = key.decode() if isinstance(key, bytes) else str(key)
-                stream, cluster = self._stream_of[name]
-                for handed, (entry_id, fields) in enumerate(entries, 1):
-                    text_id = entry_id.decode() if isinstance(entry_id, bytes) else str(entry_id)
-                    self._positions[name] = text_id
-                    self._dispatch(FeedEvent(stream, cluster, text_id, feed.decode(fields)))
-                    if handed % ENTRIES_PER_TURN == 0:
-                        await asyncio.sleep(0)
+                answers = await asyncio.gather(
+                    *(
+                        self.client.xread(group, count=500, block=1000)
+                        for group in self._read_groups()
+                    )
+                )
+            for answer in answers:
+                await self._deliver(answer)
+
+    def _read_groups(self) -> list[dict[Any, Any]]:
+        """The positions split so that each XREAD names keys of one hash slot: Redis
+        Cluster refuses a command whose keys span slots, even on one node. The groups
+        are read concurrently, so a quiet slot does not hold back a busy one; the cluster
+        client sends each to the primary that holds the slot now (following MOVED and
+        ASK), so a failover or resharding needs no regrouping. One Redis: one group."""
+        if not isinstance(self.client, RedisCluster):
+            return [dict(self._positions)]
+        groups: dict[int, dict[Any, Any]] = {}
+        for key, position in self._positions.items():
+            groups.setdefault(self.client.keyslot(key), {})[key] = position
+        return list(groups.values())
+
+    async def _deliver(self, answer: Any) -> None:
+        for key, entries in answer or ():
+            name = key.decode() if isinstance(key, bytes) else str(key)
+            stream, cluster = self._stream_of[name]
+            for handed, (entry_id, fields) in enumerate(entries, 1):
+                text_id = entry_id.decode() if isinstance(entry_id, bytes) else str(entry_id)
+                self._positions[name] = text_id
+                self._dispatch(FeedEvent(stream, cluster, text_id, feed.decode(fields)))
+                if handed % ENTRIES_PER_TURN == 0:
+                    await asyncio.sleep(0)
 
     def _dispatch(self, event: FeedEvent) -> None:
         for subscription in list(self._subscriptions[event.stream]):
@@ -316,7 +340,9 @@ class FeedHub:
     @bounded
     async def clock_position(self) -> str:
         """A position just before every entry written from now on, read off Redis's clock
-        (which stamps entry ids) instead of any feed: it moves with time alone."""
+        (which stamps entry ids) instead of any feed: it moves with time alone. In Redis
+        Cluster it is one node's clock for every stream: ``CLOCK_MARGIN_MS`` also covers
+        the skew between primaries whose hosts keep time."""
         seconds, micros = await self.client.time()
         return f"{int(seconds) * 1000 + int(micros) // 1000 - CLOCK_MARGIN_MS}-0"
 

@@ -12,8 +12,7 @@ each can take its fair share of the clusters instead of the first one up taking 
 
 from __future__ import annotations
 
-import redis.asyncio as redis
-
+from gateway.redis_connect import Client
 from gateway.store.keys import Keys
 
 _RENEW = """
@@ -38,7 +37,7 @@ return 0
 
 
 class Leases:
-    def __init__(self, client: redis.Redis, keys: Keys, holder: str, seconds: float) -> None:
+    def __init__(self, client: Client, keys: Keys, holder: str, seconds: float) -> None:
         self.client = client
         self.keys = keys
         self.holder = holder

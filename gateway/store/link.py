@@ -21,10 +21,9 @@ import asyncio
 import logging
 from collections.abc import Iterable, Sequence
 
-import redis.asyncio as redis
-
 from gateway import metrics
 from gateway.backoff import Backoff
+from gateway.redis_connect import Client
 from gateway.store.changes import Change, FeedEntry
 from gateway.store.keys import Keys
 from gateway.store.outage import OUTAGE_ERRORS
@@ -38,7 +37,7 @@ WRITE_SECONDS = 15.0
 
 class StoreLink:
     def __init__(
-        self, client: redis.Redis, keys: Keys, feed_length: int = 10_000, writer: str = "watchers"
+        self, client: Client, keys: Keys, feed_length: int = 10_000, writer: str = "watchers"
     ) -> None:
         self.client = client
         self.keys = keys
@@ -123,9 +122,15 @@ class StoreLink:
 
     async def _forget_lost_history(self) -> None:
         """Drop the feeds' epoch if Redis lost acknowledged writes (the hub makes a new
-        one), then accept the mark Redis holds as the writer's starting point."""
-        held = await self.writer.held_mark()
-        if held < self.writer.acknowledged:
+        one), then accept the marks Redis holds as the writer's starting point. Every
+        group's mark is looked at: in Redis Cluster one primary may fail over alone."""
+        held = await self.writer.held_marks()
+        behind = {
+            group or "": mark
+            for group, mark in held.items()
+            if mark < self.writer.acknowledged.get(group, 0)
+        }
+        if behind:
             self._forget_feeds = True
         if self._forget_feeds:
             await self.client.delete(self.keys.feed_epoch)
@@ -133,10 +138,10 @@ class StoreLink:
             log.error(
                 "redis lost writes it had acknowledged (a lagging replica was promoted?); "
                 "the feeds start a new epoch and subscribers resume from a snapshot",
-                extra={"held_mark": held, "acknowledged": self.writer.acknowledged},
+                extra={"held_marks": behind, "acknowledged": len(self.writer.acknowledged)},
             )
             self._forget_feeds = False
-        self.writer.acknowledged = held
+        self.writer.acknowledged.update(held)
 
     async def _recover(self) -> None:
         backoff = Backoff(base=0.1, cap=2.0)

@@ -7,11 +7,16 @@ can tell an outage from a bug without importing the watchers' write link.
 from __future__ import annotations
 
 from redis.exceptions import (
+    AskError,
     BusyLoadingError,
+    ClusterError,
     ExecAbortError,
     NoPermissionError,
     OutOfMemoryError,
     ReadOnlyError,
+    RedisClusterUnreachableError,
+    SlotNotCoveredError,
+    TryAgainError,
 )
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -26,10 +31,18 @@ OUTAGE_ERRORS = (
     ExecAbortError,
     OSError,
     TimeoutError,
+    ClusterError,
+    TryAgainError,
+    AskError,
+    SlotNotCoveredError,
+    RedisClusterUnreachableError,
 )
 """Redis is away or will not serve: refused, reset, loading, silent past our deadline
 (``asyncio.timeout``), refusing the password (an AuthenticationError is a
 ConnectionError), full under ``noeviction`` (OOM; a transaction with a refused command
-ends in EXECABORT), a read-only replica, or an ACL that forbids a command. Each is the
-operator's to fix, none the caller's: callers get 503 UNAVAILABLE, writers keep their
-mirrors and rewrite the cache once Redis takes writes again."""
+ends in EXECABORT), a read-only replica, or an ACL that forbids a command. In Redis
+Cluster also: a primary down (CLUSTERDOWN, a slot no node serves, no node answering), a
+slot mid-migration (TRYAGAIN), or redirections that did not settle within the client's
+retries (MOVED, ASK) while the slot map changes. Each is the operator's to fix, none the
+caller's: callers get 503 UNAVAILABLE, writers keep their mirrors and rewrite the cache
+once Redis takes writes again."""

@@ -24,8 +24,8 @@ from enum import StrEnum
 from typing import Any
 
 import orjson
-import redis.asyncio as redis
 
+from gateway.redis_connect import Client
 from gateway.store.errors import bounded
 from gateway.store.keys import Keys
 from gateway.store.podindex import (
@@ -174,7 +174,7 @@ def _text(value: bytes | str) -> str:
 
 
 class PodIndexReader:
-    def __init__(self, client: redis.Redis, keys: Keys) -> None:
+    def __init__(self, client: Client, keys: Keys) -> None:
         self.client = client
         self.keys = keys
 

@@ -11,8 +11,8 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import orjson
-import redis.asyncio as redis
 
+from gateway.redis_connect import Client
 from gateway.store.errors import bounded
 from gateway.store.keys import SEPARATOR, Keys
 from gateway.store.memo import RecordMemo
@@ -50,7 +50,7 @@ round trip, nothing to reload after a restart.
 
 
 class StoreReader:
-    def __init__(self, client: redis.Redis, keys: Keys) -> None:
+    def __init__(self, client: Client, keys: Keys) -> None:
         self.client = client
         self.keys = keys
         self.workload_memo = RecordMemo()

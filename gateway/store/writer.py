@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-import redis.asyncio as redis
 
+from gateway.redis_connect import Client
 from gateway.store import feed
 from gateway.store.changes import (
     Change,
@@ -38,9 +38,10 @@ MARK_TTL_SECONDS = 86_400
 EVENT_TTL_SECONDS = 3600
 _BULK = 1000
 _STAGED_CHUNK = 5000
-_STAGING = "\x00staging"
-"""Staging keys sit beside the cluster's (the stem differs after the name), so the
-cluster's own SCAN pattern never matches them."""
+_UNLINK, _RENAME = "UNLINK", "RENAME"
+"""Queued as plain commands: in redis-py's cluster pipeline ``unlink`` is a coroutine
+that splits keys by slot and queues nothing, and ``rename`` is refused for fear of two
+slots; a transaction's keys share one slot here (see keys.py), so neither is needed."""
 
 _APPEND = """
 for i = 3, #ARGV do
@@ -109,7 +110,7 @@ class _Batch:
 
     def queue(self, pipe: Any, feed_length: int) -> None:
         for key in sorted(self.unlinks):
-            pipe.unlink(key)
+            pipe.execute_command(_UNLINK, key)
         for key, names in self.deletes.items():
             if names:
                 pipe.hdel(key, *sorted(names))
@@ -148,54 +149,68 @@ class WritesLost(Exception):
 
 
 class StoreWriter:
-    """``marker`` names this writer's write mark (see ``Keys.write_mark``); without one
-    (tests, benchmarks that own their Redis) no transaction carries it."""
+    """``marker`` names this writer's write marks (see ``Keys.write_mark``); without one
+    (tests, benchmarks that own their Redis) no transaction carries them."""
 
     def __init__(
-        self, client: redis.Redis, keys: Keys, feed_length: int = 10_000, marker: str | None = None
+        self, client: Client, keys: Keys, feed_length: int = 10_000, marker: str | None = None
     ) -> None:
         self.client = client
         self.keys = keys
         self.feed_length = feed_length
-        self.mark_key = keys.write_mark(marker) if marker else None
-        self.acknowledged = 0
-        """The highest mark a transaction of this writer was answered with."""
+        self.marker = marker
+        self.acknowledged: dict[str | None, int] = {}
+        """Per mark group (a Kubernetes cluster, None for the shared keys), the highest
+        mark a transaction of this writer was answered with."""
 
-    async def _commit(self, pipe: Any) -> None:
-        """EXEC, with the mark bumped inside the transaction when there is one.
+    async def _commit(self, pipe: Any, group: str | None) -> None:
+        """EXEC, with the group's mark bumped inside the transaction when there is one.
 
         A transaction acknowledged before this one was sent precedes it on the primary,
         and a replica holds a prefix of the primary's history: so unless Redis lost
         acknowledged writes, the mark this one reads is above every mark seen so far.
-        Concurrent transactions (several clusters) do not matter, since only marks
-        answered before sending count.
+        Concurrent transactions of one group do not matter, since only marks answered
+        before sending count. Each group has its own mark because in Redis Cluster each
+        lives on the primary (and fails over with the replica) that holds its slot.
         """
-        if self.mark_key is None:
+        if self.marker is None:
             await pipe.execute()
             return
-        floor = self.acknowledged
-        pipe.incr(self.mark_key)
-        pipe.expire(self.mark_key, MARK_TTL_SECONDS)
+        key = self.keys.write_mark(self.marker, group)
+        floor = self.acknowledged.get(group, 0)
+        pipe.incr(key)
+        pipe.expire(key, MARK_TTL_SECONDS)
         mark = int((await pipe.execute())[-2])
         if mark <= floor:
-            self.acknowledged = mark
-            raise WritesLost(f"the write mark is {mark}, though {floor} was acknowledged")
-        self.acknowledged = max(self.acknowledged, mark)
+            self.acknowledged[group] = mark
+            raise WritesLost(
+                f"the write mark of {group or 'the shared keys'} is {mark}, "
+                f"though {floor} was acknowledged"
+            )
+        self.acknowledged[group] = max(self.acknowledged.get(group, 0), mark)
 
-    async def held_mark(self) -> int:
-        """The mark Redis holds now (0 when it holds none)."""
-        if self.mark_key is None:
-            return 0
-        value = await self.client.get(self.mark_key)
-        return int(value) if value is not None else 0
+    async def held_marks(self) -> dict[str | None, int]:
+        """The mark Redis holds now (0 when it holds none) of every group this writer
+        has written: groups it never wrote have nothing to lose."""
+        if self.marker is None or not self.acknowledged:
+            return {}
+        groups = list(self.acknowledged)
+        async with self.client.pipeline(transaction=False) as pipe:
+            for group in groups:
+                pipe.get(self.keys.write_mark(self.marker, group))
+            values = await pipe.execute()
+        return {
+            group: int(value) if value is not None else 0
+            for group, value in zip(groups, values, strict=True)
+        }
 
     def _stream(self, cluster: str, entry: FeedEntry) -> str:
         if entry.stream == feed.PODS:
             return self.keys.pod_feed(cluster)
         return self.keys.workload_feed(cluster)
 
-    def _fold(self, batch: _Batch, cluster: str, change: Change) -> None:
-        keys = self.keys
+    def _fold(self, batch: _Batch, keys: Keys, cluster: str, change: Change) -> None:
+        """``keys`` names the cluster's own keys, or its staging keys for a rewrite."""
         match change:  # the most frequent first: a pod changes status, its feed entry
             case PodUpsert():
                 batch.put(keys.pods(cluster), change.id, change.record)
@@ -206,7 +221,7 @@ class StoreWriter:
                     for name in change.counts_after:
                         batch.count(counts, name, 1)
                 if change.indexed is not None and change.indexed != change.indexed_before:
-                    self._index_pod(batch, cluster, change.indexed_before, change.indexed)
+                    self._index_pod(batch, keys, cluster, change.indexed_before, change.indexed)
                 if change.labels is not None:
                     batch.put(keys.pod_labels(cluster), change.id, change.labels)
             case FeedEntry():
@@ -236,7 +251,7 @@ class StoreWriter:
                 batch.drop(keys.pod_labels(cluster), change.id)
                 batch.drop(keys.pod_index(cluster), change.id)
                 if change.indexed_before is not None:
-                    self._index_pod(batch, cluster, change.indexed_before, None)
+                    self._index_pod(batch, keys, cluster, change.indexed_before, None)
                 batch.forget_events(keys.events(cluster, f"Pod/{change.id}"))
             case NodeUpsert():
                 batch.put(keys.nodes(cluster), change.name, change.record)
@@ -254,13 +269,13 @@ class StoreWriter:
     def _index_pod(
         self,
         batch: _Batch,
+        keys: Keys,
         cluster: str,
         before: PodIndexEntry | None,
         after: PodIndexEntry | None,
     ) -> None:
         """Move a pod's index entry, set memberships and standalone count from ``before``
         (what Redis holds) to ``after`` (None: the pod is gone); only differences are sent."""
-        keys = self.keys
         old = before.members() if before else {}
         new = after.members() if after else {}
         for name, member in old.items():
@@ -283,10 +298,10 @@ class StoreWriter:
             return
         batch = _Batch()
         for change in changes:
-            self._fold(batch, cluster, change)
+            self._fold(batch, self.keys, cluster, change)
         async with self.client.pipeline(transaction=True) as pipe:
             batch.queue(pipe, self.feed_length)
-            await self._commit(pipe)
+            await self._commit(pipe, cluster)
 
     async def replace_cluster(self, cluster: str, changes: Iterable[Change]) -> int:
         """Make Redis hold exactly ``changes`` for this cluster; returns feed entries written.
@@ -301,8 +316,8 @@ class StoreWriter:
         """
         before = await self.client.hgetall(self.keys.workload_index(cluster))
         previous = {_text(k): orjson.loads(v) for k, v in before.items()}
-        staging = f"{cluster}{_STAGING}"
-        await self._unlink_matching(self.keys.cluster_pattern(staging))
+        staging = self.keys.staging()
+        await self._unlink_matching(staging.cluster_pattern(cluster))
         entries: list[FeedEntry] = []
         seen: set[str] = set()
         batch = _Batch()
@@ -312,7 +327,7 @@ class StoreWriter:
                 entry = _difference(previous.get(change.id), change)
                 if entry is not None:
                     entries.append(entry)
-            self._fold(batch, staging, change)
+            self._fold(batch, staging, cluster, change)
             if folded % _STAGED_CHUNK == 0:
                 await self._execute(batch)
                 batch = _Batch()
@@ -320,7 +335,7 @@ class StoreWriter:
         entries.extend(_disappeared(previous, seen))
         staged = [
             _text(key)
-            async for key in self.client.scan_iter(self.keys.cluster_pattern(staging), count=1000)
+            async for key in self.client.scan_iter(staging.cluster_pattern(cluster), count=1000)
         ]
         stale = [
             _text(key)
@@ -328,14 +343,14 @@ class StoreWriter:
         ]
         swap = _Batch()
         swap.entries = [(self._stream(cluster, entry), entry) for entry in entries]
-        stem, staged_stem = self.keys.stem(cluster), self.keys.stem(staging)
+        stem, staged_stem = self.keys.stem(cluster), staging.stem(cluster)
         async with self.client.pipeline(transaction=True) as pipe:
             for chunk in _chunks(stale, _BULK):
-                pipe.unlink(*chunk)
+                pipe.execute_command(_UNLINK, *chunk)
             for key in staged:
-                pipe.rename(key, stem + key[len(staged_stem) :])
+                pipe.execute_command(_RENAME, key, stem + key[len(staged_stem) :])
             swap.queue(pipe, self.feed_length)
-            await self._commit(pipe)
+            await self._commit(pipe, cluster)
         return len(entries)
 
     async def _execute(self, batch: _Batch) -> None:
@@ -358,7 +373,7 @@ class StoreWriter:
                     maxlen=self.feed_length,
                     approximate=True,
                 )
-            await self._commit(pipe)
+            await self._commit(pipe, None)
 
 
 def _difference(before: Any, change: WorkloadUpsert) -> FeedEntry | None:

@@ -13,6 +13,7 @@ import pytest
 import redis.asyncio as redis
 
 from gateway.redis_server import EmbeddedRedis
+from gateway.store.keys import Keys
 from schema import ids
 from schema.build import Protection
 from tests.api.harness import RunningGateway, publish, running_gateway
@@ -152,7 +153,9 @@ async def test_bad_selector_and_cursor_are_the_clients_error(gw: RunningGateway)
 async def test_internal_errors_are_masked_and_logged(
     gw: RunningGateway, redis_client: redis.Redis, caplog: pytest.LogCaptureFixture
 ) -> None:
-    await redis_client.hset("ksg:c:sim-1:w", "Deployment/shop/web", b'{"kind": "Deployment"}')
+    await redis_client.hset(
+        Keys().workloads("sim-1"), "Deployment/shop/web", b'{"kind": "Deployment"}'
+    )
     with caplog.at_level(logging.ERROR, logger="gateway.graphql"):
         errors = await errors_of(gw, "{ workloads { nodes { name } } }")
     assert errors[0]["message"] == "Internal error; it has been logged."

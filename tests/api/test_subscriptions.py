@@ -194,7 +194,7 @@ async def test_expired_cursor_is_refused_with_a_code(
             mirror.apply("Pod", "MODIFIED", web_pod(0, statuses=[o.crash_loop("web")]))
             await flush(redis_client, mirror)
             cursor = (await ws.next_payload(operation))["data"]["workloadStatusChanged"]["cursor"]
-        await redis_client.delete("ksg:feed:epoch")
+        await redis_client.delete(Keys().feed_epoch)
         async with transport_ws(gw.websocket) as ws:
             operation = await ws.subscribe(CHANGES, {"after": cursor})
             refused = await ws.receive()
@@ -232,7 +232,7 @@ async def test_a_cursor_older_than_a_trimmed_feed_is_refused(
             for _ in range(300):
                 payload = await ws.next_payload(operation)
                 recent = payload["data"]["workloadStatusChanged"]["cursor"]
-        assert await either_client.xlen("ksg:feed:w:sim-1") < 301
+        assert await either_client.xlen(Keys().workload_feed("sim-1")) < 301
         async with transport_ws(gw.websocket) as ws:
             refused = await ws.next_payload(await ws.subscribe(CHANGES, {"after": old}))
             resumed = await ws.subscribe(CHANGES, {"after": recent})

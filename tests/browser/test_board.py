@@ -24,6 +24,7 @@ from gateway.clusters import from_kubeconfig
 from gateway.config import Auth
 from gateway.http.board import BOARD_DIR, CONTENT_SECURITY_POLICY
 from gateway.redis_server import EmbeddedRedis
+from gateway.store.keys import Keys
 from schema.ids import encode
 from simcluster.fleet import SimulatedFleet
 from simcluster.nodes import NodeState
@@ -343,7 +344,7 @@ async def test_an_expired_cursor_falls_back_to_a_snapshot_that_drops_the_deleted
         return await cached(redis_client, "sim-1", "Deployment", "shop", "search") is None
 
     await until(deleted)
-    await redis_client.delete("ksg:feed:epoch")
+    await redis_client.delete(Keys().feed_epoch)
     demo.relay.restore()
 
     await browser_page.wait_for(f"document.querySelector('{gone}') === null", within=30)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import redis.asyncio as redis
 
+from gateway.store.keys import Keys
 from schema.ids import encode
 from tests.browser.demo import Demo
 from tests.browser.page import Page
@@ -113,7 +114,7 @@ async def test_the_pods_subscription_resumes_from_its_cursor_after_a_cut(
     demo.fleet["sim-2"].create(pod("late-pod", namespace="shop"))
 
     async def cached() -> bool:
-        return bool(await redis_client.hexists("ksg:c:sim-2:p", "shop/late-pod"))
+        return bool(await redis_client.hexists(Keys().pods("sim-2"), "shop/late-pod"))
 
     await until(cached)
     demo.relay.restore()

@@ -17,6 +17,7 @@ from websockets.exceptions import ConnectionClosed
 
 from gateway.redis_server import EmbeddedRedis
 from gateway.store.hub import decode_cursor
+from gateway.store.keys import Keys
 from gateway.watch.mirror import ClusterMirror
 from schema import ids
 from tests.api.harness import RunningGateway, flush, running_gateway
@@ -305,9 +306,9 @@ async def test_a_revoked_token_ends_the_subscriptions_it_opened(
 async def test_tenants_are_not_told_the_api_servers_address_or_raw_errors(
     gw: RunningGateway, redis_client: redis.Redis
 ) -> None:
-    record = json.loads(await redis_client.hget("ksg:clusters", "sim-1") or b"{}")
+    record = json.loads(await redis_client.hget(Keys().clusters, "sim-1") or b"{}")
     record.update(reachable=False, lastError="dial tcp 10.0.0.12:6443: i/o timeout")
-    await redis_client.hset("ksg:clusters", "sim-1", json.dumps(record))
+    await redis_client.hset(Keys().clusters, "sim-1", json.dumps(record))
     query = '{ cluster(name: "sim-1") { server lastError reachable } }'
     tenant = (await ask(gw.graphql, query, TOKENS["alice"])).json()["data"]["cluster"]
     assert tenant == {

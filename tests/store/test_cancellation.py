@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import asyncio
 
-import redis.asyncio as redis
-
-from gateway.redis_connect import connect
+from gateway.redis_connect import Client, connect
 from gateway.redis_server import EmbeddedRedis
 
 
@@ -24,7 +22,7 @@ async def test_cancelled_reads_always_end(redis_server: EmbeddedRedis) -> None:
         await client.aclose()
 
 
-async def cancelled_survivors(client: redis.Redis, attempts: int = 150) -> int:
+async def cancelled_survivors(client: Client, attempts: int = 150) -> int:
     """Tasks that outlived their cancellation, of ``attempts`` cancelled at moments spread
     over their reads (a Sentinel client is tried the same way)."""
     await client.hset("probe", mapping={"a": "1"})

@@ -1,11 +1,20 @@
-"""``redis.url`` forms: one Redis or a Sentinel deployment, each mistake named, no secret shown."""
+"""``redis.url`` forms: one Redis, a Sentinel deployment or a Cluster, each mistake named,
+no secret shown."""
 
 from __future__ import annotations
 
 import pytest
 
 from gateway.config import ConfigError, load
-from gateway.redis_connect import RedisUrlError, SentinelTarget, check, masked, parse_sentinel
+from gateway.redis_connect import (
+    ClusterTarget,
+    RedisUrlError,
+    SentinelTarget,
+    check,
+    masked,
+    parse_cluster,
+    parse_sentinel,
+)
 
 
 def test_a_sentinel_url_names_sentinels_master_db_and_passwords() -> None:
@@ -21,11 +30,23 @@ def test_a_sentinel_url_names_sentinels_master_db_and_passwords() -> None:
     )
 
 
+def test_a_cluster_url_names_seed_nodes_and_credentials() -> None:
+    assert parse_cluster("rediss+cluster://app:p%40ss@n1:7000,[::1],n3") == ClusterTarget(
+        seeds=(("n1", 7000), ("::1", 6379), ("n3", 6379)),
+        username="app",
+        password="p@ss",
+        tls=True,
+    )
+
+
 @pytest.mark.parametrize(
     ("url", "says"),
     [
         ("http://redis:6379", "must start with redis://"),
-        ("redis+cluster://node-0:6379", "Cluster is not supported yet"),
+        ("redis+cluster://node-0:6379/1", "names the nodes only"),
+        ("redis+cluster://node-0:6379?x=1", "names the nodes only"),
+        ("redis+cluster://n1,,n2", "one or more nodes"),
+        ("redis+cluster://n1:0", "node address 'n1:0': the port must be"),
         ("redis+sentinel://s1:26379", "names the master"),
         ("redis+sentinel://s1,,s2/cache", "one or more sentinels"),
         ("redis+sentinel://s1:port/cache", "the port must be"),

@@ -13,6 +13,7 @@ import redis.asyncio as redis
 
 from gateway.clusters import from_kubeconfig
 from gateway.consistency import Report, check
+from gateway.redis_connect import Client
 from gateway.redis_server import EmbeddedRedis
 from gateway.service import Gateway, Settings
 from gateway.store.keys import Keys
@@ -98,7 +99,7 @@ async def assert_consistent(
 
 
 async def cached(
-    client: redis.Redis, cluster: str, kind: str, namespace: str, name: str
+    client: Client, cluster: str, kind: str, namespace: str, name: str
 ) -> dict[str, Any] | None:
     raw = await client.hget(Keys().workloads(cluster), f"{kind}/{namespace}/{name}")
     return orjson.loads(raw) if isinstance(raw, bytes) else None

@@ -13,6 +13,7 @@ import pytest
 import redis.asyncio as redis
 
 from gateway.clusters import from_kubeconfig
+from gateway.redis_connect import Client
 from gateway.redis_server import EmbeddedRedis
 from gateway.rules.opted import OptedKinds
 from gateway.service import Gateway
@@ -49,7 +50,7 @@ async def cluster_record(client: redis.Redis) -> dict[str, Any]:
     return found
 
 
-def has(client: redis.Redis, ref: str, status: str) -> Any:
+def has(client: Client, ref: str, status: str) -> Any:
     """A check for ``until``: the record of ``ref`` (kind/namespace/name) once in ``status``."""
     kind, namespace, name = ref.split("/")
 
