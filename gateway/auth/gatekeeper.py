@@ -8,7 +8,9 @@ explicit insecure switch) every caller is anonymous and sees everything.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import asyncio
+import hashlib
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 
 from gateway.auth.authorizer import Authorizer
 from gateway.auth.chain import authenticate
@@ -40,6 +42,8 @@ class Gatekeeper:
         self.authenticators = list(authenticators)
         self.authorizer = authorizer
         self.limiter = limiter
+        self._rechecks: dict[str, asyncio.Future[Visibility]] = {}
+        """Rechecks in flight, by a digest of the credential checked."""
 
     @property
     def enabled(self) -> bool:
@@ -66,6 +70,31 @@ class Gatekeeper:
         if not self.enabled or self.authorizer is None:
             return Visibility.everything()
         return await self.authorizer.visibility(principal)
+
+    async def recheck(
+        self, credential: str, principal: Callable[[], Awaitable[Principal]]
+    ) -> Visibility:
+        """A credential checked again for the subscriptions that outlive its first check.
+
+        One change wakes every subscription of a tenant at once, and each whose recheck is
+        due asks again: ten thousand identical checks in the same moment exhausted Redis's
+        pool. Rechecks of one credential that overlap share one check (nothing is kept once
+        it ends, so a revocation is seen exactly as soon as before)."""
+        key = hashlib.sha256(credential.encode()).hexdigest()
+        running = self._rechecks.get(key)
+        if running is None:
+            running = asyncio.ensure_future(self._checked(principal))
+            self._rechecks[key] = running
+            running.add_done_callback(lambda done: self._settled(key, done))
+        return await asyncio.shield(running)
+
+    async def _checked(self, principal: Callable[[], Awaitable[Principal]]) -> Visibility:
+        return await self.visibility(await principal())
+
+    def _settled(self, key: str, done: asyncio.Future[Visibility]) -> None:
+        self._rechecks.pop(key, None)
+        if not done.cancelled():
+            done.exception()  # retrieved: every waiter may have gone meanwhile
 
     def grants_metrics(self, principal: Principal) -> bool:
         if not self.enabled or self.authorizer is None:

@@ -131,7 +131,9 @@ class GatewayGraphQL(GraphQL[ApiContext, None]):
         reauthorize = None
         if isinstance(request, Request) and gatekeeper.enabled:
             token = bearer(request.headers.get("authorization"))
-            reauthorize = _rechecking(base.queries, gatekeeper, lambda: gatekeeper.principal(token))
+            reauthorize = _rechecking(
+                base.queries, gatekeeper, f"bearer {token}", lambda: gatekeeper.principal(token)
+            )
         return ApiContext(
             queries=base.queries.scoped(visibility),
             hub=base.hub,
@@ -186,7 +188,10 @@ class GatewayGraphQL(GraphQL[ApiContext, None]):
         if gatekeeper.enabled:
             params = dict(context.connection_params)
             context.reauthorize = _rechecking(
-                unscoped, gatekeeper, lambda: gatekeeper.from_connection_params(params)
+                unscoped,
+                gatekeeper,
+                f"params {sorted((str(k), str(v)) for k, v in params.items())}",
+                lambda: gatekeeper.from_connection_params(params),
             )
         audit.connected(principal, "websocket")
         return None
@@ -390,12 +395,16 @@ def _unavailable(error: GraphQLError) -> bool:
 
 
 def _rechecking(
-    unscoped: Queries, gatekeeper: Gatekeeper, principal: Callable[[], Awaitable[Principal]]
+    unscoped: Queries,
+    gatekeeper: Gatekeeper,
+    credential: str,
+    principal: Callable[[], Awaitable[Principal]],
 ) -> Callable[[], Awaitable[Queries]]:
     """The caller's queries scoped anew from its credential, for subscriptions that outlive
-    the moment it was checked (AuthenticationError once it is refused)."""
+    the moment it was checked (AuthenticationError once it is refused); ``credential`` is
+    what identifies the credential, for overlapping rechecks to share one check."""
 
     async def reauthorize() -> Queries:
-        return unscoped.scoped(await gatekeeper.visibility(await principal()))
+        return unscoped.scoped(await gatekeeper.recheck(credential, principal))
 
     return reauthorize
