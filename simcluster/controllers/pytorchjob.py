@@ -16,7 +16,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from simcluster.controllers.common import TERMINAL, compact, owned
+from simcluster.controllers.common import TERMINAL, compact, owned, set_workload_condition
 from simcluster.controllers.custom import PYTORCHJOBS, CustomController
 from simcluster.events import NORMAL, WARNING
 from simcluster.podtemplates import pod_from_template
@@ -71,24 +71,8 @@ def _pod(
 def _set(
     conditions: list[dict[str, Any]], kind: str, state: str, reason: str, message: str, *, now: str
 ) -> None:
-    for found in conditions:
-        if found.get("type") == kind:
-            if found.get("status") != state or found.get("reason") != reason:
-                found.update(lastUpdateTime=now)
-            if found.get("status") != state:
-                found["lastTransitionTime"] = now
-            found.update(status=state, reason=reason, message=message)
-            return
-    conditions.append(
-        {
-            "type": kind,
-            "status": state,
-            "reason": reason,
-            "message": message,
-            "lastUpdateTime": now,
-            "lastTransitionTime": now,
-        }
-    )
+    """The training operator's conditions carry lastUpdateTime, as Deployment's do."""
+    set_workload_condition(conditions, kind, state, reason, message, now=now, with_update_time=True)
 
 
 class PyTorchJobController(CustomController):
