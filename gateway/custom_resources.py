@@ -44,10 +44,6 @@ CONVENTIONS = "customResources.conventions"
 DEFAULT_CONVENTIONS = "conventions, default family"
 
 
-def kind_name(group: str, kind: str) -> str:
-    return f"{kind}.{group}"
-
-
 def _group_kind(name: str) -> str:
     try:
         custom = kinds.is_custom(kinds.normalize(name))
@@ -172,7 +168,7 @@ class CustomResources(Section):
             earlier = inline.setdefault((rule.group, rule.kind), key)
             if earlier != key:
                 problems.append(
-                    f"{places.where(lines.line(''))}{key} ({kind_name(rule.group, rule.kind)}): "
+                    f"{places.where(lines.line(''))}{key} ({rule.group_kind}): "
                     f"{earlier} is a rule for the same kind already; keep one of them"
                 )
             found.append(UserRule(rule, key))
@@ -196,7 +192,7 @@ class CustomResources(Section):
         """The custom kinds to watch, as ``Kind.group`` (kinds.split splits one)."""
         if self.watch is not None:
             return frozenset(self.watch)
-        named = {kind_name(group, kind) for group, kind in self.rule_set().by_kind}
+        named = {rule.group_kind for rule in self.rule_set().by_kind.values()}
         return frozenset(named | {c.kind for c in self.conventions})
 
     def judging(self, kind: str) -> Judging:
@@ -221,8 +217,7 @@ class CustomResources(Section):
     def judge(self, obj: dict[str, Any]) -> WorkloadState:
         """An object's verdict as the watchers reach it: its rule's (for its version), or the
         conventions' in the kind's family."""
-        group = str(obj.get("apiVersion") or "").rpartition("/")[0]
-        kind = kind_name(group, str(obj.get("kind") or ""))
+        kind = kinds.of_manifest(str(obj.get("apiVersion") or ""), str(obj.get("kind") or ""))
         opted = self.opted()
         return evaluate_custom(
             opted.rules, kind, obj, datetime.now(UTC), family_hint=opted.family(kind)

@@ -16,7 +16,7 @@ from pathlib import Path
 import yaml
 
 from gateway.config import ConfigError, load
-from gateway.custom_resources import BUILT_IN, CustomResources, kind_name, library
+from gateway.custom_resources import BUILT_IN, CustomResources, library
 from gateway.redis_connect import masked as redis_masked
 
 
@@ -57,11 +57,11 @@ def rules_in_force(section: CustomResources) -> list[str]:
         f"Rules in force: {total} ({len(built_in)} built-in, {len(replaced)} of them replaced "
         f"by yours; {len(users)} of yours)" + (":" if users else ".")
     ]
-    width = max((len(kind_name(u.rule.group, u.rule.kind)) for u in users), default=0)
+    width = max((len(u.rule.group_kind) for u in users), default=0)
     for user in users:
         key = (user.rule.group, user.rule.kind)
         note = ", replaces the built-in rule" if key in replaced else ""
-        lines.append(f"  {kind_name(*key):{width}}  {user.rule.family}, {user.origin}{note}")
+        lines.append(f"  {user.rule.group_kind:{width}}  {user.rule.family}, {user.origin}{note}")
     watched = sorted(section.watched_kinds())
     which = "every kind a rule names" if section.watch is None else "customResources.watch"
     lines.append(f"Custom kinds watched ({which}): {len(watched)}" + (":" if watched else "."))

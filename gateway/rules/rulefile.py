@@ -101,6 +101,11 @@ class Rule:
     def name(self) -> str:
         return f"{self.group}/{self.kind}"
 
+    @property
+    def group_kind(self) -> str:
+        """``Rollout.argoproj.io``: the kind as the configuration and the cache name it."""
+        return f"{self.kind}.{self.group}"
+
     def covers(self, api_version: str) -> bool:
         group, _, version = api_version.rpartition("/")
         return group == self.group and (not self.versions or version in self.versions)

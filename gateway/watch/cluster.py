@@ -89,8 +89,6 @@ class ClusterWatcher:
         self.crds = CrdCatalog(self.opted, self._crds_changed)
         self.custom: dict[str, CustomWatch] = {}
         """Custom kind -> its resource and reflector, while its CRD is there."""
-        self._optional: set[int] = set()
-        """ids of the reflectors a first sync does without while they are refused."""
         self._custom_api: client.CustomObjectsApi | None = None
         self.server = ""
         self._wake = asyncio.Event()
@@ -135,7 +133,6 @@ class ClusterWatcher:
                 self.crds,
                 self.contact,
             )
-            self._optional.add(id(crds))
             self.reflectors.append(crds)
         tasks = [
             asyncio.create_task(r.run(), name=f"reflector-{self.name}-{r.resource.plural}")
@@ -180,7 +177,6 @@ class ClusterWatcher:
             reflector = Reflector(
                 self.name, resource.resource, resource.list_call(api), self, self.contact
             )
-            self._optional.add(id(reflector))
             self.reflectors.append(reflector)
             task = asyncio.create_task(
                 reflector.run(), name=f"reflector-{self.name}-{reflector.resource.plural}"
@@ -201,7 +197,7 @@ class ClusterWatcher:
         return {
             r.resource.plural: r
             for r in self.reflectors
-            if not r.synced.is_set() and not (id(r) in self._optional and r.stats.refused)
+            if not r.synced.is_set() and not (r.resource not in RESOURCES and r.stats.refused)
         }
 
     async def _first_sync(self) -> None:

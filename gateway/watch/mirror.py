@@ -159,6 +159,7 @@ class ClusterMirror:
         previous = objects.workloads.get(key)
         custom = kind in objects.custom_kinds
         slim = slim_custom(obj) if custom else slim_workload(obj)
+        owner = controller_uid(obj)
         objects.workloads[key] = WorkloadEntry(
             kept(slim),
             uid,
@@ -166,6 +167,7 @@ class ClusterMirror:
             selector,
             previous.state if previous else None,
             previous.digest if previous else 0,
+            owner,
         )
         if previous is not None and previous.uid and previous.uid != uid:
             objects.uid_workload.pop(previous.uid, None)
@@ -174,11 +176,10 @@ class ClusterMirror:
         if previous is None or previous.uid != uid:
             self._stale.owned_pods(uid)
         if kind == "Job" or custom:
-            owner = controller_uid(obj)
-            if previous is not None and custom:
-                objects.custom_by_owner.get(controller_uid(previous.obj), set()).discard(key)
+            by_owner = objects.custom_by_owner if custom else objects.jobs_by_owner
+            if previous is not None and previous.owner_uid != owner:
+                by_owner.get(previous.owner_uid, set()).discard(key)
             if owner:
-                by_owner = objects.custom_by_owner if custom else objects.jobs_by_owner
                 by_owner.setdefault(owner, set()).add(key)
                 self._stale.owner(owner)
         self._stale.workloads.add(key)
@@ -318,10 +319,9 @@ class ClusterMirror:
         self._stale.owned_pods(entry.uid)  # their records name this owner: no longer
         self._events.drop(key)
         if key[0] == "Job" or key[0] in objects.custom_kinds:
-            owner = controller_uid(entry.obj)
             by_owner = objects.jobs_by_owner if key[0] == "Job" else objects.custom_by_owner
-            by_owner.get(owner, set()).discard(key)
-            self._stale.owner(owner)
+            by_owner.get(entry.owner_uid, set()).discard(key)
+            self._stale.owner(entry.owner_uid)
         self._removed.extend(self._status.workload_removed(key, entry))
 
     def _add_event(self, event: Obj) -> None:

@@ -17,7 +17,6 @@ from gateway.status import NodeHealth, PodState, WorkloadState
 from gateway.status.fields import Obj
 from gateway.store.podindex import PodIndexEntry
 from gateway.watch.compact import compact, revived
-from gateway.watch.metadata import controller_uid
 
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob")
 MAX_OWNER_DEPTH = 3
@@ -37,6 +36,9 @@ class WorkloadEntry:
     selector: Selector | None
     state: WorkloadState | None = None
     digest: int = 0
+    owner_uid: str = ""
+    """Its controller's uid (a Job's CronJob, a VirtualMachineInstance's machine), kept
+    apart so that following ownership on every pod change parses no JSON."""
 
     @property
     def obj(self) -> Obj:
@@ -219,4 +221,4 @@ class ClusterObjects:
         entry = self.workloads.get(key)
         if entry is None or key[0] not in self.custom_kinds:
             return None
-        return self.uid_workload.get(controller_uid(entry.obj))
+        return self.uid_workload.get(entry.owner_uid)

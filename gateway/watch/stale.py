@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gateway.status.fields import Obj
-from gateway.watch.metadata import controller_uid
 from gateway.watch.objects import MAX_OWNER_DEPTH, ClusterObjects, PodKey, WorkloadKey
 
 
@@ -58,12 +57,8 @@ class Stale:
         if workload is not None:
             self.workloads.add(workload)
             if workload[0] == "Job":
-                owner = (
-                    controller_uid(objects.workloads[workload].obj)
-                    if workload in objects.workloads
-                    else ""
-                )
-                cronjob = objects.uid_workload.get(owner)
+                job = objects.workloads.get(workload)
+                cronjob = objects.uid_workload.get(job.owner_uid) if job is not None else None
                 if cronjob is not None:
                     self.workloads.add(cronjob)
             parent = objects.parent_of(workload)
